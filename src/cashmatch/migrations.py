@@ -1,0 +1,190 @@
+"""Numbered schema migrations of the DuckDB store, recorded in ``cm_migrations``.
+
+Append new migrations at the end; never edit one that has shipped. Money columns are BIGINT
+minor units (``*_minor``) next to a ``currency`` column; see :mod:`cashmatch.money`.
+Journal entries, journal lines, allocations and decisions are append-only: corrections are
+new rows (a reversal entry, a negative allocation), never updates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", (
+        """CREATE TABLE cm_imports (
+            import_id BIGINT PRIMARY KEY,
+            kind VARCHAR NOT NULL,             -- 'statement' | 'items'
+            file_name VARCHAR NOT NULL,
+            file_sha256 VARCHAR NOT NULL,
+            format VARCHAR,
+            imported_at TIMESTAMP NOT NULL,
+            n_rows BIGINT NOT NULL,
+            n_new BIGINT NOT NULL,
+            n_known BIGINT NOT NULL
+        )""",
+        """CREATE TABLE cm_statements (
+            statement_id BIGINT PRIMARY KEY,
+            import_id BIGINT NOT NULL,
+            file_name VARCHAR NOT NULL,
+            position INTEGER NOT NULL,
+            format VARCHAR NOT NULL,
+            account VARCHAR,
+            currency VARCHAR,
+            bank_statement_id VARCHAR,
+            opening_minor BIGINT,
+            closing_minor BIGINT,
+            opening_date DATE,
+            closing_date DATE
+        )""",
+        """CREATE TABLE cm_movements (
+            movement_id BIGINT PRIMARY KEY,
+            identity_key VARCHAR NOT NULL UNIQUE,
+            statement_id BIGINT NOT NULL,
+            import_id BIGINT NOT NULL,
+            account VARCHAR,
+            booking_date DATE NOT NULL,
+            value_date DATE,
+            amount_minor BIGINT NOT NULL,
+            currency VARCHAR NOT NULL,
+            counterparty_name VARCHAR,
+            counterparty_iban VARCHAR,
+            counterparty_bic VARCHAR,
+            remittance VARCHAR NOT NULL,
+            refs_json VARCHAR NOT NULL,         -- [{"kind":..,"value":..}, ...]
+            end_to_end_id VARCHAR,
+            bank_reference VARCHAR,
+            bank_tx_code VARCHAR,
+            status VARCHAR NOT NULL,            -- 'booked' | 'pending'
+            charges_minor BIGINT,
+            instructed_minor BIGINT,
+            instructed_currency VARCHAR,
+            entry_key VARCHAR,
+            source_file VARCHAR NOT NULL,
+            source_position VARCHAR NOT NULL
+        )""",
+        """CREATE TABLE cm_items (
+            item_id VARCHAR PRIMARY KEY,
+            kind VARCHAR NOT NULL,
+            account VARCHAR NOT NULL,
+            party_id VARCHAR,
+            party_name VARCHAR,
+            party_iban VARCHAR,
+            reference VARCHAR,
+            ref_norm VARCHAR NOT NULL,          -- reference (or id) upper-cased, only A-Z0-9
+            issue_date DATE,
+            due_date DATE,
+            amount_minor BIGINT NOT NULL,
+            settled_outside_minor BIGINT NOT NULL,  -- amount - open_amount at import
+            currency VARCHAR NOT NULL,
+            description VARCHAR,
+            import_id BIGINT NOT NULL,
+            updated_at TIMESTAMP NOT NULL
+        )""",
+        """CREATE TABLE cm_runs (
+            run_id BIGINT PRIMARY KEY,
+            started_at TIMESTAMP NOT NULL,
+            engine_version VARCHAR NOT NULL,
+            rules_version VARCHAR NOT NULL,
+            n_considered BIGINT NOT NULL,
+            n_auto BIGINT NOT NULL,
+            n_review BIGINT NOT NULL,
+            n_unmatched BIGINT NOT NULL
+        )""",
+        """CREATE TABLE cm_decisions (
+            decision_id BIGINT PRIMARY KEY,
+            movement_id BIGINT NOT NULL,
+            review_id BIGINT,
+            run_id BIGINT,
+            action VARCHAR NOT NULL,            -- 'auto' | 'accept' | 'assign' | 'ignore'
+            actor VARCHAR NOT NULL,             -- 'engine' or a user name
+            rule VARCHAR NOT NULL,
+            confidence DECIMAL(5,4),
+            threshold DECIMAL(5,4),
+            explanation VARCHAR NOT NULL,
+            evidence_json VARCHAR NOT NULL,
+            reason VARCHAR,
+            engine_version VARCHAR NOT NULL,
+            rules_version VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL
+        )""",
+        """CREATE TABLE cm_allocations (
+            allocation_id BIGINT PRIMARY KEY,
+            movement_id BIGINT NOT NULL,
+            item_id VARCHAR NOT NULL,
+            amount_minor BIGINT NOT NULL,
+            currency VARCHAR NOT NULL,
+            decision_id BIGINT NOT NULL,
+            entry_id BIGINT NOT NULL,
+            created_at TIMESTAMP NOT NULL
+        )""",
+        """CREATE TABLE cm_journal_entries (
+            entry_id BIGINT PRIMARY KEY,        -- continuous, gap-free
+            entry_number VARCHAR NOT NULL UNIQUE,
+            journal VARCHAR NOT NULL,
+            entry_date DATE NOT NULL,
+            label VARCHAR NOT NULL,
+            piece_ref VARCHAR NOT NULL,
+            currency VARCHAR NOT NULL,
+            movement_id BIGINT,
+            decision_id BIGINT,
+            reverses_entry_id BIGINT,
+            created_at TIMESTAMP NOT NULL
+        )""",
+        """CREATE TABLE cm_journal_lines (
+            entry_id BIGINT NOT NULL,
+            line_no INTEGER NOT NULL,
+            account VARCHAR NOT NULL,
+            aux_account VARCHAR,
+            aux_label VARCHAR,
+            label VARCHAR NOT NULL,
+            debit_minor BIGINT NOT NULL,
+            credit_minor BIGINT NOT NULL,
+            currency VARCHAR NOT NULL,
+            item_id VARCHAR,
+            PRIMARY KEY (entry_id, line_no)
+        )""",
+        """CREATE TABLE cm_lettrage (
+            item_id VARCHAR PRIMARY KEY,
+            account VARCHAR NOT NULL,
+            aux_account VARCHAR NOT NULL,
+            code VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL
+        )""",
+        """CREATE TABLE cm_review_items (
+            review_id BIGINT PRIMARY KEY,
+            movement_id BIGINT NOT NULL,
+            run_id BIGINT NOT NULL,
+            reason VARCHAR NOT NULL,
+            status VARCHAR NOT NULL,            -- 'open' | 'accepted' | 'assigned' | 'ignored' | 'superseded'
+            created_at TIMESTAMP NOT NULL,
+            closed_at TIMESTAMP,
+            decision_id BIGINT
+        )""",
+        """CREATE TABLE cm_candidates (
+            candidate_id BIGINT PRIMARY KEY,
+            review_id BIGINT NOT NULL,
+            rank INTEGER NOT NULL,
+            confidence DECIMAL(5,4) NOT NULL,
+            rule VARCHAR NOT NULL,
+            explanation VARCHAR NOT NULL,
+            evidence_json VARCHAR NOT NULL
+        )""",
+        """CREATE TABLE cm_candidate_lines (
+            candidate_id BIGINT NOT NULL,
+            item_id VARCHAR NOT NULL,
+            amount_minor BIGINT NOT NULL,
+            PRIMARY KEY (candidate_id, item_id)
+        )""",
+    )),
+)
+
+LATEST = MIGRATIONS[-1].version

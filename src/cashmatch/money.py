@@ -1,0 +1,90 @@
+"""Exact money: ``Decimal`` in Python, integer minor units in storage.
+
+Every amount that enters cashmatch goes through :func:`parse_amount` (text from a file) or
+:func:`to_minor` (a ``Decimal`` bound for the store); every amount that leaves the store goes
+through :func:`from_minor`. Floats are refused everywhere.
+
+The number of decimals per currency follows ISO 4217. Only the currencies that differ from the
+usual two decimals are listed: the list is short, stable and public, which is why it is kept
+here rather than pulling in a locale library for it.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+# ISO 4217 minor-unit exponents that are not 2.
+_EXPONENTS: dict[str, int] = {
+    # no minor unit
+    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
+    "PYG": 0, "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0,
+    "XPF": 0,
+    # three decimals
+    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+    # four decimals (units of account)
+    "CLF": 4, "UYW": 4,
+}
+
+_CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+_AMOUNT_RE = re.compile(r"^[+-]?(\d+)(?:\.(\d+))?$")
+
+ZERO = Decimal(0)
+
+
+class AmountError(ValueError):
+    """Text or value that is not an exact amount in the expected shape."""
+
+
+def is_currency(code: str) -> bool:
+    """True when ``code`` has the shape of an ISO 4217 alphabetic code."""
+    return bool(_CURRENCY_RE.match(code))
+
+
+def exponent(currency: str) -> int:
+    """Number of decimals of ``currency`` (ISO 4217 minor unit)."""
+    return _EXPONENTS.get(currency.upper(), 2)
+
+
+def parse_amount(text: str, *, decimal_comma: bool = False) -> Decimal:
+    """Parse a signed decimal written with a dot (or a comma with ``decimal_comma``).
+
+    No thousands separators, no exponent, no spaces inside: ambiguity is refused rather than
+    guessed. Raises :class:`AmountError` with the offending text.
+    """
+    raw = text.strip()
+    if decimal_comma:
+        if "." in raw:
+            raise AmountError(f"{text!r} is not an amount (expected a decimal comma)")
+        raw = raw.replace(",", ".")
+    if not _AMOUNT_RE.match(raw):
+        raise AmountError(f"{text!r} is not an amount (expected digits with an optional "
+                          f"{'comma' if decimal_comma else 'dot'} and decimals)")
+    try:
+        return Decimal(raw)
+    except InvalidOperation as exc:  # pragma: no cover - the regex already guards
+        raise AmountError(f"{text!r} is not an amount") from exc
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    """Exact integer minor units; refuses amounts with more decimals than the currency has."""
+    if isinstance(amount, float):  # type: ignore[unreachable]
+        raise AmountError("floats are not amounts; use Decimal")
+    exp = exponent(currency)
+    scaled = amount.scaleb(exp)
+    if scaled != scaled.to_integral_value():
+        raise AmountError(f"{amount} has more than {exp} decimals for {currency}")
+    return int(scaled)
+
+
+def from_minor(units: int, currency: str) -> Decimal:
+    """The ``Decimal`` for ``units`` minor units of ``currency``, at the currency's scale."""
+    exp = exponent(currency)
+    return Decimal(int(units)).scaleb(-exp).quantize(Decimal(1).scaleb(-exp))
+
+
+def format_amount(amount: Decimal, currency: str | None = None) -> str:
+    """Plain signed decimal string (``-1250.00``), at the currency's scale when given."""
+    if currency is not None:
+        amount = amount.quantize(Decimal(1).scaleb(-exponent(currency)))
+    return format(amount, "f")

@@ -1,0 +1,278 @@
+"""Bank CSV exports, read through a column mapping.
+
+A :class:`CsvMapping` says how one bank writes its CSV: delimiter, decimal separator, date
+format, encoding, header, which columns hold the date, the amount (or debit and credit), the
+text, the counterparty and the references, and the sign convention. Mappings are TOML files
+(:func:`load_mapping`); the canonical cashmatch CSV is the built-in :data:`CANONICAL`::
+
+    booking_date,value_date,amount,currency,description,counterparty_name,
+    counterparty_iban,reference,bank_reference,account_iban
+
+(signed amount with a dot, ISO dates; only ``booking_date`` and ``amount`` are required).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from cashmatch.errors import ConfigError, Location, ParseError
+from cashmatch.model import Movement, ParseResult, Reference, Source, Statement
+from cashmatch.money import AmountError, is_currency, parse_amount, to_minor
+
+FORMAT = "csv"
+PRIORITY = 90  # generic: asked after every format with a signature
+
+_CANONICAL_COLUMNS = (
+    "booking_date", "value_date", "amount", "currency", "description", "counterparty_name",
+    "counterparty_iban", "reference", "bank_reference", "account_iban",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CsvMapping:
+    """How to read one bank's CSV export.
+
+    Column names refer to the header row; with ``header = false`` they are 1-based column
+    numbers written as strings (``"3"``). ``text`` columns are joined with spaces into the
+    remittance. ``sign = "inverted"`` flips the amount column (for banks that write payments as
+    positive numbers); with ``debit``/``credit`` columns the debit is always money out.
+    """
+
+    name: str
+    delimiter: str = ","
+    quotechar: str = '"'
+    decimal: str = "."
+    thousands: str = ""
+    date_format: str = "%Y-%m-%d"
+    encoding: str = "utf-8-sig"
+    header: bool = True
+    skip_rows: int = 0
+    booking_date: str = "booking_date"
+    value_date: str | None = None
+    amount: str | None = "amount"
+    debit: str | None = None
+    credit: str | None = None
+    sign: str = "as_is"
+    currency: str | None = None
+    default_currency: str = "EUR"
+    text: tuple[str, ...] = ()
+    counterparty_name: str | None = None
+    counterparty_iban: str | None = None
+    reference: str | None = None
+    bank_reference: str | None = None
+    account: str | None = None
+    default_account: str | None = None
+    extra_required: tuple[str, ...] = field(default=())
+
+
+CANONICAL = CsvMapping(
+    name="cashmatch canonical CSV",
+    value_date="value_date",
+    currency="currency",
+    text=("description",),
+    counterparty_name="counterparty_name",
+    counterparty_iban="counterparty_iban",
+    reference="reference",
+    bank_reference="bank_reference",
+    account="account_iban",
+)
+
+
+def load_mapping(path: Path) -> CsvMapping:
+    """Read a mapping TOML file; every error is reported with its key."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(str(path), [f"cannot read the mapping: {exc}"]) from exc
+    known = {f.name for f in fields(CsvMapping)}
+    errors = [f"{k}: unknown key (known: {', '.join(sorted(known))})" for k in data if k not in known]
+    kwargs = {k: v for k, v in data.items() if k in known}
+    kwargs.setdefault("name", path.stem)
+    if "text" in kwargs:
+        if isinstance(kwargs["text"], str):
+            kwargs["text"] = (kwargs["text"],)
+        kwargs["text"] = tuple(kwargs["text"])
+    if kwargs.get("decimal", ".") not in (".", ","):
+        errors.append("decimal: must be '.' or ','")
+    if kwargs.get("sign", "as_is") not in ("as_is", "inverted"):
+        errors.append("sign: must be 'as_is' or 'inverted'")
+    has_amount = "amount" in kwargs or ("debit" in kwargs and "credit" in kwargs)
+    if not has_amount:
+        errors.append("amount: give an amount column, or both debit and credit columns")
+    if "debit" in kwargs and "amount" not in kwargs:
+        kwargs["amount"] = None
+    if errors:
+        raise ConfigError(str(path), errors)
+    return CsvMapping(**kwargs)
+
+
+def identify(head: bytes, path: Path) -> str | None:
+    """Claims a file whose first line is the canonical header (booking_date and amount)."""
+    first = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].strip(b"\r").decode("utf-8", "replace")
+    cols = [c.strip().strip('"').lower() for c in first.split(",")]
+    if "booking_date" in cols and "amount" in cols:
+        return "CSV header with booking_date and amount columns (canonical cashmatch CSV)"
+    return None
+
+
+def parse(path: Path, mapping: CsvMapping = CANONICAL) -> ParseResult:
+    """Read ``path`` with ``mapping``; one statement per account column value."""
+    name = str(path)
+    try:
+        text = path.read_bytes().decode(mapping.encoding)
+    except UnicodeDecodeError as exc:
+        raise ParseError(Location(name), f"not valid {mapping.encoding} text at byte {exc.start}") from exc
+    except OSError as exc:
+        raise ParseError(Location(name), f"cannot read the file: {exc.strerror}") from exc
+    by_account: dict[str | None, list[Movement]] = {}
+    for mv in _rows(name, text, mapping):
+        by_account.setdefault(mv.account, []).append(mv)
+    if not by_account:
+        raise ParseError(Location(name), "no movement rows in the file")
+    statements = [
+        Statement(file=name, format=FORMAT, movements=tuple(mvs), account=acct,
+                  currency=mvs[0].currency,
+                  opening_date=min(m.booking_date for m in mvs),
+                  closing_date=max(m.booking_date for m in mvs))
+        for acct, mvs in by_account.items()
+    ]
+    return ParseResult(statements=statements)
+
+
+def _rows(name: str, text: str, mp: CsvMapping) -> Iterator[Movement]:
+    lines = io.StringIO(text)
+    for _ in range(mp.skip_rows):
+        lines.readline()
+    reader = csv.reader(lines, delimiter=mp.delimiter, quotechar=mp.quotechar)
+    offset = mp.skip_rows
+    index: dict[str, int]
+    if mp.header:
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise ParseError(Location(name), "the file has no header row") from None
+        except csv.Error as exc:
+            raise ParseError(Location(name, offset + 1), f"bad CSV: {exc}") from exc
+        index = {h.strip().lower(): i for i, h in enumerate(header)}
+    else:
+        index = {}
+
+    def col(key: str | None, required: bool = False) -> int | None:
+        if key is None:
+            return None
+        if not mp.header:
+            return int(key) - 1
+        pos = index.get(key.lower())
+        if pos is None and required:
+            raise ParseError(Location(name, offset + 1, "header"),
+                             f"required column {key!r} is missing (columns: {', '.join(index)})")
+        return pos
+
+    c_date = col(mp.booking_date, True)
+    c_value = col(mp.value_date)
+    c_amount = col(mp.amount, mp.debit is None)
+    c_debit = col(mp.debit, mp.amount is None)
+    c_credit = col(mp.credit, mp.amount is None)
+    c_ccy = col(mp.currency)
+    c_text = [c for c in (col(t) for t in mp.text) if c is not None]
+    c_name = col(mp.counterparty_name)
+    c_iban = col(mp.counterparty_iban)
+    c_ref = col(mp.reference)
+    c_bref = col(mp.bank_reference)
+    c_acct = col(mp.account)
+    stmt_order = 0
+    for row in _safe(reader, name):
+        line = reader.line_num + offset
+        if not any(cell.strip() for cell in row):
+            continue
+
+        def cell(pos: int | None) -> str:
+            if pos is None or pos >= len(row):
+                return ""
+            return row[pos].strip()
+
+        def where(column: str | None) -> Location:
+            return Location(name, line, f"column {column}")
+
+        booking = _date(cell(c_date), mp.date_format, where(mp.booking_date), required=True)
+        assert booking is not None
+        value = _date(cell(c_value), mp.date_format, where(mp.value_date), required=False)
+        currency = (cell(c_ccy) or mp.default_currency).upper()
+        if not is_currency(currency):
+            raise ParseError(where(mp.currency), f"{currency!r} is not an ISO 4217 currency code")
+        if c_amount is not None:
+            amount = _amount(cell(c_amount), mp, where(mp.amount), required=True)
+            assert amount is not None
+            if mp.sign == "inverted":
+                amount = -amount
+        else:
+            debit = _amount(cell(c_debit), mp, where(mp.debit), required=False)
+            credit = _amount(cell(c_credit), mp, where(mp.credit), required=False)
+            if debit is None and credit is None:
+                raise ParseError(where(f"{mp.debit}/{mp.credit}"), "neither debit nor credit is filled")
+            amount = (credit or Decimal(0)) - abs(debit or Decimal(0))
+        try:
+            to_minor(amount, currency)
+        except AmountError as exc:
+            raise ParseError(where(mp.amount), str(exc)) from exc
+        ref = cell(c_ref)
+        refs = (Reference("reference", ref),) if ref else ()
+        remittance = " ".join(" ".join(cell(c).split()) for c in c_text if cell(c))
+        if ref and ref not in remittance:
+            remittance = f"{remittance} {ref}".strip()
+        yield Movement(
+            booking_date=booking,
+            value_date=value,
+            amount=amount,
+            currency=currency,
+            source=Source(name, stmt_order, f"line {line}"),
+            account=cell(c_acct).replace(" ", "") or mp.default_account,
+            counterparty_name=cell(c_name) or None,
+            counterparty_iban=cell(c_iban).replace(" ", "").upper() or None,
+            remittance=remittance,
+            references=refs,
+            bank_reference=cell(c_bref) or None,
+        )
+
+
+def _safe(reader: Iterator[list[str]], name: str) -> Iterator[list[str]]:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            line = getattr(reader, "line_num", None)
+            raise ParseError(Location(name, line), f"bad CSV: {exc}") from exc
+        yield row
+
+
+def _date(text: str, fmt: str, where: Location, *, required: bool) -> date | None:
+    if not text:
+        if required:
+            raise ParseError(where, "a date is required here")
+        return None
+    try:
+        return datetime.strptime(text, fmt).date()
+    except ValueError:
+        raise ParseError(where, f"{text!r} is not a date in the format {fmt}") from None
+
+
+def _amount(text: str, mp: CsvMapping, where: Location, *, required: bool) -> Decimal | None:
+    if not text:
+        if required:
+            raise ParseError(where, "an amount is required here")
+        return None
+    if mp.thousands:
+        text = text.replace(mp.thousands, "")
+    try:
+        return parse_amount(text, decimal_comma=mp.decimal == ",")
+    except AmountError as exc:
+        raise ParseError(where, str(exc)) from exc
