@@ -112,6 +112,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             explanation VARCHAR NOT NULL,
             evidence_json VARCHAR NOT NULL,
             reason VARCHAR,
+            reverses_decision_id BIGINT,        -- for 'unmatch': the decision it undoes
             engine_version VARCHAR NOT NULL,
             rules_version VARCHAR NOT NULL,
             created_at TIMESTAMP NOT NULL

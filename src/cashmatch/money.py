@@ -15,7 +15,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 # ISO 4217 minor-unit exponents that are not 2.
-_EXPONENTS: dict[str, int] = {
+EXPONENTS: dict[str, int] = {
     # no minor unit
     "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
     "PYG": 0, "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0,
@@ -43,7 +43,7 @@ def is_currency(code: str) -> bool:
 
 def exponent(currency: str) -> int:
     """Number of decimals of ``currency`` (ISO 4217 minor unit)."""
-    return _EXPONENTS.get(currency.upper(), 2)
+    return EXPONENTS.get(currency.upper(), 2)
 
 
 def parse_amount(text: str, *, decimal_comma: bool = False) -> Decimal:

@@ -83,13 +83,11 @@ class Store:
         self.close()
 
     def schema_version(self) -> int:
-        exists = self.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'cm_migrations'"
-        ).fetchone()
-        if not exists or exists[0] == 0:
+        exists = self.scalar(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'cm_migrations'")
+        if not exists:
             return 0
-        row = self.con.execute("SELECT coalesce(max(version), 0) FROM cm_migrations").fetchone()
-        return int(row[0]) if row else 0
+        return int(self.scalar("SELECT coalesce(max(version), 0) FROM cm_migrations"))
 
     def _migrate(self, *, read_only: bool) -> None:
         version = self.schema_version()
@@ -154,7 +152,13 @@ class Store:
 
     def frame(self, sql: str, params: Sequence[Any] | None = None) -> pl.DataFrame:
         """Query result as a polars DataFrame (through Arrow, no copy of the data per row)."""
-        return self.con.execute(sql, params or []).pl()
+        import polars as pl
+
+        rel = self.con.sql(sql, params=list(params)) if params else self.con.sql(sql)
+        table = rel.to_arrow_table()
+        frame = pl.from_arrow(table)
+        assert isinstance(frame, pl.DataFrame)
+        return frame
 
     def insert_frame(self, table: str, frame: pl.DataFrame) -> None:
         """Append a DataFrame whose columns are a subset of ``table``'s, by name."""

@@ -1,0 +1,5 @@
+"""``python -m cashmatch`` runs the command line."""
+
+from cashmatch.cli import main
+
+main()

@@ -1,0 +1,600 @@
+"""The ``cashmatch`` command line: a thin layer over the library.
+
+Each command parses its options, calls one library function and prints the result. Library
+errors (:class:`~cashmatch.errors.CashmatchError`) become a one-paragraph message and exit
+status 1. Heavy packages are imported inside the commands so that ``cashmatch --help``
+stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from cashmatch.errors import CashmatchError
+
+if TYPE_CHECKING:
+    from cashmatch.config import Rules
+    from cashmatch.store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _dump(data: object) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Library errors → a clear message and exit status 1."""
+    try:
+        yield
+    except CashmatchError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _open_store(ctx: click.Context, read_only: bool = False) -> Store:
+    from cashmatch.store import Store
+
+    with _errors():
+        return Store.open(ctx.obj["db"], read_only=read_only)
+
+
+def _rules(path: Path | None) -> Rules:
+    from cashmatch.config import default_rules_path, load_rules
+
+    with _errors():
+        return load_rules(path if path is not None else default_rules_path())
+
+
+def rules_option(f: F) -> F:
+    return click.option("--rules", "rules_path", type=click.Path(path_type=Path, dir_okay=False),
+                        help="Rules file (default: ./rules/default.toml, else built-in).")(f)
+
+
+def user_option(f: F) -> F:
+    return click.option("--user", help="Who takes the decision (default: $CASHMATCH_USER or "
+                                       "the login name).")(f)
+
+
+def _amount(text: str) -> Decimal:
+    from cashmatch.money import AmountError, parse_amount
+
+    try:
+        return parse_amount(text)
+    except AmountError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), envvar="CASHMATCH_DB",
+              default="cashmatch.duckdb", show_default=True,
+              help="The store (a DuckDB file). Also $CASHMATCH_DB.")
+@click.version_option(package_name="cashmatch")
+@click.pass_context
+def cli(ctx: click.Context, db: Path) -> None:
+    """Bank reconciliation and cash application: statements in, matched invoices and
+    balanced journal entries out."""
+    ctx.ensure_object(dict)
+    ctx.obj["db"] = db
+
+
+@cli.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create the store, or upgrade it to the current schema."""
+    store = _open_store(ctx)
+    click.echo(f"{store.path}: schema version {store.schema_version()}")
+    store.close()
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True,
+                                                                   dir_okay=False))
+def identify(files: tuple[Path, ...]) -> None:
+    """Show which statement format each file is detected as, and why."""
+    from cashmatch.parsers import identify as ident
+
+    failed = False
+    for f in files:
+        with _errors():
+            result = ident(f)
+        failed |= result.format is None
+        click.echo(f"{f}: {result.format or 'unknown'} ({result.reason})")
+    if failed:
+        sys.exit(1)
+
+
+# -- statements ---------------------------------------------------------------------------
+
+@cli.group()
+def statements() -> None:
+    """Bank statements: parse and import."""
+
+
+def _mapping(path: Path | None) -> Any:
+    if path is None:
+        return None
+    from cashmatch.parsers.csv import load_mapping
+
+    with _errors():
+        return load_mapping(path)
+
+
+format_option = click.option("--format", "fmt", help="Force the format instead of detecting it.")
+mapping_option = click.option("--mapping", type=click.Path(path_type=Path, exists=True,
+                                                           dir_okay=False),
+                              help="CSV column mapping (TOML) for a bank's CSV export.")
+files_argument = click.argument("files", nargs=-1, required=True,
+                                type=click.Path(path_type=Path, exists=True, dir_okay=False))
+
+
+@statements.command("import")
+@files_argument
+@format_option
+@mapping_option
+@click.pass_context
+def statements_import(ctx: click.Context, files: tuple[Path, ...], fmt: str | None,
+                      mapping: Path | None) -> None:
+    """Import statement files (all or nothing; movements already known are skipped)."""
+    from cashmatch.statements import import_statements
+
+    store = _open_store(ctx)
+    with _errors():
+        summary = import_statements(store, list(files), fmt, _mapping(mapping))
+    _print_import(summary)
+    store.close()
+
+
+def _print_import(summary: Any) -> None:
+    for f in summary.files:
+        note = " (file already imported: nothing new)" if f.new == 0 and f.known else ""
+        click.echo(f"{f.file}: {f.format}, {f.statements} statement(s), {f.movements} "
+                   f"movement(s): {f.new} new, {f.known} already known{note}")
+        for p in f.problems:
+            click.echo(f"  {p.severity}: {p.location}: {p.message}")
+
+
+@statements.command("parse")
+@files_argument
+@format_option
+@mapping_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (amounts as strings).")
+def statements_parse(files: tuple[Path, ...], fmt: str | None, mapping: Path | None,
+                     as_json: bool) -> None:
+    """Parse statement files and print what they hold, without storing anything."""
+    from cashmatch.errors import InputError
+    from cashmatch.statements import parse_statement_file
+
+    out: dict[str, list[dict[str, Any]]] = {"statements": [], "problems": []}
+    failed = False
+    for f in files:
+        try:
+            pf = parse_statement_file(f, fmt, _mapping(mapping))
+        except InputError as exc:
+            failed = True
+            out["problems"].append({"file": str(f), "location": str(exc.location),
+                                    "severity": "error", "message": exc.reason})
+            continue
+        for st in pf.result.statements:
+            out["statements"].append(_statement_json(st))
+        out["problems"].extend({"file": p.location.file, "location": str(p.location),
+                                "severity": p.severity, "message": p.message}
+                               for p in pf.result.problems)
+    if as_json:
+        _dump(out)
+    else:
+        for st in out["statements"]:
+            click.echo(f"{st['file']}: {st['format']} account {st['account']} "
+                       f"{st['currency']} {len(st['movements'])} movement(s), opening "
+                       f"{st['opening_balance']} closing {st['closing_balance']}")
+            for m in st["movements"]:
+                click.echo(f"  {m['booking_date']} {m['amount']:>12} {m['currency']} "
+                           f"{(m['counterparty_name'] or '')[:30]:30} {m['remittance'][:60]}")
+        for p in out["problems"]:
+            click.echo(f"{p['severity']}: {p['location']}: {p['message']}")
+    if failed:
+        sys.exit(1)
+
+
+def _statement_json(st: Any) -> dict[str, Any]:
+    from cashmatch.money import format_amount
+
+    def amt(v: Decimal | None, ccy: str | None) -> str | None:
+        return None if v is None else format_amount(v, ccy)
+
+    return {
+        "file": st.file, "format": st.format, "account": st.account, "currency": st.currency,
+        "statement_id": st.statement_id,
+        "opening_balance": amt(st.opening_balance, st.currency),
+        "closing_balance": amt(st.closing_balance, st.currency),
+        "opening_date": st.opening_date, "closing_date": st.closing_date,
+        "movements": [{
+            "bank_reference": m.bank_reference, "booking_date": m.booking_date,
+            "value_date": m.value_date, "amount": format_amount(m.amount, m.currency),
+            "currency": m.currency, "counterparty_name": m.counterparty_name,
+            "counterparty_iban": m.counterparty_iban, "counterparty_bic": m.counterparty_bic,
+            "remittance": m.remittance,
+            "references": [{"kind": r.kind, "value": r.value} for r in m.references],
+            "bank_tx_code": m.bank_tx_code, "status": m.status,
+            "charges": amt(m.charges, m.currency),
+            "instructed_amount": amt(m.instructed_amount, m.instructed_currency),
+            "instructed_currency": m.instructed_currency, "entry_key": m.entry_key,
+            "source": str(m.source),
+        } for m in st.movements],
+    }
+
+
+# -- open items ---------------------------------------------------------------------------
+
+@cli.group()
+def items() -> None:
+    """Open items (invoices, credit notes, supplier items...)."""
+
+
+@items.command("import")
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.pass_context
+def items_import(ctx: click.Context, file: Path) -> None:
+    """Import or update open items from CSV, Parquet or JSON (all rows or none)."""
+    from cashmatch.items import import_items
+
+    store = _open_store(ctx)
+    with _errors():
+        r = import_items(store, file)
+    click.echo(f"{r.file}: {r.rows} item(s): {r.new} new, {r.updated} updated, "
+               f"{r.unchanged} unchanged")
+    store.close()
+
+
+# -- matching -----------------------------------------------------------------------------
+
+def _print_match(s: Any) -> None:
+    def amounts(outcome: str) -> str:
+        per = s.amounts.get(outcome, {})
+        return ", ".join(f"{v} {c}" for c, v in sorted(per.items())) or "0"
+
+    click.echo(f"run {s.run_id}: {s.considered} movement(s) considered")
+    click.echo(f"  applied automatically: {s.auto:>6}   {amounts('auto')}")
+    click.echo(f"  to review:             {s.review:>6}   {amounts('review')}")
+    click.echo(f"  unmatched:             {s.unmatched:>6}   {amounts('unmatched')}")
+
+
+@cli.command()
+@rules_option
+@click.pass_context
+def match(ctx: click.Context, rules_path: Path | None) -> None:
+    """Match every unsettled movement against the open items."""
+    from cashmatch.matching import run_match
+
+    rules = _rules(rules_path)
+    store = _open_store(ctx)
+    with _errors():
+        summary = run_match(store, rules)
+    _print_match(summary)
+    store.close()
+
+
+@cli.command()
+@files_argument
+@click.option("--items", "items_file", type=click.Path(path_type=Path, exists=True,
+                                                        dir_okay=False),
+              help="Open items to import first.")
+@format_option
+@mapping_option
+@rules_option
+@click.pass_context
+def run(ctx: click.Context, files: tuple[Path, ...], items_file: Path | None, fmt: str | None,
+        mapping: Path | None, rules_path: Path | None) -> None:
+    """The daily run: import statements (and items), match, print the summary."""
+    from cashmatch.pipeline import daily_run
+
+    rules = _rules(rules_path)
+    store = _open_store(ctx)
+    with _errors():
+        result = daily_run(store, rules, list(files), items_file, fmt, _mapping(mapping))
+    if result.items is not None:
+        r = result.items
+        click.echo(f"{r.file}: {r.rows} item(s): {r.new} new, {r.updated} updated")
+    _print_import(result.imported)
+    _print_match(result.matched)
+    store.close()
+
+
+@cli.command()
+@click.argument("movement_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def explain(ctx: click.Context, movement_id: int, as_json: bool) -> None:
+    """Why a movement was applied, queued or left alone: decisions and candidates."""
+    from cashmatch.history import movement_story
+
+    store = _open_store(ctx, read_only=True)
+    with _errors():
+        story = movement_story(store, movement_id)
+    if as_json:
+        _dump(story)
+    else:
+        mv = story["movement"]
+        click.echo(f"movement {mv['movement_id']}: {mv['booking_date']} {mv['amount']} "
+                   f"{mv['currency']} {mv['counterparty_name'] or ''}")
+        click.echo(f"  text: {mv['remittance']}")
+        for d in story["decisions"]:
+            click.echo(f"  decision {d['decision_id']} ({d['action']} by {d['actor']}, "
+                       f"{d['created_at']}): {d['rule']}: {d['explanation']}")
+        for r in story["reviews"]:
+            click.echo(f"  review {r['review_id']} ({r['status']}): {r['reason']}")
+            for c in r["candidates"]:
+                click.echo(f"    #{c['rank']} {c['confidence']} {c['items']}: {c['explanation']}")
+    store.close()
+
+
+# -- review -------------------------------------------------------------------------------
+
+@cli.group()
+def review() -> None:
+    """The review queue: what the engine was not sure enough to post."""
+
+
+def _parse_date(_: Any, __: Any, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def _parse_amount_opt(_: Any, __: Any, value: str | None) -> Decimal | None:
+    return None if value is None else _amount(value)
+
+
+@review.command("list")
+@click.option("--status", default="open", show_default=True,
+              type=click.Choice(["open", "accepted", "assigned", "ignored", "superseded", "all"]))
+@click.option("--reason", help="Only this reason code (conflict, ambiguous, amount_differs, "
+                               "no_reference, weak, no_candidate).")
+@click.option("--party", help="Only items with a candidate of this party id.")
+@click.option("--min-amount", callback=_parse_amount_opt)
+@click.option("--max-amount", callback=_parse_amount_opt)
+@click.option("--from", "date_from", callback=_parse_date, help="Booked on or after (YYYY-MM-DD).")
+@click.option("--to", "date_to", callback=_parse_date, help="Booked on or before (YYYY-MM-DD).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def review_list(ctx: click.Context, status: str, reason: str | None, party: str | None,
+                min_amount: Decimal | None, max_amount: Decimal | None, date_from: date | None,
+                date_to: date | None, as_json: bool) -> None:
+    """List review items."""
+    from cashmatch.review import ReviewFilter, list_reviews
+
+    store = _open_store(ctx, read_only=True)
+    flt = ReviewFilter(None if status == "all" else status, reason, party, min_amount,
+                       max_amount, date_from, date_to)
+    with _errors():
+        rows = list_reviews(store, flt)
+    if as_json:
+        _dump(rows)
+    else:
+        if not rows:
+            click.echo("no review items")
+        for r in rows:
+            top = f"#1 {r['top_items']} ({r['top_confidence']})" if r["top_items"] else "-"
+            click.echo(f"{r['review_id']:>5}  {r['booking_date']}  {r['amount']:>12} "
+                       f"{r['currency']}  {(r['counterparty_name'] or '')[:24]:24}  "
+                       f"{r['reason']:15} {top}")
+    store.close()
+
+
+@review.command("show")
+@click.argument("review_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def review_show(ctx: click.Context, review_id: int, as_json: bool) -> None:
+    """A review item with its ranked candidates and their evidence."""
+    from cashmatch.review import show_review
+
+    store = _open_store(ctx, read_only=True)
+    with _errors():
+        item = show_review(store, review_id)
+    if as_json:
+        _dump(item)
+    else:
+        click.echo(f"review {item['review_id']} ({item['status']}): {item['reason_text']}")
+        click.echo(f"  movement {item['movement_id']}: {item['booking_date']} {item['amount']} "
+                   f"{item['currency']} {item['counterparty_name'] or ''}")
+        click.echo(f"  text: {item['remittance']}")
+        for c in item["candidates"]:
+            allocs = ", ".join(f"{a['item_id']} ({a['party_name'] or a['party_id'] or '?'}) "
+                               f"{a['amount']}" for a in c["allocations"])
+            click.echo(f"  #{c['rank']} confidence {c['confidence']}  {allocs}")
+            click.echo(f"     {c['explanation']}  [rule {c['rule']}]")
+        if not item["candidates"]:
+            click.echo("  no candidate: use `review assign` or `review ignore`")
+    store.close()
+
+
+@review.command("accept")
+@click.argument("review_id", type=int)
+@click.option("--candidate", "rank", type=int, default=1, show_default=True,
+              help="Rank of the candidate to apply.")
+@user_option
+@rules_option
+@click.pass_context
+def review_accept(ctx: click.Context, review_id: int, rank: int, user: str | None,
+                  rules_path: Path | None) -> None:
+    """Apply a ranked candidate and post it."""
+    from cashmatch.review import accept
+
+    rules = _rules(rules_path)
+    store = _open_store(ctx)
+    with _errors():
+        decision = accept(store, rules, review_id, rank, user)
+    click.echo(f"review {review_id}: candidate {rank} applied (decision {decision})")
+    store.close()
+
+
+@review.command("assign")
+@click.argument("review_id", type=int)
+@click.option("--item", "item_ids", multiple=True, required=True, help="Item id (repeatable).")
+@click.option("--amount", "amounts", multiple=True,
+              help="Amount for the item in the same position (repeatable; default: what is "
+                   "open on the item, within the movement).")
+@click.option("--reason", help="Why (kept in the decision log).")
+@user_option
+@rules_option
+@click.pass_context
+def review_assign(ctx: click.Context, review_id: int, item_ids: tuple[str, ...],
+                  amounts: tuple[str, ...], reason: str | None, user: str | None,
+                  rules_path: Path | None) -> None:
+    """Apply the movement to items chosen by hand (remainder to suspense)."""
+    from cashmatch.review import assign
+
+    if len(amounts) > len(item_ids):
+        raise click.UsageError("more --amount than --item")
+    parsed = [_amount(a) for a in amounts] + [None] * (len(item_ids) - len(amounts))
+    rules = _rules(rules_path)
+    store = _open_store(ctx)
+    with _errors():
+        decision = assign(store, rules, review_id, list(zip(item_ids, parsed, strict=True)),
+                          user, reason)
+    click.echo(f"review {review_id}: assigned to {', '.join(item_ids)} (decision {decision})")
+    store.close()
+
+
+@review.command("ignore")
+@click.argument("review_id", type=int)
+@click.option("--reason", required=True, help="Why this movement is not to be matched.")
+@user_option
+@rules_option
+@click.pass_context
+def review_ignore(ctx: click.Context, review_id: int, reason: str, user: str | None,
+                  rules_path: Path | None) -> None:
+    """Take a movement out of matching, with a reason."""
+    from cashmatch.review import ignore
+
+    rules = _rules(rules_path)
+    store = _open_store(ctx)
+    with _errors():
+        decision = ignore(store, rules, review_id, reason, user)
+    click.echo(f"review {review_id}: ignored (decision {decision})")
+    store.close()
+
+
+# -- exports ------------------------------------------------------------------------------
+
+@cli.group()
+def export() -> None:
+    """Export matches or the journal as CSV, Parquet or JSON."""
+
+
+def _export(ctx: click.Context, what: str, output: Path, fmt: str | None) -> None:
+    from cashmatch import export as ex
+
+    fmt = fmt or output.suffix.lstrip(".").lower() or "csv"
+    if fmt not in ex.FORMATS:
+        raise click.BadParameter(f"unknown format {fmt!r} (csv, parquet, json)",
+                                 param_hint="--format")
+    store = _open_store(ctx, read_only=True)
+    with _errors():
+        frame = ex.matches_frame(store) if what == "matches" else ex.journal_frame(store)
+        n = ex.write(frame, output, fmt)
+    click.echo(f"{output}: {n} row(s) ({fmt})")
+    store.close()
+
+
+export_options = [
+    click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+                 required=True),
+    click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "json"]),
+                 help="Default: from the file name."),
+]
+
+
+def _with(options: list[Callable[[F], F]]) -> Callable[[F], F]:
+    def deco(f: F) -> F:
+        for opt in reversed(options):
+            f = opt(f)
+        return f
+    return deco
+
+
+@export.command("matches")
+@_with(export_options)
+@click.pass_context
+def export_matches(ctx: click.Context, output: Path, fmt: str | None) -> None:
+    """One row per allocation, suggestion and unmatched movement."""
+    _export(ctx, "matches", output, fmt)
+
+
+@export.command("journal")
+@_with(export_options)
+@click.pass_context
+def export_journal(ctx: click.Context, output: Path, fmt: str | None) -> None:
+    """One row per journal line, with lettrage and the decision behind it."""
+    _export(ctx, "journal", output, fmt)
+
+
+# -- demo ---------------------------------------------------------------------------------
+
+@cli.command()
+@click.option("--samples", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              help="Folder with statements and open_items.csv (default: sample_statements/).")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default="demo-out",
+              show_default=True, help="Where to write the store and the exports.")
+def demo(samples: Path | None, out: Path) -> None:
+    """Run the whole pipeline on the bundled samples into a fresh store."""
+    from cashmatch import export as ex
+    from cashmatch.pipeline import daily_run, sample_files, samples_dir
+    from cashmatch.store import Store
+
+    folder = samples or samples_dir()
+    statements_, items_file = sample_files(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    db = out / "demo.duckdb"
+    for stale in (db, out / "demo.duckdb.wal"):
+        stale.unlink(missing_ok=True)
+    rules = _rules(None)
+    with _errors():
+        store = Store.open(db)
+        result = daily_run(store, rules, statements_, items_file)
+    click.echo(f"store: {db}")
+    click.echo(f"{result.items.rows if result.items else 0} open item(s) from {items_file}")
+    _print_import(result.imported)
+    _print_match(result.matched)
+    matches = ex.matches_frame(store)
+    click.echo("\nsome matches:")
+    shown = 0
+    for status in ("auto", "suggested", "unmatched"):
+        for row in matches.filter(matches["status"] == status).head(3).iter_rows(named=True):
+            click.echo(f"  [{row['status']}] movement {row['transaction_id']} {row['amount']} "
+                       f"{row['currency']} → {row['item_id'] or '-'}: {row['explanation']}")
+            shown += 1
+    for what, frame in (("matches", matches), ("journal", ex.journal_frame(store))):
+        path = out / f"{what}.csv"
+        ex.write(frame, path, "csv")
+        click.echo(f"wrote {path} ({frame.height} rows)")
+    store.close()
+
+
+def main() -> None:
+    cli(obj={})
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

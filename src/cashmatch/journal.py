@@ -1,0 +1,156 @@
+"""Writing applications to the store: decision, entry, lines, allocations and lettrage.
+
+:class:`Applier` collects any number of applications and writes them in a few bulk inserts
+inside the caller's transaction, so a run of ten thousand automatic applications costs a
+handful of statements. Ids are continuous: entry numbers never skip (``BQ000001``,
+``BQ000002``...), because a failed transaction leaves no row behind and the next id is read
+again from the table.
+
+Lettrage: each settled item gets a code per (account, auxiliary account): ``AAA``, ``AAB``...
+Items settled by one movement share a code; an item keeps its code from its first payment on,
+so partial payments and the final one carry the same letter. Whether a group is fully
+lettered is derived (all its items have nothing left open), never stored, so nothing is
+rewritten when an item is finally paid.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from cashmatch.config import Rules
+from cashmatch.model import JournalEntry
+from cashmatch.money import to_minor
+from cashmatch.posting import ItemFacts, MovementFacts, entry_for
+from cashmatch.store import Store, now
+
+ENGINE_VERSION = "0.1.0"
+
+
+def lettrage_code(n: int) -> str:
+    """The n-th code (0-based): AAA, AAB, ..., ZZZ, AAAA, ..."""
+    width = 3
+    while n >= 26**width:
+        n -= 26**width
+        width += 1
+    chars = []
+    for _ in range(width):
+        n, r = divmod(n, 26)
+        chars.append(chr(ord("A") + r))
+    return "".join(reversed(chars))
+
+
+@dataclass(slots=True)
+class Applier:
+    """Collects applications and decisions; :meth:`flush` writes them all."""
+
+    store: Store
+    rules: Rules
+    run_id: int | None = None
+    _decisions: list[dict[str, Any]] = field(default_factory=list)
+    _entries: list[dict[str, Any]] = field(default_factory=list)
+    _lines: list[dict[str, Any]] = field(default_factory=list)
+    _allocations: list[dict[str, Any]] = field(default_factory=list)
+    _lettrage: list[dict[str, Any]] = field(default_factory=list)
+    _next: dict[str, int] = field(default_factory=dict)
+    _codes: dict[str, str] = field(default_factory=dict)
+    _code_count: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def _id(self, table: str, column: str) -> int:
+        if table not in self._next:
+            self._next[table] = self.store.next_id(table, column)
+        value = self._next[table]
+        self._next[table] = value + 1
+        return value
+
+    def decide(self, movement_id: int, action: str, actor: str, rule: str, explanation: str,
+               evidence: dict[str, Any], *, confidence: Decimal | None = None,
+               review_id: int | None = None, reason: str | None = None) -> int:
+        """Record a decision (the append-only log); returns its id."""
+        decision_id = self._id("cm_decisions", "decision_id")
+        self._decisions.append({
+            "decision_id": decision_id, "movement_id": movement_id, "review_id": review_id,
+            "run_id": self.run_id, "action": action, "actor": actor, "rule": rule,
+            "confidence": confidence,
+            "threshold": self.rules.matching.auto_threshold if action == "auto" else None,
+            "explanation": explanation,
+            "evidence_json": json.dumps(evidence, ensure_ascii=False, default=str, sort_keys=True),
+            "reason": reason, "reverses_decision_id": None, "engine_version": ENGINE_VERSION,
+            "rules_version": self.rules.version, "created_at": now(),
+        })
+        return decision_id
+
+    def apply(self, movement: MovementFacts, allocations: list[tuple[ItemFacts, Decimal]],
+              decision_id: int) -> JournalEntry:
+        """Post ``movement`` against ``allocations`` under ``decision_id``."""
+        entry = entry_for(movement, allocations, self.rules.ledger)
+        entry_id = self._id("cm_journal_entries", "entry_id")
+        stamp = now()
+        self._entries.append({
+            "entry_id": entry_id, "entry_number": f"{entry.journal}{entry_id:06d}",
+            "journal": entry.journal, "entry_date": entry.entry_date, "label": entry.label,
+            "piece_ref": entry.piece_ref, "currency": entry.currency,
+            "movement_id": movement.movement_id, "decision_id": decision_id,
+            "reverses_entry_id": None, "created_at": stamp,
+        })
+        ccy = entry.currency
+        for no, ln in enumerate(entry.lines, start=1):
+            self._lines.append({
+                "entry_id": entry_id, "line_no": no, "account": ln.account,
+                "aux_account": ln.aux_account, "aux_label": ln.aux_label, "label": ln.label,
+                "debit_minor": to_minor(ln.debit, ccy), "credit_minor": to_minor(ln.credit, ccy),
+                "currency": ccy, "item_id": ln.item_id,
+            })
+        self._letter([item for item, _ in allocations], stamp)
+        for item, amount in allocations:
+            self._allocations.append({
+                "allocation_id": self._id("cm_allocations", "allocation_id"),
+                "movement_id": movement.movement_id, "item_id": item.item_id,
+                "amount_minor": to_minor(amount, ccy), "currency": ccy,
+                "decision_id": decision_id, "entry_id": entry_id, "created_at": stamp,
+            })
+        return entry
+
+    def _letter(self, items: list[ItemFacts], stamp: object) -> None:
+        unknown = [i.item_id for i in items if i.item_id not in self._codes]
+        if unknown:
+            for item_id, code in self.store.rows(
+                    "SELECT item_id, code FROM cm_lettrage WHERE list_contains(?, item_id)",
+                    [unknown]):
+                self._codes[item_id] = code
+        fresh = [i for i in items if i.item_id not in self._codes]
+        groups: dict[tuple[str, str], list[ItemFacts]] = {}
+        for item in fresh:
+            groups.setdefault((item.account, item.party_id or ""), []).append(item)
+        for key, members in groups.items():
+            if key not in self._code_count:
+                self._code_count[key] = int(self.store.scalar(
+                    "SELECT count(DISTINCT code) FROM cm_lettrage "
+                    "WHERE account = ? AND aux_account = ?", list(key)))
+            code = lettrage_code(self._code_count[key])
+            self._code_count[key] += 1
+            for item in members:
+                self._codes[item.item_id] = code
+                self._lettrage.append({"item_id": item.item_id, "account": key[0],
+                                       "aux_account": key[1], "code": code,
+                                       "created_at": stamp})
+
+    def flush(self) -> None:
+        """Write everything collected, in the caller's transaction."""
+        import polars as pl
+
+        for table, rows in (("cm_decisions", self._decisions),
+                            ("cm_journal_entries", self._entries),
+                            ("cm_journal_lines", self._lines),
+                            ("cm_allocations", self._allocations),
+                            ("cm_lettrage", self._lettrage)):
+            if rows:
+                frame = pl.DataFrame(rows, infer_schema_length=None)
+                if table == "cm_decisions":
+                    frame = frame.with_columns(
+                        pl.col("confidence").cast(pl.Decimal(5, 4)),
+                        pl.col("threshold").cast(pl.Decimal(5, 4)))
+                self.store.insert_frame(table, frame)
+            rows.clear()

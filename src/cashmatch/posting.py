@@ -1,0 +1,118 @@
+"""Posting: a movement and its allocations → one balanced journal entry (pure functions).
+
+For a movement of amount ``m`` applied to items with allocations ``a1..an`` (same signs as
+the items' amounts, which are the movements expected on the bank)::
+
+    512 bank account      debit m           (credit -m for a payment)
+    411/401 item account  credit a_i        (debit -a_i for a credit note or supplier item)
+    471 suspense          credit m - Σ a_i  when part of the movement is left unallocated
+
+so every entry balances by construction, and :func:`check_entry` proves it before anything
+is written. Writing the entry is :mod:`cashmatch.journal`'s job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from cashmatch.config import Ledger
+from cashmatch.errors import PostingError
+from cashmatch.model import JournalEntry, JournalLine
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class MovementFacts:
+    """What posting needs to know of a movement."""
+
+    movement_id: int
+    booking_date: date
+    amount: Decimal
+    currency: str
+    bank_reference: str | None
+    counterparty_name: str | None
+    remittance: str
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFacts:
+    """What posting needs to know of an open item, and what it still has open."""
+
+    item_id: str
+    account: str
+    party_id: str | None
+    party_name: str | None
+    reference: str | None
+    currency: str
+    open_amount: Decimal
+
+
+def _sides(amount: Decimal) -> tuple[Decimal, Decimal]:
+    """(debit, credit) for a signed amount: positive = debit."""
+    return (amount, ZERO) if amount > 0 else (ZERO, -amount)
+
+
+def _label(text: str, limit: int = 100) -> str:
+    clean = " ".join(text.split())
+    return clean[:limit] if clean else "-"
+
+
+def check_allocations(movement: MovementFacts, allocations: list[tuple[ItemFacts, Decimal]]) -> None:
+    """Refuse allocations that over-apply an item, flip a sign or exceed the movement."""
+    total = ZERO
+    for item, amount in allocations:
+        if item.currency != movement.currency:
+            raise PostingError(f"item {item.item_id} is in {item.currency}, the movement in "
+                               f"{movement.currency}")
+        if amount == 0:
+            raise PostingError(f"allocation to item {item.item_id} is zero")
+        if (amount > 0) != (item.open_amount > 0) or item.open_amount == 0:
+            raise PostingError(f"allocation {amount} to item {item.item_id} does not have the "
+                               f"sign of its open amount {item.open_amount}")
+        if abs(amount) > abs(item.open_amount):
+            raise PostingError(f"allocation {amount} exceeds the open amount "
+                               f"{item.open_amount} of item {item.item_id}")
+        total += amount
+    if movement.amount >= 0 and not ZERO <= total <= movement.amount or \
+            movement.amount < 0 and not movement.amount <= total <= ZERO:
+        raise PostingError(f"allocations total {total} but movement {movement.movement_id} is "
+                           f"{movement.amount}: a movement cannot be applied beyond its amount")
+
+
+def entry_for(movement: MovementFacts, allocations: list[tuple[ItemFacts, Decimal]],
+              ledger: Ledger) -> JournalEntry:
+    """The entry that books ``movement`` against ``allocations`` (remainder to suspense)."""
+    check_allocations(movement, allocations)
+    who = movement.counterparty_name or ""
+    lines = [JournalLine(ledger.bank_account, *_sides(movement.amount),
+                         label=_label(f"{who} {movement.remittance}"))]
+    for item, amount in allocations:
+        lines.append(JournalLine(item.account, *_sides(-amount),
+                                 label=_label(f"Règlement {item.reference or item.item_id}"),
+                                 aux_account=item.party_id, aux_label=item.party_name,
+                                 item_id=item.item_id))
+    remainder = movement.amount - sum((a for _, a in allocations), ZERO)
+    if remainder:
+        lines.append(JournalLine(ledger.suspense_account, *_sides(-remainder),
+                                 label=_label(f"Non affecté {who}")))
+    entry = JournalEntry(
+        journal=ledger.journal, entry_date=movement.booking_date,
+        label=_label(f"{who} {movement.remittance}"),
+        piece_ref=movement.bank_reference or f"M{movement.movement_id}",
+        currency=movement.currency, lines=tuple(lines), movement_id=movement.movement_id)
+    check_entry(entry)
+    return entry
+
+
+def check_entry(entry: JournalEntry) -> None:
+    """Every line one-sided and non-negative; Σ debit = Σ credit."""
+    for ln in entry.lines:
+        if ln.debit < 0 or ln.credit < 0 or (ln.debit == 0) == (ln.credit == 0):
+            raise PostingError(f"line on {ln.account} must have exactly one positive side "
+                               f"(debit {ln.debit}, credit {ln.credit})")
+    if not entry.balanced:
+        raise PostingError(f"entry does not balance: debit {entry.total_debit}, "
+                           f"credit {entry.total_credit}")

@@ -1,0 +1,249 @@
+"""The review queue: list, show, and the decisions people take on it.
+
+Every decision (accept a ranked candidate, assign items by hand, ignore with a reason) is
+recorded in the append-only decision log with who took it and when, and posts its journal
+entry in the same transaction: either all of it happens or none of it.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from cashmatch.config import Rules
+from cashmatch.errors import PostingError, ReviewError
+from cashmatch.journal import Applier
+from cashmatch.matching import reason_text
+from cashmatch.money import from_minor, to_minor
+from cashmatch.posting import ItemFacts, MovementFacts, check_allocations
+from cashmatch.store import Store, now
+
+
+def current_user(explicit: str | None = None) -> str:
+    """``--user``, else ``$CASHMATCH_USER``, else the login name."""
+    if explicit:
+        return explicit
+    env = os.environ.get("CASHMATCH_USER")
+    if env:
+        return env
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewFilter:
+    """Filters of ``review list``; None means no filter."""
+
+    status: str | None = "open"
+    reason: str | None = None
+    party: str | None = None
+    min_amount: Decimal | None = None
+    max_amount: Decimal | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+_LIST_SQL = """
+SELECT r.review_id, r.movement_id, r.reason, r.status, r.created_at,
+       m.booking_date, m.amount_minor, m.currency, m.counterparty_name, m.remittance,
+       m.bank_reference,
+       (SELECT count(*) FROM cm_candidates c WHERE c.review_id = r.review_id) AS n_candidates,
+       c1.confidence AS top_confidence,
+       (SELECT string_agg(l.item_id, '+' ORDER BY l.item_id) FROM cm_candidate_lines l
+         WHERE l.candidate_id = c1.candidate_id) AS top_items,
+       (SELECT string_agg(DISTINCT i.party_id, ',') FROM cm_candidates c
+         JOIN cm_candidate_lines l USING (candidate_id) JOIN cm_items i USING (item_id)
+         WHERE c.review_id = r.review_id) AS parties
+FROM cm_review_items r
+JOIN cm_movements m USING (movement_id)
+LEFT JOIN cm_candidates c1 ON c1.review_id = r.review_id AND c1.rank = 1
+"""
+
+
+def list_reviews(store: Store, flt: ReviewFilter = ReviewFilter()) -> list[dict[str, Any]]:
+    """Review items matching ``flt``, oldest movement first."""
+    where, params = [], []
+    if flt.status:
+        where.append("r.status = ?")
+        params.append(flt.status)
+    if flt.reason:
+        where.append("r.reason = ?")
+        params.append(flt.reason)
+    if flt.date_from:
+        where.append("m.booking_date >= ?")
+        params.append(flt.date_from)
+    if flt.date_to:
+        where.append("m.booking_date <= ?")
+        params.append(flt.date_to)
+    sql = _LIST_SQL + (" WHERE " + " AND ".join(where) if where else "")
+    sql += " ORDER BY m.booking_date, r.review_id"
+    out = []
+    for row in store.dicts(sql, params):
+        amount = from_minor(row.pop("amount_minor"), row["currency"])
+        if flt.min_amount is not None and amount < flt.min_amount:
+            continue
+        if flt.max_amount is not None and amount > flt.max_amount:
+            continue
+        if flt.party and flt.party not in (row["parties"] or "").split(","):
+            continue
+        row["amount"] = amount
+        row["reason_text"] = reason_text(row["reason"])
+        out.append(row)
+    return out
+
+
+def show_review(store: Store, review_id: int) -> dict[str, Any]:
+    """A review item with its movement and ranked candidates (items, amounts, evidence)."""
+    rows = store.dicts(_LIST_SQL + " WHERE r.review_id = ?", [review_id])
+    if not rows:
+        raise ReviewError(f"no review item {review_id}")
+    item = rows[0]
+    item["amount"] = from_minor(item.pop("amount_minor"), item["currency"])
+    item["reason_text"] = reason_text(item["reason"])
+    candidates = store.dicts(
+        "SELECT candidate_id, rank, confidence, rule, explanation, evidence_json "
+        "FROM cm_candidates WHERE review_id = ? ORDER BY rank", [review_id])
+    for cand in candidates:
+        cand["evidence"] = json.loads(cand.pop("evidence_json"))
+        cand["allocations"] = [
+            {"item_id": r["item_id"], "party_id": r["party_id"], "party_name": r["party_name"],
+             "reference": r["reference"], "amount": from_minor(r["amount_minor"], r["currency"])}
+            for r in store.dicts(
+                "SELECT l.item_id, l.amount_minor, i.party_id, i.party_name, i.reference, "
+                "i.currency FROM cm_candidate_lines l JOIN cm_items i USING (item_id) "
+                "WHERE l.candidate_id = ? ORDER BY l.item_id", [cand["candidate_id"]])]
+    item["candidates"] = candidates
+    return item
+
+
+def _open_review(store: Store, review_id: int) -> dict[str, Any]:
+    row = store.dicts(
+        "SELECT r.review_id, r.status, m.movement_id, m.booking_date, m.amount_minor, "
+        "m.currency, m.bank_reference, m.counterparty_name, m.remittance "
+        "FROM cm_review_items r JOIN cm_movements m USING (movement_id) WHERE r.review_id = ?",
+        [review_id])
+    if not row:
+        raise ReviewError(f"no review item {review_id}")
+    if row[0]["status"] != "open":
+        raise ReviewError(f"review item {review_id} is {row[0]['status']}, not open")
+    return row[0]
+
+
+def _items(store: Store, item_ids: list[str]) -> dict[str, ItemFacts]:
+    rows = store.dicts("""
+        SELECT i.item_id, i.account, i.party_id, i.party_name, i.reference, i.currency,
+               i.amount_minor - i.settled_outside_minor - coalesce(
+                   (SELECT CAST(sum(a.amount_minor) AS BIGINT) FROM cm_allocations a
+                    WHERE a.item_id = i.item_id), 0) AS open_minor
+        FROM cm_items i WHERE list_contains(?, i.item_id)""", [item_ids])
+    found = {r["item_id"]: ItemFacts(r["item_id"], r["account"], r["party_id"], r["party_name"],
+                                     r["reference"], r["currency"],
+                                     from_minor(r["open_minor"], r["currency"])) for r in rows}
+    missing = [i for i in item_ids if i not in found]
+    if missing:
+        raise ReviewError(f"no open item with id {', '.join(missing)}")
+    return found
+
+
+def _movement(row: dict[str, Any]) -> MovementFacts:
+    ccy = row["currency"]
+    return MovementFacts(row["movement_id"], row["booking_date"],
+                         from_minor(row["amount_minor"], ccy), ccy, row["bank_reference"],
+                         row["counterparty_name"], row["remittance"])
+
+
+def _close(store: Store, review_id: int, status: str, decision_id: int) -> None:
+    store.execute("UPDATE cm_review_items SET status = ?, closed_at = ?, decision_id = ? "
+                  "WHERE review_id = ?", [status, now(), decision_id, review_id])
+
+
+def accept(store: Store, rules: Rules, review_id: int, rank: int = 1,
+           user: str | None = None) -> int:
+    """Apply candidate ``rank`` of a review item; returns the decision id."""
+    with store.transaction():
+        rv = _open_review(store, review_id)
+        cand = store.dicts("SELECT candidate_id, rule, explanation, confidence, evidence_json "
+                           "FROM cm_candidates WHERE review_id = ? AND rank = ?", [review_id, rank])
+        if not cand:
+            raise ReviewError(f"review item {review_id} has no candidate {rank}")
+        lines = store.rows("SELECT item_id, amount_minor FROM cm_candidate_lines "
+                           "WHERE candidate_id = ? ORDER BY item_id", [cand[0]["candidate_id"]])
+        items = _items(store, [r[0] for r in lines])
+        mv = _movement(rv)
+        allocations = [(items[i], from_minor(a, mv.currency)) for i, a in lines]
+        try:
+            check_allocations(mv, allocations)
+        except PostingError as exc:
+            raise ReviewError(f"candidate {rank} can no longer be applied: {exc}") from exc
+        applier = Applier(store, rules)
+        decision_id = applier.decide(
+            mv.movement_id, "accept", current_user(user), cand[0]["rule"],
+            cand[0]["explanation"], json.loads(cand[0]["evidence_json"]) | {"rank": rank},
+            confidence=cand[0]["confidence"], review_id=review_id)
+        applier.apply(mv, allocations, decision_id)
+        applier.flush()
+        _close(store, review_id, "accepted", decision_id)
+    return decision_id
+
+
+def assign(store: Store, rules: Rules, review_id: int,
+           assignments: list[tuple[str, Decimal | None]], user: str | None = None,
+           reason: str | None = None) -> int:
+    """Apply the movement to items chosen by a person; an amount left out means "what is
+    still open on the item, within what is left of the movement". Any part of the movement
+    left unallocated is posted to the suspense account."""
+    if not assignments:
+        raise ReviewError("name at least one item to assign")
+    with store.transaction():
+        rv = _open_review(store, review_id)
+        mv = _movement(rv)
+        items = _items(store, [i for i, _ in assignments])
+        allocations: list[tuple[ItemFacts, Decimal]] = []
+        left = mv.amount
+        for item_id, amount in assignments:
+            item = items[item_id]
+            if amount is None:
+                amount = min(abs(left), abs(item.open_amount)) * (1 if item.open_amount > 0 else -1)
+            else:
+                to_minor(amount, mv.currency)  # refuses more decimals than the currency has
+            allocations.append((item, amount))
+            left -= amount
+        try:
+            check_allocations(mv, allocations)
+        except PostingError as exc:
+            raise ReviewError(str(exc)) from exc
+        who = current_user(user)
+        text = "Assigned by hand to " + ", ".join(
+            f"{i.item_id} ({a})" for i, a in allocations)
+        applier = Applier(store, rules)
+        decision_id = applier.decide(
+            mv.movement_id, "assign", who, "manual:assign", text,
+            {"allocations": [{"item_id": i.item_id, "amount": str(a)} for i, a in allocations]},
+            review_id=review_id, reason=reason)
+        applier.apply(mv, allocations, decision_id)
+        applier.flush()
+        _close(store, review_id, "assigned", decision_id)
+    return decision_id
+
+
+def ignore(store: Store, rules: Rules, review_id: int, reason: str,
+           user: str | None = None) -> int:
+    """Take a movement out of matching for good (not a receipt to apply), with a reason."""
+    if not reason.strip():
+        raise ReviewError("give a reason to ignore a movement")
+    with store.transaction():
+        rv = _open_review(store, review_id)
+        applier = Applier(store, rules)
+        decision_id = applier.decide(rv["movement_id"], "ignore", current_user(user),
+                                     "manual:ignore", f"Ignored: {reason}", {},
+                                     review_id=review_id, reason=reason)
+        applier.flush()
+        _close(store, review_id, "ignored", decision_id)
+    return decision_id
