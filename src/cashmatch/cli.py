@@ -49,12 +49,17 @@ def _errors() -> Iterator[None]:
         raise click.ClickException(str(exc)) from exc
 
 
-def _open_store(ctx: click.Context, read_only: bool = False) -> Store:
+@contextmanager
+def _session(ctx: click.Context, read_only: bool = False) -> Iterator[Store]:
+    """The store for one command: opened, errors made clear, always closed."""
     from cashmatch.store import Store
 
     with _errors():
-        return Store.open(ctx.obj["db"], read_only=read_only)
-
+        store = Store.open(ctx.obj["db"], read_only=read_only)
+        try:
+            yield store
+        finally:
+            store.close()
 
 def _rules(path: Path | None) -> Rules:
     from cashmatch.config import default_rules_path, load_rules
@@ -99,9 +104,8 @@ def cli(ctx: click.Context, db: Path) -> None:
 @click.pass_context
 def init(ctx: click.Context) -> None:
     """Create the store, or upgrade it to the current schema."""
-    store = _open_store(ctx)
-    click.echo(f"{store.path}: schema version {store.schema_version()}")
-    store.close()
+    with _session(ctx) as store:
+        click.echo(f"{store.path}: schema version {store.schema_version()}")
 
 
 @cli.command()
@@ -155,11 +159,9 @@ def statements_import(ctx: click.Context, files: tuple[Path, ...], fmt: str | No
     """Import statement files (all or nothing; movements already known are skipped)."""
     from cashmatch.statements import import_statements
 
-    store = _open_store(ctx)
-    with _errors():
+    with _session(ctx) as store:
         summary = import_statements(store, list(files), fmt, _mapping(mapping))
     _print_import(summary)
-    store.close()
 
 
 def _print_import(summary: Any) -> None:
@@ -255,12 +257,10 @@ def items_import(ctx: click.Context, file: Path) -> None:
     """Import or update open items from CSV, Parquet or JSON (all rows or none)."""
     from cashmatch.items import import_items
 
-    store = _open_store(ctx)
-    with _errors():
+    with _session(ctx) as store:
         r = import_items(store, file)
     click.echo(f"{r.file}: {r.rows} item(s): {r.new} new, {r.updated} updated, "
                f"{r.unchanged} unchanged")
-    store.close()
 
 
 # -- matching -----------------------------------------------------------------------------
@@ -284,11 +284,9 @@ def match(ctx: click.Context, rules_path: Path | None) -> None:
     from cashmatch.matching import run_match
 
     rules = _rules(rules_path)
-    store = _open_store(ctx)
-    with _errors():
+    with _session(ctx) as store:
         summary = run_match(store, rules)
     _print_match(summary)
-    store.close()
 
 
 @cli.command()
@@ -306,15 +304,13 @@ def run(ctx: click.Context, files: tuple[Path, ...], items_file: Path | None, fm
     from cashmatch.pipeline import daily_run
 
     rules = _rules(rules_path)
-    store = _open_store(ctx)
-    with _errors():
+    with _session(ctx) as store:
         result = daily_run(store, rules, list(files), items_file, fmt, _mapping(mapping))
     if result.items is not None:
         r = result.items
         click.echo(f"{r.file}: {r.rows} item(s): {r.new} new, {r.updated} updated")
     _print_import(result.imported)
     _print_match(result.matched)
-    store.close()
 
 
 @cli.command()
@@ -325,8 +321,7 @@ def explain(ctx: click.Context, movement_id: int, as_json: bool) -> None:
     """Why a movement was applied, queued or left alone: decisions and candidates."""
     from cashmatch.history import movement_story
 
-    store = _open_store(ctx, read_only=True)
-    with _errors():
+    with _session(ctx, read_only=True) as store:
         story = movement_story(store, movement_id)
     if as_json:
         _dump(story)
@@ -342,7 +337,6 @@ def explain(ctx: click.Context, movement_id: int, as_json: bool) -> None:
             click.echo(f"  review {r['review_id']} ({r['status']}): {r['reason']}")
             for c in r["candidates"]:
                 click.echo(f"    #{c['rank']} {c['confidence']} {c['items']}: {c['explanation']}")
-    store.close()
 
 
 # -- review -------------------------------------------------------------------------------
@@ -383,10 +377,9 @@ def review_list(ctx: click.Context, status: str, reason: str | None, party: str 
     """List review items."""
     from cashmatch.review import ReviewFilter, list_reviews
 
-    store = _open_store(ctx, read_only=True)
     flt = ReviewFilter(None if status == "all" else status, reason, party, min_amount,
                        max_amount, date_from, date_to)
-    with _errors():
+    with _session(ctx, read_only=True) as store:
         rows = list_reviews(store, flt)
     if as_json:
         _dump(rows)
@@ -398,7 +391,6 @@ def review_list(ctx: click.Context, status: str, reason: str | None, party: str 
             click.echo(f"{r['review_id']:>5}  {r['booking_date']}  {r['amount']:>12} "
                        f"{r['currency']}  {(r['counterparty_name'] or '')[:24]:24}  "
                        f"{r['reason']:15} {top}")
-    store.close()
 
 
 @review.command("show")
@@ -409,8 +401,7 @@ def review_show(ctx: click.Context, review_id: int, as_json: bool) -> None:
     """A review item with its ranked candidates and their evidence."""
     from cashmatch.review import show_review
 
-    store = _open_store(ctx, read_only=True)
-    with _errors():
+    with _session(ctx, read_only=True) as store:
         item = show_review(store, review_id)
     if as_json:
         _dump(item)
@@ -426,7 +417,6 @@ def review_show(ctx: click.Context, review_id: int, as_json: bool) -> None:
             click.echo(f"     {c['explanation']}  [rule {c['rule']}]")
         if not item["candidates"]:
             click.echo("  no candidate: use `review assign` or `review ignore`")
-    store.close()
 
 
 @review.command("accept")
@@ -442,11 +432,9 @@ def review_accept(ctx: click.Context, review_id: int, rank: int, user: str | Non
     from cashmatch.review import accept
 
     rules = _rules(rules_path)
-    store = _open_store(ctx)
-    with _errors():
+    with _session(ctx) as store:
         decision = accept(store, rules, review_id, rank, user)
     click.echo(f"review {review_id}: candidate {rank} applied (decision {decision})")
-    store.close()
 
 
 @review.command("assign")
@@ -469,12 +457,10 @@ def review_assign(ctx: click.Context, review_id: int, item_ids: tuple[str, ...],
         raise click.UsageError("more --amount than --item")
     parsed = [_amount(a) for a in amounts] + [None] * (len(item_ids) - len(amounts))
     rules = _rules(rules_path)
-    store = _open_store(ctx)
-    with _errors():
+    with _session(ctx) as store:
         decision = assign(store, rules, review_id, list(zip(item_ids, parsed, strict=True)),
                           user, reason)
     click.echo(f"review {review_id}: assigned to {', '.join(item_ids)} (decision {decision})")
-    store.close()
 
 
 @review.command("ignore")
@@ -489,11 +475,9 @@ def review_ignore(ctx: click.Context, review_id: int, reason: str, user: str | N
     from cashmatch.review import ignore
 
     rules = _rules(rules_path)
-    store = _open_store(ctx)
-    with _errors():
+    with _session(ctx) as store:
         decision = ignore(store, rules, review_id, reason, user)
     click.echo(f"review {review_id}: ignored (decision {decision})")
-    store.close()
 
 
 # -- exports ------------------------------------------------------------------------------
@@ -510,12 +494,10 @@ def _export(ctx: click.Context, what: str, output: Path, fmt: str | None) -> Non
     if fmt not in ex.FORMATS:
         raise click.BadParameter(f"unknown format {fmt!r} (csv, parquet, json)",
                                  param_hint="--format")
-    store = _open_store(ctx, read_only=True)
-    with _errors():
+    with _session(ctx, read_only=True) as store:
         frame = ex.matches_frame(store) if what == "matches" else ex.journal_frame(store)
         n = ex.write(frame, output, fmt)
     click.echo(f"{output}: {n} row(s) ({fmt})")
-    store.close()
 
 
 export_options = [
@@ -570,26 +552,23 @@ def demo(samples: Path | None, out: Path) -> None:
     for stale in (db, out / "demo.duckdb.wal"):
         stale.unlink(missing_ok=True)
     rules = _rules(None)
-    with _errors():
-        store = Store.open(db)
+    with _errors(), Store.open(db) as store:
         result = daily_run(store, rules, statements_, items_file)
+        matches = ex.matches_frame(store)
+        journal = ex.journal_frame(store)
     click.echo(f"store: {db}")
     click.echo(f"{result.items.rows if result.items else 0} open item(s) from {items_file}")
     _print_import(result.imported)
     _print_match(result.matched)
-    matches = ex.matches_frame(store)
     click.echo("\nsome matches:")
-    shown = 0
     for status in ("auto", "suggested", "unmatched"):
         for row in matches.filter(matches["status"] == status).head(3).iter_rows(named=True):
             click.echo(f"  [{row['status']}] movement {row['transaction_id']} {row['amount']} "
                        f"{row['currency']} → {row['item_id'] or '-'}: {row['explanation']}")
-            shown += 1
-    for what, frame in (("matches", matches), ("journal", ex.journal_frame(store))):
+    for what, frame in (("matches", matches), ("journal", journal)):
         path = out / f"{what}.csv"
         ex.write(frame, path, "csv")
         click.echo(f"wrote {path} ({frame.height} rows)")
-    store.close()
 
 
 def main() -> None:

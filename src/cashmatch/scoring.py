@@ -14,7 +14,7 @@ Features (one column each, all kept as evidence):
 The confidence is a weighted sum of three component scores, computed in integer basis points
 (0–10000) so it is the same on every machine::
 
-    reference: 10000 exact | similarity×80 when ≥ fuzzy_reference_min | 0
+    reference: 10000 exact | similarity×80 when ≥ fuzzy_reference_min (refs of 6+ chars) | 0
     amount:    10000 exact | 5000 within 2 % | 2000 part of the open amount | 0
     party:     10000 IBAN  | name similarity×100 when ≥ name_similarity_min | 0
 
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     import polars as pl
 
 BP = 10_000  # basis points: 1.0 == 10000
+#: A near reference counts only from this length on: one typo in "FA2" is another invoice.
+FUZZY_MIN_LENGTH = 6
 
 
 def _bp(weight: object) -> int:
@@ -85,7 +87,8 @@ def score(pairs: pl.DataFrame, settings: Matching) -> pl.DataFrame:
     partial = pl.col("m_amount_minor").abs() < pl.col("i_open_minor").abs()
     df = df.with_columns(
         pl.when(pl.col("ref_exact")).then(BP)
-        .when(pl.col("ref_similarity") >= settings.fuzzy_reference_min)
+        .when((pl.col("ref_similarity") >= settings.fuzzy_reference_min)
+              & (pl.col("i_ref_norm").str.len_chars() >= FUZZY_MIN_LENGTH))
         .then(pl.col("ref_similarity") * 80).otherwise(0).alias("ref_score"),
         pl.when(pl.col("amount_exact")).then(BP)
         .when(same_ccy & same_sign & within_2pct).then(5000)

@@ -103,11 +103,10 @@ def load_mapping(path: Path) -> CsvMapping:
         errors.append("decimal: must be '.' or ','")
     if kwargs.get("sign", "as_is") not in ("as_is", "inverted"):
         errors.append("sign: must be 'as_is' or 'inverted'")
-    has_amount = "amount" in kwargs or ("debit" in kwargs and "credit" in kwargs)
-    if not has_amount:
-        errors.append("amount: give an amount column, or both debit and credit columns")
-    if "debit" in kwargs and "amount" not in kwargs:
-        kwargs["amount"] = None
+    if ("debit" in kwargs) != ("credit" in kwargs):
+        errors.append("debit/credit: give both a debit and a credit column, or an amount column")
+    elif "debit" in kwargs and "amount" not in kwargs:
+        kwargs["amount"] = None  # debit and credit columns replace the amount column
     if errors:
         raise ConfigError(str(path), errors)
     return CsvMapping(**kwargs)

@@ -1,0 +1,72 @@
+"""Shared fixtures: an empty store, and writers for small input files."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cashmatch.config import Rules
+from cashmatch.store import Store
+
+STATEMENT_HEADER = ["booking_date", "value_date", "amount", "currency", "description",
+                    "counterparty_name", "counterparty_iban", "reference", "bank_reference",
+                    "account_iban"]
+ITEM_HEADER = ["id", "kind", "party_id", "party_name", "party_iban", "reference", "issue_date",
+               "due_date", "amount", "currency"]
+ACCOUNT = "FR7630004001230001234567805"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store.open(tmp_path / "test.duckdb")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def rules() -> Rules:
+    return Rules()
+
+
+def write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=header)
+        w.writeheader()
+        for r in rows:
+            w.writerow(r)
+    return path
+
+
+def movement(amount: str, text: str = "", *, day: str = "2026-02-10", name: str = "",
+             iban: str = "", bank_ref: str = "", ref: str = "") -> dict[str, str]:
+    return {"booking_date": day, "value_date": day, "amount": amount, "currency": "EUR",
+            "description": text, "counterparty_name": name, "counterparty_iban": iban,
+            "reference": ref, "bank_reference": bank_ref, "account_iban": ACCOUNT}
+
+
+def item(item_id: str, amount: str, *, party: str = "C1", name: str = "CLIENT UN",
+         kind: str = "invoice", iban: str = "", due: str = "2026-02-01") -> dict[str, str]:
+    return {"id": item_id, "kind": kind, "party_id": party, "party_name": name,
+            "party_iban": iban, "reference": item_id, "issue_date": "2026-01-01",
+            "due_date": due, "amount": amount, "currency": "EUR"}
+
+
+@pytest.fixture
+def statements_file(tmp_path: Path):  # type: ignore[no-untyped-def]
+    counter = iter(range(1000))
+
+    def make(*rows: dict[str, str]) -> Path:
+        return write_csv(tmp_path / f"bank{next(counter)}.csv", STATEMENT_HEADER, list(rows))
+    return make
+
+
+@pytest.fixture
+def items_file(tmp_path: Path):  # type: ignore[no-untyped-def]
+    counter = iter(range(1000))
+
+    def make(*rows: dict[str, str]) -> Path:
+        return write_csv(tmp_path / f"items{next(counter)}.csv", ITEM_HEADER, list(rows))
+    return make

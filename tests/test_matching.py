@@ -1,0 +1,115 @@
+from cashmatch.config import Rules
+from cashmatch.items import import_items
+from cashmatch.matching import run_match
+from cashmatch.statements import import_statements
+from cashmatch.store import Store
+from tests.conftest import item, movement
+
+
+def _setup(store: Store, statements_file, items_file, movements, items) -> None:
+    import_items(store, items_file(*items))
+    import_statements(store, [statements_file(*movements)])
+
+
+def _reviews(store: Store) -> dict[int, str]:
+    return dict(store.rows("SELECT movement_id, reason FROM cm_review_items WHERE status = 'open'"))
+
+
+def _applied(store: Store) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for mid, iid in store.rows("SELECT movement_id, item_id FROM cm_allocations ORDER BY 1, 2"):
+        out.setdefault(mid, []).append(iid)
+    return out
+
+
+def test_reference_in_many_shapes_is_applied(store, rules, statements_file, items_file) -> None:
+    shapes = ["FACTURE FA-2026-0012", "fa20260013", "Reglt fa 2026 0014 merci",
+              "VIR SEPA RECU /DE X /MOTIF FA-2026-0015 /REF E2E1"]
+    items = [item(f"FA-2026-00{12 + i}", "100.00") for i in range(4)]
+    _setup(store, statements_file, items_file, [movement("100.00", s) for s in shapes], items)
+    summary = run_match(store, rules)
+    assert summary.auto == 4
+    assert _applied(store) == {i + 1: [f"FA-2026-00{12 + i}"] for i in range(4)}
+
+
+def test_amount_difference_goes_to_review_with_the_item_first(store, rules, statements_file,
+                                                               items_file) -> None:
+    _setup(store, statements_file, items_file, [movement("95.00", "FACT FA-1")],
+           [item("FA-1", "100.00"), item("FA-2", "95.00", party="C2", name="AUTRE")])
+    s = run_match(store, rules)
+    assert (s.auto, s.review) == (0, 1)
+    assert _reviews(store) == {1: "amount_differs"}
+    ranked = store.rows("SELECT l.item_id FROM cm_candidates c JOIN cm_candidate_lines l "
+                        "USING (candidate_id) ORDER BY c.rank")
+    assert ranked[0] == ("FA-1",) and ("FA-2",) in ranked
+
+
+def test_two_movements_claiming_one_item_both_go_to_review(store, rules, statements_file,
+                                                           items_file) -> None:
+    _setup(store, statements_file, items_file,
+           [movement("50.00", "FACT FA-7"), movement("50.00", "FACT FA-7", day="2026-02-11")],
+           [item("FA-7", "50.00")])
+    s = run_match(store, rules)
+    assert (s.auto, s.review) == (0, 2)
+    assert set(_reviews(store).values()) == {"conflict"}
+
+
+def test_no_candidate_and_non_receipts_are_never_applied(store, rules, statements_file,
+                                                         items_file) -> None:
+    _setup(store, statements_file, items_file,
+           [movement("-100.00", "FRAIS FA-1"), movement("12.00", "INTERETS")],
+           [item("FA-1", "100.00")])
+    s = run_match(store, rules)
+    assert s.auto == 0 and _applied(store) == {}
+    assert s.unmatched == 2
+
+
+def test_supplier_payment_matches_supplier_invoice(store, rules, statements_file,
+                                                   items_file) -> None:
+    _setup(store, statements_file, items_file, [movement("-412.80", "VIR EMIS FACTURE FF-88213")],
+           [item("FF-88213", "-412.80", kind="supplier_invoice", party="F1")])
+    assert run_match(store, rules).auto == 1
+    lines = store.rows("SELECT account, debit_minor, credit_minor FROM cm_journal_lines "
+                       "ORDER BY line_no")
+    assert lines == [("512000", 0, 41280), ("401000", 41280, 0)]
+
+
+def test_rerun_applies_what_new_items_explain(store, rules, statements_file, items_file) -> None:
+    import_statements(store, [statements_file(movement("70.00", "FACT FA-9"))])
+    assert run_match(store, rules).unmatched == 1
+    import_items(store, items_file(item("FA-9", "70.00")))
+    assert run_match(store, rules).auto == 1
+    statuses = store.rows("SELECT status FROM cm_review_items ORDER BY review_id")
+    assert statuses == [("superseded",)]
+    assert run_match(store, rules).considered == 0
+
+
+def test_decisions_are_deterministic(tmp_path, statements_file, items_file) -> None:
+    rows = [movement("100.00", "FACT FA-1"), movement("100.00", "paiement"),
+            movement("40.00", "FA-2 acompte")]
+    its = [item("FA-1", "100.00"), item("FA-2", "100.00"), item("FA-3", "100.00")]
+    results = []
+    for n in range(2):
+        with Store.open(tmp_path / f"d{n}.duckdb") as s:
+            _setup(s, statements_file, items_file, rows, its)
+            run_match(s, Rules())
+            results.append((s.rows("SELECT movement_id, item_id, amount_minor FROM cm_allocations "
+                                   "ORDER BY 1"),
+                            s.rows("SELECT r.movement_id, c.rank, l.item_id, c.confidence "
+                                   "FROM cm_review_items r JOIN cm_candidates c USING (review_id) "
+                                   "JOIN cm_candidate_lines l USING (candidate_id) ORDER BY 1, 2")))
+    assert results[0] == results[1]
+
+
+def test_every_auto_decision_keeps_its_evidence(store, rules, statements_file, items_file) -> None:
+    import json
+
+    _setup(store, statements_file, items_file, [movement("10.00", "FACT FA-1")],
+           [item("FA-1", "10.00")])
+    run_match(store, rules)
+    rule, explanation, evidence, threshold, version = store.row(
+        "SELECT rule, explanation, evidence_json, threshold, rules_version FROM cm_decisions")
+    ev = json.loads(evidence)
+    assert rule == "auto:ref_exact" and ev["ref_exact"] and ev["amount_exact"]
+    assert "ref_exact" in ev["rules"] and "FA-1" in explanation
+    assert threshold is not None and version == rules.version

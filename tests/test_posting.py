@@ -1,0 +1,67 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cashmatch.config import Ledger
+from cashmatch.errors import PostingError
+from cashmatch.journal import lettrage_code
+from cashmatch.model import JournalEntry, JournalLine
+from cashmatch.posting import ItemFacts, MovementFacts, check_entry, entry_for
+
+D = Decimal
+
+
+def _mv(amount: str) -> MovementFacts:
+    return MovementFacts(1, date(2026, 2, 3), D(amount), "EUR", "BQ1", "DUPONT SARL", "FACT")
+
+
+def _item(item_id: str, open_amount: str, account: str = "411000") -> ItemFacts:
+    return ItemFacts(item_id, account, "C1", "DUPONT SARL", item_id, "EUR", D(open_amount))
+
+
+def test_invoice_minus_credit_note() -> None:
+    e = entry_for(_mv("1000.00"), [(_item("FA-1", "1200.00"), D("1200.00")),
+                                   (_item("AV-1", "-200.00"), D("-200.00"))], Ledger())
+    assert [(ln.account, ln.debit, ln.credit, ln.item_id) for ln in e.lines] == [
+        ("512000", D("1000.00"), 0, None), ("411000", 0, D("1200.00"), "FA-1"),
+        ("411000", D("200.00"), 0, "AV-1")]
+    assert e.balanced and e.piece_ref == "BQ1"
+
+
+def test_remainder_goes_to_suspense() -> None:
+    e = entry_for(_mv("150.00"), [(_item("FA-1", "100.00"), D("100.00"))], Ledger())
+    assert (e.lines[-1].account, e.lines[-1].credit) == ("471000", D("50.00"))
+
+
+@pytest.mark.parametrize("allocs, message", [
+    ([("FA-1", "100.00", "120.00")], "exceeds the open amount"),
+    ([("FA-1", "100.00", "-10.00")], "does not have the sign"),
+    ([("FA-1", "500.00", "200.00")], "beyond its amount"),
+    ([("FA-1", "100.00", "0")], "is zero"),
+])
+def test_refused_allocations(allocs, message: str) -> None:
+    with pytest.raises(PostingError, match=message):
+        entry_for(_mv("150.00"), [(_item(i, o), D(a)) for i, o, a in allocs], Ledger())
+
+
+def test_unbalanced_entry_is_refused() -> None:
+    e = JournalEntry("BQ", date(2026, 1, 1), "x", "p", "EUR", (
+        JournalLine("512000", D("10"), D("0"), "a"), JournalLine("411000", D("0"), D("9"), "b")))
+    with pytest.raises(PostingError, match="does not balance"):
+        check_entry(e)
+
+
+@given(st.lists(st.integers(1, 10**8), min_size=1, max_size=8), st.integers(0, 10**8))
+def test_entries_always_balance(opens: list[int], extra: int) -> None:
+    items = [(_item(f"I{i}", str(D(c).scaleb(-2))), D(c).scaleb(-2)) for i, c in enumerate(opens)]
+    total = sum(a for _, a in items) + D(extra).scaleb(-2)
+    e = entry_for(_mv(str(total)), items, Ledger())
+    assert e.total_debit == e.total_credit == total
+
+
+def test_lettrage_codes() -> None:
+    assert [lettrage_code(n) for n in (0, 1, 25, 26, 17575, 17576)] == [
+        "AAA", "AAB", "AAZ", "ABA", "ZZZ", "AAAA"]

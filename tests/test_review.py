@@ -1,0 +1,76 @@
+from decimal import Decimal
+
+import pytest
+
+from cashmatch.errors import ReviewError
+from cashmatch.items import import_items
+from cashmatch.matching import run_match
+from cashmatch.review import ReviewFilter, accept, assign, ignore, list_reviews, show_review
+from cashmatch.statements import import_statements
+from tests.conftest import item, movement
+
+
+@pytest.fixture
+def queued(store, rules, statements_file, items_file):
+    import_items(store, items_file(item("FA-1", "100.00"), item("FA-2", "60.00"),
+                                   item("FA-3", "40.00", party="C3", name="TROIS SA")))
+    import_statements(store, [statements_file(
+        movement("95.00", "FACT FA-1", name="CLIENT UN"),
+        movement("100.00", "REGLEMENT FACTURES"),
+        movement("-20.00", "FRAIS"))])
+    run_match(store, rules)
+    return {r["movement_id"]: r["review_id"] for r in list_reviews(store)}
+
+
+def _lines(store, movement_id):
+    return store.rows("SELECT account, aux_account, debit_minor, credit_minor, item_id "
+                      "FROM cm_journal_lines JOIN cm_journal_entries USING (entry_id) "
+                      "WHERE movement_id = ? ORDER BY line_no", [movement_id])
+
+
+def test_list_and_show(store, queued) -> None:
+    assert len(queued) == 3
+    shown = show_review(store, queued[1])
+    assert shown["reason"] == "amount_differs"
+    assert shown["candidates"][0]["allocations"][0]["item_id"] == "FA-1"
+    assert shown["candidates"][0]["allocations"][0]["amount"] == Decimal("95.00")
+    only_big = list_reviews(store, ReviewFilter(min_amount=Decimal("96")))
+    assert [r["movement_id"] for r in only_big] == [2]
+    assert [r["movement_id"] for r in list_reviews(store, ReviewFilter(reason="no_candidate"))] == [3]
+
+
+def test_accept_posts_a_partial_payment_and_logs_who(store, rules, queued) -> None:
+    accept(store, rules, queued[1], user="alice")
+    assert _lines(store, 1) == [("512000", None, 9500, 0, None), ("411000", "C1", 0, 9500, "FA-1")]
+    assert store.row("SELECT action, actor FROM cm_decisions") == ("accept", "alice")
+    with pytest.raises(ReviewError, match="is accepted, not open"):
+        accept(store, rules, queued[1])
+
+
+def test_assign_several_items_with_a_remainder_to_suspense(store, rules, queued) -> None:
+    assign(store, rules, queued[2], [("FA-2", None), ("FA-3", Decimal("30.00"))], user="bob",
+           reason="per phone call")
+    assert _lines(store, 2) == [("512000", None, 10000, 0, None),
+                                ("411000", "C1", 0, 6000, "FA-2"),
+                                ("411000", "C3", 0, 3000, "FA-3"),
+                                ("471000", None, 0, 1000, None)]
+    assert store.row("SELECT reason FROM cm_decisions") == ("per phone call",)
+
+
+def test_assign_refuses_over_application_and_changes_nothing(store, rules, queued) -> None:
+    with pytest.raises(ReviewError, match="exceeds the open amount"):
+        assign(store, rules, queued[2], [("FA-3", Decimal("50.00"))])
+    with pytest.raises(ReviewError, match="beyond its amount"):
+        assign(store, rules, queued[2], [("FA-1", Decimal("100.00")), ("FA-2", Decimal("10.00"))])
+    with pytest.raises(ReviewError, match="no open item with id NOPE"):
+        assign(store, rules, queued[2], [("NOPE", None)])
+    assert store.scalar("SELECT count(*) FROM cm_journal_entries") == 0
+    assert store.scalar("SELECT count(*) FROM cm_decisions") == 0
+
+
+def test_ignore_needs_a_reason_and_settles_the_movement(store, rules, queued) -> None:
+    with pytest.raises(ReviewError, match="give a reason"):
+        ignore(store, rules, queued[3], "  ")
+    ignore(store, rules, queued[3], "bank fee, booked by the bank feed")
+    assert store.scalar("SELECT count(*) FROM cm_journal_entries") == 0
+    assert run_match(store, rules).considered == 2  # the ignored one is not matched again

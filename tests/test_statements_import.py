@@ -1,0 +1,87 @@
+from pathlib import Path
+
+import pytest
+
+from cashmatch.errors import ParseError
+from cashmatch.statements import import_statements
+from cashmatch.store import Store
+from tests.conftest import movement
+
+
+def _count(store: Store) -> int:
+    return int(store.scalar("SELECT count(*) FROM cm_movements"))
+
+
+def test_import_twice_adds_nothing(store: Store, statements_file) -> None:
+    f = statements_file(movement("10.00", "A", bank_ref="B1"), movement("20.00", "B"))
+    first = import_statements(store, [f])
+    assert (first.new, first.known) == (2, 0)
+    second = import_statements(store, [f])
+    assert (second.new, second.known) == (0, 2)
+    assert _count(store) == 2
+
+
+def test_overlapping_files_keep_identical_lines_once_each(store: Store, statements_file) -> None:
+    same = movement("9.99", "CB CAFE", day="2026-02-01")
+    a = statements_file(same, same, movement("1.00", "X", day="2026-02-01"))
+    b = statements_file(same, same, same, movement("2.00", "Y", day="2026-02-02"))
+    import_statements(store, [a])
+    r = import_statements(store, [b])
+    # two identical lines on one day are two movements; the third is new
+    assert (r.new, r.known) == (2, 2)
+    assert _count(store) == 5
+
+
+def test_a_bad_file_stores_nothing(store: Store, statements_file, tmp_path: Path) -> None:
+    good = statements_file(movement("10.00", "A"))
+    bad = tmp_path / "bad.csv"
+    bad.write_text("booking_date,amount\n2026-02-01,12.345\n")
+    with pytest.raises(ParseError) as exc:
+        import_statements(store, [good, bad])
+    assert "bad.csv, line 2, column amount" in str(exc.value)
+    assert _count(store) == 0
+
+
+@pytest.mark.parametrize("content, expected", [
+    ("booking_date,amount\n2026-02-30,1\n", "line 2, column booking_date: '2026-02-30' is not a date"),
+    ("booking_date,amount\n2026-02-01,\n", "line 2, column amount: an amount is required"),
+    ("booking_date,amount,currency\n2026-02-01,1,E\n", "'E' is not an ISO 4217 currency code"),
+    ("booking_date,amount\n", "no movement rows"),
+    ("", "unknown statement format: the file is empty"),
+    ("hello world\n", "unknown statement format"),
+])
+def test_bad_statement_files(store: Store, tmp_path: Path, content: str, expected: str) -> None:
+    f = tmp_path / "s.csv"
+    f.write_text(content)
+    with pytest.raises(ParseError) as exc:
+        import_statements(store, [f])
+    assert expected in str(exc.value) and str(f) in str(exc.value)
+    assert _count(store) == 0
+
+
+def test_csv_mapping_for_a_bank_export(store: Store, tmp_path: Path) -> None:
+    from cashmatch.parsers.csv import load_mapping
+
+    mapping = tmp_path / "bank.toml"
+    mapping.write_text('delimiter = ";"\ndecimal = ","\ndate_format = "%d/%m/%Y"\n'
+                       'encoding = "latin-1"\nbooking_date = "Date"\n'
+                       'debit = "Débit"\ncredit = "Crédit"\ntext = ["Libellé"]\n'
+                       'default_account = "FR76X"\n')
+    data = tmp_path / "export.csv"
+    data.write_bytes("Date;Libellé;Débit;Crédit\n03/02/2026;VIR RECU FACT FA-1;;1 250,00\n"
+                     "04/02/2026;FRAIS;15,00;\n".replace("1 250,00", "1250,00").encode("latin-1"))
+    r = import_statements(store, [data], mapping=load_mapping(mapping))
+    assert r.new == 2
+    rows = store.rows("SELECT amount_minor, remittance, account FROM cm_movements ORDER BY 1")
+    assert rows == [(-1500, "FRAIS", "FR76X"), (125000, "VIR RECU FACT FA-1", "FR76X")]
+
+
+def test_mapping_errors_are_all_reported(tmp_path: Path) -> None:
+    from cashmatch.errors import ConfigError
+    from cashmatch.parsers.csv import load_mapping
+
+    f = tmp_path / "m.toml"
+    f.write_text('decimal = ";"\nsign = "weird"\ncolour = 1\ndebit = "D"\n')
+    with pytest.raises(ConfigError) as exc:
+        load_mapping(f)
+    assert len(exc.value.errors) == 4
