@@ -320,3 +320,24 @@ class Decision:
     rule: str
     explanation: str
     reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    """A movement waiting for a person, with its ranked candidates.
+
+    Attributes:
+        review_id: id in the queue.
+        movement_id: the movement.
+        reason: why it was not applied (``amount_differs``, ``no_reference``, ``conflict``,
+            ``ambiguous``, ``weak``, ``no_candidate``).
+        status: ``open``, ``accepted``, ``assigned``, ``ignored`` or ``superseded`` (a later
+            run queued it again).
+        candidates: best first (rank 1).
+    """
+
+    review_id: int
+    movement_id: int
+    reason: str
+    status: str
+    candidates: tuple[Candidate, ...] = ()
