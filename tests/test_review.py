@@ -74,3 +74,22 @@ def test_ignore_needs_a_reason_and_settles_the_movement(store, rules, queued) ->
     ignore(store, rules, queued[3], "bank fee, booked by the bank feed")
     assert store.scalar("SELECT count(*) FROM cm_journal_entries") == 0
     assert run_match(store, rules).considered == 2  # the ignored one is not matched again
+
+
+def test_lettrage_codes_partial_then_full(store, rules, statements_file, items_file) -> None:
+    from cashmatch.export import journal_frame
+
+    import_items(store, items_file(item("FA-1", "100.00"), item("FA-2", "30.00")))
+    import_statements(store, [statements_file(movement("30.00", "FACT FA-2"),
+                                              movement("60.00", "acompte FA-1", bank_ref="B2"))])
+    run_match(store, rules)  # FA-2 applied automatically; the FA-1 instalment goes to review
+    (rv,) = [r["review_id"] for r in list_reviews(store)]
+    accept(store, rules, rv)
+    codes = {r["item_id"]: (r["lettrage_code"], r["lettrage_state"]) for r in
+             journal_frame(store).to_dicts() if r["item_id"]}
+    assert codes == {"FA-2": ("AAA", "full"), "FA-1": ("AAB", "partial")}
+    import_statements(store, [statements_file(movement("40.00", "solde FA-1", bank_ref="B3"))])
+    assert run_match(store, rules).auto == 1  # the balance quotes FA-1 and equals what is open
+    rows = [r for r in journal_frame(store).to_dicts() if r["item_id"] == "FA-1"]
+    assert [(r["lettrage_code"], r["lettrage_state"]) for r in rows] == [("AAB", "full")] * 2
+    assert rows[0]["lettrage_date"] == rows[1]["entry_date"]

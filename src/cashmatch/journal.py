@@ -57,6 +57,7 @@ class Applier:
     _next: dict[str, int] = field(default_factory=dict)
     _codes: dict[str, str] = field(default_factory=dict)
     _code_count: dict[tuple[str, str], int] = field(default_factory=dict)
+    _checked: set[str] = field(default_factory=set)
 
     def _id(self, table: str, column: str) -> int:
         if table not in self._next:
@@ -113,22 +114,33 @@ class Applier:
             })
         return entry
 
-    def _letter(self, items: list[ItemFacts], stamp: object) -> None:
-        unknown = [i.item_id for i in items if i.item_id not in self._codes]
-        if unknown:
+    def preload(self, items: list[ItemFacts]) -> None:
+        """Read the lettrage state of ``items`` and their parties in two queries, so that
+        applying thousands of movements does not query per movement."""
+        ids = sorted({i.item_id for i in items if i.item_id not in self._checked})
+        if ids:
             for item_id, code in self.store.rows(
-                    "SELECT item_id, code FROM cm_lettrage WHERE list_contains(?, item_id)",
-                    [unknown]):
+                    "SELECT item_id, code FROM cm_lettrage WHERE list_contains(?, item_id)", [ids]):
                 self._codes[item_id] = code
+            self._checked.update(ids)
+        keys = sorted({key for i in items
+                       if (key := (i.account, i.party_id or "")) not in self._code_count})
+        if keys:
+            for key in keys:
+                self._code_count[key] = 0
+            for account, aux, n in self.store.rows(
+                    "SELECT account, aux_account, count(DISTINCT code) FROM cm_lettrage "
+                    "WHERE list_contains(?, account || chr(31) || aux_account) GROUP BY ALL",
+                    [[f"{a}\x1f{x}" for a, x in keys]]):
+                self._code_count[(account, aux)] = int(n)
+
+    def _letter(self, items: list[ItemFacts], stamp: object) -> None:
+        self.preload([i for i in items if i.item_id not in self._checked])
         fresh = [i for i in items if i.item_id not in self._codes]
         groups: dict[tuple[str, str], list[ItemFacts]] = {}
         for item in fresh:
             groups.setdefault((item.account, item.party_id or ""), []).append(item)
         for key, members in groups.items():
-            if key not in self._code_count:
-                self._code_count[key] = int(self.store.scalar(
-                    "SELECT count(DISTINCT code) FROM cm_lettrage "
-                    "WHERE account = ? AND aux_account = ?", list(key)))
             code = lettrage_code(self._code_count[key])
             self._code_count[key] += 1
             for item in members:

@@ -127,7 +127,9 @@ def run_match(store: Store, rules: Rules) -> MatchSummary:
             "WHERE status = 'open' AND movement_id IN (SELECT movement_id FROM cm_tmp_movements)",
             [stamp])
         applier = Applier(store, rules, run_id)
-        for row in result.auto.iter_rows(named=True):
+        auto_rows = list(result.auto.iter_rows(named=True))
+        applier.preload([item_facts(row) for row in auto_rows])
+        for row in auto_rows:
             mv = movements[row["movement_id"]]
             explanation = describe(row)
             decision_id = applier.decide(
