@@ -27,7 +27,7 @@ cli(sys.argv[1:], obj={{}})
 
 @pytest.mark.parametrize("module, owner, attr, args", [
     ("statements", "", "_store_file", ["statements", "import", "{bank}"]),
-    ("items", "", "validate", ["items", "import", "{items}"]),
+    ("items", "Store", "unregister", ["items", "import", "{items}"]),  # after the upsert
     ("journal", "Applier", "flush", ["match"]),
 ])
 def test_kill_mid_transaction(tmp_path: Path, module: str, owner: str, attr: str,
