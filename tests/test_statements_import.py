@@ -85,3 +85,38 @@ def test_mapping_errors_are_all_reported(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as exc:
         load_mapping(f)
     assert len(exc.value.errors) == 4
+
+
+def test_same_movement_from_another_export_is_a_suspected_duplicate(store, statements_file) -> None:
+    from cashmatch.matching import run_match
+    from cashmatch.config import Rules
+
+    import_statements(store, [statements_file(movement("80.00", "VIR DUPONT FACT 12",
+                                                        name="DUPONT", bank_ref="BNK-1"))])
+    # the same movement in a CSV export that lacks the bank's reference
+    r = import_statements(store, [statements_file(movement("80.00", "VIR DUPONT  FACT 12",
+                                                            name="Dupont"))])
+    assert (r.new, r.files[0].suspected_duplicates) == (0, 1)
+    assert store.rows("SELECT status, duplicate_of FROM cm_movements ORDER BY movement_id") == [
+        ("booked", None), ("suspected_duplicate", 1)]
+    assert run_match(store, Rules()).considered == 1  # a suspected duplicate is never matched
+
+
+def test_statement_continuity_is_checked(store, tmp_path: Path) -> None:
+    from cashmatch.model import Movement, ParseResult, Source, Statement
+    from cashmatch.statements import ParsedFile, _store_file
+    from decimal import Decimal
+    from datetime import date
+
+    def stmt(opening: str, closing: str, day: int, amount: str) -> ParsedFile:
+        mv = Movement(date(2026, 2, day), Decimal(amount), "EUR", Source("f", 0, "1"),
+                      account="FR76X", bank_reference=f"R{day}")
+        st = Statement("f", "test", (mv,), "FR76X", "EUR", f"S{day}", Decimal(opening),
+                       Decimal(closing), date(2026, 2, day), date(2026, 2, day))
+        return ParsedFile(Path(f"s{day}"), "test", ParseResult([st]), f"sha{day}")
+
+    with store.transaction():
+        assert _store_file(store, stmt("100.00", "110.00", 1, "10.00")).problems == []
+        assert _store_file(store, stmt("110.00", "105.00", 2, "-5.00")).problems == []
+        gap = _store_file(store, stmt("125.00", "130.00", 4, "5.00")).problems
+    assert len(gap) == 1 and "does not continue the closing balance 105.00" in gap[0].message

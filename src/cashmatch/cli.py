@@ -167,8 +167,13 @@ def statements_import(ctx: click.Context, files: tuple[Path, ...], fmt: str | No
 def _print_import(summary: Any) -> None:
     for f in summary.files:
         note = " (file already imported: nothing new)" if f.new == 0 and f.known else ""
+        extra = "".join([
+            f", {f.suspected_duplicates} suspected duplicate(s) kept aside"
+            if f.suspected_duplicates else "",
+            f", {f.pending} pending" if f.pending else "",
+            f", {f.pending_superseded} pending replaced by booked" if f.pending_superseded else ""])
         click.echo(f"{f.file}: {f.format}, {f.statements} statement(s), {f.movements} "
-                   f"movement(s): {f.new} new, {f.known} already known{note}")
+                   f"movement(s): {f.new} new, {f.known} already known{extra}{note}")
         for p in f.problems:
             click.echo(f"  {p.severity}: {p.location}: {p.message}")
 

@@ -63,7 +63,35 @@ MIGRATIONS: tuple[Migration, ...] = (
             end_to_end_id VARCHAR,
             bank_reference VARCHAR,
             bank_tx_code VARCHAR,
-            status VARCHAR NOT NULL,            -- 'booked' | 'pending'
+            status VARCHAR NOT NULL,            -- 'booked' | 'suspected_duplicate'
+            charges_minor BIGINT,
+            instructed_minor BIGINT,
+            instructed_currency VARCHAR,
+            entry_key VARCHAR,
+            source_file VARCHAR NOT NULL,
+            source_position VARCHAR NOT NULL,
+            duplicate_of BIGINT                 -- set when status = 'suspected_duplicate'
+        )""",
+        # Pending (not yet booked) movements of intraday reports: replaced by the booked
+        # movement when it arrives, never matched.
+        """CREATE TABLE cm_pending_movements (
+            identity_key VARCHAR PRIMARY KEY,
+            statement_id BIGINT NOT NULL,
+            import_id BIGINT NOT NULL,
+            account VARCHAR,
+            booking_date DATE NOT NULL,
+            value_date DATE,
+            amount_minor BIGINT NOT NULL,
+            currency VARCHAR NOT NULL,
+            counterparty_name VARCHAR,
+            counterparty_iban VARCHAR,
+            counterparty_bic VARCHAR,
+            remittance VARCHAR NOT NULL,
+            refs_json VARCHAR NOT NULL,
+            end_to_end_id VARCHAR,
+            bank_reference VARCHAR,
+            bank_tx_code VARCHAR,
+            status VARCHAR NOT NULL,
             charges_minor BIGINT,
             instructed_minor BIGINT,
             instructed_currency VARCHAR,

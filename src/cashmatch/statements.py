@@ -19,7 +19,7 @@ from typing import Any
 from cashmatch.errors import Location, Problem
 from cashmatch.identity import identity_keys
 from cashmatch.model import Movement, ParseResult, Statement
-from cashmatch.money import format_amount, to_minor
+from cashmatch.money import format_amount, from_minor, to_minor
 from cashmatch.parsers import parse_file
 from cashmatch.parsers.csv import CsvMapping
 from cashmatch.parsers.csv import parse as parse_csv
@@ -46,6 +46,9 @@ class FileImport:
     movements: int
     new: int
     known: int
+    suspected_duplicates: int = 0
+    pending: int = 0
+    pending_superseded: int = 0
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -114,6 +117,7 @@ def import_statements(store: Store, paths: list[Path], fmt: str | None = None,
 
 
 def _store_file(store: Store, pf: ParsedFile) -> FileImport:
+    """Store one parsed file: new booked movements, pending ones apart, duplicates flagged."""
     import polars as pl
 
     movements = pf.result.movements
@@ -122,31 +126,48 @@ def _store_file(store: Store, pf: ParsedFile) -> FileImport:
     import_id = store.next_id("cm_imports", "import_id")
     statement_id = store.next_id("cm_statements", "statement_id")
     movement_id = store.next_id("cm_movements", "movement_id")
-    rows: list[dict[str, object]] = []
+    booked: list[dict[str, object]] = []
+    pending: list[dict[str, object]] = []
     key_iter = iter(keys)
     stmt_rows = []
+    n_known = 0
+    problems = list(pf.result.problems)
     for pos, st in enumerate(pf.result.statements):
         stmt_rows.append(_statement_row(st, statement_id, import_id, pos))
+        problems.extend(_continuity_problems(store, st, pos))
         for m in st.movements:
             key = next(key_iter)
             if key in known:
+                n_known += 1
                 continue
             known.add(key)
-            rows.append(_movement_row(m, key, movement_id, statement_id, import_id))
-            movement_id += 1
+            row = _movement_row(m, key, movement_id, statement_id, import_id)
+            if m.status == "pending":
+                pending.append(row)
+            else:
+                booked.append(row)
+                movement_id += 1
         statement_id += 1
-    new = len(rows)
+    suspected = _flag_suspected_duplicates(store, booked)
+    superseded = _supersede_pending(store, booked)
     store.execute(
         "INSERT INTO cm_imports VALUES (?, 'statement', ?, ?, ?, ?, ?, ?, ?)",
-        [import_id, str(pf.path), pf.sha256, pf.format, now(), len(movements), new,
-         len(movements) - new])
+        [import_id, str(pf.path), pf.sha256, pf.format, now(), len(movements),
+         len(booked) + len(pending), n_known])
     store.insert_frame("cm_statements", pl.DataFrame(stmt_rows, schema=_schemas()[0]))
-    store.insert_frame("cm_movements", pl.DataFrame(rows, schema=_schemas()[1]))
-    return FileImport(str(pf.path), pf.format, len(pf.result.statements), len(movements), new,
-                      len(movements) - new, list(pf.result.problems))
+    store.insert_frame("cm_movements", pl.DataFrame(booked, schema=_schemas()[1]))
+    if pending:
+        store.execute("DELETE FROM cm_pending_movements WHERE list_contains(?, identity_key)",
+                      [[r["identity_key"] for r in pending]])
+        store.insert_frame("cm_pending_movements", pl.DataFrame(pending, schema=_schemas()[1])
+                           .drop("movement_id", "duplicate_of"))
+    return FileImport(str(pf.path), pf.format, len(pf.result.statements), len(movements),
+                      len(booked) - suspected, n_known, suspected, len(pending), superseded,
+                      problems)
 
 
 def _known_keys(store: Store, keys: list[str]) -> set[str]:
+    """Keys already stored, booked or pending (a pending key seen again is not new)."""
     import polars as pl
 
     if not keys:
@@ -154,10 +175,99 @@ def _known_keys(store: Store, keys: list[str]) -> set[str]:
     store.register("__cm_keys", pl.DataFrame({"k": keys}))
     try:
         found = store.rows("SELECT m.identity_key FROM cm_movements m "
-                           "JOIN __cm_keys k ON m.identity_key = k.k")
+                           "JOIN __cm_keys k ON m.identity_key = k.k "
+                           "UNION SELECT p.identity_key FROM cm_pending_movements p "
+                           "JOIN __cm_keys k ON p.identity_key = k.k "
+                           "WHERE p.identity_key NOT IN (SELECT identity_key FROM cm_movements)")
     finally:
         store.unregister("__cm_keys")
     return {r[0] for r in found}
+
+
+def _text_key(text: object) -> str:
+    return "".join(ch for ch in str(text or "").upper() if ch.isalnum())
+
+
+def _flag_suspected_duplicates(store: Store, rows: list[dict[str, object]]) -> int:
+    """A new movement with another identity but the same account, date, amount, currency,
+    counterparty and text as one already stored from another file is most likely the same
+    movement delivered twice (another format, a re-export without bank ids). It is kept,
+    marked ``suspected_duplicate`` with the id it duplicates, and never matched. Movements
+    with the same identity before occurrence numbering are not suspects: identical lines of
+    one day are told apart by their occurrence number already."""
+    import polars as pl
+
+    if not rows:
+        return 0
+    probe = pl.DataFrame({
+        "i": list(range(len(rows))),
+        "account": [r["account"] for r in rows], "booking_date": [r["booking_date"] for r in rows],
+        "amount_minor": [r["amount_minor"] for r in rows], "currency": [r["currency"] for r in rows],
+        "text": [_text_key(r["remittance"]) + "|" + _text_key(r["counterparty_name"])
+                 for r in rows],
+        "base": [str(r["identity_key"]).split("#")[0] for r in rows],
+    }, schema={"i": pl.Int64, "account": pl.String, "booking_date": pl.Date,
+               "amount_minor": pl.Int64, "currency": pl.String, "text": pl.String,
+               "base": pl.String})
+    store.register("__cm_probe", probe)
+    try:
+        hits = store.rows("""
+            SELECT p.i, min(m.movement_id) FROM __cm_probe p
+            JOIN cm_movements m
+              ON m.account IS NOT DISTINCT FROM p.account AND m.booking_date = p.booking_date
+             AND m.amount_minor = p.amount_minor AND m.currency = p.currency
+             AND regexp_replace(upper(m.remittance), '[^A-Z0-9]', '', 'g') || '|' ||
+                 regexp_replace(upper(coalesce(m.counterparty_name, '')), '[^A-Z0-9]', '', 'g')
+                 = p.text
+            WHERE m.status = 'booked'
+              AND regexp_replace(m.identity_key, '#[0-9]+$', '') <> p.base
+            GROUP BY p.i""")
+    finally:
+        store.unregister("__cm_probe")
+    for i, original in hits:
+        rows[i]["status"] = "suspected_duplicate"
+        rows[i]["duplicate_of"] = original
+    return len(hits)
+
+
+def _supersede_pending(store: Store, booked: list[dict[str, object]]) -> int:
+    """Booked movements replace the pending ones they confirm: same identity, or same
+    account, amount and end-to-end id."""
+    if not booked or not store.scalar("SELECT count(*) FROM cm_pending_movements"):
+        return 0
+    keys = [r["identity_key"] for r in booked]
+    e2e = [f"{r['account'] or ''}|{r['amount_minor']}|{r['end_to_end_id']}" for r in booked
+           if r["end_to_end_id"]]
+    condition = ("list_contains(?, identity_key) OR (end_to_end_id IS NOT NULL AND "
+                 "list_contains(?, coalesce(account, '') || '|' || amount_minor || '|' || "
+                 "end_to_end_id))")
+    n = int(store.scalar(f"SELECT count(*) FROM cm_pending_movements WHERE {condition}",
+                         [keys, e2e]))
+    store.execute(f"DELETE FROM cm_pending_movements WHERE {condition}", [keys, e2e])
+    return n
+
+
+def _continuity_problems(store: Store, st: Statement, pos: int) -> list[Problem]:
+    """The opening balance must be the closing balance of the account's previous statement."""
+    if st.account is None or st.opening_balance is None or st.opening_date is None:
+        return []
+    ccy = st.currency or (st.movements[0].currency if st.movements else None)
+    if ccy is None:
+        return []
+    prev = store.row(
+        "SELECT closing_minor, closing_date, file_name FROM cm_statements "
+        "WHERE account = ? AND closing_minor IS NOT NULL AND closing_date <= ? "
+        "ORDER BY closing_date DESC, statement_id DESC LIMIT 1", [st.account, st.opening_date])
+    if prev is None:
+        return []
+    where = Location(st.file, element=f"statement {pos + 1} ({st.statement_id or st.account})")
+    opening = to_minor(st.opening_balance, ccy)
+    if prev[0] == opening:
+        return []
+    return [Problem(where, f"opening balance {format_amount(st.opening_balance, ccy)} on "
+                           f"{st.opening_date} does not continue the closing balance "
+                           f"{format_amount(from_minor(prev[0], ccy), ccy)} of {prev[1]} "
+                           f"({prev[2]}): a statement may be missing or overlap")]
 
 
 def _minor(amount: Decimal | None, currency: str | None) -> int | None:
@@ -195,6 +305,7 @@ def _movement_row(m: Movement, key: str, movement_id: int, statement_id: int,
         "instructed_minor": _minor(m.instructed_amount, m.instructed_currency),
         "instructed_currency": m.instructed_currency, "entry_key": m.entry_key,
         "source_file": m.source.file, "source_position": m.source.position,
+        "duplicate_of": None,
     }
 
 
@@ -219,6 +330,6 @@ def _schemas() -> tuple[dict[str, Any], dict[str, Any]]:
         "end_to_end_id": pl.String, "bank_reference": pl.String, "bank_tx_code": pl.String,
         "status": pl.String, "charges_minor": pl.Int64, "instructed_minor": pl.Int64,
         "instructed_currency": pl.String, "entry_key": pl.String, "source_file": pl.String,
-        "source_position": pl.String,
+        "source_position": pl.String, "duplicate_of": pl.Int64,
     }
     return statement, movement
