@@ -120,3 +120,26 @@ def test_statement_continuity_is_checked(store, tmp_path: Path) -> None:
         assert _store_file(store, stmt("110.00", "105.00", 2, "-5.00")).problems == []
         gap = _store_file(store, stmt("125.00", "130.00", 4, "5.00")).problems
     assert len(gap) == 1 and "does not continue the closing balance 105.00" in gap[0].message
+
+
+def test_pending_movements_are_replaced_by_the_booked_ones(store) -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from cashmatch.model import Movement, ParseResult, Reference, Source, Statement
+    from cashmatch.statements import ParsedFile, _store_file
+
+    def file(status: str, bank_ref: str | None) -> ParsedFile:
+        mv = Movement(date(2026, 2, 3), Decimal("50.00"), "EUR", Source("f", 0, "1"),
+                      account="FR76X", bank_reference=bank_ref, status=status,
+                      references=(Reference("end_to_end", "E2E-9"),))
+        return ParsedFile(Path(status), "camt", ParseResult([Statement("f", "camt", (mv,), "FR76X")]),
+                          status)
+
+    with store.transaction():
+        first = _store_file(store, file("pending", None))
+        again = _store_file(store, file("pending", None))
+        booked = _store_file(store, file("booked", "ACCT-1"))
+    assert (first.pending, again.known, booked.new, booked.pending_superseded) == (1, 1, 1, 1)
+    assert store.scalar("SELECT count(*) FROM cm_pending_movements") == 0
+    assert store.rows("SELECT status FROM cm_movements") == [("booked",)]
