@@ -94,13 +94,6 @@ def evidence_of(row: dict[str, Any]) -> dict[str, Any]:
     return ev
 
 
-def movement_facts(row: dict[str, Any]) -> MovementFacts:
-    ccy = row["currency"]
-    return MovementFacts(row["movement_id"], row["booking_date"],
-                         from_minor(row["amount_minor"], ccy), ccy, row["bank_reference"],
-                         row["counterparty_name"], row["remittance"])
-
-
 def item_facts(row: dict[str, Any]) -> ItemFacts:
     ccy = row["i_currency"]
     return ItemFacts(row["item_id"], row["i_account"], row["i_party_id"], row["i_party"],
@@ -135,7 +128,7 @@ def run_match(store: Store, rules: Rules) -> MatchSummary:
             decision_id = applier.decide(
                 mv["movement_id"], "auto", "engine", f"auto:{row['match_key']}", explanation,
                 evidence_of(row), confidence=Decimal(row["confidence_bp"]) / BP)
-            facts = movement_facts(mv)
+            facts = MovementFacts.from_row(mv)
             applier.apply(facts, [(item_facts(row), facts.amount)], decision_id)
             summary.auto += 1
             summary.add_amount("auto", facts.currency, facts.amount)

@@ -13,13 +13,16 @@ is written. Writing the entry is :mod:`cashmatch.journal`'s job.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from cashmatch.config import Ledger
 from cashmatch.errors import PostingError
 from cashmatch.model import JournalEntry, JournalLine
+from cashmatch.money import from_minor
 
 ZERO = Decimal(0)
 
@@ -35,6 +38,13 @@ class MovementFacts:
     bank_reference: str | None
     counterparty_name: str | None
     remittance: str
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> MovementFacts:
+        """From a ``cm_movements`` row (amount in minor units)."""
+        ccy = row["currency"]
+        return cls(row["movement_id"], row["booking_date"], from_minor(row["amount_minor"], ccy),
+                   ccy, row["bank_reference"], row["counterparty_name"], row["remittance"])
 
 
 @dataclass(frozen=True, slots=True)

@@ -152,13 +152,6 @@ def _items(store: Store, item_ids: list[str]) -> dict[str, ItemFacts]:
     return found
 
 
-def _movement(row: dict[str, Any]) -> MovementFacts:
-    ccy = row["currency"]
-    return MovementFacts(row["movement_id"], row["booking_date"],
-                         from_minor(row["amount_minor"], ccy), ccy, row["bank_reference"],
-                         row["counterparty_name"], row["remittance"])
-
-
 def _close(store: Store, review_id: int, status: str, decision_id: int) -> None:
     store.execute("UPDATE cm_review_items SET status = ?, closed_at = ?, decision_id = ? "
                   "WHERE review_id = ?", [status, now(), decision_id, review_id])
@@ -176,7 +169,7 @@ def accept(store: Store, rules: Rules, review_id: int, rank: int = 1,
         lines = store.rows("SELECT item_id, amount_minor FROM cm_candidate_lines "
                            "WHERE candidate_id = ? ORDER BY item_id", [cand[0]["candidate_id"]])
         items = _items(store, [r[0] for r in lines])
-        mv = _movement(rv)
+        mv = MovementFacts.from_row(rv)
         allocations = [(items[i], from_minor(a, mv.currency)) for i, a in lines]
         try:
             check_allocations(mv, allocations)
@@ -203,7 +196,7 @@ def assign(store: Store, rules: Rules, review_id: int,
         raise ReviewError("name at least one item to assign")
     with store.transaction():
         rv = _open_review(store, review_id)
-        mv = _movement(rv)
+        mv = MovementFacts.from_row(rv)
         items = _items(store, [i for i, _ in assignments])
         allocations: list[tuple[ItemFacts, Decimal]] = []
         left = mv.amount
