@@ -28,10 +28,14 @@ def test_every_error_is_reported_with_its_key(tmp_path: Path) -> None:
     assert "ledgr: unknown section" in errors
 
 
-def test_weights_must_add_up(tmp_path: Path) -> None:
+def test_tolerances_are_checked(tmp_path: Path) -> None:
     f = tmp_path / "r.toml"
-    f.write_text('[matching]\nweight_party = "0.10"\n')
-    with pytest.raises(ConfigError, match="must add up to 1"):
+    f.write_text('[tolerances]\ndiscount_min_percent = "4"\n[weights]\nref_exact = "x"\n')
+    with pytest.raises(ConfigError) as exc:
+        load_rules(f)
+    assert "weights.ref_exact: 'x' is not a number" in str(exc.value)
+    f.write_text('[tolerances]\ndiscount_min_percent = "4"\n')
+    with pytest.raises(ConfigError, match="must not exceed discount_max_percent"):
         load_rules(f)
 
 

@@ -62,7 +62,7 @@ def test_journal_lines_with_lettrage(store, rules, statements_file, items_file) 
     assert [(r["account"], r["debit"], r["credit"]) for r in rows] == [
         ("512000", "100.00", "0.00"), ("411000", "0.00", "100.00")]
     assert rows[1]["lettrage_code"] == "AAA" and rows[1]["lettrage_state"] == "full"
-    assert rows[1]["rule"] == "auto:ref_exact" and rows[0]["entry_number"] == "BQ000001"
+    assert rows[1]["rule"] == "auto:exact+exact+none" and rows[0]["entry_number"] == "BQ000001"
 
 
 def test_csv_cells_cannot_start_a_formula(tmp_path) -> None:

@@ -69,12 +69,27 @@ def _check_books(store: Store) -> None:
     unbalanced = store.rows("SELECT entry_id FROM cm_journal_lines GROUP BY entry_id "
                             "HAVING sum(debit_minor) <> sum(credit_minor)")
     assert unbalanced == []
+    # a movement's allocations never exceed it, but for an explicit difference line (a fee, a
+    # discount, a rounding write-off) posted in the same entry
+    rules = Rules()
+    difference_accounts = [rules.ledger.fee_account, rules.ledger.discount_account,
+                           rules.ledger.writeoff_loss_account, rules.ledger.writeoff_gain_account]
     over_movement = store.rows("""
-        SELECT m.movement_id FROM cm_movements m JOIN cm_allocations a USING (movement_id)
-        GROUP BY m.movement_id, m.amount_minor
-        HAVING abs(sum(a.amount_minor)) > abs(m.amount_minor)
-            OR sign(sum(a.amount_minor)) * sign(m.amount_minor) < 0""")
+        WITH alloc AS (SELECT movement_id, sum(amount_minor) AS applied FROM cm_allocations
+                       GROUP BY movement_id),
+             diff AS (SELECT e.movement_id, sum(l.debit_minor - l.credit_minor) AS explained
+                      FROM cm_journal_entries e JOIN cm_journal_lines l USING (entry_id)
+                      WHERE list_contains(?, l.account) GROUP BY e.movement_id)
+        SELECT m.movement_id FROM cm_movements m JOIN alloc USING (movement_id)
+        LEFT JOIN diff USING (movement_id)
+        WHERE abs(alloc.applied) > abs(m.amount_minor + coalesce(diff.explained, 0))
+           OR sign(alloc.applied) * sign(m.amount_minor) < 0""", [difference_accounts])
     assert over_movement == []
+    tolerance = store.rows("""
+        SELECT e.movement_id FROM cm_journal_entries e JOIN cm_journal_lines l USING (entry_id)
+        WHERE l.account = ? AND l.debit_minor + l.credit_minor > 3000""",
+                           [rules.ledger.fee_account])
+    assert tolerance == []
     over_item = store.rows("""
         SELECT i.item_id FROM cm_items i JOIN cm_allocations a USING (item_id)
         GROUP BY i.item_id, i.amount_minor, i.settled_outside_minor

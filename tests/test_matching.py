@@ -34,8 +34,8 @@ def test_reference_in_many_shapes_is_applied(store, rules, statements_file, item
 
 def test_amount_difference_goes_to_review_with_the_item_first(store, rules, statements_file,
                                                                items_file) -> None:
-    _setup(store, statements_file, items_file, [movement("95.00", "FACT FA-1")],
-           [item("FA-1", "100.00"), item("FA-2", "95.00", party="C2", name="AUTRE")])
+    _setup(store, statements_file, items_file, [movement("60.00", "FACT FA-1")],
+           [item("FA-1", "100.00"), item("FA-2", "60.00", party="C2", name="AUTRE")])
     s = run_match(store, rules)
     assert (s.auto, s.review) == (0, 1)
     assert _reviews(store) == {1: "amount_differs"}
@@ -110,6 +110,7 @@ def test_every_auto_decision_keeps_its_evidence(store, rules, statements_file, i
     rule, explanation, evidence, threshold, version = store.row(
         "SELECT rule, explanation, evidence_json, threshold, rules_version FROM cm_decisions")
     ev = json.loads(evidence)
-    assert rule == "auto:ref_exact" and ev["ref_exact"] and ev["amount_exact"]
+    assert rule == "auto:exact+exact+none"
+    assert (ev["ref_level"], ev["amount_level"], ev["match_key"]) == ("exact", "exact", "ref_exact")
     assert "ref_exact" in ev["rules"] and "FA-1" in explanation
     assert threshold is not None and version == rules.version

@@ -1,111 +1,278 @@
-"""Assignment: from scored pairs to decisions, across all movements of the run at once.
+"""Assignment: from scored pairs to proposals and decisions, across the whole run at once.
 
-First version (one movement to one item):
+For each movement the proposals are:
 
-- a movement is **applied automatically** when exactly one of its candidates has the exact
-  reference *and* the exact open amount *and* reaches the auto threshold, and no other
-  movement of the run claims that same item that way (conflicts are resolved over the whole
-  run, never first-come-first-served: both claimants go to review);
-- every other movement goes to the **review queue** with its best candidates, ranked, each
-  with the amount it would apply (never more than the item's open amount);
-- a movement without any candidate is **unmatched** (it is also queued for a person).
+- every scored pair (one item; fully settled with a posted difference, or partly paid);
+- for the payer's parties, the sets of 2 to ``max_subset_items`` of its open items whose open
+  amounts add up exactly to the movement (invoices, credit notes netted in), found by a
+  bounded subset-sum over that party's few candidate items only.
+
+A proposal is applied automatically when its confidence reaches ``auto_threshold`` *and* it
+stands at least ``auto_margin`` evidence points above the movement's next proposal (so two
+equally good readings never become a guess) *and* no other movement of the run claims one of
+its items as strongly (conflicts are settled over the whole run, never first come, first
+served; instalments that fit together in what is open are not a conflict). Everything else
+goes to review with its best proposals, ranked; a movement with none is unmatched.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from cashmatch.config import Matching
-from cashmatch.scoring import BP
+from cashmatch.config import Rules
+from cashmatch.explain import describe, describe_subset
+from cashmatch.scoring import confidence_bp, tenths
 
 if TYPE_CHECKING:
     import polars as pl
 
-#: Deterministic order of candidates: best first, ties broken by evidence then age then id.
-RANK_ORDER = (["confidence_bp", "ref_similarity", "_abs_diff", "due_date", "item_id"],
-              [True, True, False, False, False])
-
-
-@dataclass(frozen=True, slots=True)
-class Assignment:
-    """Output of :func:`assign`.
-
-    Attributes:
-        auto: one row per automatic application (movement_id, item_id, applied_minor and the
-            pair's features).
-        suggestions: ranked review candidates (movement_id, rank, item_id, applied_minor,
-            features).
-        reasons: movement_id → reason code for every movement that is not applied.
-    """
-
-    auto: pl.DataFrame
-    suggestions: pl.DataFrame
-    reasons: dict[int, str]
-
-
 REASONS = {
-    "conflict": "several movements claim the same item",
-    "ambiguous": "several items fit equally well",
+    "conflict": "another movement claims the same item",
+    "ambiguous": "several readings fit about equally well",
     "amount_differs": "the reference is found but the amount differs",
-    "no_reference": "the amount fits but no reference is found",
+    "no_reference": "the amount fits but nothing tells the payer or the invoice",
+    "other_party": "the payer's IBAN belongs to another party",
     "weak": "only weak evidence",
     "no_candidate": "no candidate",
 }
 
+#: Columns of a pair kept as a proposal's evidence.
+EVIDENCE = ("match_key", "rules", "ref_level", "amount_level", "party_level", "ref_similarity",
+            "name_similarity", "amount_diff_minor", "days_after_due", "points", "confidence_bp")
 
-def assign(scored: pl.DataFrame, movement_ids: list[int], settings: Matching) -> Assignment:
-    """Decide for every movement in ``movement_ids`` given its scored candidate pairs."""
+
+@dataclass(slots=True)
+class Proposal:
+    """One way to apply a movement: items, amounts and the difference to post."""
+
+    movement_id: int
+    lines: tuple[tuple[str, int], ...]        # (item_id, applied minor units)
+    points: int                                # evidence, tenths of log-odds
+    rule: str
+    explanation: str
+    evidence: dict[str, Any]
+    adjust_kind: str | None = None             # rounding | fee | discount | over
+    adjust_minor: int = 0                      # Σ applied - movement (debit-positive)
+    due: tuple[str, ...] = ()                  # due dates, for ordering ties (oldest first)
+    rank: int = 0
+
+    @property
+    def confidence_bp(self) -> int:
+        return confidence_bp(self.points)
+
+    @property
+    def items(self) -> frozenset[str]:
+        return frozenset(i for i, _ in self.lines)
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (-self.points, self.due, len(self.lines), sorted(self.items))
+
+
+@dataclass(slots=True)
+class Assignment:
+    """Output of :func:`assign`: automatic applications, ranked suggestions, reasons."""
+
+    auto: list[Proposal] = field(default_factory=list)
+    suggestions: dict[int, list[Proposal]] = field(default_factory=dict)
+    reasons: dict[int, str] = field(default_factory=dict)
+
+
+def single_proposals(scored: pl.DataFrame, keep: int) -> dict[int, list[Proposal]]:
+    """The best ``keep`` one-item proposals of each movement."""
     import polars as pl
 
-    auto_bp = int(settings.auto_threshold * BP)
-    min_bp = int(settings.review_min_confidence * BP)
-    scored = scored.with_columns(pl.col("amount_diff_minor").abs().alias("_abs_diff"))
-    strong = scored.filter(pl.col("ref_exact") & pl.col("amount_exact")
-                           & (pl.col("confidence_bp") >= auto_bp))
-    per_movement = strong.group_by("movement_id").agg(pl.len().alias("n"))
-    unique = strong.join(per_movement.filter(pl.col("n") == 1), on="movement_id", how="semi")
-    claims = unique.group_by("item_id").agg(pl.len().alias("claims"))
-    auto = unique.join(claims.filter(pl.col("claims") == 1), on="item_id", how="semi")
-    auto = auto.with_columns(pl.col("m_amount_minor").alias("applied_minor")).sort("movement_id")
+    if scored.height == 0:
+        return {}
+    top = (scored.with_columns(pl.col("amount_diff_minor").abs().alias("_abs"))
+           .sort(["movement_id", "points", "ref_similarity", "_abs", "due_date", "item_id"],
+                 descending=[False, True, True, False, False, False], nulls_last=True)
+           .with_columns(pl.col("item_id").cum_count().over("movement_id").alias("_n"))
+           .filter(pl.col("_n") <= keep))
+    out: dict[int, list[Proposal]] = defaultdict(list)
+    for row in top.iter_rows(named=True):
+        ev = {k: row[k] for k in EVIDENCE}
+        ev["rules"] = list(ev["rules"] or [])
+        ev["party_id"] = row["i_party_id"]
+        out[row["movement_id"]].append(Proposal(
+            row["movement_id"], ((row["item_id"], row["applied_minor"]),), row["points"],
+            f"{row['ref_level']}+{row['amount_level']}+{row['party_level']}",
+            describe(row), ev, row["adjust_kind"], row["adjust_minor"] or 0,
+            (str(row["due_date"]),)))
+    return out
 
-    reasons: dict[int, str] = {}
-    conflicted = set(unique.join(claims.filter(pl.col("claims") > 1), on="item_id", how="semi")
-                     .get_column("movement_id").to_list())
-    ambiguous = set(per_movement.filter(pl.col("n") > 1).get_column("movement_id").to_list())
-    applied = set(auto.get_column("movement_id").to_list())
 
+def subset_proposals(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules,
+                     only: Iterable[int]) -> dict[int, list[Proposal]]:
+    """Sets of one party's items whose open amounts add up exactly to the movement.
+
+    Only items the payer is tied to (its IBAN, name or memory) or that the text references
+    are tried, at most ``max_subset_items`` per party, references first then oldest."""
+    import polars as pl
+
+    wanted = set(only)
+    if scored.height == 0 or not wanted:
+        return {}
     usable = scored.filter(
-        ~pl.col("movement_id").is_in(list(applied))
-        & (pl.col("confidence_bp") >= min_bp)
+        pl.col("movement_id").is_in(list(wanted))
         & (pl.col("m_currency") == pl.col("i_currency"))
-        & (pl.col("m_amount_minor").sign() == pl.col("i_open_minor").sign()))
-    suggestions = (
-        usable.sort(RANK_ORDER[0], descending=RANK_ORDER[1], nulls_last=True)
-        .with_columns(pl.col("item_id").cum_count().over("movement_id").alias("rank"))
-        .filter(pl.col("rank") <= settings.max_suggestions)
-        .with_columns(
-            (pl.min_horizontal(pl.col("m_amount_minor").abs(), pl.col("i_open_minor").abs())
-             * pl.col("i_open_minor").sign()).alias("applied_minor"))
-        .sort(["movement_id", "rank"]))
-    top = suggestions.filter(pl.col("rank") == 1)
-    top_by_movement = {r["movement_id"]: r for r in top.iter_rows(named=True)}
-    for mid in movement_ids:
+        & ((pl.col("party_level").is_in(["iban", "name"])) | (pl.col("ref_level") != "none"))
+        & pl.col("i_party_id").is_not_null())
+    w = rules.weights
+    limit = rules.matching.max_subset_items
+    out: dict[int, list[Proposal]] = defaultdict(list)
+    groups = usable.partition_by(["movement_id", "i_party_id"], as_dict=True)
+    for (movement_id, party_id), frame in groups.items():
+        if frame.height < 2:
+            continue
+        rows = sorted(frame.iter_rows(named=True),
+                      key=lambda r: (r["ref_level"] == "none", str(r["due_date"]), r["item_id"]))
+        rows = rows[:limit]
+        target = amounts[movement_id]
+        found = []
+        for size in range(2, len(rows) + 1):
+            for combo in itertools.combinations(rows, size):
+                if sum(r["i_open_minor"] for r in combo) == target:
+                    found.append(combo)
+        if not found:
+            continue
+        for combo in found:
+            n_ref = sum(r["ref_level"] != "none" for r in combo)
+            party = max((r["party_level"] for r in combo),
+                        key=lambda lv: {"iban": 3, "name": 2, "none": 1, "other": 0}[lv])
+            ref_pts = (w.ref_exact if n_ref == len(combo) else w.subset_some_referenced if n_ref
+                       else 0)
+            party_pts = {"iban": w.party_iban, "name": w.party_name, "other": w.party_other}.get(
+                party, 0)
+            points = tenths(w.prior + ref_pts + w.amount_exact + party_pts) + (
+                0 if n_ref else tenths(w.subset_without_reference))
+            lines = tuple((r["item_id"], r["i_open_minor"]) for r in combo)
+            ev = {"match_key": "subset", "items": [r["item_id"] for r in combo],
+                  "referenced": n_ref, "party_level": party, "party_id": party_id,
+                  "amount_level": "exact", "points": points}
+            out[movement_id].append(Proposal(
+                movement_id, lines, points, f"subset:{n_ref}/{len(combo)}ref+{party}",
+                describe_subset(combo, n_ref, party), ev,
+                due=tuple(sorted(str(r["due_date"]) for r in combo))))
+    return out
+
+
+def assign(scored: pl.DataFrame, movements: dict[int, dict[str, Any]], rules: Rules) -> Assignment:
+    """Decide for every movement given its scored pairs."""
+    m = rules.matching
+    threshold = int(m.auto_threshold * 10_000)
+    margin = tenths(m.auto_margin)
+    keep = m.max_suggestions + 1
+    singles = single_proposals(scored, keep)
+    amounts = {mid: mv["amount_minor"] for mid, mv in movements.items()}
+    # 1:N wherever no single item settles the movement exactly and decisively
+    need_subsets = [mid for mid in movements
+                    if not (_decisive(singles.get(mid, []), threshold, margin)
+                            and singles[mid][0].evidence.get("amount_level") == "exact")]
+    subsets = subset_proposals(scored, amounts, rules, need_subsets)
+    result = Assignment()
+    ranked: dict[int, list[Proposal]] = {}
+    for mid in movements:
+        props = sorted(singles.get(mid, []) + subsets.get(mid, []), key=Proposal.sort_key)
+        ranked[mid] = props
+    # automatic candidates, then conflicts across the run
+    eligible: dict[int, Proposal] = {}
+    for mid, props in ranked.items():
+        if _decisive(props, threshold, margin):
+            eligible[mid] = props[0]
+        elif props and props[0].confidence_bp >= threshold:
+            result.reasons[mid] = "ambiguous"
+    conflicted = _conflicts(eligible, scored, margin)
+    for mid, prop in sorted(eligible.items()):
+        if mid in conflicted:
+            result.reasons[mid] = "conflict"
+        else:
+            result.auto.append(prop)
+    applied = {p.movement_id for p in result.auto}
+    min_bp = int(m.review_min_confidence * 10_000)
+    for mid, props in ranked.items():
         if mid in applied:
             continue
-        if mid in conflicted:
-            reasons[mid] = "conflict"
-        elif mid in ambiguous:
-            reasons[mid] = "ambiguous"
-        elif mid not in top_by_movement:
-            reasons[mid] = "no_candidate"
+        shown = [p for p in props if p.confidence_bp >= min_bp
+                 and p.evidence.get("amount_level") != "mismatch"][: m.max_suggestions]
+        for rank, p in enumerate(shown, start=1):
+            p.rank = rank
+        result.suggestions[mid] = shown
+        if mid not in result.reasons:
+            result.reasons[mid] = _reason(shown)
+    return result
+
+
+def _decisive(props: list[Proposal], threshold: int, margin: int) -> bool:
+    """The best proposal is sure enough and clearly ahead of the next one.
+
+    Identical readings of one party's identical items (subscriptions: same amount, same
+    evidence) are no ambiguity: accountants letter the oldest due first, and so does this
+    (proposals are sorted oldest first among equals)."""
+    if not props:
+        return False
+    props = sorted(props, key=Proposal.sort_key)
+    best = props[0]
+    if best.confidence_bp < threshold or best.evidence.get("amount_level") == "mismatch":
+        return False
+    rivals = [p for p in props[1:] if best.points - p.points < margin]
+    return all(_same_reading(best, p) for p in rivals)
+
+
+def _same_reading(a: Proposal, b: Proposal) -> bool:
+    """Two one-item proposals that differ only by which of a party's identical items."""
+    keys = ("ref_level", "amount_level", "party_level", "amount_diff_minor")
+    return (len(a.lines) == len(b.lines) == 1 and a.points == b.points
+            and a.evidence.get("party_id") is not None
+            and a.evidence.get("party_id") == b.evidence.get("party_id")
+            and a.evidence.get("ref_level") == "none"
+            and all(a.evidence.get(k) == b.evidence.get(k) for k in keys))
+
+
+def _conflicts(eligible: dict[int, Proposal], scored: pl.DataFrame, margin: int) -> set[int]:
+    """Movements whose automatic proposal collides with another movement's on an item."""
+    claims: dict[str, list[Proposal]] = defaultdict(list)
+    for prop in eligible.values():
+        for item_id, _ in prop.lines:
+            claims[item_id].append(prop)
+    opens = _open_amounts(scored, claims)
+    losers: set[int] = set()
+    for item_id, props in claims.items():
+        if len(props) < 2:
+            continue
+        total = sum(abs(a) for p in props for i, a in p.lines if i == item_id)
+        partials = all(p.evidence.get("amount_level") == "partial" for p in props)
+        if partials and total <= abs(opens.get(item_id, 0)):
+            continue  # instalments that fit together
+        props = sorted(props, key=Proposal.sort_key)
+        if props[0].points - props[1].points >= margin:
+            losers.update(p.movement_id for p in props[1:])
         else:
-            row = top_by_movement[mid]
-            if row["ref_exact"]:
-                reasons[mid] = "amount_differs"
-            elif row["amount_exact"]:
-                reasons[mid] = "no_reference"
-            else:
-                reasons[mid] = "weak"
-    return Assignment(auto=auto.drop("_abs_diff"), suggestions=suggestions.drop("_abs_diff"),
-                      reasons=reasons)
+            losers.update(p.movement_id for p in props)
+    return losers
+
+
+def _open_amounts(scored: pl.DataFrame, claims: dict[str, list[Proposal]]) -> dict[str, int]:
+    import polars as pl
+
+    contested = [i for i, props in claims.items() if len(props) > 1]
+    if not contested:
+        return {}
+    rows = scored.filter(pl.col("item_id").is_in(contested)).select("item_id", "i_open_minor").unique()
+    return dict(rows.iter_rows())
+
+
+def _reason(shown: list[Proposal]) -> str:
+    if not shown:
+        return "no_candidate"
+    ev = shown[0].evidence
+    if ev.get("party_level") == "other":
+        return "other_party"
+    if ev.get("ref_level") not in (None, "none") or ev.get("referenced"):
+        return "amount_differs" if ev.get("amount_level") != "exact" else "weak"
+    if ev.get("amount_level") == "exact":
+        return "no_reference"
+    return "weak"

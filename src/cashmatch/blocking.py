@@ -1,46 +1,37 @@
 """Candidate generation: blocking rules as SQL, run inside DuckDB.
 
-Each rule is a join between the run's movements and the open items that yields
+Each rule is an equality join between the run's movements and the open items that yields
 ``(movement_id, item_id)`` pairs; every pair remembers which rules found it (``rules``) and
 the first one (``match_key``), as splink does, so a decision can say why a pair was even
-considered. No rule compares a movement with every open item: each is an equality join on
-a key (reference token, amount, IBAN, name), so the work grows with the data, not with its
-square.
+considered. No rule compares a movement with every open item: each joins on a key
+(reference token, decoded RF reference, reference with one character deleted, numeric tail,
+amount, payer party), so the work grows with the data, not with its square.
 
-The builders return SQL text; :class:`cashmatch.store.Store` executes it. Inputs are two
-tables the matcher prepares: ``cm_tmp_movements`` and ``cm_tmp_open_items``.
+The builders return SQL text; :class:`cashmatch.store.Store` executes it. The matcher first
+prepares ``cm_tmp_movements``, ``cm_tmp_rf_tokens`` (decoded RF references, from Python) and
+runs :data:`PREPARE` to build the other working tables.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-
-@dataclass(frozen=True, slots=True)
-class BlockingRule:
-    """A named way to find candidate pairs."""
-
-    name: str
-    description: str
-    sql: str  # SELECT movement_id, item_id FROM ...
-
+from cashmatch.refs import name_sql
 
 #: Normalised text of a movement: remittance plus every reference, upper case, no accents.
 MOVEMENT_TEXT = ("upper(strip_accents(coalesce(m.remittance, '') || ' ' || "
                  "coalesce(m.refs_text, '')))")
 
-OPEN_ITEMS_SQL = """
+OPEN_ITEMS_SQL = f"""
 CREATE OR REPLACE TEMP TABLE cm_tmp_open_items AS
 SELECT i.item_id, i.kind, i.account, i.party_id, i.party_name, i.party_iban, i.reference,
        i.ref_norm, i.issue_date, i.due_date, i.currency, i.amount_minor,
        i.amount_minor - i.settled_outside_minor - coalesce(a.applied, 0) AS open_minor,
-       regexp_replace(upper(strip_accents(coalesce(i.party_name, ''))), '[^A-Z0-9]', '', 'g')
-           AS name_norm,
+       {name_sql('i.party_name')} AS name_norm,
        ltrim(regexp_extract(i.ref_norm, '([0-9]+)$', 1), '0') AS ref_tail
 FROM cm_items i
 LEFT JOIN (SELECT item_id, CAST(sum(amount_minor) AS BIGINT) AS applied
-           FROM cm_allocations GROUP BY item_id) a
-       USING (item_id)
+           FROM cm_allocations GROUP BY item_id) a USING (item_id)
 WHERE i.amount_minor - i.settled_outside_minor - coalesce(a.applied, 0) <> 0
 """
 
@@ -62,6 +53,52 @@ SELECT DISTINCT movement_id, tok FROM grams
 WHERE length(tok) >= 3 AND regexp_matches(tok, '[0-9]')
 """
 
+#: Deletion neighbourhoods (symmetric delete): a reference and a token one typo apart (a
+#: character substituted, inserted, dropped, or two neighbours swapped) share a key.
+TYPO_KEYS_SQL = """
+CREATE OR REPLACE TEMP TABLE cm_tmp_item_keys AS
+SELECT item_id, ref_norm AS k FROM cm_tmp_open_items WHERE length(ref_norm) >= 6
+UNION
+SELECT item_id, substr(ref_norm, 1, p - 1) || substr(ref_norm, p + 1)
+FROM cm_tmp_open_items, range(1, 41) r(p)
+WHERE length(ref_norm) >= 6 AND p <= length(ref_norm);
+
+CREATE OR REPLACE TEMP TABLE cm_tmp_token_keys AS
+SELECT movement_id, tok AS k FROM cm_tmp_tokens WHERE length(tok) >= 5
+UNION
+SELECT movement_id, substr(tok, 1, p - 1) || substr(tok, p + 1)
+FROM cm_tmp_tokens, range(1, 41) r(p)
+WHERE length(tok) >= 5 AND p <= length(tok);
+"""
+
+#: Who the payer is: parties known for its IBAN (ledger or memory) or for its name.
+PAYER_SQL = """
+CREATE OR REPLACE TEMP TABLE cm_tmp_payer AS
+WITH iban_parties AS (
+    SELECT DISTINCT party_iban AS iban, party_id, 'iban' AS via FROM cm_items
+    WHERE party_iban IS NOT NULL AND party_id IS NOT NULL
+    UNION
+    SELECT value, party_id, 'iban_memory' FROM cm_aliases
+    WHERE kind = 'iban' AND removed_at IS NULL
+)
+SELECT DISTINCT m.movement_id, p.party_id, p.via
+FROM cm_tmp_movements m JOIN iban_parties p ON p.iban = m.counterparty_iban
+UNION
+SELECT DISTINCT m.movement_id, a.party_id, 'name_memory'
+FROM cm_tmp_movements m
+JOIN cm_aliases a ON a.kind = 'name' AND a.removed_at IS NULL AND a.value = m.name_norm
+WHERE m.name_norm <> ''
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class BlockingRule:
+    """A named way to find candidate pairs."""
+
+    name: str
+    description: str
+    sql: str  # SELECT movement_id, item_id FROM ...
+
 
 def _capped(select: str, order: str, cap: int) -> str:
     """Keep at most ``cap`` pairs per movement, the best ones by ``order``."""
@@ -81,6 +118,11 @@ def rules(cap: int) -> list[BlockingRule]:
             """SELECT t.movement_id, i.item_id
                FROM cm_tmp_tokens t JOIN cm_tmp_open_items i ON i.ref_norm = t.tok"""),
         BlockingRule(
+            "ref_rf",
+            "a valid ISO 11649 RF creditor reference of the movement encodes an item's reference",
+            """SELECT r.movement_id, i.item_id
+               FROM cm_tmp_rf_tokens r JOIN cm_tmp_open_items i ON i.ref_norm = r.tok"""),
+        BlockingRule(
             "ref_tail",
             "the numeric tail of an item's reference appears as a number in the text",
             _capped("""SELECT t.movement_id, i.item_id, i.due_date
@@ -90,6 +132,30 @@ def rules(cap: int) -> list[BlockingRule]:
                         AND i.ref_tail = ltrim(t.tok, '0')
                        WHERE regexp_matches(t.tok, '^[0-9]+$')""", "due_date", cap)),
         BlockingRule(
+            "ref_typo",
+            "a word of the text is one typo away from an item's reference",
+            _capped("""SELECT DISTINCT t.movement_id, i.item_id, o.due_date
+                       FROM cm_tmp_token_keys t
+                       JOIN cm_tmp_item_keys i ON i.k = t.k
+                       JOIN cm_tmp_open_items o ON o.item_id = i.item_id""", "due_date", cap)),
+        BlockingRule(
+            "payer_party",
+            "the payer's IBAN or name is known for the item's party (ledger or memory)",
+            # items of both signs: a credit note can be netted in a payment (1:N)
+            _capped("""SELECT p.movement_id, i.item_id, i.due_date
+                       FROM cm_tmp_payer p
+                       JOIN cm_tmp_open_items i ON i.party_id = p.party_id""",
+                    "due_date", cap)),
+        BlockingRule(
+            "party_name",
+            "the payer's name starts like the item's party name (legal form, case and "
+            "accents ignored)",
+            _capped("""SELECT m.movement_id, i.item_id, i.due_date
+                       FROM cm_tmp_movements m
+                       JOIN cm_tmp_open_items i
+                         ON length(m.name_norm) >= 4
+                        AND left(i.name_norm, 12) = left(m.name_norm, 12)""", "due_date", cap)),
+        BlockingRule(
             "amount_exact",
             "the movement amount equals an item's open amount in the same currency",
             _capped("""SELECT m.movement_id, i.item_id, i.due_date, m.booking_date
@@ -98,22 +164,6 @@ def rules(cap: int) -> list[BlockingRule]:
                          ON i.open_minor = m.amount_minor AND i.currency = m.currency""",
                     "abs(date_diff('day', coalesce(due_date, booking_date), booking_date)), item_id",
                     cap)),
-        BlockingRule(
-            "party_iban",
-            "the payer's IBAN is the IBAN known for the item's party",
-            _capped("""SELECT m.movement_id, i.item_id, i.due_date
-                       FROM cm_tmp_movements m
-                       JOIN cm_tmp_open_items i
-                         ON i.party_iban = m.counterparty_iban
-                        AND sign(i.open_minor) = sign(m.amount_minor)""", "due_date", cap)),
-        BlockingRule(
-            "party_name",
-            "the payer's name equals the item's party name (case, accents, punctuation ignored)",
-            _capped("""SELECT m.movement_id, i.item_id, i.due_date
-                       FROM cm_tmp_movements m
-                       JOIN cm_tmp_open_items i
-                         ON length(i.name_norm) >= 3 AND i.name_norm = m.name_norm
-                        AND sign(i.open_minor) = sign(m.amount_minor)""", "due_date", cap)),
     ]
 
 
@@ -126,7 +176,7 @@ def pairs_sql(block_rules: list[BlockingRule]) -> str:
     CREATE OR REPLACE TEMP TABLE cm_tmp_pairs AS
     SELECT movement_id, item_id,
            arg_min(rule, k) AS match_key,
-           list(rule ORDER BY k) AS rules
+           list(DISTINCT rule ORDER BY rule) AS rules
     FROM ({union})
     GROUP BY movement_id, item_id
     """

@@ -28,6 +28,10 @@ class Ledger:
     bank_account_label: str = "Banque"
     suspense_account: str = "471000"
     suspense_label: str = "Compte d'attente"
+    fee_account: str = "627000"
+    discount_account: str = "665000"
+    writeoff_loss_account: str = "658000"
+    writeoff_gain_account: str = "758000"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,23 +40,71 @@ class Matching:
 
     Attributes:
         auto_threshold: minimum confidence to post without review.
+        auto_margin: how far (in evidence points) the best proposal must stand above the next
+            one of the same movement, and above any other movement's claim on its items.
         review_min_confidence: candidates below this are not shown.
         max_suggestions: ranked candidates kept per review item.
         candidates_per_rule: cap of pairs one blocking rule may produce per movement.
-        weight_reference / weight_amount / weight_party: how the confidence is composed.
         fuzzy_reference_min: rapidfuzz similarity (0–100) from which a near reference counts.
         name_similarity_min: rapidfuzz similarity (0–100) from which a payer name counts.
+        max_subset_items: largest number of items one payment is tried against (1:N).
     """
 
     auto_threshold: Decimal = Decimal("0.95")
-    review_min_confidence: Decimal = Decimal("0.10")
+    auto_margin: Decimal = Decimal("2")
+    review_min_confidence: Decimal = Decimal("0.05")
     max_suggestions: int = 5
-    candidates_per_rule: int = 20
-    weight_reference: Decimal = Decimal("0.60")
-    weight_amount: Decimal = Decimal("0.35")
-    weight_party: Decimal = Decimal("0.05")
-    fuzzy_reference_min: int = 80
-    name_similarity_min: int = 85
+    candidates_per_rule: int = 30
+    fuzzy_reference_min: int = 85
+    name_similarity_min: int = 90
+    max_subset_items: int = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """Evidence points (log-odds) each level of each feature adds to a candidate.
+
+    The confidence is ``1 / (1 + exp(-(prior + reference + amount + party)))``: independent
+    pieces of evidence add up, as in Fellegi–Sunter record linkage.
+    """
+
+    prior: Decimal = Decimal("-5")
+    ref_exact: Decimal = Decimal("6")
+    ref_rf: Decimal = Decimal("7")
+    ref_tail: Decimal = Decimal("3")
+    ref_fuzzy: Decimal = Decimal("2.5")
+    ref_other_party: Decimal = Decimal("-1")
+    amount_exact: Decimal = Decimal("4")
+    amount_rounding: Decimal = Decimal("3")
+    amount_fee: Decimal = Decimal("2")
+    amount_discount: Decimal = Decimal("2")
+    amount_partial: Decimal = Decimal("1")
+    amount_over: Decimal = Decimal("1")
+    amount_mismatch: Decimal = Decimal("-4")
+    party_iban: Decimal = Decimal("4")
+    party_name: Decimal = Decimal("2")
+    party_other: Decimal = Decimal("-4")
+    subset_some_referenced: Decimal = Decimal("5")
+    subset_without_reference: Decimal = Decimal("-1")
+
+
+@dataclass(frozen=True, slots=True)
+class Tolerances:
+    """Which short or long payments settle an item in full, the difference being posted.
+
+    Attributes:
+        rounding_max: a difference up to this (either way) is written off (658 / 758).
+        fee_max: a shortfall up to this is a bank fee (627)...
+        fee_max_percent: ...provided it is no more than this share of the item.
+        discount_min_percent / discount_max_percent: a shortfall in this share of the item is
+            an early-payment discount (665).
+    """
+
+    rounding_max: Decimal = Decimal("0.05")
+    fee_max: Decimal = Decimal("30.00")
+    fee_max_percent: Decimal = Decimal("10")
+    discount_min_percent: Decimal = Decimal("0.5")
+    discount_max_percent: Decimal = Decimal("3.5")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +113,8 @@ class Rules:
 
     ledger: Ledger = field(default_factory=Ledger)
     matching: Matching = field(default_factory=Matching)
+    weights: Weights = field(default_factory=Weights)
+    tolerances: Tolerances = field(default_factory=Tolerances)
     version: str = "builtin"
     source: str = "<built-in defaults>"
 
@@ -78,25 +132,26 @@ def load_rules(path: Path | None) -> Rules:
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(name, [f"not valid TOML: {exc}"]) from exc
     errors: list[str] = []
-    known_sections = {"ledger": Ledger, "matching": Matching}
+    known_sections: dict[str, type[Any]] = {"ledger": Ledger, "matching": Matching,
+                                            "weights": Weights, "tolerances": Tolerances}
     for key in data:
         if key not in known_sections:
             errors.append(f"{key}: unknown section (known: {', '.join(known_sections)})")
-    ledger = _section(Ledger, data.get("ledger", {}), "ledger", errors)
-    matching = _section(Matching, data.get("matching", {}), "matching", errors)
+    parts = {key: _section(cls, data.get(key, {}), key, errors)
+             for key, cls in known_sections.items()}
+    matching = parts["matching"]
     if isinstance(matching, Matching):
-        total = matching.weight_reference + matching.weight_amount + matching.weight_party
-        if total != 1:
-            errors.append(f"matching.weight_*: the three weights must add up to 1 (they add up to {total})")
         for key in ("auto_threshold", "review_min_confidence"):
             value = getattr(matching, key)
             if not Decimal(0) <= value <= Decimal(1):
                 errors.append(f"matching.{key}: must lie between 0 and 1 (got {value})")
+    tol = parts["tolerances"]
+    if isinstance(tol, Tolerances) and tol.discount_min_percent > tol.discount_max_percent:
+        errors.append("tolerances.discount_min_percent: must not exceed discount_max_percent")
     if errors:
         raise ConfigError(name, errors)
-    assert isinstance(ledger, Ledger) and isinstance(matching, Matching)
     version = hashlib.sha256(raw).hexdigest()[:12]
-    return Rules(ledger=ledger, matching=matching, version=version, source=name)
+    return Rules(version=version, source=name, **parts)
 
 
 def _section(cls: type[Any], values: Any, section: str, errors: list[str]) -> Any:

@@ -23,7 +23,7 @@ from typing import Any
 from cashmatch.config import Rules
 from cashmatch.model import JournalEntry
 from cashmatch.money import to_minor
-from cashmatch.posting import ItemFacts, MovementFacts, entry_for
+from cashmatch.posting import Adjustment, ItemFacts, MovementFacts, entry_for
 from cashmatch.store import Store, now
 
 ENGINE_VERSION = "0.1.0"
@@ -84,9 +84,9 @@ class Applier:
         return decision_id
 
     def apply(self, movement: MovementFacts, allocations: list[tuple[ItemFacts, Decimal]],
-              decision_id: int) -> JournalEntry:
-        """Post ``movement`` against ``allocations`` under ``decision_id``."""
-        entry = entry_for(movement, allocations, self.rules.ledger)
+              decision_id: int, adjustment: Adjustment | None = None) -> JournalEntry:
+        """Post ``movement`` against ``allocations`` (and a difference) under ``decision_id``."""
+        entry = entry_for(movement, allocations, self.rules.ledger, adjustment)
         entry_id = self._id("cm_journal_entries", "entry_id")
         stamp = now()
         self._entries.append({

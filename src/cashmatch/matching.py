@@ -15,18 +15,17 @@ without touching the others. A run considers every booked movement that is not s
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from cashmatch import blocking
-from cashmatch.assign import REASONS, assign
+from cashmatch.assign import REASONS, Assignment, Proposal, assign
 from cashmatch.config import Rules
-from cashmatch.explain import describe
 from cashmatch.journal import ENGINE_VERSION, Applier
 from cashmatch.money import from_minor
-from cashmatch.posting import ItemFacts, MovementFacts
+from cashmatch.posting import Adjustment, ItemFacts, MovementFacts
+from cashmatch.refs import name_sql, rf_bodies
 from cashmatch.scoring import BP, score
 from cashmatch.store import Store, now
 
@@ -42,8 +41,7 @@ CREATE OR REPLACE TEMP TABLE cm_tmp_movements AS
 SELECT m.movement_id, m.booking_date, m.amount_minor, m.currency, m.counterparty_name,
        m.counterparty_iban, m.remittance, m.bank_reference,
        array_to_string(json_extract_string(m.refs_json, '$[*].value'), ' ') AS refs_text,
-       regexp_replace(upper(strip_accents(coalesce(m.counterparty_name, ''))), '[^A-Z0-9]', '', 'g')
-           AS name_norm
+       {name_sql('m.counterparty_name')} AS name_norm
 FROM cm_movements m
 WHERE m.status = 'booked' AND m.movement_id NOT IN ({SETTLED_SQL})
 """
@@ -52,23 +50,27 @@ PAIRS_WITH_FACTS_SQL = f"""
 SELECT p.movement_id, p.item_id, p.match_key, p.rules,
        m.amount_minor AS m_amount_minor, m.currency AS m_currency,
        {blocking.MOVEMENT_TEXT} AS m_text,
-       m.counterparty_iban AS m_iban,
-       upper(strip_accents(coalesce(m.counterparty_name, ''))) AS m_name,
+       m.name_norm AS m_name,
+       regexp_matches({blocking.MOVEMENT_TEXT}, 'ESCOMPTE|DISCOUNT|SKONTO') AS m_discount_word,
        m.booking_date,
-       i.ref_norm AS i_ref_norm, i.reference AS i_reference, i.open_minor AS i_open_minor,
-       i.currency AS i_currency, i.party_iban AS i_party_iban,
-       upper(strip_accents(coalesce(i.party_name, ''))) AS i_name,
+       i.ref_norm AS i_ref_norm, i.ref_tail AS i_ref_tail, i.reference AS i_reference,
+       i.open_minor AS i_open_minor, i.currency AS i_currency, i.name_norm AS i_name,
        i.party_name AS i_party, i.party_id AS i_party_id, i.account AS i_account,
-       i.due_date
+       i.due_date,
+       pp.vias AS payer_vias,
+       coalesce(hp.has_iban_party, false) AS payer_other
 FROM cm_tmp_pairs p
 JOIN cm_tmp_movements m USING (movement_id)
 JOIN cm_tmp_open_items i USING (item_id)
+LEFT JOIN (SELECT movement_id, party_id, list(DISTINCT via) AS vias FROM cm_tmp_payer
+           GROUP BY ALL) pp ON pp.movement_id = p.movement_id AND pp.party_id = i.party_id
+LEFT JOIN (SELECT movement_id, bool_or(via IN ('iban', 'iban_memory')) AS has_iban_party
+           FROM cm_tmp_payer GROUP BY movement_id) hp ON hp.movement_id = p.movement_id
 ORDER BY p.movement_id, p.item_id
 """
 
-EVIDENCE_COLUMNS = ("match_key", "rules", "ref_exact", "ref_similarity", "amount_exact",
-                    "amount_diff_minor", "iban_match", "name_similarity", "days_after_due",
-                    "ref_score", "amount_score", "party_score", "confidence_bp")
+TEMP_TABLES = ("cm_tmp_movements", "cm_tmp_open_items", "cm_tmp_tokens", "cm_tmp_pairs",
+               "cm_tmp_rf_tokens", "cm_tmp_item_keys", "cm_tmp_token_keys", "cm_tmp_payer")
 
 
 @dataclass(slots=True)
@@ -87,17 +89,32 @@ class MatchSummary:
         per[currency] = per.get(currency, Decimal(0)) + amount
 
 
-def evidence_of(row: dict[str, Any]) -> dict[str, Any]:
-    """The evidence kept with a decision or candidate: blocking rules and features."""
-    ev = {k: row[k] for k in EVIDENCE_COLUMNS if k in row}
-    ev["rules"] = list(ev.get("rules") or [])
-    return ev
+def _rf_tokens(store: Store) -> None:
+    """Decoded ISO 11649 references of the run's movements (validated in Python: mod 97)."""
+    import polars as pl
+
+    rows = store.rows(
+        f"SELECT m.movement_id, {blocking.MOVEMENT_TEXT} FROM cm_tmp_movements m "
+        f"WHERE regexp_matches({blocking.MOVEMENT_TEXT}, 'RF ?[0-9]{{2}}')")
+    found = [(mid, body) for mid, text in rows for body in rf_bodies(text)]
+    frame = pl.DataFrame(found, schema={"movement_id": pl.Int64, "tok": pl.String}, orient="row")
+    store.register("__cm_rf", frame)
+    try:
+        store.execute("CREATE OR REPLACE TEMP TABLE cm_tmp_rf_tokens AS "
+                      "SELECT DISTINCT movement_id, tok FROM __cm_rf")
+    finally:
+        store.unregister("__cm_rf")
 
 
-def item_facts(row: dict[str, Any]) -> ItemFacts:
-    ccy = row["i_currency"]
-    return ItemFacts(row["item_id"], row["i_account"], row["i_party_id"], row["i_party"],
-                     row["i_reference"], ccy, from_minor(row["i_open_minor"], ccy))
+def candidates(store: Store, rules: Rules) -> None:
+    """Build ``cm_tmp_pairs`` for the unsettled movements (stage 1)."""
+    store.execute(MOVEMENTS_SQL)
+    _rf_tokens(store)
+    store.execute(blocking.OPEN_ITEMS_SQL)
+    store.execute(blocking.TOKENS_SQL)
+    store.execute(blocking.TYPO_KEYS_SQL)
+    store.execute(blocking.PAYER_SQL)
+    store.execute(blocking.pairs_sql(blocking.rules(rules.matching.candidates_per_rule)))
 
 
 def run_match(store: Store, rules: Rules) -> MatchSummary:
@@ -105,56 +122,115 @@ def run_match(store: Store, rules: Rules) -> MatchSummary:
     with store.transaction():
         run_id = store.next_id("cm_runs", "run_id")
         summary = MatchSummary(run_id)
-        store.execute(MOVEMENTS_SQL)
-        store.execute(blocking.OPEN_ITEMS_SQL)
-        store.execute(blocking.TOKENS_SQL)
-        store.execute(blocking.pairs_sql(blocking.rules(rules.matching.candidates_per_rule)))
+        candidates(store, rules)
         movements = {r["movement_id"]: r for r in store.dicts(
             "SELECT * FROM cm_tmp_movements ORDER BY movement_id")}
-        pairs = store.frame(PAIRS_WITH_FACTS_SQL)
-        scored = score(pairs, rules.matching)
-        result = assign(scored, list(movements), rules.matching)
+        scored = score(store.frame(PAIRS_WITH_FACTS_SQL), rules)
+        result = assign(scored, movements, rules)
         stamp = now()
         store.execute(
             "UPDATE cm_review_items SET status = 'superseded', closed_at = ? "
             "WHERE status = 'open' AND movement_id IN (SELECT movement_id FROM cm_tmp_movements)",
             [stamp])
+        items = _item_facts(scored, {i for p in result.auto for i, _ in p.lines})
         applier = Applier(store, rules, run_id)
-        auto_rows = list(result.auto.iter_rows(named=True))
-        applier.preload([item_facts(row) for row in auto_rows])
-        for row in auto_rows:
-            mv = movements[row["movement_id"]]
-            explanation = describe(row)
-            decision_id = applier.decide(
-                mv["movement_id"], "auto", "engine", f"auto:{row['match_key']}", explanation,
-                evidence_of(row), confidence=Decimal(row["confidence_bp"]) / BP)
+        applier.preload(list(items.values()))
+        for prop in result.auto:
+            mv = movements[prop.movement_id]
             facts = MovementFacts.from_row(mv)
-            applier.apply(facts, [(item_facts(row), facts.amount)], decision_id)
+            decision_id = applier.decide(
+                prop.movement_id, "auto", "engine", f"auto:{prop.rule}", prop.explanation,
+                prop.evidence, confidence=Decimal(prop.confidence_bp) / BP)
+            applier.apply(facts, _allocations(prop, items, facts.currency), decision_id,
+                          _adjustment(prop, facts.currency))
             summary.auto += 1
             summary.add_amount("auto", facts.currency, facts.amount)
         applier.flush()
-        _queue_for_review(store, run_id, movements, result.reasons, result.suggestions, summary)
+        learn_payers(store, [p.movement_id for p in result.auto])
+        _queue_for_review(store, run_id, movements, result, summary)
         summary.considered = len(movements)
         store.execute("INSERT INTO cm_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                       [run_id, stamp, ENGINE_VERSION, rules.version, summary.considered,
                        summary.auto, summary.review, summary.unmatched])
-        for table in ("cm_tmp_movements", "cm_tmp_open_items", "cm_tmp_tokens", "cm_tmp_pairs"):
+        for table in TEMP_TABLES:
             store.execute(f"DROP TABLE IF EXISTS {table}")
     return summary
 
 
-def _queue_for_review(store: Store, run_id: int, movements: dict[int, dict[str, Any]],
-                      reasons: dict[int, str], suggestions: Any, summary: MatchSummary) -> None:
+def _item_facts(scored: Any, item_ids: set[str]) -> dict[str, ItemFacts]:
     import polars as pl
 
-    by_movement: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in suggestions.iter_rows(named=True):
-        by_movement[row["movement_id"]].append(row)
+    if not item_ids:
+        return {}
+    rows = scored.filter(pl.col("item_id").is_in(list(item_ids))).unique("item_id")
+    return {r["item_id"]: ItemFacts(r["item_id"], r["i_account"], r["i_party_id"], r["i_party"],
+                                    r["i_reference"], r["i_currency"],
+                                    from_minor(r["i_open_minor"], r["i_currency"]))
+            for r in rows.iter_rows(named=True)}
+
+
+def _allocations(prop: Proposal, items: dict[str, ItemFacts],
+                 currency: str) -> list[tuple[ItemFacts, Decimal]]:
+    return [(items[i], from_minor(a, currency)) for i, a in prop.lines]
+
+
+def _adjustment(prop: Proposal, currency: str) -> Adjustment | None:
+    if not prop.adjust_kind or not prop.adjust_minor:
+        return None
+    return Adjustment(prop.adjust_kind, from_minor(prop.adjust_minor, currency))
+
+
+LEARN_SQL = """
+INSERT INTO cm_aliases
+SELECT (SELECT coalesce(max(alias_id), 0) FROM cm_aliases) + row_number() OVER (), kind, value,
+       party_id, source, decision_id, now()::TIMESTAMP, NULL, NULL
+FROM (
+    SELECT DISTINCT ON (kind, value) kind, value, party_id, source, decision_id FROM (
+        SELECT 'iban' AS kind, m.counterparty_iban AS value, i.party_id,
+               CASE WHEN d.actor = 'engine' THEN 'auto' ELSE 'manual' END AS source,
+               d.decision_id
+        FROM cm_decisions d
+        JOIN cm_movements m USING (movement_id)
+        JOIN cm_allocations a ON a.decision_id = d.decision_id
+        JOIN cm_items i ON i.item_id = a.item_id
+        WHERE list_contains(?, d.movement_id) AND m.counterparty_iban IS NOT NULL
+          AND i.party_id IS NOT NULL
+        UNION ALL
+        SELECT 'name', {name}, i.party_id,
+               CASE WHEN d.actor = 'engine' THEN 'auto' ELSE 'manual' END, d.decision_id
+        FROM cm_decisions d
+        JOIN cm_movements m USING (movement_id)
+        JOIN cm_allocations a ON a.decision_id = d.decision_id
+        JOIN cm_items i ON i.item_id = a.item_id
+        WHERE list_contains(?, d.movement_id) AND length({name}) >= 4
+          AND i.party_id IS NOT NULL
+    ) ORDER BY kind, value, decision_id
+) new
+WHERE NOT EXISTS (SELECT 1 FROM cm_aliases a WHERE a.kind = new.kind AND a.value = new.value
+                  AND a.removed_at IS NULL)
+  -- a payer seen paying several parties' items is not one party's: learn nothing from it
+  AND (SELECT count(DISTINCT i2.party_id) FROM cm_decisions d2
+       JOIN cm_allocations a2 ON a2.decision_id = d2.decision_id
+       JOIN cm_items i2 ON i2.item_id = a2.item_id
+       WHERE d2.decision_id = new.decision_id) = 1
+""".replace("{name}", name_sql("m.counterparty_name"))
+
+
+def learn_payers(store: Store, movement_ids: list[int]) -> None:
+    """Remember payer IBANs and names of confirmed matches as their party's (memory)."""
+    if movement_ids:
+        store.execute(LEARN_SQL, [movement_ids, movement_ids])
+
+
+def _queue_for_review(store: Store, run_id: int, movements: dict[int, dict[str, Any]],
+                      result: Assignment, summary: MatchSummary) -> None:
+    import polars as pl
+
     review_id = store.next_id("cm_review_items", "review_id")
     candidate_id = store.next_id("cm_candidates", "candidate_id")
     stamp = now()
-    reviews, candidates, lines = [], [], []
-    for mid, reason in sorted(reasons.items()):
+    reviews, cands, lines = [], [], []
+    for mid, reason in sorted(result.reasons.items()):
         mv = movements[mid]
         amount = from_minor(mv["amount_minor"], mv["currency"])
         if reason == "no_candidate":
@@ -166,22 +242,26 @@ def _queue_for_review(store: Store, run_id: int, movements: dict[int, dict[str, 
         reviews.append({"review_id": review_id, "movement_id": mid, "run_id": run_id,
                         "reason": reason, "status": "open", "created_at": stamp,
                         "closed_at": None, "decision_id": None})
-        for row in by_movement.get(mid, []):
-            candidates.append({
-                "candidate_id": candidate_id, "review_id": review_id, "rank": row["rank"],
-                "confidence": Decimal(row["confidence_bp"]) / BP,
-                "rule": f"{row['match_key']}", "explanation": describe(row),
-                "evidence_json": json.dumps(evidence_of(row), sort_keys=True, default=str)})
-            lines.append({"candidate_id": candidate_id, "item_id": row["item_id"],
-                          "amount_minor": row["applied_minor"]})
+        for prop in result.suggestions.get(mid, []):
+            adjust = ([{"kind": prop.adjust_kind, "amount_minor": prop.adjust_minor}]
+                      if prop.adjust_kind and prop.adjust_minor else [])
+            cands.append({
+                "candidate_id": candidate_id, "review_id": review_id, "rank": prop.rank,
+                "confidence": Decimal(prop.confidence_bp) / BP, "rule": prop.rule,
+                "explanation": prop.explanation,
+                "evidence_json": json.dumps(prop.evidence, sort_keys=True, default=str),
+                "adjustments_json": json.dumps(adjust)})
+            for item_id, applied in prop.lines:
+                lines.append({"candidate_id": candidate_id, "item_id": item_id,
+                              "amount_minor": applied})
             candidate_id += 1
         review_id += 1
     if reviews:
         store.insert_frame("cm_review_items", pl.DataFrame(reviews, infer_schema_length=None)
                            .with_columns(pl.col("closed_at").cast(pl.Datetime("us")),
                                          pl.col("decision_id").cast(pl.Int64)))
-    if candidates:
-        store.insert_frame("cm_candidates", pl.DataFrame(candidates)
+    if cands:
+        store.insert_frame("cm_candidates", pl.DataFrame(cands)
                            .with_columns(pl.col("confidence").cast(pl.Decimal(5, 4))))
         store.insert_frame("cm_candidate_lines", pl.DataFrame(lines))
 

@@ -205,7 +205,21 @@ MIGRATIONS: tuple[Migration, ...] = (
             confidence DECIMAL(5,4) NOT NULL,
             rule VARCHAR NOT NULL,
             explanation VARCHAR NOT NULL,
-            evidence_json VARCHAR NOT NULL
+            evidence_json VARCHAR NOT NULL,
+            adjustments_json VARCHAR NOT NULL   -- [{"kind": "fee", "amount_minor": 500}, ...]
+        )""",
+        # Payer memory: an IBAN or a normalised name known to belong to a party, learned from
+        # confirmed matches (source 'auto' / 'manual') or declared in the rules ('rules').
+        """CREATE TABLE cm_aliases (
+            alias_id BIGINT PRIMARY KEY,
+            kind VARCHAR NOT NULL,              -- 'iban' | 'name'
+            value VARCHAR NOT NULL,
+            party_id VARCHAR NOT NULL,
+            source VARCHAR NOT NULL,            -- 'auto' | 'manual' | 'rules'
+            decision_id BIGINT,
+            created_at TIMESTAMP NOT NULL,
+            removed_at TIMESTAMP,
+            removed_by VARCHAR
         )""",
         """CREATE TABLE cm_candidate_lines (
             candidate_id BIGINT NOT NULL,

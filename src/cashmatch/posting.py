@@ -1,14 +1,21 @@
 """Posting: a movement and its allocations → one balanced journal entry (pure functions).
 
 For a movement of amount ``m`` applied to items with allocations ``a1..an`` (same signs as
-the items' amounts, which are the movements expected on the bank)::
+the items' amounts, which are the movements expected on the bank), with an optional
+difference ``x`` that explains why the items settled are worth more (or less) than the money
+received::
 
-    512 bank account      debit m           (credit -m for a payment)
-    411/401 item account  credit a_i        (debit -a_i for a credit note or supplier item)
-    471 suspense          credit m - Σ a_i  when part of the movement is left unallocated
+    512 bank account      debit m                (credit -m for a payment)
+    627/665/658 or 758    debit x                (a fee, a discount, a rounding loss; credit
+                                                  -x for a rounding gain)
+    411/401 item account  credit a_i             (debit -a_i for a credit note or supplier item)
+    411/401 + party       credit -x              (an over-payment: the excess stays on the
+                                                  party's account, lettered to nothing)
+    471 suspense          credit m + x - Σ a_i   when part of the movement is left unallocated
 
 so every entry balances by construction, and :func:`check_entry` proves it before anything
-is written. Writing the entry is :mod:`cashmatch.journal`'s job.
+is written. An item never receives more than its open amount; an excess is always an explicit
+line. Writing the entry is :mod:`cashmatch.journal`'s job.
 """
 
 from __future__ import annotations
@@ -70,8 +77,20 @@ def _label(text: str, limit: int = 100) -> str:
     return clean[:limit] if clean else "-"
 
 
-def check_allocations(movement: MovementFacts, allocations: list[tuple[ItemFacts, Decimal]]) -> None:
-    """Refuse allocations that over-apply an item, flip a sign or exceed the movement."""
+@dataclass(frozen=True, slots=True)
+class Adjustment:
+    """A difference posted beside the allocations: ``amount`` is debit-positive.
+
+    ``kind`` is ``fee``, ``discount``, ``rounding`` or ``over`` (excess left on the party)."""
+
+    kind: str
+    amount: Decimal
+
+
+def check_allocations(movement: MovementFacts, allocations: list[tuple[ItemFacts, Decimal]],
+                      adjustment: Adjustment | None = None) -> None:
+    """Refuse allocations that over-apply an item, flip a sign or exceed the movement (plus
+    the explained difference)."""
     total = ZERO
     for item, amount in allocations:
         if item.currency != movement.currency:
@@ -86,25 +105,53 @@ def check_allocations(movement: MovementFacts, allocations: list[tuple[ItemFacts
             raise PostingError(f"allocation {amount} exceeds the open amount "
                                f"{item.open_amount} of item {item.item_id}")
         total += amount
-    if movement.amount >= 0 and not ZERO <= total <= movement.amount or \
-            movement.amount < 0 and not movement.amount <= total <= ZERO:
+    available = movement.amount + (adjustment.amount if adjustment else ZERO)
+    if adjustment is not None and (available > 0) != (movement.amount > 0):
+        raise PostingError(f"a {adjustment.kind} of {adjustment.amount} cannot exceed the "
+                           f"movement {movement.amount}")
+    if available >= 0 and not ZERO <= total <= available or \
+            available < 0 and not available <= total <= ZERO:
         raise PostingError(f"allocations total {total} but movement {movement.movement_id} is "
                            f"{movement.amount}: a movement cannot be applied beyond its amount")
 
 
+_ADJUST_LABELS = {"fee": "Frais bancaires déduits", "discount": "Escompte accordé",
+                  "rounding": "Écart de règlement", "over": "Trop-perçu"}
+
+
+def adjustment_line(adjustment: Adjustment, ledger: Ledger, party_item: ItemFacts) -> JournalLine:
+    """The line that posts a difference, on the account the ledger settings name."""
+    label = _ADJUST_LABELS.get(adjustment.kind, adjustment.kind)
+    if adjustment.kind == "over":
+        return JournalLine(party_item.account, *_sides(adjustment.amount),
+                           label=_label(f"{label} {party_item.party_name or ''}"),
+                           aux_account=party_item.party_id, aux_label=party_item.party_name)
+    account = {"fee": ledger.fee_account, "discount": ledger.discount_account}.get(
+        adjustment.kind,
+        ledger.writeoff_loss_account if adjustment.amount > 0 else ledger.writeoff_gain_account)
+    return JournalLine(account, *_sides(adjustment.amount),
+                       label=_label(f"{label} {party_item.reference or party_item.item_id}"))
+
+
 def entry_for(movement: MovementFacts, allocations: list[tuple[ItemFacts, Decimal]],
-              ledger: Ledger) -> JournalEntry:
-    """The entry that books ``movement`` against ``allocations`` (remainder to suspense)."""
-    check_allocations(movement, allocations)
+              ledger: Ledger, adjustment: Adjustment | None = None) -> JournalEntry:
+    """The entry that books ``movement`` against ``allocations`` and the explained
+    difference (the rest, if any, to suspense)."""
+    check_allocations(movement, allocations, adjustment)
     who = movement.counterparty_name or ""
     lines = [JournalLine(ledger.bank_account, *_sides(movement.amount),
                          label=_label(f"{who} {movement.remittance}"))]
+    if adjustment is not None and adjustment.amount:
+        if not allocations:
+            raise PostingError("a difference needs at least one allocation to explain")
+        lines.append(adjustment_line(adjustment, ledger, allocations[0][0]))
     for item, amount in allocations:
         lines.append(JournalLine(item.account, *_sides(-amount),
                                  label=_label(f"Règlement {item.reference or item.item_id}"),
                                  aux_account=item.party_id, aux_label=item.party_name,
                                  item_id=item.item_id))
-    remainder = movement.amount - sum((a for _, a in allocations), ZERO)
+    remainder = (movement.amount + (adjustment.amount if adjustment else ZERO)
+                 - sum((a for _, a in allocations), ZERO))
     if remainder:
         lines.append(JournalLine(ledger.suspense_account, *_sides(-remainder),
                                  label=_label(f"Non affecté {who}")))

@@ -18,9 +18,9 @@ from typing import Any
 from cashmatch.config import Rules
 from cashmatch.errors import PostingError, ReviewError
 from cashmatch.journal import Applier
-from cashmatch.matching import reason_text
+from cashmatch.matching import learn_payers, reason_text
 from cashmatch.money import from_minor, to_minor
-from cashmatch.posting import ItemFacts, MovementFacts, check_allocations
+from cashmatch.posting import Adjustment, ItemFacts, MovementFacts, check_allocations
 from cashmatch.store import Store, now
 
 
@@ -162,8 +162,9 @@ def accept(store: Store, rules: Rules, review_id: int, rank: int = 1,
     """Apply candidate ``rank`` of a review item; returns the decision id."""
     with store.transaction():
         rv = _open_review(store, review_id)
-        cand = store.dicts("SELECT candidate_id, rule, explanation, confidence, evidence_json "
-                           "FROM cm_candidates WHERE review_id = ? AND rank = ?", [review_id, rank])
+        cand = store.dicts("SELECT candidate_id, rule, explanation, confidence, evidence_json, "
+                           "adjustments_json FROM cm_candidates WHERE review_id = ? AND rank = ?",
+                           [review_id, rank])
         if not cand:
             raise ReviewError(f"review item {review_id} has no candidate {rank}")
         lines = store.rows("SELECT item_id, amount_minor FROM cm_candidate_lines "
@@ -171,8 +172,10 @@ def accept(store: Store, rules: Rules, review_id: int, rank: int = 1,
         items = _items(store, [r[0] for r in lines])
         mv = MovementFacts.from_row(rv)
         allocations = [(items[i], from_minor(a, mv.currency)) for i, a in lines]
+        adjustment = next((Adjustment(a["kind"], from_minor(a["amount_minor"], mv.currency))
+                           for a in json.loads(cand[0]["adjustments_json"])), None)
         try:
-            check_allocations(mv, allocations)
+            check_allocations(mv, allocations, adjustment)
         except PostingError as exc:
             raise ReviewError(f"candidate {rank} can no longer be applied: {exc}") from exc
         applier = Applier(store, rules)
@@ -180,8 +183,9 @@ def accept(store: Store, rules: Rules, review_id: int, rank: int = 1,
             mv.movement_id, "accept", current_user(user), cand[0]["rule"],
             cand[0]["explanation"], json.loads(cand[0]["evidence_json"]) | {"rank": rank},
             confidence=cand[0]["confidence"], review_id=review_id)
-        applier.apply(mv, allocations, decision_id)
+        applier.apply(mv, allocations, decision_id, adjustment)
         applier.flush()
+        learn_payers(store, [mv.movement_id])
         _close(store, review_id, "accepted", decision_id)
     return decision_id
 
@@ -222,6 +226,7 @@ def assign(store: Store, rules: Rules, review_id: int,
             review_id=review_id, reason=reason)
         applier.apply(mv, allocations, decision_id)
         applier.flush()
+        learn_payers(store, [mv.movement_id])
         _close(store, review_id, "assigned", decision_id)
     return decision_id
 

@@ -1,32 +1,35 @@
-"""Scoring: features of each candidate pair, and a confidence built from them.
+"""Scoring: the evidence of each candidate pair, in levels, and a confidence built from it.
 
-Features (one column each, all kept as evidence):
+Three features, each measured as a level (kept as evidence and shown in explanations):
 
-- ``ref_exact``: the item's reference was found in the movement text (blocking ``ref_exact``).
-- ``ref_similarity``: 0–100, rapidfuzz ``partial_ratio`` of the item reference against the
-  movement text with separators removed (100 when exact); catches typos.
-- ``amount_diff_minor``: movement amount minus the item's open amount (minor units).
-- ``amount_exact``: same currency and no difference.
-- ``iban_match``: the payer's IBAN is the one known for the item's party.
-- ``name_similarity``: 0–100, rapidfuzz ``token_set_ratio`` of payer and party names.
-- ``days_after_due``: booking date minus due date.
+- **reference**: ``exact`` (the item's reference is in the text, separators ignored),
+  ``rf`` (a valid ISO 11649 reference encodes it), ``tail`` (its numeric tail, 4+ digits, is a
+  number of the text), ``fuzzy`` (a word of the text is one typo away, rapidfuzz similarity ≥
+  ``fuzzy_reference_min``), ``none``;
+- **amount** (movement vs the item's open amount, same currency and sign): ``exact``,
+  ``rounding`` (|difference| ≤ ``rounding_max``), ``discount`` (short by 0.5–3.5 %, or any
+  such shortfall when the text says escompte/discount), ``fee`` (short by ≤ ``fee_max`` and
+  ≤ ``fee_max_percent`` of the item),
+  ``partial`` (less than open), ``over`` (more than open), ``mismatch``;
+- **party**: ``iban`` (the payer's IBAN is known for the item's party, from the ledger or the
+  payer memory), ``name`` (the payer's name matches the party's, or the memory knows the name),
+  ``other`` (the payer's IBAN belongs to another party), ``none``.
 
-The confidence is a weighted sum of three component scores, computed in integer basis points
-(0–10000) so it is the same on every machine::
+Each level adds evidence points (log-odds, ``[weights]`` of the rules file) to a prior; the
+confidence is ``1 / (1 + exp(-points))``. Points are kept in tenths as integers and the
+confidence in basis points, so decisions are identical on every machine.
 
-    reference: 10000 exact | similarity×80 when ≥ fuzzy_reference_min (refs of 6+ chars) | 0
-    amount:    10000 exact | 5000 within 2 % | 2000 part of the open amount | 0
-    party:     10000 IBAN  | name similarity×100 when ≥ name_similarity_min | 0
-
-All columns are computed over the whole pair table at once (polars expressions and
-rapidfuzz ``cpdist``), never with a Python loop over pairs.
+Everything is computed over the whole pair table at once (polars expressions, rapidfuzz
+``cpdist``); no Python loop runs over pairs.
 """
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from cashmatch.config import Matching
+from cashmatch.config import Rules
 
 if TYPE_CHECKING:
     import polars as pl
@@ -34,71 +37,138 @@ if TYPE_CHECKING:
 BP = 10_000  # basis points: 1.0 == 10000
 #: A near reference counts only from this length on: one typo in "FA2" is another invoice.
 FUZZY_MIN_LENGTH = 6
+#: A numeric tail counts as a reference from this many digits on.
+TAIL_MIN_DIGITS = 4
 
 
-def _bp(weight: object) -> int:
-    from decimal import Decimal
-
-    assert isinstance(weight, Decimal)
-    return int(weight * BP)
+def tenths(value: Decimal) -> int:
+    return int(value * 10)
 
 
-def score(pairs: pl.DataFrame, settings: Matching) -> pl.DataFrame:
-    """Add feature columns and ``confidence_bp`` to ``pairs``.
+def confidence_bp(points_tenths: int) -> int:
+    """Logistic of the evidence points, in basis points (deterministic)."""
+    return round(BP / (1 + math.exp(-points_tenths / 10)))
 
-    ``pairs`` needs: ``rules`` (list of blocking rule names), ``m_amount_minor``,
-    ``m_currency``, ``m_text``, ``m_iban``, ``m_name``, ``booking_date``, ``i_ref_norm``,
-    ``i_open_minor``, ``i_currency``, ``i_party_iban``, ``i_name``, ``due_date``.
+
+def confidence_expr(points: pl.Expr) -> pl.Expr:
+    import polars as pl
+
+    return (pl.lit(BP) / (1 + (-points.cast(pl.Float64) / 10).exp())).round(0).cast(pl.Int64)
+
+
+def score(pairs: pl.DataFrame, rules: Rules) -> pl.DataFrame:
+    """Add the levels, ``points`` (tenths), ``confidence_bp``, ``applied_minor`` and the
+    difference to post (``adjust_kind``, ``adjust_minor``) to every pair.
+
+    ``pairs`` needs: ``rules`` (blocking rules that found the pair), ``m_amount_minor``,
+    ``m_currency``, ``m_text``, ``m_name``, ``m_discount_word``, ``booking_date``,
+    ``i_ref_norm``, ``i_ref_tail``, ``i_open_minor``, ``i_currency``, ``i_name``, ``due_date``,
+    ``payer_vias`` (how the payer is known to be the item's party) and ``payer_other`` (the
+    payer's IBAN is known for some party).
     """
     import polars as pl
     from rapidfuzz import fuzz, process
 
     if pairs.height == 0:
         return pairs.with_columns(
-            pl.lit(None, pl.Boolean).alias(c) for c in ("ref_exact", "amount_exact", "iban_match")
-        ).with_columns(
+            pl.lit(None, pl.String).alias(c) for c in
+            ("ref_level", "amount_level", "party_level", "adjust_kind")).with_columns(
             pl.lit(None, pl.Int64).alias(c) for c in (
                 "ref_similarity", "name_similarity", "amount_diff_minor", "days_after_due",
-                "ref_score", "amount_score", "party_score", "confidence_bp"))
+                "points", "confidence_bp", "applied_minor", "adjust_minor"))
+    w, m, tol = rules.weights, rules.matching, rules.tolerances
     compact = pairs.get_column("m_text").str.replace_all(r"[^A-Z0-9]", "").to_list()
-    refs = pairs.get_column("i_ref_norm").to_list()
-    ref_sim = process.cpdist(refs, compact, scorer=fuzz.partial_ratio, workers=1)
+    ref_sim = process.cpdist(pairs.get_column("i_ref_norm").to_list(), compact,
+                             scorer=fuzz.partial_ratio, workers=1)
     names_m = pairs.get_column("m_name").fill_null("").to_list()
     names_i = pairs.get_column("i_name").fill_null("").to_list()
     name_sim = process.cpdist(names_m, names_i, scorer=fuzz.token_set_ratio, workers=1)
+    has = pl.col("rules").list.contains
+    vias = pl.col("payer_vias").fill_null(pl.lit([], pl.List(pl.String)))
     df = pairs.with_columns(
-        pl.col("rules").list.contains("ref_exact").alias("ref_exact"),
-        pl.Series("_ref_sim", ref_sim).round(0).cast(pl.Int64),
+        pl.Series("ref_similarity", ref_sim).round(0).cast(pl.Int64),
         pl.Series("_name_sim", name_sim).round(0).cast(pl.Int64),
         (pl.col("m_amount_minor") - pl.col("i_open_minor")).alias("amount_diff_minor"),
-        (pl.col("m_iban").is_not_null() & (pl.col("m_iban") == pl.col("i_party_iban")))
-        .fill_null(False).alias("iban_match"),
         (pl.col("booking_date") - pl.col("due_date")).dt.total_days().alias("days_after_due"),
     ).with_columns(
-        pl.when(pl.col("ref_exact")).then(100).otherwise(pl.col("_ref_sim")).alias("ref_similarity"),
-        pl.when((pl.col("m_name") == "") | (pl.col("i_name") == "")).then(0)
+        # a payer name cut at 35/70 characters is a prefix of the ledger name
+        pl.when((pl.col("m_name").str.len_chars() >= 12)
+                & pl.col("i_name").str.starts_with(pl.col("m_name"))).then(100)
+        .when((pl.col("m_name") == "") | (pl.col("i_name") == "")).then(0)
         .otherwise(pl.col("_name_sim")).alias("name_similarity"),
-        ((pl.col("amount_diff_minor") == 0) & (pl.col("m_currency") == pl.col("i_currency")))
-        .alias("amount_exact"),
-    ).drop("_ref_sim", "_name_sim")
-    same_sign = pl.col("m_amount_minor").sign() == pl.col("i_open_minor").sign()
-    same_ccy = pl.col("m_currency") == pl.col("i_currency")
-    within_2pct = pl.col("amount_diff_minor").abs() * 50 <= pl.col("i_open_minor").abs()
-    partial = pl.col("m_amount_minor").abs() < pl.col("i_open_minor").abs()
-    df = df.with_columns(
-        pl.when(pl.col("ref_exact")).then(BP)
-        .when((pl.col("ref_similarity") >= settings.fuzzy_reference_min)
-              & (pl.col("i_ref_norm").str.len_chars() >= FUZZY_MIN_LENGTH))
-        .then(pl.col("ref_similarity") * 80).otherwise(0).alias("ref_score"),
-        pl.when(pl.col("amount_exact")).then(BP)
-        .when(same_ccy & same_sign & within_2pct).then(5000)
-        .when(same_ccy & same_sign & partial).then(2000).otherwise(0).alias("amount_score"),
-        pl.when(pl.col("iban_match")).then(BP)
-        .when(pl.col("name_similarity") >= settings.name_similarity_min)
-        .then(pl.col("name_similarity") * 100).otherwise(0).alias("party_score"),
+    ).drop("_name_sim")
+
+    ref_level = (
+        pl.when(has("ref_exact")).then(pl.lit("exact"))
+        .when(has("ref_rf")).then(pl.lit("rf"))
+        .when(has("ref_tail") & (pl.col("i_ref_tail").str.len_chars() >= TAIL_MIN_DIGITS))
+        .then(pl.lit("tail"))
+        .when(has("ref_typo") & (pl.col("ref_similarity") >= m.fuzzy_reference_min)
+              & (pl.col("i_ref_norm").str.len_chars() >= FUZZY_MIN_LENGTH)).then(pl.lit("fuzzy"))
+        .otherwise(pl.lit("none")))
+
+    sign = pl.col("i_open_minor").sign()
+    comparable = (pl.col("m_currency") == pl.col("i_currency")) & (
+        pl.col("m_amount_minor").sign() == sign)
+    short = (pl.col("i_open_minor") - pl.col("m_amount_minor")) * sign  # > 0: paid less
+    open_abs = pl.col("i_open_minor").abs()
+    rounding = cents(tol.rounding_max)
+    fee = cents(tol.fee_max)
+    # discount share in hundredths of a percent, with a cent of rounding either way
+    pct_lo = int(tol.discount_min_percent * 100)
+    pct_hi = int(tol.discount_max_percent * 100)
+    in_discount = ((short + 1) * 10_000 >= open_abs * pct_lo) & ((short - 1) * 10_000 <= open_abs * pct_hi)
+    receipt = sign > 0
+    amount_level = (
+        pl.when(~comparable).then(pl.lit("mismatch"))
+        .when(short == 0).then(pl.lit("exact"))
+        .when(short.abs() <= rounding).then(pl.lit("rounding"))
+        .when(receipt & (short > 0) & pl.col("m_discount_word") & in_discount).then(pl.lit("discount"))
+        .when(receipt & (short > 0) & (short <= fee)
+              & (short * 10_000 <= open_abs * int(tol.fee_max_percent * 100))).then(pl.lit("fee"))
+        .when(receipt & (short > 0) & in_discount).then(pl.lit("discount"))
+        .when(short > 0).then(pl.lit("partial"))
+        .otherwise(pl.lit("over")))
+
+    party_level = (
+        pl.when(vias.list.contains("iban") | vias.list.contains("iban_memory")).then(pl.lit("iban"))
+        .when(pl.col("payer_other").fill_null(False)).then(pl.lit("other"))
+        .when(vias.list.contains("name_memory")
+              | (pl.col("name_similarity") >= m.name_similarity_min)).then(pl.lit("name"))
+        .otherwise(pl.lit("none")))
+
+    df = df.with_columns(ref_level.alias("ref_level"), amount_level.alias("amount_level"),
+                         party_level.alias("party_level"))
+    ref_pts = {"exact": w.ref_exact, "rf": w.ref_rf, "tail": w.ref_tail, "fuzzy": w.ref_fuzzy,
+               "none": Decimal(0)}
+    amount_pts = {"exact": w.amount_exact, "rounding": w.amount_rounding, "fee": w.amount_fee,
+                  "discount": w.amount_discount, "partial": w.amount_partial,
+                  "over": w.amount_over, "mismatch": w.amount_mismatch}
+    party_pts = {"iban": w.party_iban, "name": w.party_name, "other": w.party_other,
+                 "none": Decimal(0)}
+
+    def pts(col: str, table: dict[str, Decimal]) -> pl.Expr:
+        return pl.col(col).replace_strict({k: tenths(v) for k, v in table.items()},
+                                          return_dtype=pl.Int64)
+
+    points = (pl.lit(tenths(w.prior)) + pts("ref_level", ref_pts) + pts("amount_level", amount_pts)
+              + pts("party_level", party_pts))
+    full = pl.col("amount_level").is_in(["exact", "rounding", "fee", "discount", "over"])
+    applied = (pl.when(full).then(pl.col("i_open_minor"))
+               .when(pl.col("amount_level") == "partial").then(pl.col("m_amount_minor"))
+               .otherwise(pl.min_horizontal(pl.col("m_amount_minor").abs(), open_abs) * sign))
+    return df.with_columns(points.alias("points")).with_columns(
+        confidence_expr(pl.col("points")).alias("confidence_bp"),
+        applied.alias("applied_minor"),
+        pl.when(pl.col("amount_level").is_in(["rounding", "fee", "discount", "over"]))
+        .then(pl.col("amount_level")).otherwise(None).alias("adjust_kind"),
+        pl.when(pl.col("amount_level").is_in(["rounding", "fee", "discount", "over"]))
+        .then(pl.col("i_open_minor") - pl.col("m_amount_minor")).otherwise(0)
+        .alias("adjust_minor"),
     )
-    w_ref, w_amt, w_party = (_bp(settings.weight_reference), _bp(settings.weight_amount),
-                             _bp(settings.weight_party))
-    return df.with_columns(
-        ((pl.col("ref_score") * w_ref + pl.col("amount_score") * w_amt
-          + pl.col("party_score") * w_party) // BP).cast(pl.Int64).alias("confidence_bp"))
+
+
+def cents(amount: Decimal) -> int:
+    """A tolerance in the account currency's cents (tolerances are written for 2-decimal
+    currencies)."""
+    return int(amount * 100)
