@@ -17,7 +17,6 @@ goes to review with its best proposals, ranked; a movement with none is unmatche
 
 from __future__ import annotations
 
-import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -53,12 +52,18 @@ class Proposal:
     lines: tuple[tuple[str, int], ...]        # (item_id, applied minor units)
     points: int                                # evidence, tenths of log-odds
     rule: str
-    explanation: str
+    explanation: str                           # "" until :meth:`explain` fills it
     evidence: dict[str, Any]
     adjust_kind: str | None = None             # rounding | fee | discount | over
     adjust_minor: int = 0                      # Σ applied - movement (debit-positive)
     due: tuple[str, ...] = ()                  # due dates, for ordering ties (oldest first)
     rank: int = 0
+    source: dict[str, Any] | None = None       # the scored pair, to explain on demand
+
+    def explain(self) -> str:
+        if not self.explanation and self.source is not None:
+            self.explanation = describe(self.source)
+        return self.explanation
 
     @property
     def confidence_bp(self) -> int:
@@ -100,8 +105,8 @@ def single_proposals(scored: pl.DataFrame, keep: int) -> dict[int, list[Proposal
         out[row["movement_id"]].append(Proposal(
             row["movement_id"], ((row["item_id"], row["applied_minor"]),), row["points"],
             f"{row['ref_level']}+{row['amount_level']}+{row['party_level']}",
-            describe(row), ev, row["adjust_kind"], row["adjust_minor"] or 0,
-            (str(row["due_date"]),)))
+            "", ev, row["adjust_kind"], row["adjust_minor"] or 0,
+            (str(row["due_date"]),), source=row))
     return out
 
 
@@ -110,54 +115,63 @@ def subset_proposals(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules
     """Sets of one party's items whose open amounts add up exactly to the movement.
 
     Only items the payer is tied to (its IBAN, name or memory) or that the text references
-    are tried, at most ``max_subset_items`` per party, references first then oldest."""
+    are tried, at most ``max_subset_items`` per party, references first then oldest. The
+    subset sums of those few items are enumerated incrementally (2^n additions, n bounded)."""
     import polars as pl
 
-    wanted = set(only)
+    wanted = list(set(only))
     if scored.height == 0 or not wanted:
         return {}
     usable = scored.filter(
-        pl.col("movement_id").is_in(list(wanted))
+        pl.col("movement_id").is_in(wanted)
         & (pl.col("m_currency") == pl.col("i_currency"))
         & ((pl.col("party_level").is_in(["iban", "name"])) | (pl.col("ref_level") != "none"))
         & pl.col("i_party_id").is_not_null())
-    w = rules.weights
-    limit = rules.matching.max_subset_items
+    groups: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in usable.iter_rows(named=True):
+        groups[(row["movement_id"], row["i_party_id"])].append(row)
     out: dict[int, list[Proposal]] = defaultdict(list)
-    groups = usable.partition_by(["movement_id", "i_party_id"], as_dict=True)
-    for (movement_id, party_id), frame in groups.items():
-        if frame.height < 2:
+    for (movement_id, party_id), rows in groups.items():
+        if len(rows) < 2:
             continue
-        rows = sorted(frame.iter_rows(named=True),
-                      key=lambda r: (r["ref_level"] == "none", str(r["due_date"]), r["item_id"]))
-        rows = rows[:limit]
-        target = amounts[movement_id]
-        found = []
-        for size in range(2, len(rows) + 1):
-            for combo in itertools.combinations(rows, size):
-                if sum(r["i_open_minor"] for r in combo) == target:
-                    found.append(combo)
-        if not found:
-            continue
-        for combo in found:
-            n_ref = sum(r["ref_level"] != "none" for r in combo)
-            party = max((r["party_level"] for r in combo),
-                        key=lambda lv: {"iban": 3, "name": 2, "none": 1, "other": 0}[lv])
-            ref_pts = (w.ref_exact if n_ref == len(combo) else w.subset_some_referenced if n_ref
-                       else 0)
-            party_pts = {"iban": w.party_iban, "name": w.party_name, "other": w.party_other}.get(
-                party, 0)
-            points = tenths(w.prior + ref_pts + w.amount_exact + party_pts) + (
-                0 if n_ref else tenths(w.subset_without_reference))
-            lines = tuple((r["item_id"], r["i_open_minor"]) for r in combo)
-            ev = {"match_key": "subset", "items": [r["item_id"] for r in combo],
-                  "referenced": n_ref, "party_level": party, "party_id": party_id,
-                  "amount_level": "exact", "points": points}
-            out[movement_id].append(Proposal(
-                movement_id, lines, points, f"subset:{n_ref}/{len(combo)}ref+{party}",
-                describe_subset(combo, n_ref, party), ev,
-                due=tuple(sorted(str(r["due_date"]) for r in combo))))
+        rows.sort(key=lambda r: (r["ref_level"] == "none", str(r["due_date"]), r["item_id"]))
+        rows = rows[: rules.matching.max_subset_items]
+        for combo in _exact_subsets(rows, amounts[movement_id]):
+            out[movement_id].append(_subset_proposal(movement_id, party_id, combo, rules))
     return out
+
+
+def _exact_subsets(rows: list[dict[str, Any]], target: int) -> list[list[dict[str, Any]]]:
+    """Subsets of two or more rows whose ``i_open_minor`` add up to ``target``."""
+    sums = [0]
+    masks = [0]
+    for bit, row in enumerate(rows):
+        value = row["i_open_minor"]
+        sums += [s + value for s in sums]
+        masks += [m | (1 << bit) for m in masks]
+    found = []
+    for total, mask in zip(sums, masks, strict=True):
+        if total == target and mask.bit_count() >= 2:
+            found.append([rows[i] for i in range(len(rows)) if mask >> i & 1])
+    return found
+
+
+def _subset_proposal(movement_id: int, party_id: str, combo: list[dict[str, Any]],
+                     rules: Rules) -> Proposal:
+    w = rules.weights
+    n_ref = sum(r["ref_level"] != "none" for r in combo)
+    party = max((r["party_level"] for r in combo),
+                key=lambda lv: {"iban": 3, "name": 2, "none": 1, "other": 0}[lv])
+    ref_pts = w.ref_exact if n_ref == len(combo) else w.subset_some_referenced if n_ref else 0
+    party_pts = {"iban": w.party_iban, "name": w.party_name, "other": w.party_other}.get(party, 0)
+    points = tenths(w.prior + ref_pts + w.amount_exact + party_pts) + (
+        0 if n_ref else tenths(w.subset_without_reference))
+    ev = {"match_key": "subset", "items": [r["item_id"] for r in combo], "referenced": n_ref,
+          "party_level": party, "party_id": party_id, "amount_level": "exact", "points": points}
+    return Proposal(movement_id, tuple((r["item_id"], r["i_open_minor"]) for r in combo), points,
+                    f"subset:{n_ref}/{len(combo)}ref+{party}",
+                    describe_subset(combo, n_ref, party), ev,
+                    due=tuple(sorted(str(r["due_date"]) for r in combo)))
 
 
 def assign(scored: pl.DataFrame, movements: dict[int, dict[str, Any]], rules: Rules) -> Assignment:
@@ -190,6 +204,7 @@ def assign(scored: pl.DataFrame, movements: dict[int, dict[str, Any]], rules: Ru
         if mid in conflicted:
             result.reasons[mid] = "conflict"
         else:
+            prop.explain()
             result.auto.append(prop)
     applied = {p.movement_id for p in result.auto}
     min_bp = int(m.review_min_confidence * 10_000)
@@ -200,6 +215,7 @@ def assign(scored: pl.DataFrame, movements: dict[int, dict[str, Any]], rules: Ru
                  and p.evidence.get("amount_level") != "mismatch"][: m.max_suggestions]
         for rank, p in enumerate(shown, start=1):
             p.rank = rank
+            p.explain()
         result.suggestions[mid] = shown
         if mid not in result.reasons:
             result.reasons[mid] = _reason(shown)
