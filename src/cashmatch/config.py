@@ -85,7 +85,7 @@ class Weights:
     party_name: Decimal = Decimal("2")
     party_other: Decimal = Decimal("-4")
     subset_some_referenced: Decimal = Decimal("5")
-    subset_without_reference: Decimal = Decimal("-1")
+    subset_without_reference: Decimal = Decimal("0")
 
 
 @dataclass(frozen=True, slots=True)
