@@ -115,7 +115,8 @@ def subset_proposals(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules
     """Sets of one party's items whose open amounts add up exactly to the movement.
 
     Only items the payer is tied to (its IBAN, name or memory) or that the text references
-    are tried, at most ``max_subset_items`` per party, references first then oldest. The
+    are tried, at most ``max_subset_items`` per party: quoted items first, then credit notes,
+    then the oldest. The
     subset sums of those few items are enumerated incrementally (2^n additions, n bounded)."""
     import polars as pl
 
@@ -134,9 +135,12 @@ def subset_proposals(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules
     for (movement_id, party_id), rows in groups.items():
         if len(rows) < 2:
             continue
-        rows.sort(key=lambda r: (r["ref_level"] == "none", str(r["due_date"]), r["item_id"]))
+        target = amounts[movement_id]
+        # quoted items first, then the party's credit notes (netted into payments), then oldest
+        rows.sort(key=lambda r: (r["ref_level"] == "none", (r["i_open_minor"] > 0) == (target > 0),
+                                 str(r["due_date"]), r["item_id"]))
         rows = rows[: rules.matching.max_subset_items]
-        for combo in _exact_subsets(rows, amounts[movement_id]):
+        for combo in _exact_subsets(rows, target):
             out[movement_id].append(_subset_proposal(movement_id, party_id, combo, rules))
     return out
 
