@@ -9,7 +9,7 @@ amount, payer party), so the work grows with the data, not with its square.
 
 The builders return SQL text; :class:`cashmatch.store.Store` executes it. The matcher first
 prepares ``cm_tmp_movements``, ``cm_tmp_rf_tokens`` (decoded RF references, from Python) and
-runs :data:`PREPARE` to build the other working tables.
+``cm_tmp_rule_payer`` (payers named by ``[[alias]]`` rules, from Python) before these.
 """
 
 from __future__ import annotations
@@ -88,6 +88,8 @@ SELECT DISTINCT m.movement_id, a.party_id, 'name_memory'
 FROM cm_tmp_movements m
 JOIN cm_aliases a ON a.kind = 'name' AND a.removed_at IS NULL AND a.value = m.name_norm
 WHERE m.name_norm <> ''
+UNION
+SELECT DISTINCT movement_id, party_id, 'rule' FROM cm_tmp_rule_payer
 """
 
 

@@ -279,6 +279,8 @@ def _print_match(s: Any) -> None:
     click.echo(f"  applied automatically: {s.auto:>6}   {amounts('auto')}")
     click.echo(f"  to review:             {s.review:>6}   {amounts('review')}")
     click.echo(f"  unmatched:             {s.unmatched:>6}   {amounts('unmatched')}")
+    if s.ignored:
+        click.echo(f"  ignored by rules:      {s.ignored:>6}   (not receipts: see `export matches`)")
 
 
 @cli.command()
@@ -342,6 +344,72 @@ def explain(ctx: click.Context, movement_id: int, as_json: bool) -> None:
             click.echo(f"  review {r['review_id']} ({r['status']}): {r['reason']}")
             for c in r["candidates"]:
                 click.echo(f"    #{c['rank']} {c['confidence']} {c['items']}: {c['explanation']}")
+
+
+# -- rules and payer memory ---------------------------------------------------------------
+
+@cli.group("rules")
+def rules_group() -> None:
+    """The rules file: thresholds, tolerances, ignore and alias rules."""
+
+
+@rules_group.command("check")
+@rules_option
+def rules_check(rules_path: Path | None) -> None:
+    """Load the rules (every error with its rule and key) and test each rule's examples."""
+    from cashmatch.config import check_examples
+
+    rules = _rules(rules_path)
+    results = check_examples(rules)
+    failed = [r for r in results if not r[2]]
+    for label, what, ok in results:
+        click.echo(f"{'ok  ' if ok else 'FAIL'} {label}: {what}")
+    click.echo(f"{rules.source} (version {rules.version}): {len(rules.ignore)} ignore rule(s), "
+               f"{len(rules.aliases)} alias rule(s), {len(results) - len(failed)}/{len(results)} "
+               "example(s) pass")
+    if failed:
+        sys.exit(1)
+
+
+@cli.group()
+def aliases() -> None:
+    """The payer memory: IBANs and names learned from confirmed matches."""
+
+
+@aliases.command("list")
+@click.option("--party", help="Only this party.")
+@click.option("--all", "show_all", is_flag=True, help="Include removed aliases.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def aliases_list(ctx: click.Context, party: str | None, show_all: bool, as_json: bool) -> None:
+    """List what the memory knows: payer IBAN or name → party, with source and date."""
+    from cashmatch.memory import list_aliases
+
+    with _session(ctx, read_only=True) as store:
+        rows = list_aliases(store, party=party, include_removed=show_all)
+    if as_json:
+        _dump(rows)
+        return
+    if not rows:
+        click.echo("no aliases")
+    for r in rows:
+        gone = f"  removed {r['removed_at']} by {r['removed_by']}" if r["removed_at"] else ""
+        click.echo(f"{r['alias_id']:>5}  {r['kind']:4}  {r['value']:34}  → {r['party_id']:10} "
+                   f"{r['source']:6} {r['created_at']} (decision {r['decision_id']}){gone}")
+
+
+@aliases.command("remove")
+@click.argument("alias_id", type=int)
+@user_option
+@click.pass_context
+def aliases_remove(ctx: click.Context, alias_id: int, user: str | None) -> None:
+    """Forget an alias (kept in the history as removed)."""
+    from cashmatch.memory import remove_alias
+    from cashmatch.review import current_user
+
+    with _session(ctx) as store:
+        remove_alias(store, alias_id, current_user(user))
+    click.echo(f"alias {alias_id} removed")
 
 
 # -- review -------------------------------------------------------------------------------

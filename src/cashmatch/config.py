@@ -9,8 +9,9 @@ every decision is a digest of the file's content, so a changed file is a new ver
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,48 @@ class Tolerances:
 
 
 @dataclass(frozen=True, slots=True)
+class IgnoreRule:
+    """``[[ignore]]``: movements whose text matches ``pattern`` are not receipts to apply
+    (card settlements, fees, salaries...): the engine records an ``ignore`` decision naming
+    the rule and never applies them.
+
+    Attributes:
+        name: the rule's name, shown in decisions.
+        pattern: a regular expression searched in the counterparty name and remittance text.
+        direction: ``in`` (credits), ``out`` (debits) or ``any``.
+        examples: texts the pattern must match (checked by ``cashmatch rules check``).
+        counter_examples: texts it must not match.
+    """
+
+    name: str
+    pattern: str
+    direction: str = "any"
+    examples: tuple[str, ...] = ()
+    counter_examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AliasRule:
+    """``[[alias]]``: a payer IBAN, or payer names matching ``name_pattern``, belong to
+    ``party`` (a parent group paying for a subsidiary, a trade name...).
+
+    Attributes:
+        name: the rule's name.
+        party: the party id the payer stands for.
+        iban: an IBAN of that payer.
+        name_pattern: a regular expression matched against the payer's name.
+        examples / counter_examples: names the pattern must / must not match.
+    """
+
+    name: str
+    party: str
+    iban: str | None = None
+    name_pattern: str | None = None
+    examples: tuple[str, ...] = ()
+    counter_examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Rules:
     """Everything a run needs to decide and post; ``version`` identifies the source file."""
 
@@ -115,6 +158,8 @@ class Rules:
     matching: Matching = field(default_factory=Matching)
     weights: Weights = field(default_factory=Weights)
     tolerances: Tolerances = field(default_factory=Tolerances)
+    ignore: tuple[IgnoreRule, ...] = ()
+    aliases: tuple[AliasRule, ...] = ()
     version: str = "builtin"
     source: str = "<built-in defaults>"
 
@@ -135,10 +180,13 @@ def load_rules(path: Path | None) -> Rules:
     known_sections: dict[str, type[Any]] = {"ledger": Ledger, "matching": Matching,
                                             "weights": Weights, "tolerances": Tolerances}
     for key in data:
-        if key not in known_sections:
-            errors.append(f"{key}: unknown section (known: {', '.join(known_sections)})")
-    parts = {key: _section(cls, data.get(key, {}), key, errors)
-             for key, cls in known_sections.items()}
+        if key not in known_sections and key not in ("ignore", "alias"):
+            errors.append(f"{key}: unknown section (known: {', '.join(known_sections)}, "
+                          "[[ignore]], [[alias]])")
+    parts: dict[str, Any] = {key: _section(cls, data.get(key, {}), key, errors)
+                             for key, cls in known_sections.items()}
+    parts["ignore"] = tuple(_rule_list(IgnoreRule, data.get("ignore", []), "ignore", errors))
+    parts["aliases"] = tuple(_rule_list(AliasRule, data.get("alias", []), "alias", errors))
     matching = parts["matching"]
     if isinstance(matching, Matching):
         for key in ("auto_threshold", "review_min_confidence"):
@@ -152,6 +200,78 @@ def load_rules(path: Path | None) -> Rules:
         raise ConfigError(name, errors)
     version = hashlib.sha256(raw).hexdigest()[:12]
     return Rules(version=version, source=name, **parts)
+
+
+def _rule_list(cls: type[Any], entries: Any, section: str, errors: list[str]) -> list[Any]:
+    """``[[ignore]]`` / ``[[alias]]`` entries; errors name the rule and the key."""
+    if not isinstance(entries, list):
+        errors.append(f"{section}: write each rule as [[{section}]]")
+        return []
+    out = []
+    names = {f.name for f in fields(cls)}
+    required = {f.name for f in fields(cls) if f.default is MISSING}
+    seen: set[str] = set()
+    for n, entry in enumerate(entries, start=1):
+        label = f"{section}[{n}]"
+        if not isinstance(entry, dict):
+            errors.append(f"{label}: must be a table")
+            continue
+        label = f"{section} {entry.get('name', f'#{n}')!s}"
+        bad = False
+        for key in entry:
+            if key not in names:
+                errors.append(f"{label}.{key}: unknown key (known: {', '.join(sorted(names))})")
+                bad = True
+        for key in required - entry.keys():
+            errors.append(f"{label}.{key}: required")
+            bad = True
+        if entry.get("name") in seen:
+            errors.append(f"{label}.name: another rule has the same name")
+        seen.add(str(entry.get("name")))
+        for key in ("pattern", "name_pattern"):
+            if isinstance(entry.get(key), str):
+                try:
+                    re.compile(entry[key])
+                except re.error as exc:
+                    errors.append(f"{label}.{key}: not a valid regular expression: {exc}")
+                    bad = True
+        if "direction" in entry and entry["direction"] not in ("in", "out", "any"):
+            errors.append(f"{label}.direction: must be in, out or any")
+            bad = True
+        if cls is AliasRule and not (entry.get("iban") or entry.get("name_pattern")):
+            errors.append(f"{label}: give an iban or a name_pattern")
+            bad = True
+        for key in ("examples", "counter_examples"):
+            value = entry.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                errors.append(f"{label}.{key}: must be a list of texts")
+                bad = True
+        if not bad:
+            kwargs = dict(entry)
+            for key in ("examples", "counter_examples"):
+                kwargs[key] = tuple(kwargs.get(key, ()))
+            if kwargs.get("iban"):
+                kwargs["iban"] = "".join(str(kwargs["iban"]).split()).upper()
+            out.append(cls(**kwargs))
+    return out
+
+
+def check_examples(rules: Rules) -> list[tuple[str, str, bool]]:
+    """Each rule's examples against its pattern: (rule, what was checked, passed)."""
+    results = []
+    patterns: list[tuple[str, str | None, tuple[str, ...], tuple[str, ...]]] = [
+        (f"ignore {r.name}", r.pattern, r.examples, r.counter_examples) for r in rules.ignore]
+    patterns += [(f"alias {r.name}", r.name_pattern, r.examples, r.counter_examples)
+                 for r in rules.aliases]
+    for label, pattern, examples, counter in patterns:
+        if pattern is None:
+            continue
+        rx = re.compile(pattern)
+        for text in examples:
+            results.append((label, f"matches {text!r}", rx.search(text) is not None))
+        for text in counter:
+            results.append((label, f"does not match {text!r}", rx.search(text) is None))
+    return results
 
 
 def _section(cls: type[Any], values: Any, section: str, errors: list[str]) -> Any:

@@ -15,13 +15,14 @@ without touching the others. A run considers every booked movement that is not s
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from cashmatch import blocking
 from cashmatch.assign import REASONS, Assignment, Proposal, assign
-from cashmatch.config import Rules
+from cashmatch.config import IgnoreRule, Rules
 from cashmatch.journal import ENGINE_VERSION, Applier
 from cashmatch.money import from_minor
 from cashmatch.posting import Adjustment, ItemFacts, MovementFacts
@@ -70,7 +71,8 @@ ORDER BY p.movement_id, p.item_id
 """
 
 TEMP_TABLES = ("cm_tmp_movements", "cm_tmp_open_items", "cm_tmp_tokens", "cm_tmp_pairs",
-               "cm_tmp_rf_tokens", "cm_tmp_item_keys", "cm_tmp_token_keys", "cm_tmp_payer")
+               "cm_tmp_rf_tokens", "cm_tmp_item_keys", "cm_tmp_token_keys", "cm_tmp_payer",
+               "cm_tmp_rule_payer")
 
 
 @dataclass(slots=True)
@@ -82,6 +84,7 @@ class MatchSummary:
     auto: int = 0
     review: int = 0
     unmatched: int = 0
+    ignored: int = 0
     amounts: dict[str, dict[str, Decimal]] = field(default_factory=dict)
 
     def add_amount(self, outcome: str, currency: str, amount: Decimal) -> None:
@@ -106,10 +109,53 @@ def _rf_tokens(store: Store) -> None:
         store.unregister("__cm_rf")
 
 
+def _movement_texts(store: Store) -> list[tuple[int, int, str | None, str]]:
+    return store.rows("SELECT movement_id, amount_minor, counterparty_iban, "
+                      "coalesce(counterparty_name, '') || ' ' || remittance || ' ' || "
+                      "coalesce(refs_text, '') FROM cm_tmp_movements ORDER BY movement_id")
+
+
+def ignored_by_rules(store: Store, rules: Rules) -> dict[int, IgnoreRule]:
+    """Movements of the run that an ``[[ignore]]`` rule says are not receipts to apply."""
+    if not rules.ignore:
+        return {}
+    compiled = [(r, re.compile(r.pattern)) for r in rules.ignore]
+    out = {}
+    for mid, amount, _, text in _movement_texts(store):
+        direction = "in" if amount > 0 else "out"
+        for rule, rx in compiled:
+            if rule.direction in ("any", direction) and rx.search(text):
+                out[mid] = rule
+                break
+    return out
+
+
+def _rule_payers(store: Store, rules: Rules) -> None:
+    """Payers named by ``[[alias]]`` rules (IBAN or name pattern) → ``cm_tmp_rule_payer``."""
+    import polars as pl
+
+    found: list[tuple[int, str]] = []
+    if rules.aliases:
+        by_iban = {r.iban: r.party for r in rules.aliases if r.iban}
+        patterns = [(re.compile(r.name_pattern), r.party) for r in rules.aliases if r.name_pattern]
+        for mid, _, iban, text in _movement_texts(store):
+            if iban and iban in by_iban:
+                found.append((mid, by_iban[iban]))
+            found.extend((mid, party) for rx, party in patterns if rx.search(text))
+    frame = pl.DataFrame(found, schema={"movement_id": pl.Int64, "party_id": pl.String},
+                         orient="row")
+    store.register("__cm_rule_payer", frame)
+    try:
+        store.execute("CREATE OR REPLACE TEMP TABLE cm_tmp_rule_payer AS "
+                      "SELECT * FROM __cm_rule_payer")
+    finally:
+        store.unregister("__cm_rule_payer")
+
+
 def candidates(store: Store, rules: Rules) -> None:
-    """Build ``cm_tmp_pairs`` for the unsettled movements (stage 1)."""
-    store.execute(MOVEMENTS_SQL)
+    """Build ``cm_tmp_pairs`` for the movements of ``cm_tmp_movements`` (stage 1)."""
     _rf_tokens(store)
+    _rule_payers(store, rules)
     store.execute(blocking.OPEN_ITEMS_SQL)
     store.execute(blocking.TOKENS_SQL)
     store.execute(blocking.TYPO_KEYS_SQL)
@@ -122,6 +168,11 @@ def run_match(store: Store, rules: Rules) -> MatchSummary:
     with store.transaction():
         run_id = store.next_id("cm_runs", "run_id")
         summary = MatchSummary(run_id)
+        store.execute(MOVEMENTS_SQL)
+        ignored = ignored_by_rules(store, rules)
+        if ignored:
+            store.execute("DELETE FROM cm_tmp_movements WHERE list_contains(?, movement_id)",
+                          [list(ignored)])
         candidates(store, rules)
         movements = {r["movement_id"]: r for r in store.dicts(
             "SELECT * FROM cm_tmp_movements ORDER BY movement_id")}
@@ -134,6 +185,10 @@ def run_match(store: Store, rules: Rules) -> MatchSummary:
             [stamp])
         items = _item_facts(scored, {i for p in result.auto for i, _ in p.lines})
         applier = Applier(store, rules, run_id)
+        for mid, rule in sorted(ignored.items()):
+            applier.decide(mid, "ignore", "engine", f"ignore:{rule.name}",
+                           f"Not a receipt to apply: matches ignore rule {rule.name}",
+                           {"rule": rule.name, "pattern": rule.pattern}, reason=rule.name)
         applier.preload(list(items.values()))
         for prop in result.auto:
             mv = movements[prop.movement_id]
@@ -148,7 +203,8 @@ def run_match(store: Store, rules: Rules) -> MatchSummary:
         applier.flush()
         learn_payers(store, [p.movement_id for p in result.auto])
         _queue_for_review(store, run_id, movements, result, summary)
-        summary.considered = len(movements)
+        summary.considered = len(movements) + len(ignored)
+        summary.ignored = len(ignored)
         store.execute("INSERT INTO cm_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                       [run_id, stamp, ENGINE_VERSION, rules.version, summary.considered,
                        summary.auto, summary.review, summary.unmatched])

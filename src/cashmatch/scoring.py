@@ -11,8 +11,8 @@ Three features, each measured as a level (kept as evidence and shown in explanat
   such shortfall when the text says escompte/discount), ``fee`` (short by ≤ ``fee_max`` and
   ≤ ``fee_max_percent`` of the item),
   ``partial`` (less than open), ``over`` (more than open), ``mismatch``;
-- **party**: ``iban`` (the payer's IBAN is known for the item's party, from the ledger or the
-  payer memory), ``name`` (the payer's name matches the party's, or the memory knows the name),
+- **party**: ``iban`` (the payer's IBAN is known for the item's party, from the ledger, the
+  payer memory or an ``[[alias]]`` rule), ``name`` (the payer's name matches the party's, or the memory knows the name),
   ``other`` (the payer's IBAN belongs to another party), ``none``.
 
 Each level adds evidence points (log-odds, ``[weights]`` of the rules file) to a prior; the
@@ -131,7 +131,8 @@ def score(pairs: pl.DataFrame, rules: Rules) -> pl.DataFrame:
         .otherwise(pl.lit("over")))
 
     party_level = (
-        pl.when(vias.list.contains("iban") | vias.list.contains("iban_memory")).then(pl.lit("iban"))
+        pl.when(vias.list.contains("iban") | vias.list.contains("iban_memory")
+                | vias.list.contains("rule")).then(pl.lit("iban"))
         .when(pl.col("payer_other").fill_null(False)).then(pl.lit("other"))
         .when(vias.list.contains("name_memory")
               | (pl.col("name_similarity") >= m.name_similarity_min)).then(pl.lit("name"))
