@@ -48,9 +48,10 @@ def movement(amount: str, text: str = "", *, day: str = "2026-02-10", name: str 
 
 
 def item(item_id: str, amount: str, *, party: str = "C1", name: str = "CLIENT UN",
-         kind: str = "invoice", iban: str = "", due: str = "2026-02-01") -> dict[str, str]:
+         kind: str = "invoice", iban: str = "", due: str = "2026-02-01",
+         ref: str | None = None) -> dict[str, str]:
     return {"id": item_id, "kind": kind, "party_id": party, "party_name": name,
-            "party_iban": iban, "reference": item_id, "issue_date": "2026-01-01",
+            "party_iban": iban, "reference": ref or item_id, "issue_date": "2026-01-01",
             "due_date": due, "amount": amount, "currency": "EUR"}
 
 

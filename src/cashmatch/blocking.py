@@ -28,7 +28,13 @@ SELECT i.item_id, i.kind, i.account, i.party_id, i.party_name, i.party_iban, i.r
        i.ref_norm, i.issue_date, i.due_date, i.currency, i.amount_minor,
        i.amount_minor - i.settled_outside_minor - coalesce(a.applied, 0) AS open_minor,
        {name_sql('i.party_name')} AS name_norm,
-       ltrim(regexp_extract(i.ref_norm, '([0-9]+)$', 1), '0') AS ref_tail
+       -- the last group of digits of the reference as written ("FA-2026-004512" → 4512);
+       -- a long run without separators ("FA2026004512") also answers to its last 6 digits
+       ltrim(regexp_extract(upper(coalesce(i.reference, i.item_id)), '([0-9]+)[^0-9]*$', 1),
+             '0') AS ref_tail,
+       CASE WHEN length(regexp_extract(i.ref_norm, '([0-9]+)$', 1)) >= 8
+            THEN ltrim(right(regexp_extract(i.ref_norm, '([0-9]+)$', 1), 6), '0') END
+           AS ref_tail_short
 FROM cm_items i
 LEFT JOIN (SELECT item_id, CAST(sum(amount_minor) AS BIGINT) AS applied
            FROM cm_allocations GROUP BY item_id) a USING (item_id)
@@ -132,6 +138,13 @@ def rules(cap: int) -> list[BlockingRule]:
                        JOIN cm_tmp_open_items i
                          ON length(i.ref_tail) >= 3
                         AND i.ref_tail = ltrim(t.tok, '0')
+                       WHERE regexp_matches(t.tok, '^[0-9]+$')
+                       UNION
+                       SELECT t.movement_id, i.item_id, i.due_date
+                       FROM cm_tmp_tokens t
+                       JOIN cm_tmp_open_items i
+                         ON length(i.ref_tail_short) >= 4
+                        AND i.ref_tail_short = ltrim(t.tok, '0')
                        WHERE regexp_matches(t.tok, '^[0-9]+$')""", "due_date", cap)),
         BlockingRule(
             "ref_typo",

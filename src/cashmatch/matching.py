@@ -54,7 +54,12 @@ SELECT p.movement_id, p.item_id, p.match_key, p.rules,
        m.name_norm AS m_name,
        regexp_matches({blocking.MOVEMENT_TEXT}, 'ESCOMPTE|DISCOUNT|SKONTO') AS m_discount_word,
        m.booking_date,
-       i.ref_norm AS i_ref_norm, i.ref_tail AS i_ref_tail, i.reference AS i_reference,
+       i.ref_norm AS i_ref_norm, i.reference AS i_reference,
+       CASE WHEN list_contains(p.rules, 'ref_tail')
+            THEN (SELECT max(length(x)) FROM (SELECT unnest([i.ref_tail, i.ref_tail_short]) x)
+                  WHERE x IN (SELECT ltrim(t.tok, '0') FROM cm_tmp_tokens t
+                              WHERE t.movement_id = p.movement_id)) END AS i_ref_tail_len,
+       i.ref_tail AS i_ref_tail,
        i.open_minor AS i_open_minor, i.currency AS i_currency, i.name_norm AS i_name,
        i.party_name AS i_party, i.party_id AS i_party_id, i.account AS i_account,
        i.due_date,

@@ -101,7 +101,7 @@ def score(pairs: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     ref_level = (
         pl.when(has("ref_exact")).then(pl.lit("exact"))
         .when(has("ref_rf")).then(pl.lit("rf"))
-        .when(has("ref_tail") & (pl.col("i_ref_tail").str.len_chars() >= TAIL_MIN_DIGITS))
+        .when(has("ref_tail") & (pl.col("i_ref_tail_len").fill_null(0) >= TAIL_MIN_DIGITS))
         .then(pl.lit("tail"))
         .when(has("ref_typo") & (pl.col("ref_similarity") >= m.fuzzy_reference_min)
               & (pl.col("i_ref_norm").str.len_chars() >= FUZZY_MIN_LENGTH)).then(pl.lit("fuzzy"))

@@ -1,0 +1,160 @@
+"""One small case per phenomenon of real payments: what is applied, and how it is posted."""
+
+from decimal import Decimal
+
+import pytest
+
+from cashmatch.items import import_items
+from cashmatch.matching import run_match
+from cashmatch.refs import rf_encode
+from cashmatch.statements import import_statements
+from tests.conftest import item, movement
+
+IBAN = "FR7630004000031234567890143"
+OTHER_IBAN = "DE89370400440532013000"
+
+
+def run(store, rules, statements_file, items_file, items, movements):
+    import_items(store, items_file(*items))
+    import_statements(store, [statements_file(*movements)])
+    return run_match(store, rules)
+
+
+def applied(store) -> dict[int, dict[str, int]]:
+    out: dict[int, dict[str, int]] = {}
+    for mid, iid, amount in store.rows("SELECT movement_id, item_id, amount_minor "
+                                       "FROM cm_allocations ORDER BY 1, 2"):
+        out.setdefault(mid, {})[iid] = amount
+    return out
+
+
+def lines(store, movement_id: int = 1) -> list[tuple[str, int, int]]:
+    return store.rows("SELECT account, debit_minor, credit_minor FROM cm_journal_lines "
+                      "JOIN cm_journal_entries USING (entry_id) WHERE movement_id = ? "
+                      "ORDER BY line_no", [movement_id])
+
+
+@pytest.mark.parametrize("text", [
+    "Facture n° FA-2026-004512", "FA2026004512", "fa 2026 004512", "REGLEMENT 004512 MERCI",
+    "VIR SEPA RECU /DE X /MOTIF FACT FA-2026-004512 DU 12/03/2026 /REF E2E-1",
+    "CDE 88123 FACT FA-2026-004512 CLIENT 0042",
+])
+def test_reference_shapes(store, rules, statements_file, items_file, text) -> None:
+    s = run(store, rules, statements_file, items_file,
+            [item("FA-2026-004512", "812.40"), item("FA-2026-004513", "812.40")],
+            [movement("812.40", text, name="Client Un")])
+    assert s.auto == 1 and applied(store) == {1: {"FA-2026-004512": 81240}}
+
+
+def test_rf_creditor_reference(store, rules, statements_file, items_file) -> None:
+    rf = rf_encode("FA-2026-004512")
+    assert run(store, rules, statements_file, items_file, [item("FA-2026-004512", "99.00")],
+               [movement("99.00", "", ref=rf)]).auto == 1
+
+
+@pytest.mark.parametrize("typo", ["FA-2026-004521", "FA-2026-004612", "FA-2026-00412"])
+def test_reference_with_a_typo(store, rules, statements_file, items_file, typo) -> None:
+    s = run(store, rules, statements_file, items_file, [item("FA-2026-004512", "640.00")],
+            [movement("640.00", f"FACTURE {typo}", name="CLIENT UN")])
+    assert s.auto == 1
+
+
+def test_known_iban_without_reference(store, rules, statements_file, items_file) -> None:
+    s = run(store, rules, statements_file, items_file,
+            [item("FA-1", "410.00", iban=IBAN), item("FA-2", "95.00", iban=IBAN)],
+            [movement("410.00", "VIREMENT", iban=IBAN)])
+    assert s.auto == 1 and applied(store) == {1: {"FA-1": 41000}}
+
+
+def test_name_alone_is_not_enough(store, rules, statements_file, items_file) -> None:
+    s = run(store, rules, statements_file, items_file, [item("FA-1", "410.00", name="DUPONT SARL")],
+            [movement("410.00", "VIREMENT", name="SARL DUPONT")])
+    assert (s.auto, s.review) == (0, 1)
+
+
+def test_several_invoices_and_a_credit_note(store, rules, statements_file, items_file) -> None:
+    s = run(store, rules, statements_file, items_file,
+            [item("FA-1", "1200.00"), item("FA-2", "300.00"), item("AV-1", "-150.00", kind="credit_note"),
+             item("FA-3", "77.00")],
+            [movement("1350.00", "FACTURES FA-1 FA-2 AVOIR AV-1")])
+    assert s.auto == 1 and applied(store) == {1: {"FA-1": 120000, "FA-2": 30000, "AV-1": -15000}}
+    assert sorted(lines(store)) == [("411000", 0, 30000), ("411000", 0, 120000),
+                                    ("411000", 15000, 0), ("512000", 135000, 0)]
+
+
+def test_instalments_then_balance(store, rules, statements_file, items_file) -> None:
+    import_items(store, items_file(item("FA-1", "1000.00", iban=IBAN)))
+    import_statements(store, [statements_file(movement("400.00", "ACOMPTE FA-1", iban=IBAN, bank_ref="1"))])
+    assert run_match(store, rules).auto == 1
+    import_statements(store, [statements_file(movement("600.00", "SOLDE FA-1", iban=IBAN, bank_ref="2"))])
+    assert run_match(store, rules).auto == 1
+    assert applied(store) == {1: {"FA-1": 40000}, 2: {"FA-1": 60000}}
+
+
+@pytest.mark.parametrize("paid, text, account, debit", [
+    ("1188.00", "FACT FA-1", "627000", 1200),             # intermediary bank fee
+    ("1176.00", "FACT FA-1 ESCOMPTE 2%", "665000", 2400),  # early-payment discount
+    ("1199.97", "FACT FA-1", "658000", 3),                 # rounding
+])
+def test_short_payments_post_the_difference(store, rules, statements_file, items_file, paid, text,
+                                            account, debit) -> None:
+    assert run(store, rules, statements_file, items_file, [item("FA-1", "1200.00")],
+               [movement(paid, text)]).auto == 1
+    assert applied(store) == {1: {"FA-1": 120000}}
+    assert (account, debit, 0) in lines(store)
+
+
+def test_over_payment_leaves_a_customer_credit(store, rules, statements_file, items_file) -> None:
+    run(store, rules, statements_file, items_file, [item("FA-1", "500.00")],
+        [movement("550.00", "FACT FA-1", name="Client Un")])
+    assert applied(store) == {1: {"FA-1": 50000}}
+    assert lines(store) == [("512000", 55000, 0), ("411000", 0, 5000), ("411000", 0, 50000)]
+
+
+def test_same_invoice_paid_twice(store, rules, statements_file, items_file) -> None:
+    s = run(store, rules, statements_file, items_file, [item("FA-1", "80.00")],
+            [movement("80.00", "FACT FA-1"), movement("80.00", "FACT FA-1", day="2026-02-11")])
+    assert s.auto == 0 and s.review == 2  # a conflict: a person decides which one is the double
+
+
+def test_wrong_reference_with_a_fitting_own_invoice(store, rules, statements_file, items_file) -> None:
+    s = run(store, rules, statements_file, items_file,
+            [item("FA-1", "300.00", party="C1", iban=IBAN), item("FA-9", "999.00", party="C9", name="AUTRE")],
+            [movement("300.00", "FACTURE FA-9", iban=IBAN)])
+    assert applied(store) == {1: {"FA-1": 30000}} or s.auto == 0
+    assert "FA-9" not in str(applied(store))
+
+
+def test_recurring_amounts_letter_the_oldest(store, rules, statements_file, items_file) -> None:
+    s = run(store, rules, statements_file, items_file,
+            [item("AB-3", "49.00", iban=IBAN, due="2026-03-01"),
+             item("AB-1", "49.00", iban=IBAN, due="2026-01-01"),
+             item("AB-2", "49.00", iban=IBAN, due="2026-02-01")],
+            [movement("49.00", "ABONNEMENT", iban=IBAN)])
+    assert s.auto == 1 and applied(store) == {1: {"AB-1": 4900}}
+
+
+@pytest.mark.parametrize("amount, text", [
+    ("-120.00", "REMBOURSEMENT FA-1"),      # a refund is not a receipt
+    ("120.00", "REMISE CB 8812"),           # a card settlement of the same amount
+    ("120.00", "DIVERS"),                   # an unknown payer, same amount
+])
+def test_non_receipts_are_never_applied(store, rules, statements_file, items_file, amount, text) -> None:
+    run(store, rules, statements_file, items_file, [item("FA-1", "120.00")],
+        [movement(amount, text, iban=OTHER_IBAN, name="QUELQU'UN")])
+    assert applied(store) == {}
+
+
+def test_supplier_payment(store, rules, statements_file, items_file) -> None:
+    run(store, rules, statements_file, items_file,
+        [item("FF-88213", "-412.80", kind="supplier_invoice", party="F1", ref="88213")],
+        [movement("-412.80", "VIR FACTURE 88213")])
+    assert applied(store) == {1: {"FF-88213": -41280}}
+    assert lines(store) == [("512000", 0, 41280), ("401000", 41280, 0)]
+
+
+def test_explanations_say_why(store, rules, statements_file, items_file) -> None:
+    run(store, rules, statements_file, items_file, [item("FA-1", "1200.00")],
+        [movement("1188.00", "FACT FA-1")])
+    (text,) = store.row("SELECT explanation FROM cm_decisions")
+    assert "FA-1" in text and "12.00 short" in text and "bank fee" in text
