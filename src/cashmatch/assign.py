@@ -90,17 +90,23 @@ class Assignment:
     reasons: dict[int, str] = field(default_factory=dict)
 
 
+def _ranked(scored: pl.DataFrame) -> pl.DataFrame:
+    """Pairs in the order of :meth:`Proposal.sort_key` (most evidence, then oldest due date,
+    then item id), numbered ``_n`` within each movement."""
+    import polars as pl
+
+    return (scored.sort(["movement_id", "points", "due_date", "item_id"],
+                        descending=[False, True, False, False], nulls_last=True)
+            .with_columns(pl.col("item_id").cum_count().over("movement_id").alias("_n")))
+
+
 def single_proposals(scored: pl.DataFrame, keep: int) -> dict[int, list[Proposal]]:
     """The best ``keep`` one-item proposals of each movement."""
     import polars as pl
 
     if scored.height == 0:
         return {}
-    top = (scored.with_columns(pl.col("amount_diff_minor").abs().alias("_abs"))
-           .sort(["movement_id", "points", "ref_similarity", "_abs", "due_date", "item_id"],
-                 descending=[False, True, True, False, False, False], nulls_last=True)
-           .with_columns(pl.col("item_id").cum_count().over("movement_id").alias("_n"))
-           .filter(pl.col("_n") <= keep))
+    top = _ranked(scored).filter(pl.col("_n") <= keep)
     out: dict[int, list[Proposal]] = defaultdict(list)
     for row in _rows(top.select(PROPOSAL_COLUMNS)):
         ev = {k: row[k] for k in EVIDENCE}
@@ -127,15 +133,11 @@ def subset_proposals(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules
     wanted = list(set(only))
     if scored.height == 0 or not wanted:
         return {}
-    same_sign = pl.col("i_open_minor").sign() == pl.col("m_amount_minor").sign()
     usable = scored.filter(
         pl.col("movement_id").is_in(wanted)
         & (pl.col("m_currency") == pl.col("i_currency"))
         & ((pl.col("party_level").is_in(["iban", "name"])) | (pl.col("ref_level") != "none"))
-        & pl.col("i_party_id").is_not_null()
-        # an item larger than the payment cannot be part of an exact sum with same-sign items;
-        # credit notes (opposite sign) can
-        & (~same_sign | (pl.col("i_open_minor").abs() < pl.col("m_amount_minor").abs())))
+        & pl.col("i_party_id").is_not_null())
     groups: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
     for row in _rows(usable.select(PROPOSAL_COLUMNS)):
         groups[(row["movement_id"], row["i_party_id"])].append(row)
@@ -144,6 +146,13 @@ def subset_proposals(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules
         if len(rows) < 2:
             continue
         target = amounts[movement_id]
+        # an item larger than the payment plus every credit note of the party cannot be part
+        # of an exact sum
+        credits = sum(abs(r["i_open_minor"]) for r in rows if (r["i_open_minor"] > 0) != (target > 0))
+        rows = [r for r in rows if (r["i_open_minor"] > 0) != (target > 0)
+                or abs(r["i_open_minor"]) <= abs(target) + credits]
+        if len(rows) < 2:
+            continue
         # quoted items first, then the party's credit notes (netted into payments), then oldest
         rows.sort(key=lambda r: (r["ref_level"] == "none", (r["i_open_minor"] > 0) == (target > 0),
                                  str(r["due_date"]), r["item_id"]))
@@ -193,19 +202,50 @@ def _subset_proposal(movement_id: int, party_id: str, combo: list[dict[str, Any]
                     due=tuple(sorted(str(r["due_date"]) for r in combo)))
 
 
+def clear_exact_winners(scored: pl.DataFrame, threshold: int, margin: int) -> set[int]:
+    """Movements whose best one-item reading settles them exactly and decisively (the same
+    test as :func:`_decisive`, computed over all pairs at once). Most movements of a day are
+    such; only the others need the per-movement proposals built in Python."""
+    import polars as pl
+
+    if scored.height == 0:
+        return set()
+    ranked = _ranked(scored)
+    best = ranked.filter(pl.col("_n") == 1).select(
+        "movement_id", pl.col("points").alias("b_points"), pl.col("i_party_id").alias("b_party"),
+        pl.col("ref_level").alias("b_ref"), pl.col("amount_level").alias("b_amount"),
+        pl.col("party_level").alias("b_party_level"),
+        pl.col("amount_diff_minor").alias("b_diff"), pl.col("confidence_bp").alias("b_conf"))
+    rival = (pl.col("_n") > 1) & (pl.col("b_points") - pl.col("points") < margin)
+    same = ((pl.col("points") == pl.col("b_points")) & (pl.col("i_party_id") == pl.col("b_party"))
+            & (pl.col("b_ref") == "none") & (pl.col("ref_level") == "none")
+            & (pl.col("amount_level") == pl.col("b_amount"))
+            & (pl.col("party_level") == pl.col("b_party_level"))
+            & (pl.col("amount_diff_minor") == pl.col("b_diff"))).fill_null(False)
+    verdict = (ranked.join(best, on="movement_id")
+               .group_by("movement_id")
+               .agg((~rival | same).all().alias("clear"), pl.col("b_conf").first(),
+                    pl.col("b_amount").first()))
+    return set(verdict.filter(pl.col("clear") & (pl.col("b_conf") >= threshold)
+                              & (pl.col("b_amount") == "exact"))
+               .get_column("movement_id").to_list())
+
+
 def assign(scored: pl.DataFrame, movements: dict[int, dict[str, Any]], rules: Rules) -> Assignment:
     """Decide for every movement given its scored pairs."""
+    import polars as pl
+
     m = rules.matching
     threshold = int(m.auto_threshold * 10_000)
     margin = tenths(m.auto_margin)
     keep = m.max_suggestions + 1
-    singles = single_proposals(scored, keep)
+    clear = clear_exact_winners(scored, threshold, margin)
+    in_clear = pl.col("movement_id").is_in(list(clear))
+    singles = single_proposals(scored.filter(in_clear), 1)
+    singles.update(single_proposals(scored.filter(~in_clear), keep))
     amounts = {mid: mv["amount_minor"] for mid, mv in movements.items()}
     # 1:N wherever no single item settles the movement exactly and decisively
-    need_subsets = [mid for mid in movements
-                    if not (_decisive(singles.get(mid, []), threshold, margin)
-                            and singles[mid][0].evidence.get("amount_level") == "exact")]
-    subsets = subset_proposals(scored, amounts, rules, need_subsets)
+    subsets = subset_proposals(scored, amounts, rules, [mid for mid in movements if mid not in clear])
     result = Assignment()
     ranked: dict[int, list[Proposal]] = {}
     for mid in movements:
@@ -225,6 +265,10 @@ def assign(scored: pl.DataFrame, movements: dict[int, dict[str, Any]], rules: Ru
         else:
             prop.explain()
             result.auto.append(prop)
+    # movements that lost a conflict need all their readings to be reviewed
+    lost = [mid for mid in conflicted if mid in clear]
+    if lost:
+        ranked.update(single_proposals(scored.filter(pl.col("movement_id").is_in(lost)), keep))
     applied = {p.movement_id for p in result.auto}
     min_bp = int(m.review_min_confidence * 10_000)
     for mid, props in ranked.items():
