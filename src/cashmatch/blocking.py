@@ -156,10 +156,14 @@ def rules(cap: int) -> list[BlockingRule]:
         BlockingRule(
             "payer_party",
             "the payer's IBAN or name is known for the item's party (ledger or memory)",
-            # items of both signs: a credit note can be netted in a payment (1:N)
+            # items that can take part in settling the payment: no larger than it (alone or
+            # in a set), or of the other sign (a credit note netted in a payment)
             _capped("""SELECT p.movement_id, i.item_id, i.due_date
                        FROM cm_tmp_payer p
-                       JOIN cm_tmp_open_items i ON i.party_id = p.party_id""",
+                       JOIN cm_tmp_movements m USING (movement_id)
+                       JOIN cm_tmp_open_items i ON i.party_id = p.party_id
+                       WHERE sign(i.open_minor) <> sign(m.amount_minor)
+                          OR abs(i.open_minor) <= abs(m.amount_minor)""",
                     "due_date", cap)),
         BlockingRule(
             "party_name",
@@ -169,7 +173,9 @@ def rules(cap: int) -> list[BlockingRule]:
                        FROM cm_tmp_movements m
                        JOIN cm_tmp_open_items i
                          ON length(m.name_norm) >= 4
-                        AND left(i.name_norm, 12) = left(m.name_norm, 12)""", "due_date", cap)),
+                        AND left(i.name_norm, 12) = left(m.name_norm, 12)
+                       WHERE sign(i.open_minor) <> sign(m.amount_minor)
+                          OR abs(i.open_minor) <= abs(m.amount_minor)""", "due_date", cap)),
         BlockingRule(
             "amount_exact",
             "the movement amount equals an item's open amount in the same currency",

@@ -125,6 +125,16 @@ def identify(files: tuple[Path, ...]) -> None:
         sys.exit(1)
 
 
+def _parse_date(_: Any, __: Any, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+
 # -- statements ---------------------------------------------------------------------------
 
 @cli.group()
@@ -419,15 +429,6 @@ def review() -> None:
     """The review queue: what the engine was not sure enough to post."""
 
 
-def _parse_date(_: Any, __: Any, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from exc
-
-
 def _parse_amount_opt(_: Any, __: Any, value: str | None) -> Decimal | None:
     return None if value is None else _amount(value)
 
@@ -598,11 +599,58 @@ def export_matches(ctx: click.Context, output: Path, fmt: str | None) -> None:
 
 
 @export.command("journal")
-@_with(export_options)
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="File, or (for FEC) a folder to write <SIREN>FEC<AAAAMMJJ>.txt into.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "json", "fec"]),
+              help="Default: from the file name.")
+@click.option("--siren", help="FEC: the company's SIREN (9 digits), for the file name.")
+@click.option("--year-end", callback=_parse_date, help="FEC: closing date of the fiscal year.")
+@click.option("--separator", type=click.Choice(["tab", "pipe"]), default="tab", show_default=True,
+              help="FEC: field separator.")
+@rules_option
 @click.pass_context
-def export_journal(ctx: click.Context, output: Path, fmt: str | None) -> None:
-    """One row per journal line, with lettrage and the decision behind it."""
-    _export(ctx, "journal", output, fmt)
+def export_journal(ctx: click.Context, output: Path, fmt: str | None, siren: str | None,
+                   year_end: date | None, separator: str, rules_path: Path | None) -> None:
+    """One row per journal line, with lettrage and the decision behind it (or the FEC)."""
+    if fmt != "fec":
+        if output.is_dir():
+            raise click.BadParameter("give a file name", param_hint="-o")
+        _export(ctx, "journal", output, fmt)
+        return
+    from cashmatch import export as ex
+    from cashmatch.fec import file_name, write_fec
+
+    if output.is_dir():
+        if not siren or not year_end:
+            raise click.UsageError("--siren and --year-end name the FEC file in a folder")
+        try:
+            output = output / file_name(siren, year_end)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--siren") from exc
+    rules = _rules(rules_path)
+    with _session(ctx, read_only=True) as store:
+        n = write_fec(ex.journal_frame(store), output, rules.ledger.journal_label,
+                      "\t" if separator == "tab" else "|")
+    click.echo(f"{output}: {n} line(s) (FEC)")
+
+
+@cli.group()
+def fec() -> None:
+    """FEC files (the French legal audit export)."""
+
+
+@fec.command("check")
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+def fec_check(file: Path) -> None:
+    """Check a FEC file against the format's rules; print every problem."""
+    from cashmatch.fec import check_fec
+
+    problems = check_fec(file)
+    for p in problems:
+        click.echo(f"{file}: {p}")
+    click.echo(f"{file}: {'OK' if not problems else f'{len(problems)} problem(s)'}")
+    if problems:
+        sys.exit(1)
 
 
 # -- demo ---------------------------------------------------------------------------------

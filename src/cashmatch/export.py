@@ -100,7 +100,8 @@ SELECT e.entry_number, e.journal, e.entry_date, jl.line_no, jl.account, jl.aux_a
        CASE WHEN lt.code IS NULL THEN NULL WHEN g.full THEN 'full' ELSE 'partial' END
            AS lettrage_state,
        CASE WHEN g.full THEN gd.last_date END AS lettrage_date,
-       jl.item_id, e.movement_id, d.decision_id, d.action, d.actor, d.rule, d.explanation
+       jl.item_id, e.movement_id, d.decision_id, d.action, d.actor, d.rule, d.explanation,
+       e.created_at
 FROM cm_journal_lines jl
 JOIN cm_journal_entries e USING (entry_id)
 LEFT JOIN cm_decisions d ON d.decision_id = e.decision_id
@@ -153,7 +154,7 @@ def journal_frame(store: Store) -> pl.DataFrame:
         "entry_number", "journal", "entry_date", "line_no", "account", "aux_account",
         "aux_label", "label", "piece_ref", "debit", "credit", "currency", "lettrage_code",
         "lettrage_state", "lettrage_date", "item_id", "movement_id", "decision_id", "action",
-        "actor", "rule", "explanation")
+        "actor", "rule", "explanation", "created_at")
 
 
 AMOUNT_COLUMNS = {"amount", "applied_amount", "debit", "credit", "confidence"}
