@@ -10,7 +10,7 @@ from cashmatch.config import Rules
 from cashmatch.errors import ReviewError
 from cashmatch.items import import_items
 from cashmatch.matching import run_match
-from cashmatch.review import accept, assign, list_reviews
+from cashmatch.review import accept, assign, list_reviews, unmatch
 from cashmatch.statements import import_statements
 from cashmatch.store import Store
 from tests.conftest import ITEM_HEADER, STATEMENT_HEADER, item, movement, write_csv
@@ -33,7 +33,7 @@ def books(draw):  # type: ignore[no-untyped-def]
         text = draw(st.sampled_from(["", f"FACT INV-{target}", f"INV{target} INV-{(target + 1) % n_items}"]))
         moves.append((amount, text))
     actions = draw(st.lists(st.tuples(st.integers(0, 5), st.integers(0, n_items - 1),
-                                      st.one_of(st.none(), cents)), max_size=6))
+                                      st.one_of(st.none(), cents), st.booleans()), max_size=6))
     return items, moves, actions
 
 
@@ -50,10 +50,16 @@ def test_entries_balance_and_nothing_is_over_applied(tmp_path_factory, data) -> 
         import_statements(store, [write_csv(d / "s.csv", STATEMENT_HEADER, [
             movement(_amt(a), t, bank_ref=f"B{i}") for i, (a, t) in enumerate(moves)])])
         run_match(store, rules)
-        for which, target, amount in actions:
+        for which, target, amount, undo in actions:
+            if undo:
+                try:
+                    unmatch(store, rules, which % len(moves) + 1, "property test")
+                except ReviewError:
+                    pass
+                continue
             open_reviews = list_reviews(store)
             if not open_reviews:
-                break
+                continue
             rv = open_reviews[which % len(open_reviews)]["review_id"]
             try:
                 if amount is None:
@@ -96,17 +102,30 @@ def _check_books(store: Store) -> None:
         HAVING abs(sum(a.amount_minor) + i.settled_outside_minor) > abs(i.amount_minor)
             OR sign(sum(a.amount_minor)) * sign(i.amount_minor) < 0""")
     assert over_item == []
-    # every applied movement is booked in full on the bank account, once
+    # an applied movement is booked in full on the bank account once; an undone one nets to 0
     bank = store.rows("""
+        WITH active AS (
+            SELECT d.movement_id FROM cm_decisions d
+            WHERE d.action IN ('auto', 'accept', 'assign') AND NOT EXISTS (
+                SELECT 1 FROM cm_decisions u WHERE u.reverses_decision_id = d.decision_id))
         SELECT e.movement_id FROM cm_journal_entries e JOIN cm_journal_lines l USING (entry_id)
         JOIN cm_movements m ON m.movement_id = e.movement_id
         WHERE l.account = '512000'
         GROUP BY e.movement_id, m.amount_minor
-        HAVING sum(l.debit_minor - l.credit_minor) <> m.amount_minor""")
+        HAVING sum(l.debit_minor - l.credit_minor) <> CASE
+            WHEN e.movement_id IN (SELECT movement_id FROM active) THEN m.amount_minor ELSE 0 END""")
     assert bank == []
     numbers = [r[0] for r in store.rows("SELECT entry_id FROM cm_journal_entries ORDER BY 1")]
     assert numbers == list(range(1, len(numbers) + 1))
     decisions_without_entry = store.rows("""
-        SELECT d.decision_id FROM cm_decisions d WHERE d.action <> 'ignore'
+        SELECT d.decision_id FROM cm_decisions d
+        WHERE d.action IN ('auto', 'accept', 'assign')
         AND NOT EXISTS (SELECT 1 FROM cm_journal_entries e WHERE e.decision_id = d.decision_id)""")
     assert decisions_without_entry == []
+    # every reversal mirrors the entry it reverses
+    mirrors = store.rows("""
+        SELECT r.entry_id FROM cm_journal_entries r
+        JOIN cm_journal_lines rl ON rl.entry_id = r.entry_id
+        JOIN cm_journal_lines ol ON ol.entry_id = r.reverses_entry_id AND ol.line_no = rl.line_no
+        WHERE rl.debit_minor <> ol.credit_minor OR rl.credit_minor <> ol.debit_minor""")
+    assert mirrors == []

@@ -94,3 +94,30 @@ def test_lettrage_codes_partial_then_full(store, rules, statements_file, items_f
     rows = [r for r in journal_frame(store).to_dicts() if r["item_id"] == "FA-1"]
     assert [(r["lettrage_code"], r["lettrage_state"]) for r in rows] == [("AAB", "full")] * 2
     assert rows[0]["lettrage_date"] == rows[1]["entry_date"]
+
+
+def test_unmatch_posts_a_reversal_and_reopens(store, rules, statements_file, items_file) -> None:
+    from cashmatch.export import journal_frame, matches_frame
+    from cashmatch.review import unmatch
+
+    import_items(store, items_file(item("FA-1", "100.00", iban="FR7630004000031234567890143")))
+    import_statements(store, [statements_file(movement("100.00", "FACT FA-1",
+                                                       iban="FR7630004000031234567890143"))])
+    assert run_match(store, rules).auto == 1
+    assert store.scalar("SELECT count(*) FROM cm_aliases WHERE removed_at IS NULL") == 1
+    unmatch(store, rules, 1, "wrong customer", user="erin")
+    entries = store.rows("SELECT entry_id, entry_number, reverses_entry_id FROM cm_journal_entries "
+                         "ORDER BY 1")
+    assert entries == [(1, "BQ000001", None), (2, "BQ000002", 1)]
+    assert store.rows("SELECT account, debit_minor, credit_minor FROM cm_journal_lines "
+                      "WHERE entry_id = 2 ORDER BY line_no") == [("512000", 0, 10000),
+                                                                 ("411000", 10000, 0)]
+    assert store.scalar("SELECT sum(amount_minor) FROM cm_allocations") == 0
+    assert store.scalar("SELECT count(*) FROM cm_aliases WHERE removed_at IS NULL") == 0
+    assert [r["status"] for r in matches_frame(store).to_dicts()] == ["unmatched"]
+    assert list_reviews(store)[0]["reason"] == "reopened"
+    with pytest.raises(ReviewError, match="nothing to undo"):
+        unmatch(store, rules, 1, "again")
+    # matching again applies it again, with a new entry: the history stays whole
+    assert run_match(store, rules).auto == 1
+    assert [r["entry_number"] for r in journal_frame(store).to_dicts()][-1] == "BQ000003"

@@ -554,6 +554,41 @@ def review_ignore(ctx: click.Context, review_id: int, reason: str, user: str | N
     click.echo(f"review {review_id}: ignored (decision {decision})")
 
 
+@review.command("reopen")
+@click.argument("review_id", type=int)
+@click.option("--reason", required=True, help="Why the decision is undone.")
+@user_option
+@rules_option
+@click.pass_context
+def review_reopen(ctx: click.Context, review_id: int, reason: str, user: str | None,
+                  rules_path: Path | None) -> None:
+    """Undo the decision taken on a review item (a reversal entry is posted)."""
+    from cashmatch.review import reopen
+
+    rules = _rules(rules_path)
+    with _session(ctx) as store:
+        decision = reopen(store, rules, review_id, reason, user)
+    click.echo(f"review {review_id}: reopened (decision {decision})")
+
+
+@cli.command()
+@click.argument("movement_id", type=int)
+@click.option("--reason", required=True, help="Why the decision is undone.")
+@user_option
+@rules_option
+@click.pass_context
+def unmatch(ctx: click.Context, movement_id: int, reason: str, user: str | None,
+            rules_path: Path | None) -> None:
+    """Undo what was decided for a movement: a reversal entry is posted, the items reopen and
+    the movement goes back to the review queue. Nothing is edited or deleted."""
+    from cashmatch.review import unmatch as undo
+
+    rules = _rules(rules_path)
+    with _session(ctx) as store:
+        decision = undo(store, rules, movement_id, reason, user)
+    click.echo(f"movement {movement_id}: decision undone (decision {decision})")
+
+
 # -- exports ------------------------------------------------------------------------------
 
 @cli.group()

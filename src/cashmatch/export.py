@@ -37,7 +37,8 @@ applied AS (
     JOIN cm_decisions d USING (decision_id)
     JOIN cm_movements m ON m.movement_id = a.movement_id
     LEFT JOIN cm_items i ON i.item_id = a.item_id
-    WHERE d.decision_id NOT IN (SELECT reverses_decision_id FROM cm_decisions
+    WHERE d.action IN ('auto', 'accept', 'assign')
+      AND d.decision_id NOT IN (SELECT reverses_decision_id FROM cm_decisions
                                 WHERE reverses_decision_id IS NOT NULL)
 ),
 suggested AS (
@@ -57,12 +58,15 @@ unmatched AS (
            coalesce(ig.rule, ''), coalesce(ig.explanation, rv.reason, 'not matched yet'),
            m.movement_id
     FROM cm_movements m
-    LEFT JOIN (SELECT movement_id, rule, explanation FROM cm_decisions
-               WHERE action = 'ignore') ig USING (movement_id)
+    LEFT JOIN (SELECT movement_id, rule, explanation FROM cm_decisions d
+               WHERE action = 'ignore' AND NOT EXISTS (
+                   SELECT 1 FROM cm_decisions u WHERE u.reverses_decision_id = d.decision_id)
+              ) ig USING (movement_id)
     LEFT JOIN (SELECT movement_id, any_value(reason) AS reason FROM cm_review_items
                WHERE status = 'open' GROUP BY movement_id) rv USING (movement_id)
     WHERE m.status = 'booked'
-      AND m.movement_id NOT IN (SELECT movement_id FROM cm_allocations)
+      AND m.movement_id NOT IN (SELECT movement_id FROM cm_allocations GROUP BY movement_id
+                                HAVING sum(abs(amount_minor)) > 0 AND sum(amount_minor) <> 0)
       AND m.movement_id NOT IN (SELECT r.movement_id FROM cm_review_items r
                                 JOIN cm_candidates c USING (review_id) WHERE r.status = 'open')
 )

@@ -68,7 +68,8 @@ class Applier:
 
     def decide(self, movement_id: int, action: str, actor: str, rule: str, explanation: str,
                evidence: dict[str, Any], *, confidence: Decimal | None = None,
-               review_id: int | None = None, reason: str | None = None) -> int:
+               review_id: int | None = None, reason: str | None = None,
+               reverses: int | None = None) -> int:
         """Record a decision (the append-only log); returns its id."""
         decision_id = self._id("cm_decisions", "decision_id")
         self._decisions.append({
@@ -78,7 +79,7 @@ class Applier:
             "threshold": self.rules.matching.auto_threshold if action == "auto" else None,
             "explanation": explanation,
             "evidence_json": json.dumps(evidence, ensure_ascii=False, default=str, sort_keys=True),
-            "reason": reason, "reverses_decision_id": None, "engine_version": ENGINE_VERSION,
+            "reason": reason, "reverses_decision_id": reverses, "engine_version": ENGINE_VERSION,
             "rules_version": self.rules.version, "created_at": now(),
         })
         return decision_id
@@ -163,6 +164,7 @@ class Applier:
                 if table == "cm_decisions":
                     frame = frame.with_columns(
                         pl.col("confidence").cast(pl.Decimal(5, 4)),
-                        pl.col("threshold").cast(pl.Decimal(5, 4)))
+                        pl.col("threshold").cast(pl.Decimal(5, 4)),
+                        pl.col("reverses_decision_id").cast(pl.Int64))
                 self.store.insert_frame(table, frame)
             rows.clear()

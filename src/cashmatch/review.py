@@ -245,3 +245,77 @@ def ignore(store: Store, rules: Rules, review_id: int, reason: str,
         applier.flush()
         _close(store, review_id, "ignored", decision_id)
     return decision_id
+
+
+def _active_decision(store: Store, movement_id: int) -> dict[str, Any]:
+    rows = store.dicts(
+        "SELECT d.decision_id, d.action, d.review_id FROM cm_decisions d "
+        "WHERE d.movement_id = ? AND d.action IN ('auto', 'accept', 'assign', 'ignore') "
+        "AND NOT EXISTS (SELECT 1 FROM cm_decisions u WHERE u.reverses_decision_id = d.decision_id) "
+        "ORDER BY d.decision_id DESC", [movement_id])
+    if not rows:
+        raise ReviewError(f"movement {movement_id} is not applied or ignored: nothing to undo")
+    return rows[0]
+
+
+def unmatch(store: Store, rules: Rules, movement_id: int, reason: str,
+            user: str | None = None) -> int:
+    """Undo what was decided for a movement: post the reversal of its entry (lines swapped,
+    never an edit), give the items back their open amounts, forget what the payer memory
+    learned from it, and queue the movement for review again. Returns the new decision id."""
+    if not reason.strip():
+        raise ReviewError("give a reason to undo a decision")
+    with store.transaction():
+        active = _active_decision(store, movement_id)
+        applier = Applier(store, rules)
+        decision_id = applier.decide(
+            movement_id, "unmatch", current_user(user), f"manual:unmatch:{active['action']}",
+            f"Undid decision {active['decision_id']} ({active['action']}): {reason}",
+            {"reverses": active["decision_id"]}, reason=reason,
+            reverses=active["decision_id"])
+        applier.flush()
+        entries = store.rows("SELECT entry_id FROM cm_journal_entries WHERE decision_id = ?",
+                             [active["decision_id"]])
+        for (entry_id,) in entries:
+            _post_reversal(store, entry_id, decision_id)
+        store.execute(
+            "INSERT INTO cm_allocations SELECT "
+            "(SELECT max(allocation_id) FROM cm_allocations) + row_number() OVER (ORDER BY allocation_id), "
+            "movement_id, item_id, -amount_minor, currency, ?, "
+            "(SELECT max(entry_id) FROM cm_journal_entries WHERE decision_id = ?), now()::TIMESTAMP "
+            "FROM cm_allocations WHERE decision_id = ?",
+            [decision_id, decision_id, active["decision_id"]])
+        store.execute("UPDATE cm_aliases SET removed_at = ?, removed_by = ? "
+                      "WHERE decision_id = ? AND removed_at IS NULL",
+                      [now(), f"unmatch of decision {active['decision_id']}",
+                       active["decision_id"]])
+        review_id = store.next_id("cm_review_items", "review_id")
+        store.execute("INSERT INTO cm_review_items VALUES (?, ?, ?, 'reopened', 'open', ?, NULL, NULL)",
+                      [review_id, movement_id,
+                       store.scalar("SELECT coalesce(max(run_id), 0) FROM cm_runs"), now()])
+    return decision_id
+
+
+def _post_reversal(store: Store, entry_id: int, decision_id: int) -> None:
+    new_id = store.next_id("cm_journal_entries", "entry_id")
+    store.execute(
+        "INSERT INTO cm_journal_entries SELECT ?, journal || lpad(CAST(? AS VARCHAR), 6, '0'), "
+        "journal, CAST(now() AS DATE), 'Extourne ' || entry_number || ' ' || label, piece_ref, "
+        "currency, movement_id, ?, entry_id, now()::TIMESTAMP "
+        "FROM cm_journal_entries WHERE entry_id = ?", [new_id, new_id, decision_id, entry_id])
+    store.execute(
+        "INSERT INTO cm_journal_lines SELECT ?, line_no, account, aux_account, aux_label, "
+        "'Extourne ' || label, credit_minor, debit_minor, currency, item_id "
+        "FROM cm_journal_lines WHERE entry_id = ?", [new_id, entry_id])
+
+
+def reopen(store: Store, rules: Rules, review_id: int, reason: str,
+           user: str | None = None) -> int:
+    """Reopen a decided review item: undo its decision (see :func:`unmatch`)."""
+    row = store.row("SELECT movement_id, status FROM cm_review_items WHERE review_id = ?",
+                    [review_id])
+    if row is None:
+        raise ReviewError(f"no review item {review_id}")
+    if row[1] not in ("accepted", "assigned", "ignored"):
+        raise ReviewError(f"review item {review_id} is {row[1]}: only a decided item reopens")
+    return unmatch(store, rules, row[0], reason, user)
