@@ -239,6 +239,49 @@ def _first_elements(head: bytes) -> tuple[str | None, str | None]:
 
 # -- entries -------------------------------------------------------------------------------
 
+class _Tree:
+    """An element's subtree indexed by relative path, walked once: looking a field up is then
+    a dict access instead of an ElementPath search (ten times faster on real statements)."""
+
+    __slots__ = ("elem", "nodes")
+
+    def __init__(self, elem: Any, skip: str | None = None) -> None:
+        self.elem = elem
+        nodes: dict[str, list[Any]] = {}
+        self.nodes = nodes
+        stack: list[tuple[Any, str]] = [(elem, "")]
+        pop, push, get = stack.pop, stack.append, nodes.get
+        while stack:
+            node, prefix = pop()
+            for child in node:
+                tag = child.tag
+                if tag.__class__ is not str or tag == skip:
+                    continue
+                path = prefix + "/" + tag if prefix else tag
+                found = get(path)
+                if found is None:
+                    nodes[path] = [child]
+                else:
+                    found.append(child)
+                if len(child):
+                    push((child, path))
+
+    def find(self, path: str) -> Any | None:
+        found = self.nodes.get(path)
+        return found[0] if found else None
+
+    def findall(self, path: str) -> list[Any]:
+        return self.nodes.get(path, [])
+
+    def findtext(self, path: str) -> str | None:
+        found = self.nodes.get(path)
+        return (found[0].text or "") if found else None
+
+    @property
+    def sourceline(self) -> int | None:
+        return self.elem.sourceline  # type: ignore[no-any-return]
+
+
 def _text(elem: Any, path: str) -> str | None:
     value = elem.findtext(path)
     if value is None:
@@ -268,7 +311,7 @@ def _date(elem: Any, n: _Names, path: str, where: Location) -> date | None:
 
 def _creation_date(entry: Any, n: _Names) -> date | None:
     """The statement's (or else the message's) creation date, for undated entries."""
-    stmt = entry.getparent()
+    stmt = entry.elem.getparent()
     raw = _text(stmt, n("CreDtTm")) if stmt is not None else None
     if raw is None and stmt is not None and stmt.getparent() is not None:
         raw = _text(stmt.getparent(), n("GrpHdr/CreDtTm"))
@@ -366,9 +409,10 @@ def _refs(tx: Any, n: _Names) -> list[Reference]:
     return out
 
 
-def _entry(elem: Any, n: _Names, file: str, stmt_index: int, where_path: str,
+def _entry(node: Any, n: _Names, file: str, stmt_index: int, where_path: str,
            problems: list[Problem], account: str | None) -> Iterator[Movement]:
-    where = Location(file, elem.sourceline, where_path)
+    where = Location(file, node.sourceline, where_path)
+    elem = _Tree(node, skip=n("NtryDtls"))
     amt = elem.find(n("Amt"))
     if amt is None or amt.text is None:
         raise ParseError(where, "the entry has no Amt")
@@ -398,7 +442,7 @@ def _entry(elem: Any, n: _Names, file: str, stmt_index: int, where_path: str,
     entry_code = _bank_code(elem, n)
     entry_info = _text(elem, n("AddtlNtryInf"))
     entry_charges = _charges(elem, n, where)
-    details = elem.findall(n("NtryDtls/TxDtls"))
+    details = [_Tree(tx) for tx in node.findall(n("NtryDtls/TxDtls"))]
     credit_side = (indicator == "CRDT") != reversal
     role = "Dbtr" if credit_side else "Cdtr"
     if len(details) > 1:
