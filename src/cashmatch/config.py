@@ -58,7 +58,7 @@ class Matching:
     candidates_per_rule: int = 30
     fuzzy_reference_min: int = 85
     name_similarity_min: int = 90
-    max_subset_items: int = 10
+    max_subset_items: int = 20
 
 
 @dataclass(frozen=True, slots=True)
