@@ -22,19 +22,34 @@ from cashmatch.refs import name_sql
 MOVEMENT_TEXT = ("upper(strip_accents(coalesce(m.remittance, '') || ' ' || "
                  "coalesce(m.refs_text, '')))")
 
-OPEN_ITEMS_SQL = f"""
+#: Columns derived from an item for matching, computed once at import (``i`` = the row).
+ITEM_DERIVED = {
+    # the last group of digits of the reference as written ("FA-2026-004512" → 4512)
+    "ref_tail": "ltrim(regexp_extract(upper(coalesce(i.reference, i.item_id)), "
+                "'([0-9]+)[^0-9]*$', 1), '0')",
+    # a long run of digits without separators ("FA2026004512") also answers to its last 6
+    "ref_tail_short": "CASE WHEN length(regexp_extract(i.ref_norm, '([0-9]+)$', 1)) >= 8 "
+                      "THEN ltrim(right(regexp_extract(i.ref_norm, '([0-9]+)$', 1), 6), '0') END",
+    "name_norm": name_sql("i.party_name"),
+}
+
+#: One-typo keys of items (symmetric delete): the reference, and it with one character
+#: deleted. Run for the items of ``__cm_key_items`` (a table or view with item_id, ref_norm).
+ITEM_KEYS_SQL = """
+INSERT INTO cm_item_keys
+SELECT item_id, ref_norm FROM __cm_key_items WHERE length(ref_norm) >= 6
+UNION
+SELECT item_id, substr(ref_norm, 1, p - 1) || substr(ref_norm, p + 1)
+FROM __cm_key_items, range(1, 41) r(p)
+WHERE length(ref_norm) >= 6 AND p <= length(ref_norm)
+"""
+
+OPEN_ITEMS_SQL = """
 CREATE OR REPLACE TEMP TABLE cm_tmp_open_items AS
 SELECT i.item_id, i.kind, i.account, i.party_id, i.party_name, i.party_iban, i.reference,
        i.ref_norm, i.issue_date, i.due_date, i.currency, i.amount_minor,
        i.amount_minor - i.settled_outside_minor - coalesce(a.applied, 0) AS open_minor,
-       {name_sql('i.party_name')} AS name_norm,
-       -- the last group of digits of the reference as written ("FA-2026-004512" → 4512);
-       -- a long run without separators ("FA2026004512") also answers to its last 6 digits
-       ltrim(regexp_extract(upper(coalesce(i.reference, i.item_id)), '([0-9]+)[^0-9]*$', 1),
-             '0') AS ref_tail,
-       CASE WHEN length(regexp_extract(i.ref_norm, '([0-9]+)$', 1)) >= 8
-            THEN ltrim(right(regexp_extract(i.ref_norm, '([0-9]+)$', 1), 6), '0') END
-           AS ref_tail_short
+       i.name_norm, i.ref_tail, i.ref_tail_short
 FROM cm_items i
 LEFT JOIN (SELECT item_id, CAST(sum(amount_minor) AS BIGINT) AS applied
            FROM cm_allocations GROUP BY item_id) a USING (item_id)
@@ -60,15 +75,9 @@ WHERE length(tok) >= 3 AND regexp_matches(tok, '[0-9]')
 """
 
 #: Deletion neighbourhoods (symmetric delete): a reference and a token one typo apart (a
-#: character substituted, inserted, dropped, or two neighbours swapped) share a key.
+#: character substituted, inserted, dropped, or two neighbours swapped) share a key. The
+#: items' keys are kept in ``cm_item_keys`` (see :data:`ITEM_KEYS_SQL`); the tokens' here.
 TYPO_KEYS_SQL = """
-CREATE OR REPLACE TEMP TABLE cm_tmp_item_keys AS
-SELECT item_id, ref_norm AS k FROM cm_tmp_open_items WHERE length(ref_norm) >= 6
-UNION
-SELECT item_id, substr(ref_norm, 1, p - 1) || substr(ref_norm, p + 1)
-FROM cm_tmp_open_items, range(1, 41) r(p)
-WHERE length(ref_norm) >= 6 AND p <= length(ref_norm);
-
 CREATE OR REPLACE TEMP TABLE cm_tmp_token_keys AS
 SELECT movement_id, tok AS k FROM cm_tmp_tokens WHERE length(tok) >= 5
 UNION
@@ -151,7 +160,7 @@ def rules(cap: int) -> list[BlockingRule]:
             "a word of the text is one typo away from an item's reference",
             _capped("""SELECT DISTINCT t.movement_id, i.item_id, o.due_date
                        FROM cm_tmp_token_keys t
-                       JOIN cm_tmp_item_keys i ON i.k = t.k
+                       JOIN cm_item_keys i ON i.k = t.k
                        JOIN cm_tmp_open_items o ON o.item_id = i.item_id""", "due_date", cap)),
         BlockingRule(
             "payer_party",

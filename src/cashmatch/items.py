@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cashmatch.blocking import ITEM_DERIVED, ITEM_KEYS_SQL
 from cashmatch.errors import ItemsError, Location, Problem
 from cashmatch.model import DEFAULT_ACCOUNT, EXPECTED_SIGN, ItemKind
 from cashmatch.money import EXPONENTS
@@ -342,22 +343,32 @@ def import_items(store: Store, path: Path) -> ItemsImport:
             assert counts is not None
             import_id = store.next_id("cm_imports", "import_id")
             stamp = now()
-            store.execute("""
+            derived = ", ".join(f"{sql} AS {col}" for col, sql in ITEM_DERIVED.items())
+            store.execute(f"""
                 INSERT INTO cm_items
-                SELECT item_id, kind, account, party_id, party_name, party_iban, reference,
-                       ref_norm, issue_date, due_date, amount_minor, settled_outside_minor,
-                       currency, description, ? AS import_id, ? AS updated_at
-                FROM __cm_new_items
+                SELECT i.item_id, i.kind, i.account, i.party_id, i.party_name, i.party_iban,
+                       i.reference, i.ref_norm, {derived}, i.issue_date, i.due_date,
+                       i.amount_minor, i.settled_outside_minor, i.currency, i.description,
+                       ? AS import_id, ? AS updated_at
+                FROM __cm_new_items i
                 ON CONFLICT (item_id) DO UPDATE SET
                     kind = excluded.kind, account = excluded.account,
                     party_id = excluded.party_id, party_name = excluded.party_name,
                     party_iban = excluded.party_iban, reference = excluded.reference,
-                    ref_norm = excluded.ref_norm, issue_date = excluded.issue_date,
+                    ref_norm = excluded.ref_norm, ref_tail = excluded.ref_tail,
+                    ref_tail_short = excluded.ref_tail_short, name_norm = excluded.name_norm,
+                    issue_date = excluded.issue_date,
                     due_date = excluded.due_date, amount_minor = excluded.amount_minor,
                     settled_outside_minor = excluded.settled_outside_minor,
                     currency = excluded.currency, description = excluded.description,
                     import_id = excluded.import_id, updated_at = excluded.updated_at""",
                           [import_id, stamp])
+            store.execute("DELETE FROM cm_item_keys WHERE item_id IN "
+                          "(SELECT item_id FROM __cm_new_items)")
+            store.execute("CREATE OR REPLACE TEMP VIEW __cm_key_items AS "
+                          "SELECT item_id, ref_norm FROM __cm_new_items")
+            store.execute(ITEM_KEYS_SQL)
+            store.execute("DROP VIEW __cm_key_items")
         finally:
             store.unregister("__cm_new_items")
         new, updated = int(counts[0]), int(counts[1])

@@ -76,7 +76,7 @@ ORDER BY p.movement_id, p.item_id
 """
 
 TEMP_TABLES = ("cm_tmp_movements", "cm_tmp_open_items", "cm_tmp_tokens", "cm_tmp_pairs",
-               "cm_tmp_rf_tokens", "cm_tmp_item_keys", "cm_tmp_token_keys", "cm_tmp_payer",
+               "cm_tmp_rf_tokens", "cm_tmp_token_keys", "cm_tmp_payer",
                "cm_tmp_rule_payer")
 
 

@@ -108,6 +108,9 @@ MIGRATIONS: tuple[Migration, ...] = (
             party_iban VARCHAR,
             reference VARCHAR,
             ref_norm VARCHAR NOT NULL,          -- reference (or id) upper-cased, only A-Z0-9
+            ref_tail VARCHAR,                   -- derived for matching (blocking.ITEM_KEYS)
+            ref_tail_short VARCHAR,
+            name_norm VARCHAR,
             issue_date DATE,
             due_date DATE,
             amount_minor BIGINT NOT NULL,
@@ -207,6 +210,12 @@ MIGRATIONS: tuple[Migration, ...] = (
             explanation VARCHAR NOT NULL,
             evidence_json VARCHAR NOT NULL,
             adjustments_json VARCHAR NOT NULL   -- [{"kind": "fee", "amount_minor": 500}, ...]
+        )""",
+        # One-typo neighbourhood of each item's reference (symmetric delete), kept with the
+        # items so that a matching run does not rebuild it.
+        """CREATE TABLE cm_item_keys (
+            item_id VARCHAR NOT NULL,
+            k VARCHAR NOT NULL
         )""",
         # Payer memory: an IBAN or a normalised name known to belong to a party, learned from
         # confirmed matches (source 'auto' / 'manual') or declared in the rules ('rules').
