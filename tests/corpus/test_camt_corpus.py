@@ -1,6 +1,7 @@
-"""Conformance over the shared corpus of real statement files (skipped when it is absent).
+"""camt conformance over the shared corpus of real statement files (skipped when absent).
 
-Every file the manifest does not call broken must parse; where the manifest states expected
+(The other formats have their own corpus tests beside this one.) Every file the manifest
+does not call broken must parse; where the manifest states expected
 values (statement count, balances, transaction count, first amount) they must match; files
 known to be broken must be refused with a ParseError that names the file. The pass rate per
 format is printed at the end of the run (``-s`` or the summary of ``-rA``).
@@ -19,7 +20,7 @@ from cashmatch.parsers import identify, parse_file
 from cashmatch.statements import balance_problems
 from tests.corpus.manifest import Entry, entries, requires_corpus
 
-FORMATS = {"camt": "camt", "mt940": "mt940", "ofx": "ofx", "cfonb": "cfonb120"}
+FORMATS = {"camt": "camt"}
 RESULTS: Counter[tuple[str, str]] = Counter()
 
 #: Files refused on purpose, with the reason (the manifest's word, checked against content).
