@@ -688,6 +688,121 @@ def fec_check(file: Path) -> None:
         sys.exit(1)
 
 
+# -- reports ------------------------------------------------------------------------------
+
+@cli.group()
+def report() -> None:
+    """Receivables and matching reports: tables, --json / --csv, PNG charts."""
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str], as_json: bool, as_csv: bool) -> None:
+    if as_json:
+        _dump(rows)
+        return
+    if as_csv:
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        for r in rows:
+            writer.writerow([_json_default(r[c]) if r[c] is not None else "" for c in columns])
+        return
+    cells = [[("" if r[c] is None else str(_json_default(r[c])
+                                       if not isinstance(r[c], str) else r[c])) for c in columns]
+             for r in rows]
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    click.echo("  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True)))
+    for row in cells:
+        click.echo("  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)))
+
+
+output_flags = [click.option("--json", "as_json", is_flag=True),
+                click.option("--csv", "as_csv", is_flag=True)]
+as_of_option = click.option("--as-of", callback=_parse_date,
+                            help="Report date (default: today), YYYY-MM-DD.")
+
+
+@report.command("aged")
+@as_of_option
+@_with(output_flags)
+@click.option("--png", type=click.Path(path_type=Path, dir_okay=False), help="Also draw a chart.")
+@click.pass_context
+def report_aged(ctx: click.Context, as_of: date | None, as_json: bool, as_csv: bool,
+                png: Path | None) -> None:
+    """Aged balance per customer: not due, 1-30, 31-60, 61-90, > 90 days past due."""
+    from cashmatch.reports import BUCKETS, aged_balance, aged_balance_chart
+
+    day = as_of or date.today()
+    with _session(ctx, read_only=True) as store:
+        rows = aged_balance(store, day)
+    _table(rows, ["party_id", "party_name", "currency", *BUCKETS, "total"], as_json, as_csv)
+    if png:
+        aged_balance_chart(rows, str(png), day)
+        click.echo(f"chart: {png}", err=True)
+
+
+@report.command("dso")
+@as_of_option
+@click.option("--months", type=int, default=3, show_default=True, help="Months of sales.")
+@_with(output_flags)
+@click.pass_context
+def report_dso(ctx: click.Context, as_of: date | None, months: int, as_json: bool,
+               as_csv: bool) -> None:
+    """Days sales outstanding: simple ratio and countback, over the last months' sales."""
+    from dataclasses import asdict
+
+    from cashmatch.reports import dso
+
+    with _session(ctx, read_only=True) as store:
+        rows = [asdict(d) for d in dso(store, as_of or date.today(), months)]
+    _table(rows, ["currency", "receivables", "sales", "months", "simple_ratio", "countback"],
+           as_json, as_csv)
+    if not (as_json or as_csv):
+        click.echo("simple ratio = receivables / sales of the period x days of the period; "
+                   "countback = days of sales, most recent month first, that the receivables "
+                   "represent. Sales are the customer invoices imported into cashmatch.")
+
+
+@report.command("delays")
+@_with(output_flags)
+@click.pass_context
+def report_delays(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
+    """Average payment delay per customer (days after the due date, weighted by amount)."""
+    from cashmatch.reports import payment_delays
+
+    with _session(ctx, read_only=True) as store:
+        rows = payment_delays(store)
+    _table(rows, ["party_id", "party_name", "currency", "items", "paid", "average_delay_days"],
+           as_json, as_csv)
+
+
+@report.command("kpis")
+@as_of_option
+@_with(output_flags)
+@click.option("--png", type=click.Path(path_type=Path, dir_okay=False), help="Also draw a chart.")
+@click.pass_context
+def report_kpis(ctx: click.Context, as_of: date | None, as_json: bool, as_csv: bool,
+                png: Path | None) -> None:
+    """Matching per booking day (automatic, by a person, open) and the review backlog."""
+    from cashmatch.reports import kpi_chart, matching_kpis, review_backlog
+
+    with _session(ctx, read_only=True) as store:
+        rows = matching_kpis(store)
+        backlog = review_backlog(store, as_of or date.today())
+    if as_json:
+        _dump({"days": rows, "review_backlog": backlog})
+    else:
+        _table(rows, ["day", "currency", "auto", "manual", "ignored", "open", "auto_rate",
+                      "auto_amount", "manual_amount", "open_amount"], False, as_csv)
+        if not as_csv:
+            click.echo(f"review backlog: {backlog['open_items']} open, oldest booked "
+                       f"{backlog['oldest_booking_date']}, median age "
+                       f"{backlog['median_age_days']} days")
+    if png:
+        kpi_chart(rows, str(png))
+        click.echo(f"chart: {png}", err=True)
+
+
 # -- demo ---------------------------------------------------------------------------------
 
 @cli.command()

@@ -308,6 +308,10 @@ def _section(cls: type[Any], values: Any, section: str, errors: list[str]) -> An
 
 
 def default_rules_path() -> Path | None:
-    """``./rules/default.toml`` when it exists (the project's own rules), else None."""
-    candidate = Path("rules") / "default.toml"
-    return candidate if candidate.exists() else None
+    """``./rules/default.toml`` when it exists, else the project's ``rules/default.toml``
+    beside the sources (an editable install), else None (built-in defaults)."""
+    for candidate in (Path("rules") / "default.toml",
+                      Path(__file__).resolve().parents[2] / "rules" / "default.toml"):
+        if candidate.exists():
+            return candidate
+    return None

@@ -1,0 +1,238 @@
+"""Receivables and matching reports, computed in DuckDB from the store.
+
+- **Aged balance** per customer at a date: what is still open on customer items (invoices
+  less credit notes), by days past the due date: not due, 1–30, 31–60, 61–90, over 90.
+- **DSO**, two methods, both stated in the output:
+  *simple ratio* = receivables at the date / sales of the last ``months`` months × days in
+  those months; *countback* = walk back month by month from the date, consuming each month's
+  sales until the receivables are used up: full months count their days, the last one a
+  pro-rata share.
+- **Payment delay** per customer: days between due date and payment (booking date of the
+  movement), weighted by the amount applied; negative = paid early.
+- **Matching KPIs** per day of booking: movements applied automatically, by a person, still
+  open, with amounts; and the age of the open review backlog.
+
+Sales are the customer invoices issued (``issue_date``) as imported into cashmatch: a ledger
+that imports only open items gives a partial picture of sales, which the output says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from cashmatch.money import from_minor
+from cashmatch.store import Store
+
+BUCKETS = ("not_due", "d1_30", "d31_60", "d61_90", "over_90")
+BUCKET_LABELS = {"not_due": "not due", "d1_30": "1-30", "d31_60": "31-60", "d61_90": "61-90",
+                 "over_90": "> 90"}
+
+_OPEN_CUSTOMER_ITEMS = """
+SELECT i.item_id, i.party_id, i.party_name, i.currency, i.due_date, i.issue_date,
+       i.amount_minor - i.settled_outside_minor - coalesce(
+           (SELECT CAST(sum(a.amount_minor) AS BIGINT) FROM cm_allocations a
+            JOIN cm_movements m ON m.movement_id = a.movement_id
+            WHERE a.item_id = i.item_id AND m.booking_date <= ?), 0) AS open_minor
+FROM cm_items i
+WHERE i.kind IN ('invoice', 'credit_note') AND coalesce(i.issue_date, i.due_date) <= ?
+"""
+
+
+def aged_balance(store: Store, as_of: date) -> list[dict[str, Any]]:
+    """One row per customer and currency, with the five buckets and the total (Decimals)."""
+    rows = store.dicts(f"""
+        WITH open AS ({_OPEN_CUSTOMER_ITEMS})
+        SELECT coalesce(party_id, '?') AS party_id, any_value(party_name) AS party_name, currency,
+               sum(open_minor) FILTER (WHERE coalesce(due_date, issue_date) >= ?) AS not_due,
+               sum(open_minor) FILTER (WHERE date_diff('day', coalesce(due_date, issue_date), ?)
+                                       BETWEEN 1 AND 30) AS d1_30,
+               sum(open_minor) FILTER (WHERE date_diff('day', coalesce(due_date, issue_date), ?)
+                                       BETWEEN 31 AND 60) AS d31_60,
+               sum(open_minor) FILTER (WHERE date_diff('day', coalesce(due_date, issue_date), ?)
+                                       BETWEEN 61 AND 90) AS d61_90,
+               sum(open_minor) FILTER (WHERE date_diff('day', coalesce(due_date, issue_date), ?)
+                                       > 90) AS over_90,
+               sum(open_minor) AS total
+        FROM open WHERE open_minor <> 0
+        GROUP BY ALL ORDER BY total DESC, party_id""",
+                       [as_of, as_of, as_of, as_of, as_of, as_of, as_of])
+    for r in rows:
+        for key in (*BUCKETS, "total"):
+            r[key] = from_minor(int(r[key] or 0), r["currency"])
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class Dso:
+    """Days sales outstanding at a date, per currency, by two methods."""
+
+    currency: str
+    receivables: Decimal
+    sales: Decimal
+    months: int
+    simple_ratio: Decimal | None
+    countback: Decimal | None
+
+
+def dso(store: Store, as_of: date, months: int = 3) -> list[Dso]:
+    """DSO at ``as_of`` over the last ``months`` months of sales."""
+    start = _months_back(as_of, months)
+    out = []
+    receivables = {r[0]: int(r[1]) for r in store.rows(
+        f"SELECT currency, sum(open_minor) FROM ({_OPEN_CUSTOMER_ITEMS}) GROUP BY currency",
+        [as_of, as_of])}
+    for currency, owed in sorted(receivables.items()):
+        monthly = []
+        cursor = as_of
+        for _ in range(months):
+            first = _months_back(cursor, 1)
+            sales = int(store.scalar(
+                "SELECT coalesce(sum(amount_minor), 0) FROM cm_items WHERE kind = 'invoice' "
+                "AND currency = ? AND issue_date > ? AND issue_date <= ?",
+                [currency, first, cursor]))
+            monthly.append(((cursor - first).days, sales))
+            cursor = first
+        total_sales = sum(s for _, s in monthly)
+        days = (as_of - start).days
+        simple = (Decimal(owed) / Decimal(total_sales) * days).quantize(
+            Decimal("0.1"), ROUND_HALF_UP) if total_sales else None
+        left, counted, countback = owed, Decimal(0), None
+        for month_days, sales in monthly:
+            if sales <= 0:
+                counted += month_days
+                continue
+            if left <= sales:
+                countback = (counted + Decimal(left) / Decimal(sales) * month_days).quantize(
+                    Decimal("0.1"), ROUND_HALF_UP)
+                break
+            left -= sales
+            counted += month_days
+        out.append(Dso(currency, from_minor(owed, currency), from_minor(total_sales, currency),
+                       months, simple, countback))
+    return out
+
+
+def payment_delays(store: Store) -> list[dict[str, Any]]:
+    """Average days from due date to payment per customer, weighted by amounts applied."""
+    rows = store.dicts("""
+        SELECT i.party_id, any_value(i.party_name) AS party_name, i.currency,
+               count(DISTINCT a.item_id) AS items,
+               sum(a.amount_minor) AS paid_minor,
+               sum(a.amount_minor * date_diff('day', coalesce(i.due_date, i.issue_date),
+                                              m.booking_date)) AS weighted
+        FROM cm_allocations a
+        JOIN cm_decisions d USING (decision_id)
+        JOIN cm_items i ON i.item_id = a.item_id
+        JOIN cm_movements m ON m.movement_id = a.movement_id
+        WHERE d.action IN ('auto', 'accept', 'assign')
+          AND d.decision_id NOT IN (SELECT reverses_decision_id FROM cm_decisions
+                                    WHERE reverses_decision_id IS NOT NULL)
+          AND i.kind = 'invoice'
+        GROUP BY i.party_id, i.currency
+        ORDER BY i.party_id""")
+    for r in rows:
+        paid = int(r.pop("paid_minor") or 0)
+        weighted = int(r.pop("weighted") or 0)
+        r["paid"] = from_minor(paid, r["currency"])
+        r["average_delay_days"] = (Decimal(weighted) / Decimal(paid)).quantize(
+            Decimal("0.1"), ROUND_HALF_UP) if paid else None
+    return rows
+
+
+def matching_kpis(store: Store) -> list[dict[str, Any]]:
+    """Per booking day: movements applied automatically, by a person, ignored, still open."""
+    rows = store.dicts(f"""
+        WITH active AS (
+            SELECT d.movement_id, d.actor, d.action FROM cm_decisions d
+            WHERE d.action IN ('auto', 'accept', 'assign', 'ignore')
+              AND NOT EXISTS (SELECT 1 FROM cm_decisions u
+                              WHERE u.reverses_decision_id = d.decision_id))
+        SELECT m.booking_date AS day, m.currency,
+               count(*) FILTER (WHERE a.actor = 'engine' AND a.action = 'auto') AS auto,
+               count(*) FILTER (WHERE a.action IN ('accept', 'assign')) AS manual,
+               count(*) FILTER (WHERE a.action = 'ignore') AS ignored,
+               count(*) FILTER (WHERE a.movement_id IS NULL) AS open,
+               sum(m.amount_minor) FILTER (WHERE a.action = 'auto') AS auto_minor,
+               sum(m.amount_minor) FILTER (WHERE a.action IN ('accept', 'assign')) AS manual_minor,
+               sum(m.amount_minor) FILTER (WHERE a.movement_id IS NULL) AS open_minor
+        FROM cm_movements m LEFT JOIN active a USING (movement_id)
+        WHERE m.status = 'booked'
+        GROUP BY ALL ORDER BY day, m.currency""")
+    for r in rows:
+        total = r["auto"] + r["manual"] + r["ignored"] + r["open"]
+        r["auto_rate"] = (Decimal(r["auto"]) / total).quantize(Decimal("0.001")) if total else None
+        for key in ("auto", "manual", "open"):
+            r[f"{key}_amount"] = from_minor(int(r.pop(f"{key}_minor") or 0), r["currency"])
+    return rows
+
+
+def review_backlog(store: Store, as_of: date) -> dict[str, Any]:
+    """Open review items and how long they have waited (days since the movement's booking)."""
+    row = store.row("""
+        SELECT count(*), min(m.booking_date), median(date_diff('day', m.booking_date, ?))
+        FROM cm_review_items r JOIN cm_movements m USING (movement_id)
+        WHERE r.status = 'open'""", [as_of])
+    assert row is not None
+    return {"open_items": int(row[0]), "oldest_booking_date": row[1],
+            "median_age_days": None if row[2] is None else Decimal(str(row[2]))}
+
+
+def _months_back(day: date, months: int) -> date:
+    month = day.month - months
+    year = day.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    last_day = (date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(day.day, last_day))
+
+
+def aged_balance_chart(rows: list[dict[str, Any]], path: str, as_of: date) -> None:
+    """A stacked bar chart (PNG) of the aged balance of the largest customers."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    top = rows[:15]
+    fig, ax = plt.subplots(figsize=(10, 0.45 * max(len(top), 4) + 1.5))
+    names = [f"{r['party_name'] or r['party_id']} ({r['currency']})"[:40] for r in top]
+    left = [0.0] * len(top)
+    colours = ["#4c9f70", "#f2c14e", "#f78154", "#d1495b", "#5d2e46"]
+    for bucket, colour in zip(BUCKETS, colours, strict=True):
+        values = [float(r[bucket]) for r in top]  # drawing only: the figures stay Decimal
+        ax.barh(names, values, left=left, color=colour, label=BUCKET_LABELS[bucket])
+        left = [a + b for a, b in zip(left, values, strict=True)]
+    ax.invert_yaxis()
+    ax.set_title(f"Aged balance at {as_of.isoformat()} (days past due)")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def kpi_chart(rows: list[dict[str, Any]], path: str) -> None:
+    """Automatic matching rate per booking day (PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    days = [r["day"] for r in rows]
+    fig, ax = plt.subplots(figsize=(10, 4))
+    ax.bar(days, [r["auto"] for r in rows], label="automatic", color="#4c9f70")
+    ax.bar(days, [r["manual"] for r in rows], bottom=[r["auto"] for r in rows],
+           label="by a person", color="#f2c14e")
+    ax.bar(days, [r["open"] for r in rows],
+           bottom=[r["auto"] + r["manual"] for r in rows], label="open", color="#d1495b")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel("movements")
+    ax.set_title("Matching per booking day")
+    ax.legend(fontsize=8)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
