@@ -121,3 +121,30 @@ def test_unmatch_posts_a_reversal_and_reopens(store, rules, statements_file, ite
     # matching again applies it again, with a new entry: the history stays whole
     assert run_match(store, rules).auto == 1
     assert [r["entry_number"] for r in journal_frame(store).to_dicts()][-1] == "BQ000003"
+
+
+def test_writeoff_settles_with_a_difference_line(store, rules, statements_file,
+                                                 items_file) -> None:
+    from cashmatch.review import writeoff
+
+    import_items(store, items_file(item("FA-9", "100.00")))
+    import_statements(store, [statements_file(movement("62.50", "VIREMENT", bank_ref="W1"),
+                                              movement("180.00", "VIREMENT", bank_ref="W2"))])
+    run_match(store, rules)
+    reviews = {r["movement_id"]: r["review_id"] for r in list_reviews(store)}
+    with pytest.raises(ReviewError, match="exceeds the write-off limit 50.00"):
+        writeoff(store, rules, reviews[2], ["FA-9"], "too much")
+    with pytest.raises(ReviewError, match="give a reason"):
+        writeoff(store, rules, reviews[1], ["FA-9"], " ")
+    writeoff(store, rules, reviews[1], ["FA-9"], "agreed with the customer", user="fay")
+    assert _lines(store, 1) == [("512000", None, 6250, 0, None), ("658000", None, 3750, 0, None),
+                                ("411000", "C1", 0, 10000, "FA-9")]
+
+
+def test_bulk_accept_above_a_confidence(store, rules, queued) -> None:
+    from cashmatch.review import accept_above
+
+    result = accept_above(store, rules, Decimal("0.5"), user="gil")
+    assert result.accepted and all(r in queued.values() for r in result.accepted)
+    assert store.scalar("SELECT count(*) FROM cm_decisions WHERE actor = 'gil'") == len(
+        result.accepted)

@@ -494,19 +494,32 @@ def review_show(ctx: click.Context, review_id: int, as_json: bool) -> None:
 
 
 @review.command("accept")
-@click.argument("review_id", type=int)
+@click.argument("review_id", type=int, required=False)
 @click.option("--candidate", "rank", type=int, default=1, show_default=True,
               help="Rank of the candidate to apply.")
+@click.option("--all-above", "minimum", callback=_parse_amount_opt,
+              help="Instead of one item: accept the first candidate of every open review item "
+                   "with at least this confidence (e.g. 0.9).")
 @user_option
 @rules_option
 @click.pass_context
-def review_accept(ctx: click.Context, review_id: int, rank: int, user: str | None,
-                  rules_path: Path | None) -> None:
-    """Apply a ranked candidate and post it."""
-    from cashmatch.review import accept
+def review_accept(ctx: click.Context, review_id: int | None, rank: int, minimum: Decimal | None,
+                  user: str | None, rules_path: Path | None) -> None:
+    """Apply a ranked candidate and post it (or, with --all-above, many at once)."""
+    from cashmatch.review import accept, accept_above
 
+    if (review_id is None) == (minimum is None):
+        raise click.UsageError("give a review id or --all-above, not both")
     rules = _rules(rules_path)
     with _session(ctx) as store:
+        if minimum is not None:
+            result = accept_above(store, rules, minimum, user)
+            click.echo(f"accepted {len(result.accepted)} review item(s) with confidence "
+                       f">= {minimum}")
+            for rid, why in result.refused:
+                click.echo(f"  review {rid} skipped: {why}")
+            return
+        assert review_id is not None
         decision = accept(store, rules, review_id, rank, user)
     click.echo(f"review {review_id}: candidate {rank} applied (decision {decision})")
 
@@ -535,6 +548,24 @@ def review_assign(ctx: click.Context, review_id: int, item_ids: tuple[str, ...],
         decision = assign(store, rules, review_id, list(zip(item_ids, parsed, strict=True)),
                           user, reason)
     click.echo(f"review {review_id}: assigned to {', '.join(item_ids)} (decision {decision})")
+
+
+@review.command("writeoff")
+@click.argument("review_id", type=int)
+@click.option("--item", "item_ids", multiple=True, required=True, help="Item id (repeatable).")
+@click.option("--reason", required=True, help="Why the difference is written off.")
+@user_option
+@rules_option
+@click.pass_context
+def review_writeoff(ctx: click.Context, review_id: int, item_ids: tuple[str, ...], reason: str,
+                    user: str | None, rules_path: Path | None) -> None:
+    """Settle items in full and write the small difference off (658 / 758)."""
+    from cashmatch.review import writeoff
+
+    rules = _rules(rules_path)
+    with _session(ctx) as store:
+        decision = writeoff(store, rules, review_id, list(item_ids), reason, user)
+    click.echo(f"review {review_id}: settled with a write-off (decision {decision})")
 
 
 @review.command("ignore")

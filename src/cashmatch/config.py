@@ -99,6 +99,8 @@ class Tolerances:
         fee_max_percent: ...provided it is no more than this share of the item.
         discount_min_percent / discount_max_percent: a shortfall in this share of the item is
             an early-payment discount (665).
+        manual_writeoff_max: the largest difference a person may write off (``review
+            writeoff``).
     """
 
     rounding_max: Decimal = Decimal("0.05")
@@ -106,6 +108,7 @@ class Tolerances:
     fee_max_percent: Decimal = Decimal("10")
     discount_min_percent: Decimal = Decimal("0.5")
     discount_max_percent: Decimal = Decimal("3.5")
+    manual_writeoff_max: Decimal = Decimal("50.00")
 
 
 @dataclass(frozen=True, slots=True)

@@ -231,6 +231,71 @@ def assign(store: Store, rules: Rules, review_id: int,
     return decision_id
 
 
+def writeoff(store: Store, rules: Rules, review_id: int, item_ids: list[str], reason: str,
+             user: str | None = None) -> int:
+    """Settle the items in full with the movement and write the difference off (658 for a
+    shortfall, 758 for an excess), within ``tolerances.manual_writeoff_max``."""
+    if not item_ids:
+        raise ReviewError("name the items to settle")
+    if not reason.strip():
+        raise ReviewError("give a reason to write a difference off")
+    with store.transaction():
+        rv = _open_review(store, review_id)
+        mv = MovementFacts.from_row(rv)
+        items = _items(store, item_ids)
+        allocations = [(items[i], items[i].open_amount) for i in item_ids]
+        difference = sum((a for _, a in allocations), Decimal(0)) - mv.amount
+        limit = rules.tolerances.manual_writeoff_max
+        if difference == 0:
+            raise ReviewError("nothing to write off: the movement settles the items exactly "
+                              "(use review accept or assign)")
+        if abs(difference) > limit:
+            raise ReviewError(f"the difference {difference} exceeds the write-off limit {limit} "
+                              "(tolerances.manual_writeoff_max)")
+        adjustment = Adjustment("rounding", difference)
+        try:
+            check_allocations(mv, allocations, adjustment)
+        except PostingError as exc:
+            raise ReviewError(str(exc)) from exc
+        applier = Applier(store, rules)
+        decision_id = applier.decide(
+            mv.movement_id, "assign", current_user(user), "manual:writeoff",
+            f"Settled {', '.join(item_ids)} writing off {difference} {mv.currency}",
+            {"allocations": [{"item_id": i.item_id, "amount": str(a)} for i, a in allocations],
+             "writeoff": str(difference)}, review_id=review_id, reason=reason)
+        applier.apply(mv, allocations, decision_id, adjustment)
+        applier.flush()
+        learn_payers(store, [mv.movement_id])
+        _close(store, review_id, "assigned", decision_id)
+    return decision_id
+
+
+@dataclass(frozen=True, slots=True)
+class BulkResult:
+    """What a bulk accept did: accepted review ids, and the ones refused with why."""
+
+    accepted: list[int]
+    refused: list[tuple[int, str]]
+
+
+def accept_above(store: Store, rules: Rules, minimum: Decimal,
+                 user: str | None = None) -> BulkResult:
+    """Accept the first candidate of every open review item whose confidence is at least
+    ``minimum``, each as its own decision; items that can no longer be applied are skipped."""
+    ids = [r[0] for r in store.rows(
+        "SELECT r.review_id FROM cm_review_items r JOIN cm_candidates c USING (review_id) "
+        "WHERE r.status = 'open' AND c.rank = 1 AND c.confidence >= ? ORDER BY r.review_id",
+        [minimum])]
+    accepted, refused = [], []
+    for review_id in ids:
+        try:
+            accept(store, rules, review_id, 1, user)
+            accepted.append(review_id)
+        except ReviewError as exc:
+            refused.append((review_id, str(exc)))
+    return BulkResult(accepted, refused)
+
+
 def ignore(store: Store, rules: Rules, review_id: int, reason: str,
            user: str | None = None) -> int:
     """Take a movement out of matching for good (not a receipt to apply), with a reason."""
