@@ -106,7 +106,7 @@ def _check_books(store: Store) -> None:
     bank = store.rows("""
         WITH active AS (
             SELECT d.movement_id FROM cm_decisions d
-            WHERE d.action IN ('auto', 'accept', 'assign') AND NOT EXISTS (
+            WHERE d.action IN ('auto', 'accept', 'assign', 'suspense') AND NOT EXISTS (
                 SELECT 1 FROM cm_decisions u WHERE u.reverses_decision_id = d.decision_id))
         SELECT e.movement_id FROM cm_journal_entries e JOIN cm_journal_lines l USING (entry_id)
         JOIN cm_movements m ON m.movement_id = e.movement_id

@@ -148,3 +148,29 @@ def test_bulk_accept_above_a_confidence(store, rules, queued) -> None:
     assert result.accepted and all(r in queued.values() for r in result.accepted)
     assert store.scalar("SELECT count(*) FROM cm_decisions WHERE actor = 'gil'") == len(
         result.accepted)
+
+
+def test_suspense_then_reclass(store, rules, statements_file, items_file) -> None:
+    from cashmatch.review import in_suspense, reclass, suspense, unmatch
+
+    import_items(store, items_file(item("FA-5", "70.00"), item("FA-6", "50.00")))
+    import_statements(store, [statements_file(movement("100.00", "VIR INCONNU"))])
+    run_match(store, rules)
+    (rv,) = [r["review_id"] for r in list_reviews(store)]
+    suspense(store, rules, rv, "payer unknown")
+    assert _lines(store, 1) == [("512000", None, 10000, 0, None), ("471000", None, 0, 10000, None)]
+    assert in_suspense(store, rules, 1) == Decimal("100.00")
+    assert run_match(store, rules).considered == 0
+    reclass(store, rules, 1, [("FA-5", None)], user="hal")
+    assert in_suspense(store, rules, 1) == Decimal("30.00")
+    with pytest.raises(ReviewError, match="cannot be taken from the 30.00 in suspense"):
+        reclass(store, rules, 1, [("FA-6", Decimal("50.00"))])
+    reclass(store, rules, 1, [("FA-6", Decimal("30.00"))])
+    assert in_suspense(store, rules, 1) == 0
+    lines = store.rows("SELECT account, debit_minor, credit_minor, item_id FROM cm_journal_lines "
+                       "WHERE entry_id = 2 ORDER BY line_no")
+    assert lines == [("471000", 7000, 0, None), ("411000", 0, 7000, "FA-5")]
+    assert store.scalar("SELECT sum(amount_minor) FROM cm_allocations") == 10000
+    unmatch(store, rules, 1, "wrong")  # undoes the last reclass only
+    assert in_suspense(store, rules, 1) == Decimal("30.00")
+    assert list_reviews(store) == []  # still booked in suspense: not back in the queue

@@ -435,7 +435,8 @@ def _parse_amount_opt(_: Any, __: Any, value: str | None) -> Decimal | None:
 
 @review.command("list")
 @click.option("--status", default="open", show_default=True,
-              type=click.Choice(["open", "accepted", "assigned", "ignored", "superseded", "all"]))
+              type=click.Choice(["open", "accepted", "assigned", "ignored", "suspense",
+                                 "superseded", "all"]))
 @click.option("--reason", help="Only this reason code (conflict, ambiguous, amount_differs, "
                                "no_reference, weak, no_candidate).")
 @click.option("--party", help="Only items with a candidate of this party id.")
@@ -566,6 +567,47 @@ def review_writeoff(ctx: click.Context, review_id: int, item_ids: tuple[str, ...
     with _session(ctx) as store:
         decision = writeoff(store, rules, review_id, list(item_ids), reason, user)
     click.echo(f"review {review_id}: settled with a write-off (decision {decision})")
+
+
+@review.command("suspense")
+@click.argument("review_id", type=int)
+@click.option("--reason", required=True, help="Why it cannot be identified now.")
+@user_option
+@rules_option
+@click.pass_context
+def review_suspense(ctx: click.Context, review_id: int, reason: str, user: str | None,
+                    rules_path: Path | None) -> None:
+    """Book an unidentified movement on the suspense account (471) until it is known."""
+    from cashmatch.review import suspense
+
+    rules = _rules(rules_path)
+    with _session(ctx) as store:
+        decision = suspense(store, rules, review_id, reason, user)
+    click.echo(f"review {review_id}: booked in suspense (decision {decision})")
+
+
+@cli.command()
+@click.argument("movement_id", type=int)
+@click.option("--item", "item_ids", multiple=True, required=True, help="Item id (repeatable).")
+@click.option("--amount", "amounts", multiple=True, help="Amount per item (default: open).")
+@click.option("--reason", help="Why (kept in the decision log).")
+@user_option
+@rules_option
+@click.pass_context
+def reclass(ctx: click.Context, movement_id: int, item_ids: tuple[str, ...],
+            amounts: tuple[str, ...], reason: str | None, user: str | None,
+            rules_path: Path | None) -> None:
+    """Move money booked in suspense (471) to the items it pays, once identified."""
+    from cashmatch.review import reclass as do_reclass
+
+    if len(amounts) > len(item_ids):
+        raise click.UsageError("more --amount than --item")
+    parsed = [_amount(a) for a in amounts] + [None] * (len(item_ids) - len(amounts))
+    rules = _rules(rules_path)
+    with _session(ctx) as store:
+        decision = do_reclass(store, rules, movement_id, list(zip(item_ids, parsed, strict=True)),
+                              user, reason)
+    click.echo(f"movement {movement_id}: reclassified (decision {decision})")
 
 
 @review.command("ignore")

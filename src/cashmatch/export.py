@@ -37,7 +37,7 @@ applied AS (
     JOIN cm_decisions d USING (decision_id)
     JOIN cm_movements m ON m.movement_id = a.movement_id
     LEFT JOIN cm_items i ON i.item_id = a.item_id
-    WHERE d.action IN ('auto', 'accept', 'assign')
+    WHERE d.action IN ('auto', 'accept', 'assign', 'reclass')
       AND d.decision_id NOT IN (SELECT reverses_decision_id FROM cm_decisions
                                 WHERE reverses_decision_id IS NOT NULL)
 ),

@@ -85,9 +85,10 @@ class Applier:
         return decision_id
 
     def apply(self, movement: MovementFacts, allocations: list[tuple[ItemFacts, Decimal]],
-              decision_id: int, adjustment: Adjustment | None = None) -> JournalEntry:
+              decision_id: int, adjustment: Adjustment | None = None,
+              cash_account: str | None = None) -> JournalEntry:
         """Post ``movement`` against ``allocations`` (and a difference) under ``decision_id``."""
-        entry = entry_for(movement, allocations, self.rules.ledger, adjustment)
+        entry = entry_for(movement, allocations, self.rules.ledger, adjustment, cash_account)
         entry_id = self._id("cm_journal_entries", "entry_id")
         stamp = now()
         self._entries.append({

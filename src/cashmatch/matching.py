@@ -33,7 +33,7 @@ from cashmatch.store import Store, now
 #: Movements that are settled: applied or ignored by a decision that no later decision undid.
 SETTLED_SQL = """
 SELECT d.movement_id FROM cm_decisions d
-WHERE d.action IN ('auto', 'accept', 'assign', 'ignore')
+WHERE d.action IN ('auto', 'accept', 'assign', 'ignore', 'suspense')
   AND NOT EXISTS (SELECT 1 FROM cm_decisions u WHERE u.reverses_decision_id = d.decision_id)
 """
 

@@ -134,12 +134,14 @@ def adjustment_line(adjustment: Adjustment, ledger: Ledger, party_item: ItemFact
 
 
 def entry_for(movement: MovementFacts, allocations: list[tuple[ItemFacts, Decimal]],
-              ledger: Ledger, adjustment: Adjustment | None = None) -> JournalEntry:
+              ledger: Ledger, adjustment: Adjustment | None = None,
+              cash_account: str | None = None) -> JournalEntry:
     """The entry that books ``movement`` against ``allocations`` and the explained
-    difference (the rest, if any, to suspense)."""
+    difference (the rest, if any, to suspense). ``cash_account`` replaces the bank account
+    when money parked in suspense is reclassified."""
     check_allocations(movement, allocations, adjustment)
     who = movement.counterparty_name or ""
-    lines = [JournalLine(ledger.bank_account, *_sides(movement.amount),
+    lines = [JournalLine(cash_account or ledger.bank_account, *_sides(movement.amount),
                          label=_label(f"{who} {movement.remittance}"))]
     if adjustment is not None and adjustment.amount:
         if not allocations:

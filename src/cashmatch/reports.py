@@ -127,7 +127,7 @@ def payment_delays(store: Store) -> list[dict[str, Any]]:
         JOIN cm_decisions d USING (decision_id)
         JOIN cm_items i ON i.item_id = a.item_id
         JOIN cm_movements m ON m.movement_id = a.movement_id
-        WHERE d.action IN ('auto', 'accept', 'assign')
+        WHERE d.action IN ('auto', 'accept', 'assign', 'reclass')
           AND d.decision_id NOT IN (SELECT reverses_decision_id FROM cm_decisions
                                     WHERE reverses_decision_id IS NOT NULL)
           AND i.kind = 'invoice'
@@ -147,12 +147,12 @@ def matching_kpis(store: Store) -> list[dict[str, Any]]:
     rows = store.dicts(f"""
         WITH active AS (
             SELECT d.movement_id, d.actor, d.action FROM cm_decisions d
-            WHERE d.action IN ('auto', 'accept', 'assign', 'ignore')
+            WHERE d.action IN ('auto', 'accept', 'assign', 'ignore', 'suspense')
               AND NOT EXISTS (SELECT 1 FROM cm_decisions u
                               WHERE u.reverses_decision_id = d.decision_id))
         SELECT m.booking_date AS day, m.currency,
                count(*) FILTER (WHERE a.actor = 'engine' AND a.action = 'auto') AS auto,
-               count(*) FILTER (WHERE a.action IN ('accept', 'assign')) AS manual,
+               count(*) FILTER (WHERE a.action IN ('accept', 'assign', 'suspense')) AS manual,
                count(*) FILTER (WHERE a.action = 'ignore') AS ignored,
                count(*) FILTER (WHERE a.movement_id IS NULL) AS open,
                sum(m.amount_minor) FILTER (WHERE a.action = 'auto') AS auto_minor,

@@ -296,6 +296,80 @@ def accept_above(store: Store, rules: Rules, minimum: Decimal,
     return BulkResult(accepted, refused)
 
 
+def suspense(store: Store, rules: Rules, review_id: int, reason: str,
+             user: str | None = None) -> int:
+    """Book an unidentified movement on the suspense account (471) until it is known."""
+    if not reason.strip():
+        raise ReviewError("give a reason to park a movement in suspense")
+    with store.transaction():
+        rv = _open_review(store, review_id)
+        mv = MovementFacts.from_row(rv)
+        applier = Applier(store, rules)
+        decision_id = applier.decide(mv.movement_id, "suspense", current_user(user),
+                                     "manual:suspense",
+                                     f"Booked on {rules.ledger.suspense_account} until identified",
+                                     {}, review_id=review_id, reason=reason)
+        applier.apply(mv, [], decision_id)
+        applier.flush()
+        _close(store, review_id, "suspense", decision_id)
+    return decision_id
+
+
+def in_suspense(store: Store, rules: Rules, movement_id: int) -> Decimal:
+    """What of a movement still sits on the suspense account (signed like the movement)."""
+    row = store.row(
+        "SELECT m.currency, coalesce(sum(l.credit_minor - l.debit_minor), 0) "
+        "FROM cm_movements m LEFT JOIN cm_journal_entries e ON e.movement_id = m.movement_id "
+        "LEFT JOIN cm_journal_lines l ON l.entry_id = e.entry_id AND l.account = ? "
+        "WHERE m.movement_id = ? GROUP BY m.currency",
+        [rules.ledger.suspense_account, movement_id])
+    if row is None:
+        raise ReviewError(f"no movement {movement_id}")
+    return from_minor(int(row[1]), row[0])
+
+
+def reclass(store: Store, rules: Rules, movement_id: int,
+            assignments: list[tuple[str, Decimal | None]], user: str | None = None,
+            reason: str | None = None) -> int:
+    """Move money parked in suspense to the items it pays: debit 471, credit 411 (or 401)."""
+    if not assignments:
+        raise ReviewError("name at least one item")
+    with store.transaction():
+        parked = in_suspense(store, rules, movement_id)
+        if parked == 0:
+            raise ReviewError(f"movement {movement_id} has nothing on the suspense account")
+        row = store.dicts("SELECT * FROM cm_movements WHERE movement_id = ?", [movement_id])[0]
+        base = MovementFacts.from_row(row)
+        items = _items(store, [i for i, _ in assignments])
+        allocations: list[tuple[ItemFacts, Decimal]] = []
+        left = parked
+        for item_id, amount in assignments:
+            item = items[item_id]
+            if amount is None:
+                amount = min(abs(left), abs(item.open_amount)) * (1 if item.open_amount > 0 else -1)
+            allocations.append((item, amount))
+            left -= amount
+        total = sum((a for _, a in allocations), Decimal(0))
+        if abs(total) > abs(parked) or (total > 0) != (parked > 0):
+            raise ReviewError(f"{total} cannot be taken from the {parked} in suspense")
+        facts = MovementFacts(base.movement_id, base.booking_date, total, base.currency,
+                              base.bank_reference, base.counterparty_name, base.remittance)
+        applier = Applier(store, rules)
+        decision_id = applier.decide(
+            movement_id, "reclass", current_user(user), "manual:reclass",
+            "Reclassified from suspense to " + ", ".join(f"{i.item_id} ({a})"
+                                                        for i, a in allocations),
+            {"allocations": [{"item_id": i.item_id, "amount": str(a)} for i, a in allocations]},
+            reason=reason)
+        try:
+            applier.apply(facts, allocations, decision_id,
+                          cash_account=rules.ledger.suspense_account)
+        except PostingError as exc:
+            raise ReviewError(str(exc)) from exc
+        applier.flush()
+    return decision_id
+
+
 def ignore(store: Store, rules: Rules, review_id: int, reason: str,
            user: str | None = None) -> int:
     """Take a movement out of matching for good (not a receipt to apply), with a reason."""
@@ -315,7 +389,8 @@ def ignore(store: Store, rules: Rules, review_id: int, reason: str,
 def _active_decision(store: Store, movement_id: int) -> dict[str, Any]:
     rows = store.dicts(
         "SELECT d.decision_id, d.action, d.review_id FROM cm_decisions d "
-        "WHERE d.movement_id = ? AND d.action IN ('auto', 'accept', 'assign', 'ignore') "
+        "WHERE d.movement_id = ? "
+        "AND d.action IN ('auto', 'accept', 'assign', 'ignore', 'suspense', 'reclass') "
         "AND NOT EXISTS (SELECT 1 FROM cm_decisions u WHERE u.reverses_decision_id = d.decision_id) "
         "ORDER BY d.decision_id DESC", [movement_id])
     if not rows:
@@ -354,10 +429,17 @@ def unmatch(store: Store, rules: Rules, movement_id: int, reason: str,
                       "WHERE decision_id = ? AND removed_at IS NULL",
                       [now(), f"unmatch of decision {active['decision_id']}",
                        active["decision_id"]])
-        review_id = store.next_id("cm_review_items", "review_id")
-        store.execute("INSERT INTO cm_review_items VALUES (?, ?, ?, 'reopened', 'open', ?, NULL, NULL)",
-                      [review_id, movement_id,
-                       store.scalar("SELECT coalesce(max(run_id), 0) FROM cm_runs"), now()])
+        still_settled = store.scalar(
+            "SELECT count(*) FROM cm_decisions d WHERE d.movement_id = ? "
+            "AND d.action IN ('auto', 'accept', 'assign', 'ignore', 'suspense') "
+            "AND NOT EXISTS (SELECT 1 FROM cm_decisions u "
+            "                WHERE u.reverses_decision_id = d.decision_id)", [movement_id])
+        if not still_settled:  # back to the queue (undoing a reclass leaves it in suspense)
+            review_id = store.next_id("cm_review_items", "review_id")
+            store.execute("INSERT INTO cm_review_items "
+                          "VALUES (?, ?, ?, 'reopened', 'open', ?, NULL, NULL)",
+                          [review_id, movement_id,
+                           store.scalar("SELECT coalesce(max(run_id), 0) FROM cm_runs"), now()])
     return decision_id
 
 
@@ -381,6 +463,6 @@ def reopen(store: Store, rules: Rules, review_id: int, reason: str,
                     [review_id])
     if row is None:
         raise ReviewError(f"no review item {review_id}")
-    if row[1] not in ("accepted", "assigned", "ignored"):
+    if row[1] not in ("accepted", "assigned", "ignored", "suspense"):
         raise ReviewError(f"review item {review_id} is {row[1]}: only a decided item reopens")
     return unmatch(store, rules, row[0], reason, user)
