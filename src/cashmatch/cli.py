@@ -356,6 +356,37 @@ def explain(ctx: click.Context, movement_id: int, as_json: bool) -> None:
                 click.echo(f"    #{c['rank']} {c['confidence']} {c['items']}: {c['explanation']}")
 
 
+@cli.command()
+@click.option("--run", "run_id", type=int, help="Only this run (default: every run).")
+@rules_option
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def replay(ctx: click.Context, run_id: int | None, rules_path: Path | None,
+           as_json: bool) -> None:
+    """Recompute past automatic decisions with the rules given; list any that would differ.
+    Exits 1 when one does."""
+    from dataclasses import asdict
+
+    from cashmatch.replay import replay as do_replay
+
+    rules = _rules(rules_path)
+    with _session(ctx, read_only=True) as store:
+        report = do_replay(store, rules, run_id)
+    if as_json:
+        _dump({"runs": report.runs, "decisions": report.decisions, "notes": report.notes,
+               "differences": [asdict(d) for d in report.differences]})
+    else:
+        for note in report.notes:
+            click.echo(f"note: {note}")
+        for d in report.differences:
+            click.echo(f"run {d.run_id} movement {d.movement_id} (decision {d.decision_id}): "
+                       f"{d.why}; recorded {d.recorded}, now {d.now}")
+        click.echo(f"{report.decisions} automatic decision(s) in {report.runs} run(s) replayed "
+                   f"with rules {rules.version}: {len(report.differences)} would differ")
+    if report.differences:
+        sys.exit(1)
+
+
 # -- rules and payer memory ---------------------------------------------------------------
 
 @cli.group("rules")

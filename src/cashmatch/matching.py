@@ -14,6 +14,7 @@ without touching the others. A run considers every booked movement that is not s
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -168,21 +169,56 @@ def candidates(store: Store, rules: Rules) -> None:
     store.execute(blocking.pairs_sql(blocking.rules(rules.matching.candidates_per_rule)))
 
 
+@dataclass(slots=True)
+class Plan:
+    """What a run would decide, before anything is written (see :func:`plan`)."""
+
+    movements: dict[int, dict[str, Any]]
+    scored: Any  # polars.DataFrame of scored pairs
+    result: Assignment
+    ignored: dict[int, IgnoreRule]
+
+
+def plan(store: Store, rules: Rules, only: list[int] | None = None) -> Plan:
+    """Stages 1–3 for the unsettled movements (or ``only`` these): candidates, scores and
+    assignment, using temporary tables; nothing is written to the store's own tables."""
+    store.execute(MOVEMENTS_SQL)
+    if only is not None:
+        store.execute("DELETE FROM cm_tmp_movements WHERE NOT list_contains(?, movement_id)",
+                      [only])
+    ignored = ignored_by_rules(store, rules)
+    if ignored:
+        store.execute("DELETE FROM cm_tmp_movements WHERE list_contains(?, movement_id)",
+                      [list(ignored)])
+    candidates(store, rules)
+    movements = {r["movement_id"]: r for r in store.dicts(
+        "SELECT * FROM cm_tmp_movements ORDER BY movement_id")}
+    scored = score(store.frame(PAIRS_WITH_FACTS_SQL), rules)
+    return Plan(movements, scored, assign(scored, movements, rules), ignored)
+
+
+def drop_temp_tables(store: Store) -> None:
+    for table in TEMP_TABLES:
+        store.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def input_hash(row: dict[str, Any]) -> str:
+    """Digest of what the engine read of a movement, kept with automatic decisions so that a
+    replay can tell a changed input from a changed rule."""
+    fields = ("movement_id", "booking_date", "amount_minor", "currency", "counterparty_name",
+              "counterparty_iban", "remittance", "refs_text")
+    text = "\x1f".join(str(row.get(f)) for f in fields)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 def run_match(store: Store, rules: Rules) -> MatchSummary:
     """Match every unsettled movement against the open items, in one transaction."""
     with store.transaction():
         run_id = store.next_id("cm_runs", "run_id")
         summary = MatchSummary(run_id)
-        store.execute(MOVEMENTS_SQL)
-        ignored = ignored_by_rules(store, rules)
-        if ignored:
-            store.execute("DELETE FROM cm_tmp_movements WHERE list_contains(?, movement_id)",
-                          [list(ignored)])
-        candidates(store, rules)
-        movements = {r["movement_id"]: r for r in store.dicts(
-            "SELECT * FROM cm_tmp_movements ORDER BY movement_id")}
-        scored = score(store.frame(PAIRS_WITH_FACTS_SQL), rules)
-        result = assign(scored, movements, rules)
+        planned = plan(store, rules)
+        movements, scored, result, ignored = (planned.movements, planned.scored, planned.result,
+                                              planned.ignored)
         stamp = now()
         store.execute(
             "UPDATE cm_review_items SET status = 'superseded', closed_at = ? "
@@ -200,7 +236,8 @@ def run_match(store: Store, rules: Rules) -> MatchSummary:
             facts = MovementFacts.from_row(mv)
             decision_id = applier.decide(
                 prop.movement_id, "auto", "engine", f"auto:{prop.rule}", prop.explanation,
-                prop.evidence, confidence=Decimal(prop.confidence_bp) / BP)
+                prop.evidence | {"input_hash": input_hash(mv)},
+                confidence=Decimal(prop.confidence_bp) / BP)
             applier.apply(facts, _allocations(prop, items, facts.currency), decision_id,
                           _adjustment(prop, facts.currency))
             summary.auto += 1
@@ -213,8 +250,7 @@ def run_match(store: Store, rules: Rules) -> MatchSummary:
         store.execute("INSERT INTO cm_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                       [run_id, stamp, ENGINE_VERSION, rules.version, summary.considered,
                        summary.auto, summary.review, summary.unmatched])
-        for table in TEMP_TABLES:
-            store.execute(f"DROP TABLE IF EXISTS {table}")
+        drop_temp_tables(store)
     return summary
 
 
