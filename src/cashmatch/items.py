@@ -308,6 +308,13 @@ def import_items(store: Store, path: Path) -> ItemsImport:
     raw, first_row = read_items(path)
     df = validate(raw, str(path), first_row)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return store_items(store, df, str(path), digest, path.suffix.lstrip(".").lower())
+
+
+def store_items(store: Store, df: pl.DataFrame, source: str, digest: str,
+                fmt: str) -> ItemsImport:
+    """Upsert validated items (from :func:`validate`) in one transaction."""
+    path = Path(source)
     with store.transaction():
         store.register("__cm_new_items", df)
         try:
@@ -373,8 +380,7 @@ def import_items(store: Store, path: Path) -> ItemsImport:
             store.unregister("__cm_new_items")
         new, updated = int(counts[0]), int(counts[1])
         store.execute("INSERT INTO cm_imports VALUES (?, 'items', ?, ?, ?, ?, ?, ?, ?)",
-                      [import_id, str(path), digest, path.suffix.lstrip(".").lower(), stamp,
-                       df.height, new, df.height - new])
+                      [import_id, source, digest, fmt, stamp, df.height, new, df.height - new])
     return ItemsImport(str(path), df.height, new, updated, df.height - new - updated)
 
 
