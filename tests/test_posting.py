@@ -65,3 +65,21 @@ def test_entries_always_balance(opens: list[int], extra: int) -> None:
 def test_lettrage_codes() -> None:
     assert [lettrage_code(n) for n in (0, 1, 25, 26, 17575, 17576)] == [
         "AAA", "AAB", "AAZ", "ABA", "ZZZ", "AAAA"]
+
+
+def test_discount_vat_and_overpayment_account() -> None:
+    from dataclasses import replace
+
+    from cashmatch.posting import Adjustment
+
+    ledger = replace(Ledger(), discount_vat_rate=D("20"), overpayment_account="419100")
+    e = entry_for(_mv("1176.00"), [(_item("FA-1", "1200.00"), D("1200.00"))], ledger,
+                  Adjustment("discount", D("24.00")))
+    assert [(ln.account, ln.debit, ln.credit) for ln in e.lines] == [
+        ("512000", D("1176.00"), 0), ("665000", D("20.00"), 0), ("445710", D("4.00"), 0),
+        ("411000", 0, D("1200.00"))]
+    over = entry_for(_mv("1250.00"), [(_item("FA-1", "1200.00"), D("1200.00"))], ledger,
+                     Adjustment("over", D("-50.00")))
+    assert [(ln.account, ln.debit, ln.credit, ln.aux_account) for ln in over.lines] == [
+        ("512000", D("1250.00"), 0, None), ("419100", 0, D("50.00"), "C1"),
+        ("411000", 0, D("1200.00"), "C1")]

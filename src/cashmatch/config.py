@@ -21,7 +21,12 @@ from cashmatch.errors import ConfigError
 
 @dataclass(frozen=True, slots=True)
 class Ledger:
-    """Accounts and journal used when posting (French PCG defaults)."""
+    """Accounts and journal used when posting (French PCG defaults).
+
+    ``overpayment_account`` (e.g. 419100): where an excess goes; empty keeps it on the party's
+    own account as a credit. ``discount_vat_rate`` (e.g. 20): when set, a discount is posted
+    net to ``discount_account`` and its VAT to ``vat_account`` (the credit note documenting
+    the VAT reduction is the ledger's job)."""
 
     journal: str = "BQ"
     journal_label: str = "Banque"
@@ -33,6 +38,9 @@ class Ledger:
     discount_account: str = "665000"
     writeoff_loss_account: str = "658000"
     writeoff_gain_account: str = "758000"
+    overpayment_account: str = ""
+    vat_account: str = "445710"
+    discount_vat_rate: Decimal = Decimal("0")
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ FORMATS = ("csv", "parquet", "json")
 
 MATCH_COLUMNS = ("transaction_id", "bank_reference", "booking_date", "amount", "currency",
                  "item_id", "party_id", "applied_amount", "status", "rank", "confidence",
-                 "rule", "explanation")
+                 "rule", "explanation", "evidence")
 
 _MATCHES_SQL = f"""
 WITH settled AS ({SETTLED_SQL}),
@@ -32,7 +32,8 @@ applied AS (
            m.amount_minor, m.currency, a.item_id, i.party_id,
            a.amount_minor AS applied_minor,
            CASE WHEN d.actor = 'engine' THEN 'auto' ELSE 'manual' END AS status,
-           NULL::INTEGER AS rank, d.confidence, d.rule, d.explanation, a.allocation_id AS k
+           NULL::INTEGER AS rank, d.confidence, d.rule, d.explanation, d.evidence_json,
+           a.allocation_id AS k
     FROM cm_allocations a
     JOIN cm_decisions d USING (decision_id)
     JOIN cm_movements m ON m.movement_id = a.movement_id
@@ -44,7 +45,7 @@ applied AS (
 suggested AS (
     SELECT m.movement_id, m.bank_reference, m.booking_date, m.amount_minor, m.currency,
            l.item_id, i.party_id, l.amount_minor, 'suggested', c.rank, c.confidence, c.rule,
-           c.explanation, c.candidate_id
+           c.explanation, c.evidence_json, c.candidate_id
     FROM cm_review_items r
     JOIN cm_candidates c USING (review_id)
     JOIN cm_candidate_lines l USING (candidate_id)
@@ -56,7 +57,7 @@ unmatched AS (
     SELECT m.movement_id, m.bank_reference, m.booking_date, m.amount_minor, m.currency,
            NULL, NULL, NULL::BIGINT, 'unmatched', NULL::INTEGER, NULL::DECIMAL(5,4),
            coalesce(ig.rule, ''), coalesce(ig.explanation, rv.reason, 'not matched yet'),
-           m.movement_id
+           NULL::VARCHAR, m.movement_id
     FROM cm_movements m
     LEFT JOIN (SELECT movement_id, rule, explanation FROM cm_decisions d
                WHERE action = 'ignore' AND NOT EXISTS (
@@ -147,7 +148,8 @@ def matches_frame(store: Store) -> pl.DataFrame:
         "transaction_id", "bank_reference", "booking_date",
         minor_text("amount_minor").alias("amount"), "currency", "item_id", "party_id",
         minor_text("applied_minor").alias("applied_amount"), "status", "rank",
-        pl.col("confidence").cast(pl.String), "rule", "explanation")
+        pl.col("confidence").cast(pl.String), "rule", "explanation",
+        pl.col("evidence_json").alias("evidence"))
 
 
 def journal_frame(store: Store) -> pl.DataFrame:

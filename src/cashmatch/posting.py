@@ -23,13 +23,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from cashmatch.config import Ledger
 from cashmatch.errors import PostingError
 from cashmatch.model import JournalEntry, JournalLine
-from cashmatch.money import from_minor
+from cashmatch.money import exponent, from_minor
 
 ZERO = Decimal(0)
 
@@ -119,18 +119,37 @@ _ADJUST_LABELS = {"fee": "Frais bancaires déduits", "discount": "Escompte accor
                   "rounding": "Écart de règlement", "over": "Trop-perçu"}
 
 
-def adjustment_line(adjustment: Adjustment, ledger: Ledger, party_item: ItemFacts) -> JournalLine:
-    """The line that posts a difference, on the account the ledger settings name."""
+def adjustment_lines(adjustment: Adjustment, ledger: Ledger, party_item: ItemFacts,
+                     currency: str) -> list[JournalLine]:
+    """The lines that post a difference, on the accounts the ledger settings name.
+
+    An over-payment stays on the party's account (a customer credit) or goes to
+    ``ledger.overpayment_account`` (4191) when set; a discount is split into its net part
+    (665) and the VAT it reduces (44571) when ``ledger.discount_vat_rate`` is set."""
     label = _ADJUST_LABELS.get(adjustment.kind, adjustment.kind)
+    amount = adjustment.amount
     if adjustment.kind == "over":
-        return JournalLine(party_item.account, *_sides(adjustment.amount),
-                           label=_label(f"{label} {party_item.party_name or ''}"),
-                           aux_account=party_item.party_id, aux_label=party_item.party_name)
+        if ledger.overpayment_account:
+            return [JournalLine(ledger.overpayment_account, *_sides(amount),
+                                label=_label(f"{label} {party_item.party_name or ''}"),
+                                aux_account=party_item.party_id, aux_label=party_item.party_name)]
+        return [JournalLine(party_item.account, *_sides(amount),
+                            label=_label(f"{label} {party_item.party_name or ''}"),
+                            aux_account=party_item.party_id, aux_label=party_item.party_name)]
+    text = _label(f"{label} {party_item.reference or party_item.item_id}")
+    if adjustment.kind == "discount" and ledger.discount_vat_rate:
+        rate = ledger.discount_vat_rate
+        vat = (amount * rate / (100 + rate)).quantize(Decimal(1).scaleb(-exponent(currency)),
+                                                       ROUND_HALF_UP)
+        lines = [JournalLine(ledger.discount_account, *_sides(amount - vat), label=text)]
+        if vat:
+            lines.append(JournalLine(ledger.vat_account, *_sides(vat),
+                                     label=_label(f"TVA sur escompte {party_item.reference or ''}")))
+        return lines
     account = {"fee": ledger.fee_account, "discount": ledger.discount_account}.get(
         adjustment.kind,
-        ledger.writeoff_loss_account if adjustment.amount > 0 else ledger.writeoff_gain_account)
-    return JournalLine(account, *_sides(adjustment.amount),
-                       label=_label(f"{label} {party_item.reference or party_item.item_id}"))
+        ledger.writeoff_loss_account if amount > 0 else ledger.writeoff_gain_account)
+    return [JournalLine(account, *_sides(amount), label=text)]
 
 
 def entry_for(movement: MovementFacts, allocations: list[tuple[ItemFacts, Decimal]],
@@ -146,7 +165,7 @@ def entry_for(movement: MovementFacts, allocations: list[tuple[ItemFacts, Decima
     if adjustment is not None and adjustment.amount:
         if not allocations:
             raise PostingError("a difference needs at least one allocation to explain")
-        lines.append(adjustment_line(adjustment, ledger, allocations[0][0]))
+        lines.extend(adjustment_lines(adjustment, ledger, allocations[0][0], movement.currency))
     for item, amount in allocations:
         lines.append(JournalLine(item.account, *_sides(-amount),
                                  label=_label(f"Règlement {item.reference or item.item_id}"),
