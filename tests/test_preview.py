@@ -6,7 +6,7 @@ import pytest
 from cashmatch.config import Rules
 from cashmatch.errors import ItemsError
 from cashmatch.model import Movement, Source
-from cashmatch.preview import preview
+from cashmatch.stateless import preview
 
 
 def mv(amount: str, text: str, ref: str) -> Movement:

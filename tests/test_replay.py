@@ -7,7 +7,7 @@ from cashmatch.cli import cli
 from cashmatch.config import load_rules
 from cashmatch.items import import_items
 from cashmatch.matching import run_match
-from cashmatch.replay import replay
+from cashmatch.audit import replay
 from cashmatch.statements import import_statements
 from tests.conftest import item, movement
 

@@ -38,7 +38,7 @@ _EXPORTS = {
     # imports and matching
     "parse_statement_file": "cashmatch.statements", "import_statements": "cashmatch.statements",
     "import_items": "cashmatch.items", "run_match": "cashmatch.matching",
-    "daily_run": "cashmatch.pipeline", "preview": "cashmatch.preview",
+    "daily_run": "cashmatch.pipeline", "preview": "cashmatch.stateless",
     # review decisions
     "list_reviews": "cashmatch.review", "show_review": "cashmatch.review",
     "ReviewFilter": "cashmatch.review", "accept": "cashmatch.review",
@@ -49,7 +49,7 @@ _EXPORTS = {
     # exports, audit, reports
     "matches_frame": "cashmatch.export", "journal_frame": "cashmatch.export",
     "write": "cashmatch.export", "write_fec": "cashmatch.fec", "check_fec": "cashmatch.fec",
-    "replay": "cashmatch.replay", "aged_balance": "cashmatch.reports", "dso": "cashmatch.reports",
+    "replay": "cashmatch.audit", "aged_balance": "cashmatch.reports", "dso": "cashmatch.reports",
     "payment_delays": "cashmatch.reports", "matching_kpis": "cashmatch.reports",
 }
 

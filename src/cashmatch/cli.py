@@ -367,7 +367,7 @@ def replay(ctx: click.Context, run_id: int | None, rules_path: Path | None,
     Exits 1 when one does."""
     from dataclasses import asdict
 
-    from cashmatch.replay import replay as do_replay
+    from cashmatch.audit import replay as do_replay
 
     rules = _rules(rules_path)
     with _session(ctx, read_only=True) as store:
@@ -905,6 +905,34 @@ def report_kpis(ctx: click.Context, as_of: date | None, as_json: bool, as_csv: b
     if png:
         kpi_chart(rows, str(png))
         click.echo(f"chart: {png}", err=True)
+
+
+# -- service ------------------------------------------------------------------------------
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (loopback by default).")
+@click.option("--port", type=int, default=8080, show_default=True)
+@click.option("--tokens", "tokens_file", type=click.Path(path_type=Path, exists=True,
+                                                         dir_okay=False),
+              help="TOML file of bearer tokens ([tokens.NAME] token=..., access=read|write); "
+                   "also $CASHMATCH_TOKENS=token:write,other:read.")
+@rules_option
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, tokens_file: Path | None,
+          rules_path: Path | None) -> None:
+    """Run the HTTP JSON service over the store (its single writer)."""
+    import uvicorn
+
+    from cashmatch.config import default_rules_path
+    from cashmatch.service import create_app, load_tokens
+
+    with _errors():
+        tokens = load_tokens(tokens_file)
+        if not tokens:
+            raise click.UsageError("no tokens: give --tokens FILE or set $CASHMATCH_TOKENS")
+        app = create_app(ctx.obj["db"], tokens, rules_path or default_rules_path())
+    uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 # -- demo ---------------------------------------------------------------------------------

@@ -139,7 +139,7 @@ def matches_frame(store: Store) -> pl.DataFrame:
     """One row per allocation, per suggested candidate item, and per unmatched movement."""
     import polars as pl
 
-    from cashmatch.assign import REASONS
+    from cashmatch.assignment import REASONS
 
     raw = store.frame(_MATCHES_SQL).with_columns(
         pl.col("explanation").replace(REASONS).str.slice(0, 1).str.to_uppercase()

@@ -3,7 +3,7 @@
     open movements + open items
       → candidates   (:mod:`cashmatch.blocking`, SQL in DuckDB)
       → scores       (:mod:`cashmatch.scoring`, polars + rapidfuzz)
-      → assignment   (:mod:`cashmatch.assign`, across the whole run)
+      → assignment   (:mod:`cashmatch.assignment`, across the whole run)
       → decisions    (automatic applications posted through :mod:`cashmatch.journal`,
                       the rest queued for review with ranked candidates)
 
@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from cashmatch import blocking
-from cashmatch.assign import REASONS, Assignment, Proposal, assign
+from cashmatch.assignment import REASONS, Assignment, Proposal, assign
 from cashmatch.config import IgnoreRule, Rules
 from cashmatch.journal import ENGINE_VERSION, Applier
 from cashmatch.money import from_minor

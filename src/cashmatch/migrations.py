@@ -230,6 +230,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             removed_at TIMESTAMP,
             removed_by VARCHAR
         )""",
+        # HTTP idempotency keys: the first response to a key is replayed for the same request.
+        """CREATE TABLE cm_idempotency (
+            key VARCHAR PRIMARY KEY,
+            request_hash VARCHAR NOT NULL,
+            status INTEGER NOT NULL,
+            response VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL
+        )""",
         """CREATE TABLE cm_candidate_lines (
             candidate_id BIGINT NOT NULL,
             item_id VARCHAR NOT NULL,
