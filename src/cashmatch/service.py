@@ -117,7 +117,7 @@ class ItemIn(BaseModel):
 class MovementIn(BaseModel):
     booking_date: date
     amount: str = Field(pattern=AMOUNT)
-    currency: str = "EUR"
+    currency: str = Field(default="EUR", pattern="^[A-Za-z]{3}$")
     value_date: date | None = None
     counterparty_name: str | None = None
     counterparty_iban: str | None = None
@@ -299,6 +299,14 @@ def create_app(db: Path, tokens: dict[str, str], rules_path: Path | None = None,
 
     @app.post("/match/preview")
     def match_preview(body: PreviewIn, _: str = reader) -> Any:
+        from cashmatch.money import AmountError, to_minor
+
+        for n, m in enumerate(body.movements):
+            try:
+                to_minor(Decimal(m.amount), m.currency.upper())
+            except AmountError as exc:
+                raise Problem(422, "Invalid request", str(exc),
+                              [{"field": f"body.movements.{n}.amount", "message": str(exc)}])
         movements = [cashmatch.Movement(
             m.booking_date, Decimal(m.amount), m.currency.upper(),
             cashmatch.Source("request", 0, f"movements[{n}]"), value_date=m.value_date,
