@@ -124,3 +124,29 @@ def test_openapi_document(client: TestClient) -> None:
     doc = client.get("/openapi.json").json()
     assert {"/statements", "/items", "/match", "/match/preview", "/review/{review_id}/accept",
             "/journal", "/reports/aged"} <= set(doc["paths"])
+
+
+def test_items_as_csv_or_parquet_files(client: TestClient, tmp_path: Path) -> None:
+    import polars as pl
+
+    csv = "id,amount,due_date\nFA-7,70.00,2026-02-01\n"
+    r = client.post("/items/file", files={"file": ("items.csv", csv, "text/csv")}, headers=W)
+    assert r.status_code == 200 and r.json()["new"] == 1
+    pq = tmp_path / "items.parquet"
+    pl.DataFrame({"id": ["FA-8"], "amount": ["80.00"], "due_date": ["2026-02-01"]}).write_parquet(pq)
+    r = client.post("/items/file", files={"file": ("items.parquet", pq.read_bytes())}, headers=W)
+    assert r.status_code == 200 and r.json()["new"] == 1
+    r = client.post("/items/file", files={"file": ("items.txt", "x")}, headers=W)
+    assert r.status_code == 422 and "unknown items file type" in r.json()["errors"][0]["message"]
+
+
+def test_a_cli_write_while_the_service_holds_the_store(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    db = tmp_path / "held.duckdb"
+    app = create_app(db, {"w-token": "write"})
+    with TestClient(app):
+        done = subprocess.run([sys.executable, "-m", "cashmatch", "--db", str(db), "match"],
+                              capture_output=True, text=True)
+    assert done.returncode == 1 and "in use by another process" in done.stderr

@@ -37,7 +37,8 @@ _EXPORTS = {
     "ReviewError": "cashmatch.errors",
     # imports and matching
     "parse_statement_file": "cashmatch.statements", "import_statements": "cashmatch.statements",
-    "import_items": "cashmatch.items", "run_match": "cashmatch.matching",
+    "import_items": "cashmatch.items", "upsert_items": "cashmatch.items",
+    "run_match": "cashmatch.matching",
     "daily_run": "cashmatch.pipeline", "preview": "cashmatch.stateless",
     # review decisions
     "list_reviews": "cashmatch.review", "show_review": "cashmatch.review",

@@ -311,6 +311,21 @@ def import_items(store: Store, path: Path) -> ItemsImport:
     return store_items(store, df, str(path), digest, path.suffix.lstrip(".").lower())
 
 
+def upsert_items(store: Store, records: list[dict[str, object]],
+                 source: str = "records") -> ItemsImport:
+    """Validate item records (dicts with the columns of an items file; amounts as decimal
+    strings or ``Decimal``) and upsert them, like a file import."""
+    import hashlib
+
+    import polars as pl
+
+    rows = [{k: (None if v is None else str(v)) for k, v in r.items()} for r in records]
+    names = sorted({k for r in rows for k in r})
+    frame = pl.DataFrame(rows, schema={c: pl.String for c in names})
+    digest = hashlib.sha256(repr(rows).encode()).hexdigest()
+    return store_items(store, validate(frame, source, 1), source, digest, "records")
+
+
 def store_items(store: Store, df: pl.DataFrame, source: str, digest: str,
                 fmt: str) -> ItemsImport:
     """Upsert validated items (from :func:`validate`) in one transaction."""

@@ -267,24 +267,32 @@ def create_app(db: Path, tokens: dict[str, str], rules_path: Path | None = None,
                               for f in summary.files]}
         return once(idempotency_key, body, "/statements", work)
 
+    def items_summary(r: Any) -> dict[str, Any]:
+        return {"rows": r.rows, "new": r.new, "updated": r.updated, "unchanged": r.unchanged}
+
     @app.post("/items")
     async def upsert_items(request: Request, items: list[ItemIn],
                            idempotency_key: Annotated[str | None, Header()] = None,
                            _: str = writer) -> Response:
-        from cashmatch.items import store_items, validate
+        """Upsert open items given as JSON records."""
+        records = [i.model_dump() for i in items]
+        return once(idempotency_key, await request.body(), "/items",
+                    lambda: items_summary(cashmatch.upsert_items(store, records, "request")))
 
-        body = await request.body()
+    @app.post("/items/file")
+    async def upload_items(request: Request, file: UploadFile = File(...),
+                           idempotency_key: Annotated[str | None, Header()] = None,
+                           _: str = writer) -> Response:
+        """Upsert open items from an uploaded CSV, Parquet or JSON file."""
+        name = Path(file.filename or "items.csv").name
+        data = await file.read()
 
         def work() -> Any:
-            import polars as pl
-
-            records = [{k: (None if v is None else str(v)) for k, v in i.model_dump().items()}
-                       for i in items]
-            frame = pl.DataFrame(records, schema={c: pl.String for c in ItemIn.model_fields})
-            r = store_items(store, validate(frame, "request", 1), "api", hashlib.sha256(
-                body).hexdigest(), "json")
-            return {"rows": r.rows, "new": r.new, "updated": r.updated, "unchanged": r.unchanged}
-        return once(idempotency_key, body, "/items", work)
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / name
+                path.write_bytes(data)
+                return items_summary(cashmatch.import_items(store, path))
+        return once(idempotency_key, name.encode() + b"\0" + data, "/items/file", work)
 
     @app.post("/match")
     async def match(request: Request,
