@@ -460,6 +460,16 @@ def review() -> None:
     """The review queue: what the engine was not sure enough to post."""
 
 
+def _item_amounts(item_ids: tuple[str, ...],
+                  amounts: tuple[str, ...]) -> list[tuple[str, Decimal | None]]:
+    """``--item`` options paired with the ``--amount`` in the same position (or None)."""
+    if len(amounts) > len(item_ids):
+        raise click.UsageError("more --amount than --item")
+    parsed: list[Decimal | None] = [_amount(a) for a in amounts]
+    parsed += [None] * (len(item_ids) - len(amounts))
+    return list(zip(item_ids, parsed, strict=True))
+
+
 def _parse_amount_opt(_: Any, __: Any, value: str | None) -> Decimal | None:
     return None if value is None else _amount(value)
 
@@ -572,13 +582,10 @@ def review_assign(ctx: click.Context, review_id: int, item_ids: tuple[str, ...],
     """Apply the movement to items chosen by hand (remainder to suspense)."""
     from cashmatch.review import assign
 
-    if len(amounts) > len(item_ids):
-        raise click.UsageError("more --amount than --item")
-    parsed = [_amount(a) for a in amounts] + [None] * (len(item_ids) - len(amounts))
+    lines = _item_amounts(item_ids, amounts)
     rules = _rules(rules_path)
     with _session(ctx) as store:
-        decision = assign(store, rules, review_id, list(zip(item_ids, parsed, strict=True)),
-                          user, reason)
+        decision = assign(store, rules, review_id, lines, user, reason)
     click.echo(f"review {review_id}: assigned to {', '.join(item_ids)} (decision {decision})")
 
 
@@ -631,13 +638,10 @@ def reclass(ctx: click.Context, movement_id: int, item_ids: tuple[str, ...],
     """Move money booked in suspense (471) to the items it pays, once identified."""
     from cashmatch.review import reclass as do_reclass
 
-    if len(amounts) > len(item_ids):
-        raise click.UsageError("more --amount than --item")
-    parsed = [_amount(a) for a in amounts] + [None] * (len(item_ids) - len(amounts))
+    lines = _item_amounts(item_ids, amounts)
     rules = _rules(rules_path)
     with _session(ctx) as store:
-        decision = do_reclass(store, rules, movement_id, list(zip(item_ids, parsed, strict=True)),
-                              user, reason)
+        decision = do_reclass(store, rules, movement_id, lines, user, reason)
     click.echo(f"movement {movement_id}: reclassified (decision {decision})")
 
 

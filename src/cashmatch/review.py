@@ -152,6 +152,24 @@ def _items(store: Store, item_ids: list[str]) -> dict[str, ItemFacts]:
     return found
 
 
+def _allocations(store: Store, assignments: list[tuple[str, Decimal | None]],
+                 available: Decimal, currency: str) -> list[tuple[ItemFacts, Decimal]]:
+    """Items chosen by a person with their amounts; an amount left out means what is still
+    open on the item, within what is left of ``available``."""
+    items = _items(store, [i for i, _ in assignments])
+    out: list[tuple[ItemFacts, Decimal]] = []
+    left = available
+    for item_id, amount in assignments:
+        item = items[item_id]
+        if amount is None:
+            amount = min(abs(left), abs(item.open_amount)) * (1 if item.open_amount > 0 else -1)
+        else:
+            to_minor(amount, currency)  # refuses more decimals than the currency has
+        out.append((item, amount))
+        left -= amount
+    return out
+
+
 def _close(store: Store, review_id: int, status: str, decision_id: int) -> None:
     store.execute("UPDATE cm_review_items SET status = ?, closed_at = ?, decision_id = ? "
                   "WHERE review_id = ?", [status, now(), decision_id, review_id])
@@ -201,17 +219,7 @@ def assign(store: Store, rules: Rules, review_id: int,
     with store.transaction():
         rv = _open_review(store, review_id)
         mv = MovementFacts.from_row(rv)
-        items = _items(store, [i for i, _ in assignments])
-        allocations: list[tuple[ItemFacts, Decimal]] = []
-        left = mv.amount
-        for item_id, amount in assignments:
-            item = items[item_id]
-            if amount is None:
-                amount = min(abs(left), abs(item.open_amount)) * (1 if item.open_amount > 0 else -1)
-            else:
-                to_minor(amount, mv.currency)  # refuses more decimals than the currency has
-            allocations.append((item, amount))
-            left -= amount
+        allocations = _allocations(store, assignments, mv.amount, mv.currency)
         try:
             check_allocations(mv, allocations)
         except PostingError as exc:
@@ -340,15 +348,7 @@ def reclass(store: Store, rules: Rules, movement_id: int,
             raise ReviewError(f"movement {movement_id} has nothing on the suspense account")
         row = store.dicts("SELECT * FROM cm_movements WHERE movement_id = ?", [movement_id])[0]
         base = MovementFacts.from_row(row)
-        items = _items(store, [i for i, _ in assignments])
-        allocations: list[tuple[ItemFacts, Decimal]] = []
-        left = parked
-        for item_id, amount in assignments:
-            item = items[item_id]
-            if amount is None:
-                amount = min(abs(left), abs(item.open_amount)) * (1 if item.open_amount > 0 else -1)
-            allocations.append((item, amount))
-            left -= amount
+        allocations = _allocations(store, assignments, parked, base.currency)
         total = sum((a for _, a in allocations), Decimal(0))
         if abs(total) > abs(parked) or (total > 0) != (parked > 0):
             raise ReviewError(f"{total} cannot be taken from the {parked} in suspense")
