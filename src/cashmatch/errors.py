@@ -9,7 +9,9 @@ Exception tree::
     ├── ConfigError           a rules file with errors (lists every error with rule and key)
     ├── StoreError            the DuckDB store cannot be opened, is newer than the code, is busy
     ├── PostingError          an entry that would not balance or would over-apply an item
-    └── ReviewError           a review decision that cannot be taken (closed item, bad amount)
+    ├── ReviewError           a review decision that cannot be taken (closed item, bad amount)
+    └── AmountError           (cashmatch.money) text that is not an exact amount, or too many
+                              decimals for the currency
 
 A :class:`Problem` is a non-fatal finding (a balance that does not add up, a skipped record)
 returned next to results, in beancount's style, so that a run can keep going and report.

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from cashmatch.errors import CashmatchError
+
 # ISO 4217 minor-unit exponents that are not 2.
 EXPONENTS: dict[str, int] = {
     # no minor unit
@@ -32,7 +34,7 @@ _AMOUNT_RE = re.compile(r"^[+-]?(\d+)(?:\.(\d+))?$")
 ZERO = Decimal(0)
 
 
-class AmountError(ValueError):
+class AmountError(CashmatchError, ValueError):
     """Text or value that is not an exact amount in the expected shape."""
 
 
