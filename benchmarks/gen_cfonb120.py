@@ -34,7 +34,7 @@ def write(path: Path, n: int, seed: int = 0) -> None:
     day = date(2026, 1, 1)
     lines: list[str] = []
     for start in range(0, n, 2000):
-        lines.append((_head("01", day) + " " * 50 + _amount(balance) + " " * 16))
+        lines.append(_head("01", day) + " " * 50 + _amount(balance) + " " * 16)
         for i in range(start, min(n, start + 2000)):
             amount = Decimal(rng.randint(-50000, 500000)) / 100 or Decimal(1)
             name = rng.choice(NAMES)
@@ -43,9 +43,9 @@ def write(path: Path, n: int, seed: int = 0) -> None:
             lines.append(head + "  " + f"{day:%d%m%y}" + label.ljust(31) + "  " + f"{i:07d}"
                          + "00" + _amount(amount) + " " * 16)
             body = "05" + head[2:34] + f"{day:%d%m%y}" + " " * 5
-            lines.append((body + "NPY" + name.ljust(70) + "  "))
-            lines.append((body + "LCC" + f"FACTURE FA-2026-{i:06d} CLIENT {i % 997}".ljust(70)
-                          + "  "))
+            lines.append(body + "NPY" + name.ljust(70) + "  ")
+            lines.append(body + "LCC" + f"FACTURE FA-2026-{i:06d} CLIENT {i % 997}".ljust(70)
+                          + "  ")
             balance += amount
         lines.append(_head("07", day) + " " * 50 + _amount(balance) + " " * 16)
         day += timedelta(days=1)

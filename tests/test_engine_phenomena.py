@@ -1,6 +1,5 @@
 """One small case per phenomenon of real payments: what is applied, and how it is posted."""
 
-from decimal import Decimal
 
 import pytest
 

@@ -88,7 +88,7 @@ def _replay_run(store: Store, rules: Rules, rid: int, started: Any, first: int,
     with Store.open(":memory:") as mem:
         for table, where in _SNAPSHOT.items():
             sql = f"SELECT * FROM {table} WHERE {where}"
-            for name, value in params.items():
+            for name in params:
                 sql = sql.replace(f"${name}", "?")
             args = [params[n] for n in _param_order(where)]
             mem.insert_frame(table, store.frame(sql, args))

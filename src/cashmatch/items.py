@@ -136,7 +136,7 @@ def _read_json(path: Path) -> pl.DataFrame:
                 continue
             rows.setdefault(key, [None] * i)
             rows[key].append(None if value is None else str(value))
-        for key, col in rows.items():
+        for col in rows.values():
             if len(col) < i + 1:
                 col.append(None)
     if problems:

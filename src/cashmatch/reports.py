@@ -144,7 +144,7 @@ def payment_delays(store: Store) -> list[dict[str, Any]]:
 
 def matching_kpis(store: Store) -> list[dict[str, Any]]:
     """Per booking day: movements applied automatically, by a person, ignored, still open."""
-    rows = store.dicts(f"""
+    rows = store.dicts("""
         WITH active AS (
             SELECT d.movement_id, d.actor, d.action FROM cm_decisions d
             WHERE d.action IN ('auto', 'accept', 'assign', 'ignore', 'suspense')

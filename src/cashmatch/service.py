@@ -314,7 +314,8 @@ def create_app(db: Path, tokens: dict[str, str], rules_path: Path | None = None,
                 to_minor(Decimal(m.amount), m.currency.upper())
             except AmountError as exc:
                 raise Problem(422, "Invalid request", str(exc),
-                              [{"field": f"body.movements.{n}.amount", "message": str(exc)}])
+                              [{"field": f"body.movements.{n}.amount",
+                                "message": str(exc)}]) from exc
         movements = [cashmatch.Movement(
             m.booking_date, Decimal(m.amount), m.currency.upper(),
             cashmatch.Source("request", 0, f"movements[{n}]"), value_date=m.value_date,
