@@ -1,3 +1,4 @@
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,18 @@ def test_pending_movements_are_replaced_by_the_booked_ones(store) -> None:
     assert (first.pending, again.known, booked.new, booked.pending_superseded) == (1, 1, 1, 1)
     assert store.scalar("SELECT count(*) FROM cm_pending_movements") == 0
     assert store.rows("SELECT status FROM cm_movements") == [("booked",)]
+
+
+def test_the_example_mapping_reads_a_bank_export(tmp_path: Path) -> None:
+    from cashmatch.parsers.csv import load_mapping, parse
+
+    root = Path(__file__).resolve().parents[1]
+    mapping = load_mapping(root / "rules" / "csv" / "example_bank.toml")
+    export = tmp_path / "export.csv"
+    export.write_bytes("Date;Date de valeur;Libellé;Complément;Tiers;Référence;Débit;Crédit\n"
+                       "03/02/2026;03/02/2026;VIR SEPA RECU;FACTURE FA-1;DUPONT;;;1 250,00\n"
+                       "04/02/2026;04/02/2026;FRAIS;;;;12,50;\n".encode("latin-1"))
+    credit, fee = parse(export, mapping).movements
+    assert (credit.amount, credit.counterparty_name, credit.remittance) == (
+        Decimal("1250.00"), "DUPONT", "VIR SEPA RECU FACTURE FA-1")
+    assert fee.amount == Decimal("-12.50")
