@@ -150,3 +150,15 @@ def test_a_cli_write_while_the_service_holds_the_store(tmp_path: Path) -> None:
         done = subprocess.run([sys.executable, "-m", "cashmatch", "--db", str(db), "match"],
                               capture_output=True, text=True)
     assert done.returncode == 1 and "in use by another process" in done.stderr
+
+
+def test_filters(client: TestClient) -> None:
+    load(client)
+    client.post("/match", headers=W)
+    assert [m["status"] for m in client.get("/matches?status=auto", headers=R).json()["matches"]] \
+        == ["auto"]
+    assert client.get("/matches?party_id=C9", headers=R).json()["matches"] == []
+    assert client.get("/matches?date_from=2026-02-04", headers=R).json()["matches"] == []
+    assert len(client.get("/review?min_amount=30", headers=R).json()["items"]) == 1
+    assert client.get("/review?max_amount=30", headers=R).json()["items"] == []
+    assert client.get("/review?min_amount=abc", headers=R).status_code == 422

@@ -331,17 +331,30 @@ def create_app(db: Path, tokens: dict[str, str], rules_path: Path | None = None,
     @app.get("/matches")
     def matches(status: Annotated[str | None, Query(pattern="^(auto|manual|suggested|"
                                                              "unmatched)$")] = None,
-                _: str = reader) -> Any:
+                party_id: str | None = None, date_from: date | None = None,
+                date_to: date | None = None, _: str = reader) -> Any:
+        """Allocations, suggestions and unmatched movements, filtered."""
         with lock:
             frame = cashmatch.matches_frame(store)
-        rows = frame.to_dicts()
-        return {"matches": [r for r in rows if status is None or r["status"] == status]}
+        rows = [r for r in frame.to_dicts()
+                if (status is None or r["status"] == status)
+                and (party_id is None or r["party_id"] == party_id)
+                and (date_from is None or r["booking_date"] >= date_from)
+                and (date_to is None or r["booking_date"] <= date_to)]
+        return {"matches": rows}
 
     @app.get("/review")
     def review_list(status: str = "open", reason: str | None = None, party: str | None = None,
+                    min_amount: Annotated[str | None, Query(pattern=AMOUNT)] = None,
+                    max_amount: Annotated[str | None, Query(pattern=AMOUNT)] = None,
+                    date_from: date | None = None, date_to: date | None = None,
                     _: str = reader) -> Any:
+        """Review items, with the filters of `cashmatch review list`."""
+        flt = cashmatch.ReviewFilter(
+            None if status == "all" else status, reason, party,
+            None if min_amount is None else Decimal(min_amount),
+            None if max_amount is None else Decimal(max_amount), date_from, date_to)
         with lock:
-            flt = cashmatch.ReviewFilter(None if status == "all" else status, reason, party)
             return {"items": cashmatch.list_reviews(store, flt)}
 
     @app.get("/review/{review_id}")
