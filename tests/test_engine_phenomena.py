@@ -157,3 +157,28 @@ def test_explanations_say_why(store, rules, statements_file, items_file) -> None
         [movement("1188.00", "FACT FA-1")])
     (text,) = store.row("SELECT explanation FROM cm_decisions")
     assert "FA-1" in text and "12.00 short" in text and "bank fee" in text
+
+
+def test_foreign_currency_invoice_with_an_exchange_difference(store, rules, tmp_path) -> None:
+    """A USD 1,000.00 invoice booked at EUR 920.00, paid EUR 900.00 (instructed USD 1,000.00):
+    512 900 / 656 20 / 411 920, the invoice settled in full in its own currency."""
+    from cashmatch.items import upsert_items
+
+    upsert_items(store, [{"id": "INV-US-7", "amount": "1000.00", "currency": "USD",
+                          "book_amount": "920.00", "book_currency": "EUR",
+                          "due_date": "2026-02-01", "party_id": "C77", "party_name": "ACME INC"}])
+    camt = tmp_path / "fx.xml"
+    camt.write_text(
+        "<?xml version='1.0'?><Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.053.001.08'>"
+        "<BkToCstmrStmt><GrpHdr><MsgId>M</MsgId><CreDtTm>2026-02-04T06:00:00</CreDtTm></GrpHdr>"
+        "<Stmt><Id>S</Id><Acct><Id><IBAN>FR7630004001230001234567805</IBAN></Id></Acct>"
+        "<Ntry><Amt Ccy='EUR'>900.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>"
+        "<BookgDt><Dt>2026-02-03</Dt></BookgDt><AcctSvcrRef>FX1</AcctSvcrRef><NtryDtls><TxDtls>"
+        "<AmtDtls><InstdAmt><Amt Ccy='USD'>1000.00</Amt></InstdAmt></AmtDtls>"
+        "<RmtInf><Ustrd>INVOICE INV-US-7</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"
+        "</Stmt></BkToCstmrStmt></Document>")
+    import_statements(store, [camt])
+    assert run_match(store, rules).auto == 1
+    assert store.rows("SELECT item_id, amount_minor, currency FROM cm_allocations") == [
+        ("INV-US-7", 100000, "USD")]
+    assert lines(store) == [("512000", 90000, 0), ("411000", 0, 92000), ("656000", 2000, 0)]

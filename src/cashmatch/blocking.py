@@ -47,7 +47,8 @@ WHERE length(ref_norm) >= 6 AND p <= length(ref_norm)
 OPEN_ITEMS_SQL = """
 CREATE OR REPLACE TEMP TABLE cm_tmp_open_items AS
 SELECT i.item_id, i.kind, i.account, i.party_id, i.party_name, i.party_iban, i.reference,
-       i.ref_norm, i.issue_date, i.due_date, i.currency, i.amount_minor,
+       i.ref_norm, i.issue_date, i.due_date, i.currency, i.amount_minor, i.book_minor,
+       i.book_currency,
        i.amount_minor - i.settled_outside_minor - coalesce(a.applied, 0) AS open_minor,
        i.name_norm, i.ref_tail, i.ref_tail_short
 FROM cm_items i
@@ -191,7 +192,13 @@ def rules(cap: int) -> list[BlockingRule]:
             _capped("""SELECT m.movement_id, i.item_id, i.due_date, m.booking_date
                        FROM cm_tmp_movements m
                        JOIN cm_tmp_open_items i
-                         ON i.open_minor = m.amount_minor AND i.currency = m.currency""",
+                         ON i.open_minor = m.amount_minor AND i.currency = m.currency
+                       UNION ALL
+                       SELECT m.movement_id, i.item_id, i.due_date, m.booking_date
+                       FROM cm_tmp_movements m
+                       JOIN cm_tmp_open_items i
+                         ON i.currency = m.instructed_currency AND i.currency <> m.currency
+                        AND i.open_minor = m.instructed_minor * sign(m.amount_minor)""",
                     "abs(date_diff('day', coalesce(due_date, booking_date), booking_date)), item_id",
                     cap)),
     ]

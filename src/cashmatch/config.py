@@ -38,6 +38,8 @@ class Ledger:
     discount_account: str = "665000"
     writeoff_loss_account: str = "658000"
     writeoff_gain_account: str = "758000"
+    fx_loss_account: str = "656000"
+    fx_gain_account: str = "756000"
     overpayment_account: str = ""
     vat_account: str = "445710"
     discount_vat_rate: Decimal = Decimal("0")

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     import polars as pl
 
 COLUMNS = ("id", "kind", "account", "party_id", "party_name", "party_iban", "reference",
-           "issue_date", "due_date", "amount", "currency", "description", "open_amount")
+           "issue_date", "due_date", "amount", "currency", "description", "open_amount",
+           "book_amount", "book_currency")
 DEFAULT_CURRENCY = "EUR"
 _AMOUNT_RE = r"^[+-]?\d{1,15}(\.\d+)?$"
 
@@ -182,7 +183,12 @@ def validate(df: pl.DataFrame, file: str, first_row: int) -> pl.DataFrame:
     df = df.with_columns(pl.col("currency").fill_null(DEFAULT_CURRENCY).str.to_uppercase())
     bad(~pl.col("currency").str.contains(r"^[A-Z]{3}$"), "currency",
         pl.format("{} is not an ISO 4217 currency code", pl.col("currency")))
-    for c in ("amount", "open_amount"):
+    df = df.with_columns(pl.col("book_currency").str.to_uppercase())
+    bad(pl.col("book_currency").is_not_null() & ~pl.col("book_currency").str.contains(r"^[A-Z]{3}$"),
+        "book_currency", pl.format("{} is not an ISO 4217 currency code", pl.col("book_currency")))
+    bad(pl.col("book_amount").is_not_null() & pl.col("book_currency").is_null(), "book_currency",
+        "a book_amount needs its book_currency (the ledger's currency)")
+    for c in ("amount", "open_amount", "book_amount"):
         bad(pl.col(c).is_not_null() & ~pl.col(c).str.contains(_AMOUNT_RE), c,
             pl.format("{} is not an amount (digits, optional dot and decimals)", pl.col(c)))
     bad(pl.col("amount").is_null(), "amount", "an amount is required")
@@ -199,7 +205,11 @@ def validate(df: pl.DataFrame, file: str, first_row: int) -> pl.DataFrame:
         raise ItemsError(file, _in_file_order(problems))
 
     exp = pl.col("currency").replace_strict(EXPONENTS, default=2, return_dtype=pl.Int64)
+    book_exp = pl.col("book_currency").replace_strict(EXPONENTS, default=2,
+                                                      return_dtype=pl.Int64)
     df = df.with_columns(
+        _minor_expr("book_amount", book_exp).alias("book_minor"),
+        (_decimals_expr("book_amount") > book_exp).alias("_book_bad"),
         _minor_expr("amount", exp).alias("amount_minor"),
         _minor_expr("open_amount", exp).alias("open_minor"),
         _decimals_expr("amount").alias("_amount_dec"),
@@ -212,6 +222,13 @@ def validate(df: pl.DataFrame, file: str, first_row: int) -> pl.DataFrame:
         bad(pl.col(d) > pl.col("_exp"), c,
             pl.format("{} has more decimals than {} allows", pl.col(c), pl.col("currency")))
     bad(pl.col("amount_minor") == 0, "amount", "an amount of zero is not an open item")
+    bad(pl.col("_book_bad").fill_null(False), "book_amount",
+        pl.format("{} has more decimals than {} allows", pl.col("book_amount"),
+                  pl.col("book_currency")))
+    bad(pl.col("book_minor").is_not_null()
+        & (pl.col("book_minor").sign() != pl.col("amount_minor").sign()), "book_amount",
+        pl.format("{} must have the sign of the amount {}", pl.col("book_amount"),
+                  pl.col("amount")))
     df = df.with_columns(pl.col("kind").fill_null(
         pl.when(pl.col("amount_minor") < 0).then(pl.lit("credit_note")).otherwise(pl.lit("invoice"))))
     sign = pl.col("kind").replace_strict({k.value: v for k, v in EXPECTED_SIGN.items()},
@@ -239,7 +256,7 @@ def validate(df: pl.DataFrame, file: str, first_row: int) -> pl.DataFrame:
         "issue_date", "due_date", "amount_minor",
         (pl.col("amount_minor") - pl.col("open_minor").fill_null(pl.col("amount_minor")))
         .alias("settled_outside_minor"),
-        "currency", "description", "_row",
+        "currency", "description", "book_minor", "book_currency", "_row",
     )
 
 
@@ -356,11 +373,13 @@ def store_items(store: Store, df: pl.DataFrame, source: str, digest: str,
                        count(*) FILTER (WHERE i.item_id IS NOT NULL AND (
                            n.kind, n.account, n.party_id, n.party_name, n.party_iban,
                            n.reference, n.issue_date, n.due_date, n.amount_minor,
-                           n.settled_outside_minor, n.currency, n.description)
+                           n.settled_outside_minor, n.currency, n.description, n.book_minor,
+                           n.book_currency)
                            IS DISTINCT FROM (
                            i.kind, i.account, i.party_id, i.party_name, i.party_iban,
                            i.reference, i.issue_date, i.due_date, i.amount_minor,
-                           i.settled_outside_minor, i.currency, i.description))
+                           i.settled_outside_minor, i.currency, i.description, i.book_minor,
+                           i.book_currency))
                 FROM __cm_new_items n LEFT JOIN cm_items i USING (item_id)""")
             assert counts is not None
             import_id = store.next_id("cm_imports", "import_id")
@@ -371,7 +390,7 @@ def store_items(store: Store, df: pl.DataFrame, source: str, digest: str,
                 SELECT i.item_id, i.kind, i.account, i.party_id, i.party_name, i.party_iban,
                        i.reference, i.ref_norm, {derived}, i.issue_date, i.due_date,
                        i.amount_minor, i.settled_outside_minor, i.currency, i.description,
-                       ? AS import_id, ? AS updated_at
+                       i.book_minor, i.book_currency, ? AS import_id, ? AS updated_at
                 FROM __cm_new_items i
                 ON CONFLICT (item_id) DO UPDATE SET
                     kind = excluded.kind, account = excluded.account,
@@ -383,6 +402,7 @@ def store_items(store: Store, df: pl.DataFrame, source: str, digest: str,
                     due_date = excluded.due_date, amount_minor = excluded.amount_minor,
                     settled_outside_minor = excluded.settled_outside_minor,
                     currency = excluded.currency, description = excluded.description,
+                    book_minor = excluded.book_minor, book_currency = excluded.book_currency,
                     import_id = excluded.import_id, updated_at = excluded.updated_at""",
                           [import_id, stamp])
             store.execute("DELETE FROM cm_item_keys WHERE item_id IN "

@@ -107,11 +107,11 @@ class Applier:
                 "currency": ccy, "item_id": ln.item_id,
             })
         self._letter([item for item, _ in allocations], stamp)
-        for item, amount in allocations:
+        for item, amount in allocations:  # in the item's own currency
             self._allocations.append({
                 "allocation_id": self._id("cm_allocations", "allocation_id"),
                 "movement_id": movement.movement_id, "item_id": item.item_id,
-                "amount_minor": to_minor(amount, ccy), "currency": ccy,
+                "amount_minor": to_minor(amount, item.currency), "currency": item.currency,
                 "decision_id": decision_id, "entry_id": entry_id, "created_at": stamp,
             })
         return entry

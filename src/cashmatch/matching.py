@@ -41,7 +41,8 @@ WHERE d.action IN ('auto', 'accept', 'assign', 'ignore', 'suspense')
 MOVEMENTS_SQL = f"""
 CREATE OR REPLACE TEMP TABLE cm_tmp_movements AS
 SELECT m.movement_id, m.booking_date, m.amount_minor, m.currency, m.counterparty_name,
-       m.counterparty_iban, m.remittance, m.bank_reference,
+       m.counterparty_iban, m.remittance, m.bank_reference, m.instructed_minor,
+       m.instructed_currency,
        array_to_string(json_extract_string(m.refs_json, '$[*].value'), ' ') AS refs_text,
        {name_sql('m.counterparty_name')} AS name_norm
 FROM cm_movements m
@@ -50,7 +51,17 @@ WHERE m.status = 'booked' AND m.movement_id NOT IN ({SETTLED_SQL})
 
 PAIRS_WITH_FACTS_SQL = f"""
 SELECT p.movement_id, p.item_id, p.match_key, p.rules,
-       m.amount_minor AS m_amount_minor, m.currency AS m_currency,
+       -- a payment of a foreign-currency item is compared in the item's currency, through
+       -- the amount the payer instructed (camt InstdAmt, MT940 /OCMT/)
+       (m.currency <> i.currency AND m.instructed_currency = i.currency
+        AND m.instructed_minor IS NOT NULL) AS fx,
+       CASE WHEN m.currency <> i.currency AND m.instructed_currency = i.currency
+                 AND m.instructed_minor IS NOT NULL
+            THEN m.instructed_minor * sign(m.amount_minor) ELSE m.amount_minor END
+           AS m_amount_minor,
+       CASE WHEN m.currency <> i.currency AND m.instructed_currency = i.currency
+                 AND m.instructed_minor IS NOT NULL
+            THEN i.currency ELSE m.currency END AS m_currency,
        {blocking.MOVEMENT_TEXT} AS m_text,
        m.name_norm AS m_name,
        regexp_matches({blocking.MOVEMENT_TEXT}, 'ESCOMPTE|DISCOUNT|SKONTO') AS m_discount_word,
@@ -63,7 +74,8 @@ SELECT p.movement_id, p.item_id, p.match_key, p.rules,
        i.ref_tail AS i_ref_tail,
        i.open_minor AS i_open_minor, i.currency AS i_currency, i.name_norm AS i_name,
        i.party_name AS i_party, i.party_id AS i_party_id, i.account AS i_account,
-       i.due_date,
+       i.due_date, i.amount_minor AS i_amount_minor, i.book_minor AS i_book_minor,
+       i.book_currency AS i_book_currency,
        pp.vias AS payer_vias,
        coalesce(hp.has_iban_party, false) AS payer_other
 FROM cm_tmp_pairs p
@@ -238,7 +250,7 @@ def run_match(store: Store, rules: Rules) -> MatchSummary:
                 prop.movement_id, "auto", "engine", f"auto:{prop.rule}", prop.explanation,
                 prop.evidence | {"input_hash": input_hash(mv)},
                 confidence=Decimal(prop.confidence_bp) / BP)
-            applier.apply(facts, _allocations(prop, items, facts.currency), decision_id,
+            applier.apply(facts, _allocations(prop, items), decision_id,
                           _adjustment(prop, facts.currency))
             summary.auto += 1
             summary.add_amount("auto", facts.currency, facts.amount)
@@ -260,15 +272,17 @@ def _item_facts(scored: Any, item_ids: set[str]) -> dict[str, ItemFacts]:
     if not item_ids:
         return {}
     rows = scored.filter(pl.col("item_id").is_in(list(item_ids))).unique("item_id")
-    return {r["item_id"]: ItemFacts(r["item_id"], r["i_account"], r["i_party_id"], r["i_party"],
-                                    r["i_reference"], r["i_currency"],
-                                    from_minor(r["i_open_minor"], r["i_currency"]))
-            for r in rows.iter_rows(named=True)}
+    return {r["item_id"]: ItemFacts(
+        r["item_id"], r["i_account"], r["i_party_id"], r["i_party"], r["i_reference"],
+        r["i_currency"], from_minor(r["i_open_minor"], r["i_currency"]),
+        from_minor(r["i_amount_minor"], r["i_currency"]),
+        None if r["i_book_minor"] is None else from_minor(r["i_book_minor"], r["i_book_currency"]),
+        r["i_book_currency"]) for r in rows.iter_rows(named=True)}
 
 
-def _allocations(prop: Proposal, items: dict[str, ItemFacts],
-                 currency: str) -> list[tuple[ItemFacts, Decimal]]:
-    return [(items[i], from_minor(a, currency)) for i, a in prop.lines]
+def _allocations(prop: Proposal, items: dict[str, ItemFacts]) -> list[tuple[ItemFacts, Decimal]]:
+    """Allocations in each item's own currency."""
+    return [(items[i], from_minor(a, items[i].currency)) for i, a in prop.lines]
 
 
 def _adjustment(prop: Proposal, currency: str) -> Adjustment | None:

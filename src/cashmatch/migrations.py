@@ -117,6 +117,8 @@ MIGRATIONS: tuple[Migration, ...] = (
             settled_outside_minor BIGINT NOT NULL,  -- amount - open_amount at import
             currency VARCHAR NOT NULL,
             description VARCHAR,
+            book_minor BIGINT,                  -- value booked in the ledger currency, for an
+            book_currency VARCHAR,              -- item in another currency (FX differences)
             import_id BIGINT NOT NULL,
             updated_at TIMESTAMP NOT NULL
         )""",

@@ -65,6 +65,9 @@ class ItemFacts:
     reference: str | None
     currency: str
     open_amount: Decimal
+    amount: Decimal | None = None          # the item's whole amount, in its currency
+    book_amount: Decimal | None = None     # its value in the ledger, for a foreign item
+    book_currency: str | None = None
 
 
 def _sides(amount: Decimal) -> tuple[Decimal, Decimal]:
@@ -92,10 +95,14 @@ def check_allocations(movement: MovementFacts, allocations: list[tuple[ItemFacts
     """Refuse allocations that over-apply an item, flip a sign or exceed the movement (plus
     the explained difference)."""
     total = ZERO
+    foreign = False
     for item, amount in allocations:
         if item.currency != movement.currency:
-            raise PostingError(f"item {item.item_id} is in {item.currency}, the movement in "
-                               f"{movement.currency}")
+            if item.book_currency != movement.currency or item.book_amount is None or not item.amount:
+                raise PostingError(f"item {item.item_id} is in {item.currency}, the movement in "
+                                   f"{movement.currency}, and the item has no book amount in "
+                                   f"{movement.currency} to value it")
+            foreign = True
         if amount == 0:
             raise PostingError(f"allocation to item {item.item_id} is zero")
         if (amount > 0) != (item.open_amount > 0) or item.open_amount == 0:
@@ -105,6 +112,11 @@ def check_allocations(movement: MovementFacts, allocations: list[tuple[ItemFacts
             raise PostingError(f"allocation {amount} exceeds the open amount "
                                f"{item.open_amount} of item {item.item_id}")
         total += amount
+    if foreign:
+        if adjustment is not None:
+            raise PostingError("an exchange difference cannot be combined with another "
+                               "difference in one entry")
+        return  # amounts are in several currencies: the FX line balances the entry
     available = movement.amount + (adjustment.amount if adjustment else ZERO)
     if adjustment is not None and (available > 0) != (movement.amount > 0):
         raise PostingError(f"a {adjustment.kind} of {adjustment.amount} cannot exceed the "
@@ -166,13 +178,20 @@ def entry_for(movement: MovementFacts, allocations: list[tuple[ItemFacts, Decima
         if not allocations:
             raise PostingError("a difference needs at least one allocation to explain")
         lines.extend(adjustment_lines(adjustment, ledger, allocations[0][0], movement.currency))
-    for item, amount in allocations:
-        lines.append(JournalLine(item.account, *_sides(-amount),
+    values = [book_value(item, amount, movement.currency) for item, amount in allocations]
+    for (item, _), value in zip(allocations, values, strict=True):
+        lines.append(JournalLine(item.account, *_sides(-value),
                                  label=_label(f"Règlement {item.reference or item.item_id}"),
                                  aux_account=item.party_id, aux_label=item.party_name,
                                  item_id=item.item_id))
     remainder = (movement.amount + (adjustment.amount if adjustment else ZERO)
-                 - sum((a for _, a in allocations), ZERO))
+                 - sum(values, ZERO))
+    if remainder and any(item.currency != movement.currency for item, _ in allocations):
+        account = ledger.fx_gain_account if remainder > 0 else ledger.fx_loss_account
+        lines.append(JournalLine(account, *_sides(-remainder),
+                                 label=_label(f"{'Gain' if remainder > 0 else 'Perte'} de change "
+                                              f"{who}")))
+        remainder = ZERO
     if remainder:
         lines.append(JournalLine(ledger.suspense_account, *_sides(-remainder),
                                  label=_label(f"Non affecté {who}")))
@@ -183,6 +202,16 @@ def entry_for(movement: MovementFacts, allocations: list[tuple[ItemFacts, Decima
         currency=movement.currency, lines=tuple(lines), movement_id=movement.movement_id)
     check_entry(entry)
     return entry
+
+
+def book_value(item: ItemFacts, amount: Decimal, currency: str) -> Decimal:
+    """What ``amount`` of ``item`` (in the item's currency) is worth in the ledger: itself for
+    an item in ``currency``; for a foreign item, its share of the booked value."""
+    if item.currency == currency:
+        return amount
+    assert item.book_amount is not None and item.amount
+    exact = item.book_amount * amount / item.amount
+    return exact.quantize(Decimal(1).scaleb(-exponent(currency)), ROUND_HALF_UP)
 
 
 def check_entry(entry: JournalEntry) -> None:

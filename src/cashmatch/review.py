@@ -139,13 +139,16 @@ def _open_review(store: Store, review_id: int) -> dict[str, Any]:
 def _items(store: Store, item_ids: list[str]) -> dict[str, ItemFacts]:
     rows = store.dicts("""
         SELECT i.item_id, i.account, i.party_id, i.party_name, i.reference, i.currency,
+               i.amount_minor, i.book_minor, i.book_currency,
                i.amount_minor - i.settled_outside_minor - coalesce(
                    (SELECT CAST(sum(a.amount_minor) AS BIGINT) FROM cm_allocations a
                     WHERE a.item_id = i.item_id), 0) AS open_minor
         FROM cm_items i WHERE list_contains(?, i.item_id)""", [item_ids])
-    found = {r["item_id"]: ItemFacts(r["item_id"], r["account"], r["party_id"], r["party_name"],
-                                     r["reference"], r["currency"],
-                                     from_minor(r["open_minor"], r["currency"])) for r in rows}
+    found = {r["item_id"]: ItemFacts(
+        r["item_id"], r["account"], r["party_id"], r["party_name"], r["reference"], r["currency"],
+        from_minor(r["open_minor"], r["currency"]), from_minor(r["amount_minor"], r["currency"]),
+        None if r["book_minor"] is None else from_minor(r["book_minor"], r["book_currency"]),
+        r["book_currency"]) for r in rows}
     missing = [i for i in item_ids if i not in found]
     if missing:
         raise ReviewError(f"no open item with id {', '.join(missing)}")
@@ -189,7 +192,7 @@ def accept(store: Store, rules: Rules, review_id: int, rank: int = 1,
                            "WHERE candidate_id = ? ORDER BY item_id", [cand[0]["candidate_id"]])
         items = _items(store, [r[0] for r in lines])
         mv = MovementFacts.from_row(rv)
-        allocations = [(items[i], from_minor(a, mv.currency)) for i, a in lines]
+        allocations = [(items[i], from_minor(a, items[i].currency)) for i, a in lines]
         adjustment = next((Adjustment(a["kind"], from_minor(a["amount_minor"], mv.currency))
                            for a in json.loads(cand[0]["adjustments_json"])), None)
         try:

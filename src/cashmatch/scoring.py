@@ -119,8 +119,14 @@ def score(pairs: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     pct_hi = int(tol.discount_max_percent * 100)
     in_discount = ((short + 1) * 10_000 >= open_abs * pct_lo) & ((short - 1) * 10_000 <= open_abs * pct_hi)
     receipt = sign > 0
+    # a foreign-currency item paid through the instructed amount: exact or partial only (the
+    # difference in the ledger currency is an exchange difference, posted as such)
+    fx = pl.col("fx").fill_null(False) if "fx" in pairs.columns else pl.lit(False)
     amount_level = (
-        pl.when(~comparable).then(pl.lit("mismatch"))
+        pl.when(fx & comparable & (short == 0)).then(pl.lit("exact"))
+        .when(fx & comparable & (short > 0)).then(pl.lit("partial"))
+        .when(fx).then(pl.lit("mismatch"))
+        .when(~comparable).then(pl.lit("mismatch"))
         .when(short == 0).then(pl.lit("exact"))
         .when(short.abs() <= rounding).then(pl.lit("rounding"))
         .when(receipt & (short > 0) & pl.col("m_discount_word") & in_discount).then(pl.lit("discount"))

@@ -112,6 +112,10 @@ class ItemIn(BaseModel):
     currency: str | None = None
     description: str | None = None
     open_amount: str | None = Field(default=None, pattern=AMOUNT)
+    book_amount: str | None = Field(default=None, pattern=AMOUNT,
+                                    description="value in the ledger currency, for an item "
+                                                "in another currency")
+    book_currency: str | None = None
 
 
 class MovementIn(BaseModel):
