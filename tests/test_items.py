@@ -106,3 +106,15 @@ def test_update_below_applied_amount_is_refused(store: Store, rules, statements_
         import_items(store, items_file(item("FA-1", "90.00")))
     assert _items(store)["FA-1"]["amount_minor"] == 10000
     import_items(store, items_file(item("FA-1", "120.00")))  # growing is fine
+
+
+def test_book_amount_of_a_foreign_item(store: Store, tmp_path: Path) -> None:
+    f = tmp_path / "i.csv"
+    f.write_text("id,amount,currency,book_amount,book_currency,issue_date\n"
+                 "US-1,1000.00,USD,920.00,EUR,2026-01-01\n")
+    import_items(store, f)
+    assert store.row("SELECT book_minor, book_currency FROM cm_items") == (92000, "EUR")
+    f.write_text("id,amount,currency,book_amount,issue_date\nUS-2,10.00,USD,-9.20,2026-01-01\n")
+    with pytest.raises(ItemsError) as exc:
+        import_items(store, f)
+    assert "needs its book_currency" in str(exc.value)

@@ -83,3 +83,14 @@ def test_discount_vat_and_overpayment_account() -> None:
     assert [(ln.account, ln.debit, ln.credit, ln.aux_account) for ln in over.lines] == [
         ("512000", D("1250.00"), 0, None), ("419100", 0, D("50.00"), "C1"),
         ("411000", 0, D("1200.00"), "C1")]
+
+
+def test_exchange_gain_on_a_part_payment_and_missing_book_value() -> None:
+    usd = ItemFacts("INV-1", "411000", "C1", "ACME", "INV-1", "USD", D("1000.00"), D("1000.00"),
+                    D("920.00"), "EUR")
+    e = entry_for(_mv("470.00"), [(usd, D("500.00"))], Ledger())  # booked 460.00 for half
+    assert [(ln.account, ln.debit, ln.credit) for ln in e.lines] == [
+        ("512000", D("470.00"), 0), ("411000", 0, D("460.00")), ("756000", 0, D("10.00"))]
+    unbooked = ItemFacts("INV-2", "411000", "C1", "ACME", "INV-2", "USD", D("10.00"))
+    with pytest.raises(PostingError, match="no book amount in EUR"):
+        entry_for(_mv("9.00"), [(unbooked, D("10.00"))], Ledger())
