@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -95,6 +96,42 @@ def test_details_that_do_not_add_up_stay_one_movement(tmp_path: Path) -> None:
     result = parse(f)
     assert [m.amount for m in result.movements][:1] == [Decimal("300.00")]
     assert any("do not add up" in p.message for p in result.problems)
+
+
+MARKUP_ENTRY = """<Ntry><Amt Ccy="EUR">75.50</Amt><CdtDbtInd>CRDT</CdtDbtInd>
+<!-- a comment inside the entry --><?bank-pi keep?>
+<Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-02-02</Dt></BookgDt><NtryRef/>
+<NtryDtls><TxDtls><Refs><EndToEndId>A&amp;B&lt;1&gt;</EndToEndId><InstrId></InstrId></Refs>
+<RltdPties><Dbtr><Pty><Nm>Dupont &amp; Fils <![CDATA[<SARL>]]></Nm></Pty></Dbtr></RltdPties>
+<RmtInf><Ustrd>  FACTURE
+   FA-1 échéance </Ustrd>
+<Strd><CdtrRefInf><Ref>RF-FIRST</Ref></CdtrRefInf></Strd>
+<Strd><CdtrRefInf><Ref>RF-SECOND</Ref></CdtrRefInf></Strd></RmtInf>
+</TxDtls></NtryDtls><AddtlNtryInf>VIR SEPA</AddtlNtryInf></Ntry>"""
+
+
+def test_markup_details_are_read_as_text(tmp_path: Path) -> None:
+    """Entities, CDATA, comments, processing instructions, empty elements, accents and
+    repeated blocks in document order."""
+    (m,) = parse(write(tmp_path, doc(V08, MARKUP_ENTRY, balances=False))).movements
+    assert m.reference("end_to_end") == "A&B<1>" and m.reference("instruction") is None
+    assert m.counterparty_name == "Dupont & Fils <SARL>"
+    assert m.remittance == ("FACTURE FA-1 échéance RF-FIRST RF-SECOND VIR SEPA")
+    assert [r.value for r in m.references if r.kind == "creditor_ref"] == ["RF-FIRST",
+                                                                           "RF-SECOND"]
+
+
+def test_prefixed_namespace(tmp_path: Path) -> None:
+    """Some banks write every element with a prefix (``ns2:Ntry``); the fields are the same."""
+    plain = parse(write(tmp_path, doc(V02, V02_ENTRY), "plain.xml"))
+    text = doc(V02, V02_ENTRY).replace(f"xmlns='{V02}'", f"xmlns:ns2='{V02}'")
+    text = re.sub(r"<(/?)(?!\?|!)", r"<\1ns2:", text)
+    prefixed = parse(write(tmp_path, text, "prefixed.xml"))
+    assert [m.amount for m in prefixed.movements] == [Decimal("1250.00"), Decimal("-10.00")]
+    assert [(m.counterparty_name, m.remittance, m.references, m.charges, m.bank_tx_code)
+            for m in prefixed.movements] == [
+        (m.counterparty_name, m.remittance, m.references, m.charges, m.bank_tx_code)
+        for m in plain.movements]
 
 
 def test_balances(tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ member by member.
 
 from __future__ import annotations
 
+import html
 import re
 import zipfile
 from collections.abc import Iterator
@@ -166,6 +167,7 @@ def _parse_stream(fh: IO[bytes], name: str) -> ParseResult:
     entry_no = 0
     stmt_index = 0
     account: str | None = None
+    prefix = ""
     try:
         context = etree.iterparse(fh, events=("end",), tag=(entry_tag, stmt_tag),
                                   resolve_entities=False, no_network=True, load_dtd=False,
@@ -176,8 +178,10 @@ def _parse_stream(fh: IO[bytes], name: str) -> ParseResult:
                 if entry_no == 1:  # the statement's Acct precedes its entries
                     parent = elem.getparent()
                     account = _account(parent, n) if parent is not None else None
+                    prefix = elem.prefix or ""
                 where = f"{_ROOTS_BY_KIND[kind]}[{stmt_index + 1}]/Ntry[{entry_no}]"
-                movements.extend(_entry(elem, n, name, stmt_index, where, problems, account))
+                movements.extend(_entry(elem, n, prefix, name, stmt_index, where, problems,
+                                        account))
                 elem.clear(keep_tail=False)
                 # drop the entries already read; keep the statement's Id, Acct and Bal
                 prev = elem.getprevious()
@@ -238,56 +242,120 @@ def _first_elements(head: bytes) -> tuple[str | None, str | None]:
 
 
 # -- entries -------------------------------------------------------------------------------
+#
+# An entry is read from its serialisation rather than by walking its elements from Python:
+# ``etree.tostring`` (C) gives the entry's canonical markup (comments already dropped, CDATA
+# turned into escaped text, attributes double-quoted), and one ``str.split("<")`` cuts it into
+# tags. A single loop then files every text under its path relative to the entry, or to its
+# ``TxDtls`` for the transaction details. Touching each element from Python costs about as much
+# as lxml's whole parse (measured in ``benchmarks/parse_bench.py``); this reads an entry in a
+# third of that.
 
-class _Tree:
-    """An element's subtree indexed by relative path, walked once: looking a field up is then
-    a dict access instead of an ElementPath search (ten times faster on real statements)."""
-
-    __slots__ = ("elem", "nodes")
-
-    def __init__(self, elem: Any, skip: str | None = None) -> None:
-        self.elem = elem
-        nodes: dict[str, list[Any]] = {}
-        self.nodes = nodes
-        stack: list[tuple[Any, str]] = [(elem, "")]
-        pop, push, get = stack.pop, stack.append, nodes.get
-        while stack:
-            node, prefix = pop()
-            for child in node:
-                tag = child.tag
-                if tag.__class__ is not str or tag == skip:
-                    continue
-                path = prefix + "/" + tag if prefix else tag
-                found = get(path)
-                if found is None:
-                    nodes[path] = [child]
-                else:
-                    found.append(child)
-                if len(child):
-                    push((child, path))
-
-    def find(self, path: str) -> Any | None:
-        found = self.nodes.get(path)
-        return found[0] if found else None
-
-    def findall(self, path: str) -> list[Any]:
-        return self.nodes.get(path, [])
-
-    def findtext(self, path: str) -> str | None:
-        found = self.nodes.get(path)
-        return (found[0].text or "") if found else None
-
-    @property
-    def sourceline(self) -> int | None:
-        return self.elem.sourceline  # type: ignore[no-any-return]
+_Leaves = dict[str, list[str]]
+_CCY_RE = re.compile(r'\bCcy="([^"]*)"')
 
 
-def _text(elem: Any, path: str) -> str | None:
-    value = elem.findtext(path)
-    if value is None:
+@dataclass(slots=True)
+class _Flat:
+    """One entry's texts, each path a list of texts in document order: ``entry`` by path from
+    ``Ntry`` (``/BookgDt/Dt``; transaction details excluded), ``details`` one dict per
+    ``TxDtls`` by path from it (``/RltdPties/Dbtr/Pty/Nm``). Attributes are kept under
+    ``path + "@"`` as written (``Ccy="EUR"``)."""
+
+    entry: _Leaves
+    details: list[_Leaves]
+
+
+_HEADS: dict[str, tuple[str, str | None] | None] = {}
+
+
+_UNSEEN = ("", None)
+
+
+def _head(head: str) -> tuple[str, str | None] | None:
+    """("/" + local name, attributes or None) of a start tag's text; None for a tag that files
+    nothing (empty element, processing instruction). Cached: a statement has few distinct tags."""
+    got: tuple[str, str | None] | None = None
+    if head[:1] not in ("?", "!", "") and head[-1] != "/":
+        name, _, attrs = head.partition(" ")
+        got = ("/" + name.rpartition(":")[2], attrs or None)
+    if len(_HEADS) < 4096:
+        _HEADS[head] = got
+    return got
+
+
+def _walk(markup: str, leaves: _Leaves) -> None:
+    """File every text of ``markup`` (a run of sibling elements) under its path."""
+    stack: list[str] = []
+    push, pop = stack.append, stack.pop
+    heads = _HEADS
+    path = ""
+    tokens = markup.split("<")
+    for token in tokens[1:]:  # tokens[0] is the text before the first tag
+        if token[0] == "/":
+            path = pop()
+            continue
+        head, _, text = token.partition(">")
+        info = heads.get(head, _UNSEEN)
+        if info is _UNSEEN:
+            info = _head(head)
+        if info is None:
+            continue
+        push(path)
+        path += info[0]
+        if info[1]:
+            leaves[path + "@"] = [info[1]]
+        if text and not text.isspace():
+            if "&" in text:
+                text = html.unescape(text)
+            got = leaves.get(path)
+            if got is None:
+                leaves[path] = [text]
+            else:
+                got.append(text)
+
+
+def _flatten(node: Any, prefix: str) -> _Flat:
+    markup = etree.tostring(node, encoding=str, with_tail=False)
+    if prefix:
+        markup = markup.replace(f"<{prefix}:", "<").replace(f"</{prefix}:", "</")
+    start = markup.find(">") + 1
+    end = markup.rfind("<")
+    if end < start or markup[start - 2] == "/":  # an empty <Ntry/>
+        return _Flat({}, [])
+    parts = markup[start:end].split("<TxDtls>")
+    details: list[_Leaves] = []
+    rest = [parts[0]]
+    for part in parts[1:]:
+        tx, _, after = part.partition("</TxDtls>")
+        leaves: _Leaves = {}
+        _walk(tx, leaves)
+        details.append(leaves)
+        rest.append(after)
+    entry: _Leaves = {}
+    _walk("".join(rest), entry)
+    return _Flat(entry, details)
+
+
+def _one(leaves: _Leaves, path: str) -> str | None:
+    """The first text at ``path``, stripped; None when absent or blank."""
+    got = leaves.get(path)
+    if got is None:
         return None
-    value = value.strip()
-    return value or None
+    return got[0].strip() or None
+
+
+def _each(leaves: _Leaves, path: str) -> list[str]:
+    """Every text at ``path`` with its whitespace runs folded, blanks dropped."""
+    return [" ".join(t.split()) for t in leaves.get(path, ()) if t and not t.isspace()]
+
+
+def _currency_of(leaves: _Leaves, path: str) -> str | None:
+    got = leaves.get(path + "@")
+    if got is None:
+        return None
+    m = _CCY_RE.search(got[0])
+    return m.group(1).upper() if m else None
 
 
 def _decimal(text: str | None, where: Location) -> Decimal | None:
@@ -299,8 +367,7 @@ def _decimal(text: str | None, where: Location) -> Decimal | None:
         raise ParseError(where, f"{text!r} is not an amount") from None
 
 
-def _date(elem: Any, n: _Names, path: str, where: Location) -> date | None:
-    raw = _text(elem, n(f"{path}/Dt")) or _text(elem, n(f"{path}/DtTm"))
+def _day(raw: str | None, where: Location) -> date | None:
     if raw is None:
         return None
     try:
@@ -309,9 +376,13 @@ def _date(elem: Any, n: _Names, path: str, where: Location) -> date | None:
         raise ParseError(where, f"{raw!r} is not a date") from None
 
 
-def _creation_date(entry: Any, n: _Names) -> date | None:
+def _leaf_date(leaves: _Leaves, path: str, where: Location) -> date | None:
+    return _day(_one(leaves, f"{path}/Dt") or _one(leaves, f"{path}/DtTm"), where)
+
+
+def _creation_date(node: Any, n: _Names) -> date | None:
     """The statement's (or else the message's) creation date, for undated entries."""
-    stmt = entry.elem.getparent()
+    stmt = node.getparent()
     raw = _text(stmt, n("CreDtTm")) if stmt is not None else None
     if raw is None and stmt is not None and stmt.getparent() is not None:
         raw = _text(stmt.getparent(), n("GrpHdr/CreDtTm"))
@@ -321,21 +392,18 @@ def _creation_date(entry: Any, n: _Names) -> date | None:
         return None
 
 
-def _status(elem: Any, n: _Names) -> str | None:
-    sts = elem.find(n("Sts"))
-    if sts is None:
-        return None
-    code = _text(sts, n("Cd")) or _text(sts, n("Prtry")) or (sts.text or "").strip()
-    return code.upper() or None
+def _status(leaves: _Leaves) -> str | None:
+    code = _one(leaves, "/Sts/Cd") or _one(leaves, "/Sts/Prtry") or _one(leaves, "/Sts")
+    return code.upper() if code else None
 
 
-def _bank_code(elem: Any, n: _Names) -> str | None:
-    dom = _text(elem, n("BkTxCd/Domn/Cd"))
+def _bank_code(leaves: _Leaves) -> str | None:
+    dom = _one(leaves, "/BkTxCd/Domn/Cd")
     if dom:
-        fam = _text(elem, n("BkTxCd/Domn/Fmly/Cd")) or ""
-        sub = _text(elem, n("BkTxCd/Domn/Fmly/SubFmlyCd")) or ""
+        fam = _one(leaves, "/BkTxCd/Domn/Fmly/Cd") or ""
+        sub = _one(leaves, "/BkTxCd/Domn/Fmly/SubFmlyCd") or ""
         return "-".join(x for x in (dom, fam, sub) if x)
-    return _text(elem, n("BkTxCd/Prtry/Cd"))
+    return _one(leaves, "/BkTxCd/Prtry/Cd")
 
 
 def _signed(amount: Decimal, indicator: str | None, where: Location) -> Decimal:
@@ -346,138 +414,137 @@ def _signed(amount: Decimal, indicator: str | None, where: Location) -> Decimal:
     raise ParseError(where, f"credit/debit indicator {indicator!r} is not CRDT or DBIT")
 
 
-def _party(tx: Any, n: _Names, role: str) -> tuple[str | None, str | None, str | None]:
+def _party(tx: _Leaves, role: str) -> tuple[str | None, str | None, str | None]:
     """(name, IBAN, BIC) of the debtor or creditor of a transaction."""
-    base = f"RltdPties/{role}"
-    name = _text(tx, n(f"{base}/Nm")) or _text(tx, n(f"{base}/Pty/Nm"))
-    ultimate = _text(tx, n(f"RltdPties/Ultmt{role}/Nm")) or _text(
-        tx, n(f"RltdPties/Ultmt{role}/Pty/Nm"))
-    iban = _text(tx, n(f"RltdPties/{role}Acct/Id/IBAN")) or _text(
-        tx, n(f"RltdPties/{role}Acct/Id/Othr/Id"))
-    bic = (_text(tx, n(f"RltdAgts/{role}Agt/FinInstnId/BIC"))
-           or _text(tx, n(f"RltdAgts/{role}Agt/FinInstnId/BICFI")))
-    if name is None:
-        name = ultimate
+    parties = f"/RltdPties/{role}"
+    name = (_one(tx, f"{parties}/Nm") or _one(tx, f"{parties}/Pty/Nm")
+            or _one(tx, f"/RltdPties/Ultmt{role}/Nm") or _one(tx, f"/RltdPties/Ultmt{role}/Pty/Nm"))
+    iban = _one(tx, f"{parties}Acct/Id/IBAN") or _one(tx, f"{parties}Acct/Id/Othr/Id")
+    bic = (_one(tx, f"/RltdAgts/{role}Agt/FinInstnId/BIC")
+           or _one(tx, f"/RltdAgts/{role}Agt/FinInstnId/BICFI"))
     return name, iban.replace(" ", "").upper() if iban else None, bic
 
 
-def _charges(elem: Any, n: _Names, where: Location) -> Decimal | None:
-    total = _text(elem, n("Chrgs/TtlChrgsAndTaxAmt"))
+def _charges(leaves: _Leaves, where: Location) -> Decimal | None:
+    total = _one(leaves, "/Chrgs/TtlChrgsAndTaxAmt")
     if total is not None:
         return _decimal(total, where)
-    amounts = [_decimal(a.text, where) for a in elem.findall(n("Chrgs/Rcrd/Amt"))]
-    if not amounts:  # .02/.03: repeated Chrgs/Amt
-        amounts = [_decimal(a.text, where) for a in elem.findall(n("Chrgs/Amt"))]
-    values = [a for a in amounts if a is not None]
-    return sum(values, Decimal(0)) if values else None
+    amounts = leaves.get("/Chrgs/Rcrd/Amt") or leaves.get("/Chrgs/Amt")  # .02/.03: Chrgs/Amt
+    if not amounts:
+        return None
+    return sum((_decimal(a, where) or Decimal(0) for a in amounts), Decimal(0))
 
 
-def _remittance(tx: Any, n: _Names) -> tuple[list[str], list[Reference]]:
-    texts: list[str] = []
-    refs: list[Reference] = []
-    for u in tx.findall(n("RmtInf/Ustrd")):
-        if u.text and u.text.strip():
-            texts.append(" ".join(u.text.split()))
-    for r in tx.findall(n("RmtInf/Strd/CdtrRefInf/Ref")):
-        if r.text and r.text.strip():
-            value = r.text.strip()
-            refs.append(Reference("creditor_ref", value))
-            texts.append(value)
-    for r in tx.findall(n("RmtInf/Strd/RfrdDocInf/Nb")):
-        if r.text and r.text.strip():
-            texts.append(r.text.strip())
-    for r in tx.findall(n("RmtInf/Strd/AddtlRmtInf")):
-        if r.text and r.text.strip():
-            texts.append(" ".join(r.text.split()))
-    extra = _text(tx, n("AddtlTxInf"))
+def _remittance(tx: _Leaves) -> tuple[list[str], list[Reference]]:
+    texts = _each(tx, "/RmtInf/Ustrd")
+    refs = [Reference("creditor_ref", r.strip()) for r in tx.get("/RmtInf/Strd/CdtrRefInf/Ref", ())
+            if r.strip()]
+    texts += [r.value for r in refs]
+    texts += [r.strip() for r in tx.get("/RmtInf/Strd/RfrdDocInf/Nb", ()) if r.strip()]
+    texts += _each(tx, "/RmtInf/Strd/AddtlRmtInf")
+    extra = _one(tx, "/AddtlTxInf")
     if extra:
         texts.append(" ".join(extra.split()))
     return texts, refs
 
 
-_REF_FIELDS = (("EndToEndId", "end_to_end"), ("InstrId", "instruction"), ("TxId", "transaction"),
-               ("MndtId", "mandate"), ("PmtInfId", "payment_info"), ("ChqNb", "cheque"),
-               ("AcctSvcrRef", "bank_ref"))
+_REF_FIELDS = tuple((f"/Refs/{tag}", kind) for tag, kind in (
+    ("EndToEndId", "end_to_end"), ("InstrId", "instruction"), ("TxId", "transaction"),
+    ("MndtId", "mandate"), ("PmtInfId", "payment_info"), ("ChqNb", "cheque"),
+    ("AcctSvcrRef", "bank_ref")))
 
 
-def _refs(tx: Any, n: _Names) -> list[Reference]:
+def _refs(tx: _Leaves) -> list[Reference]:
     out = []
-    for tag, kind in _REF_FIELDS:
-        value = _text(tx, n(f"Refs/{tag}"))
+    for path, kind in _REF_FIELDS:
+        value = _one(tx, path)
         if value and value.upper() != "NOTPROVIDED":
             out.append(Reference(kind, value))
     return out
 
 
-def _entry(node: Any, n: _Names, file: str, stmt_index: int, where_path: str,
+@dataclass(slots=True)
+class _EntryFacts:
+    """What every movement of one entry shares."""
+
+    file: str
+    stmt_index: int
+    booking: date
+    value_date: date | None
+    currency: str
+    role: str
+    entry_ref: str | None
+    ntry_ref: str | None
+    entry_code: str | None
+    entry_info: str | None
+    status: str | None
+    account: str | None
+
+
+def _entry(node: Any, n: _Names, prefix: str, file: str, stmt_index: int, where_path: str,
            problems: list[Problem], account: str | None) -> Iterator[Movement]:
     where = Location(file, node.sourceline, where_path)
-    elem = _Tree(node, skip=n("NtryDtls"))
-    amt = elem.find(n("Amt"))
-    if amt is None or amt.text is None:
+    flat = _flatten(node, prefix)
+    elem = flat.entry
+    raw_amount = _one(elem, "/Amt")
+    if raw_amount is None:
         raise ParseError(where, "the entry has no Amt")
-    currency = (amt.get("Ccy") or "").upper()
-    amount = _decimal(amt.text, where)
+    currency = _currency_of(elem, "/Amt") or ""
+    amount = _decimal(raw_amount, where)
     assert amount is not None
-    indicator = _text(elem, n("CdtDbtInd"))
-    reversal = (_text(elem, n("RvslInd")) or "").lower() == "true"
+    indicator = _one(elem, "/CdtDbtInd")
+    reversal = (_one(elem, "/RvslInd") or "").lower() == "true"
     signed = _signed(amount, indicator, where)
-    status = _status(elem, n)
+    status = _status(elem)
     if status not in ("BOOK", "PDNG", None):
         problems.append(Problem(where, f"entry with status {status} (not booked nor pending): "
                                        "skipped"))
         return
-    booking = _date(elem, n, "BookgDt", where) or _date(elem, n, "ValDt", where)
+    booking = _leaf_date(elem, "/BookgDt", where) or _leaf_date(elem, "/ValDt", where)
     if booking is None:
-        created = _creation_date(elem, n)
+        created = _creation_date(node, n)
         if created is None:
             raise ParseError(where, "the entry has neither a booking date nor a value date, "
                                     "and the message no creation date")
         booking = created
         problems.append(Problem(where, f"entry without a booking or value date: dated {booking} "
                                        "from the message's creation time"))
-    value_date = _date(elem, n, "ValDt", where)
-    entry_ref = _text(elem, n("AcctSvcrRef"))
-    ntry_ref = _text(elem, n("NtryRef"))
-    entry_code = _bank_code(elem, n)
-    entry_info = _text(elem, n("AddtlNtryInf"))
-    entry_charges = _charges(elem, n, where)
-    details = [_Tree(tx) for tx in node.findall(n("NtryDtls/TxDtls"))]
     credit_side = (indicator == "CRDT") != reversal
-    role = "Dbtr" if credit_side else "Cdtr"
+    facts = _EntryFacts(file, stmt_index, booking, _leaf_date(elem, "/ValDt", where), currency,
+                        "Dbtr" if credit_side else "Cdtr", _one(elem, "/AcctSvcrRef"),
+                        _one(elem, "/NtryRef"), _bank_code(elem), _one(elem, "/AddtlNtryInf"),
+                        status, account)
+    details = flat.details
     if len(details) > 1:
-        amounts = [_tx_amount(tx, n, indicator, Location(file, tx.sourceline,
-                                                          f"{where_path}/TxDtls[{i}]"))
-                   for i, tx in enumerate(details, start=1)]
-        if all(a is not None for a in amounts) and sum(amounts, Decimal(0)) == signed:  # type: ignore[arg-type]
-            entry_key = entry_ref or ntry_ref or where_path
-            for i, (tx, tx_amount) in enumerate(zip(details, amounts, strict=True), start=1):
-                tx_where = Location(file, tx.sourceline, f"{where_path}/TxDtls[{i}]")
-                assert tx_amount is not None
-                yield _movement(tx, n, file, stmt_index, f"{where_path}/TxDtls[{i}]", booking,
-                                value_date, tx_amount, currency, elem, role, entry_ref, ntry_ref,
-                                _bank_code(tx, n) or entry_code, entry_info,
-                                _charges(tx, n, tx_where), status, entry_key, tx_where, account)
+        places = [Location(file, node.sourceline, f"{where_path}/TxDtls[{i}]")
+                  for i in range(1, len(details) + 1)]
+        amounts = [_tx_amount(tx, indicator, at) for tx, at in zip(details, places, strict=True)]
+        known = [a for a in amounts if a is not None]
+        if len(known) == len(amounts) and sum(known, Decimal(0)) == signed:
+            entry_key = facts.entry_ref or facts.ntry_ref or where_path
+            for tx, tx_amount, at in zip(details, known, places, strict=True):
+                yield _movement(facts, tx, at, tx_amount, _bank_code(tx) or facts.entry_code,
+                                _charges(tx, at), entry_key)
             return
         problems.append(Problem(where, f"the {len(details)} transaction details do not add up "
                                        f"to the entry amount {signed}: kept as one movement"))
     # one movement for the entry: its amount is what the account was booked with (a detail's
     # own amount may be in another currency); all details' texts and references are kept
-    yield _movement(details[0] if details else elem, n, file, stmt_index, where_path, booking,
-                    value_date, signed, currency, elem if details else None, role, entry_ref,
-                    ntry_ref, (_bank_code(details[0], n) if details else None) or entry_code,
-                    entry_info, (_charges(details[0], n, where) if details else None)
-                    or entry_charges, status, None, where, account, details[1:])
+    first = details[0] if details else None
+    yield _movement(facts, first, where, signed,
+                    (_bank_code(first) if first else None) or facts.entry_code,
+                    (_charges(first, where) if first else None) or _charges(elem, where),
+                    None, details[1:])
 
 
-def _tx_amount(tx: Any, n: _Names, entry_indicator: str | None, where: Location) -> Decimal | None:
-    amt = tx.find(n("Amt"))
-    indicator = _text(tx, n("CdtDbtInd")) or entry_indicator
-    if amt is not None and amt.text:
-        value = _decimal(amt.text, where)
+def _tx_amount(tx: _Leaves, entry_indicator: str | None, where: Location) -> Decimal | None:
+    indicator = _one(tx, "/CdtDbtInd") or entry_indicator
+    raw = _one(tx, "/Amt")
+    if raw is not None:
+        value = _decimal(raw, where)
         assert value is not None
         return _signed(value, indicator, where)
-    raw = _text(tx, n("AmtDtls/TxAmt/Amt"))
+    raw = _one(tx, "/AmtDtls/TxAmt/Amt")
     if raw is not None:
         value = _decimal(raw, where)
         assert value is not None
@@ -485,48 +552,61 @@ def _tx_amount(tx: Any, n: _Names, entry_indicator: str | None, where: Location)
     return None
 
 
-def _movement(tx: Any, n: _Names, file: str, stmt_index: int, position: str, booking: date,
-              value_date: date | None, amount: Decimal, currency: str, entry: Any | None,
-              role: str, entry_ref: str | None, ntry_ref: str | None, code: str | None,
-              entry_info: str | None, charges: Decimal | None, status: str | None,
-              entry_key: str | None, where: Location, account: str | None,
-              more: list[Any] | None = None) -> Movement:
-    has_detail = entry is not None
-    name, iban, bic = _party(tx, n, role) if has_detail else (None, None, None)
-    texts, structured = _remittance(tx, n) if has_detail else ([], [])
-    refs = _refs(tx, n) if has_detail else []
+def _movement(facts: _EntryFacts, tx: _Leaves | None, where: Location, amount: Decimal,
+              code: str | None, charges: Decimal | None, entry_key: str | None,
+              more: list[_Leaves] | None = None) -> Movement:
+    if tx is not None:
+        name, iban, bic = _party(tx, facts.role)
+        texts, structured = _remittance(tx)
+        refs = _refs(tx)
+    else:
+        name = iban = bic = None
+        texts, structured, refs = [], [], []
     for other in more or ():
-        more_texts, more_structured = _remittance(other, n)
+        more_texts, more_structured = _remittance(other)
         texts += more_texts
         structured += more_structured
-        refs += _refs(other, n)
-    if entry_info:
-        texts.append(" ".join(entry_info.split()))
-    if ntry_ref:
-        refs.append(Reference("entry_ref", ntry_ref))
+        refs += _refs(other)
+    if facts.entry_info:
+        texts.append(" ".join(facts.entry_info.split()))
+    if facts.ntry_ref:
+        refs.append(Reference("entry_ref", facts.ntry_ref))
     tx_ref = next((r.value for r in refs if r.kind == "bank_ref"), None)
     instructed = None
     instructed_ccy = None
-    raw = tx.find(n("AmtDtls/InstdAmt/Amt"))
-    if raw is not None and raw.text:
-        instructed = _decimal(raw.text, where)
-        instructed_ccy = (raw.get("Ccy") or currency).upper()
+    raw = _one(tx, "/AmtDtls/InstdAmt/Amt") if tx is not None else None
+    if raw is not None and tx is not None:
+        instructed = _decimal(raw, where)
+        instructed_ccy = _currency_of(tx, "/AmtDtls/InstdAmt/Amt") or facts.currency
     try:
-        to_minor(amount, currency)
+        to_minor(amount, facts.currency)
     except AmountError as exc:
         raise ParseError(where, str(exc)) from exc
     return Movement(
-        booking_date=booking, value_date=value_date, amount=amount, currency=currency,
-        source=Source(file, stmt_index, position), counterparty_name=name,
-        counterparty_iban=iban, counterparty_bic=bic, remittance=" ".join(texts),
+        booking_date=facts.booking, value_date=facts.value_date, amount=amount,
+        currency=facts.currency, source=Source(facts.file, facts.stmt_index, where.element or ""),
+        counterparty_name=name, counterparty_iban=iban, counterparty_bic=bic,
+        remittance=" ".join(texts),
         references=tuple(structured + [r for r in refs if r.kind != "bank_ref"]),
-        bank_reference=tx_ref or entry_ref, bank_tx_code=code,
-        status="pending" if status == "PDNG" else "booked",
-        charges=charges, account=account,
+        bank_reference=tx_ref or facts.entry_ref, bank_tx_code=code,
+        status="pending" if facts.status == "PDNG" else "booked",
+        charges=charges, account=facts.account,
         instructed_amount=instructed, instructed_currency=instructed_ccy, entry_key=entry_key)
 
 
 # -- statements ----------------------------------------------------------------------------
+
+def _text(elem: Any, path: str) -> str | None:
+    value = elem.findtext(path)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _date(elem: Any, n: _Names, path: str, where: Location) -> date | None:
+    return _day(_text(elem, n(f"{path}/Dt")) or _text(elem, n(f"{path}/DtTm")), where)
+
 
 def _account(stmt: Any, n: _Names) -> str | None:
     iban = (_text(stmt, n("Acct/Id/IBAN")) or _text(stmt, n("Acct/Id/Othr/Id"))
