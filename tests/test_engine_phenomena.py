@@ -182,3 +182,29 @@ def test_foreign_currency_invoice_with_an_exchange_difference(store, rules, tmp_
     assert store.rows("SELECT item_id, amount_minor, currency FROM cm_allocations") == [
         ("INV-US-7", 100000, "USD")]
     assert lines(store) == [("512000", 90000, 0), ("411000", 0, 92000), ("656000", 2000, 0)]
+
+
+def test_a_weakly_quoted_item_does_not_vouch_for_a_chance_sum(store, rules, statements_file,
+                                                              items_file) -> None:
+    """The customer number 1797 is also the tail of one invoice's reference; that invoice and
+    three others of the party happen to add up to the payment. One weak quote among four
+    items is no evidence for the set: review, not an automatic application."""
+    s = run(store, rules, statements_file, items_file,
+            [item("FA-2026-0001797", "2418.33", name="CLIENT 1797 SAS"),
+             item("FA-2026-0041797", "8035.87", name="CLIENT 1797 SAS"),
+             item("FA-2026-0066797", "794.24", name="CLIENT 1797 SAS"),
+             item("FA-2026-0156797", "372.30", name="CLIENT 1797 SAS"),
+             item("FA-2026-0201797", "9999.99", name="CLIENT 1797 SAS")],
+            [movement("11620.74", "VIR CLIENT 1797", name="CLIENT 1797 SAS")])
+    assert (s.auto, s.review) == (0, 1)
+
+
+def test_quoted_invoices_and_an_unquoted_credit_note(store, rules, statements_file,
+                                                     items_file) -> None:
+    """Two invoices quoted exactly, the party's credit note netted without being quoted."""
+    s = run(store, rules, statements_file, items_file,
+            [item("FA-2026-0012", "1200.00", iban=IBAN), item("FA-2026-0013", "300.00", iban=IBAN),
+             item("AV-2026-0003", "-150.00", kind="credit_note", iban=IBAN)],
+            [movement("1350.00", "FACTURES FA-2026-0012 FA-2026-0013", iban=IBAN)])
+    assert s.auto == 1 and applied(store) == {
+        1: {"FA-2026-0012": 120000, "FA-2026-0013": 30000, "AV-2026-0003": -15000}}

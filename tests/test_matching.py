@@ -114,3 +114,52 @@ def test_every_auto_decision_keeps_its_evidence(store, rules, statements_file, i
     assert (ev["ref_level"], ev["amount_level"], ev["match_key"]) == ("exact", "exact", "ref_exact")
     assert "ref_exact" in ev["rules"] and "FA-1" in explanation
     assert threshold is not None and version == rules.version
+
+
+def test_settled_by_reference_skips_only_work_that_cannot_change_a_decision(
+        store, rules, statements_file, items_file, monkeypatch) -> None:
+    """Movements a quoted reference settles exactly are not given the broad candidates
+    (payer, name, amount); every decision and every suggestion is the one the full candidate
+    set gives."""
+    import random
+
+    from cashmatch import blocking
+    from cashmatch.matching import plan
+
+    rng = random.Random(7)
+    iban = "FR7630004000031234567890143"
+    items, movements = [], []
+    for n in range(60):
+        party = f"C{n % 6}"
+        amount = f"{rng.randint(50, 900)}.{rng.randint(0, 99):02d}"
+        items.append(item(f"FA-2026-{n:04d}", amount, party=party, name=f"CLIENT {n % 6} SARL",
+                          iban=iban if n % 6 == 0 else ""))
+        if n % 3 == 0:  # quoted and exact
+            movements.append(movement(amount, f"FACTURE FA-2026-{n:04d}", name=f"CLIENT {n % 6}"))
+        elif n % 3 == 1:  # name or IBAN only
+            movements.append(movement(amount, "VIREMENT", name=f"CLIENT {n % 6} SARL",
+                                      iban=iban if n % 6 == 0 else ""))
+    # the same reference quoted twice, and a quoted invoice paid short
+    movements += [movement(items[3]["amount"], "FACTURE FA-2026-0003"),
+                  movement("10.00", "FACTURE FA-2026-0006")]
+    _setup(store, statements_file, items_file, movements, items)
+
+    def outcome() -> tuple[object, ...]:
+        with store.transaction():
+            planned = plan(store, rules)
+            result = planned.result
+            out = (sorted((p.movement_id, p.lines, p.points) for p in result.auto),
+                   sorted(result.reasons.items()),
+                   sorted((m, [(p.lines, p.points) for p in ps])
+                          for m, ps in result.suggestions.items()))
+            skipped = store.rows("SELECT (SELECT count(*) FROM cm_tmp_movements) - "
+                                 "(SELECT count(*) FROM cm_tmp_unsettled)")[0][0]
+        return out, skipped
+
+    fast, skipped = outcome()
+    monkeypatch.setattr(blocking, "SETTLED_BY_REFERENCE_SQL",
+                        "CREATE OR REPLACE TEMP TABLE cm_tmp_unsettled AS "
+                        "SELECT * FROM cm_tmp_movements")
+    full, none_skipped = outcome()
+    assert (skipped, none_skipped) == (21, 0)  # 20 quoted exactly + FA-2026-0003 again
+    assert full == fast and fast[0]

@@ -20,9 +20,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from cashmatch.config import Rules
+from cashmatch.config import Rules, Weights
 from cashmatch.explain import describe, describe_subset
 from cashmatch.scoring import confidence_bp, tenths
 
@@ -46,6 +47,9 @@ EVIDENCE = ("match_key", "rules", "ref_level", "amount_level", "party_level", "r
 PROPOSAL_COLUMNS = (*EVIDENCE, "movement_id", "item_id", "applied_minor", "adjust_kind",
                     "adjust_minor", "due_date", "i_party_id", "i_party", "i_reference",
                     "i_ref_tail", "i_open_minor", "i_currency", "m_currency", "m_amount_minor")
+#: Columns a several-items proposal is built and explained from.
+SUBSET_COLUMNS = ("movement_id", "i_party_id", "i_party", "item_id", "i_reference",
+                  "i_open_minor", "ref_level", "party_level", "due_date", "m_currency")
 
 
 @dataclass(slots=True)
@@ -126,38 +130,44 @@ def subset_proposals(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules
 
     Only items the payer is tied to (its IBAN, name or memory) or that the text references
     are tried, at most ``max_subset_items`` per party: quoted items first, then credit notes,
-    then the oldest. The
-    subset sums of those few items are enumerated incrementally (2^n additions, n bounded)."""
+    then the oldest, chosen over all movements at once with polars. Only those few items per
+    (movement, party) reach Python, where :func:`_exact_subsets` finds the exact sums."""
     import polars as pl
 
     wanted = list(set(only))
     if scored.height == 0 or not wanted:
         return {}
-    usable = scored.filter(
-        pl.col("movement_id").is_in(wanted)
+    booked = pl.DataFrame({"movement_id": wanted, "_booked": [amounts[m] for m in wanted]},
+                          schema={"movement_id": pl.Int64, "_booked": pl.Int64})
+    # items in the movement's own currency only (a foreign-currency item is compared through
+    # the instructed amount, one item at a time)
+    usable = scored.join(booked, on="movement_id").filter(
+        (pl.col("m_amount_minor") == pl.col("_booked"))
         & (pl.col("m_currency") == pl.col("i_currency"))
         & ((pl.col("party_level").is_in(["iban", "name"])) | (pl.col("ref_level") != "none"))
         & pl.col("i_party_id").is_not_null())
+    group = ["movement_id", "i_party_id"]
+    # an item larger than the payment plus every credit note of the party cannot be part of
+    # an exact sum; quoted items first, then the party's credit notes (netted into payments),
+    # then the oldest: the first max_subset_items of each (movement, party) are tried
+    other_sign = (pl.col("i_open_minor") > 0) != (pl.col("m_amount_minor") > 0)
+    tried = (usable
+             .with_columns(other_sign.alias("_credit"),
+                           pl.when(other_sign).then(pl.col("i_open_minor").abs()).otherwise(0)
+                           .sum().over(group).alias("_credits"))
+             .filter(pl.col("_credit") | (pl.col("i_open_minor").abs()
+                                          <= pl.col("m_amount_minor").abs() + pl.col("_credits")))
+             .filter(pl.len().over(group) >= 2)
+             .sort([*group, pl.col("ref_level") == "none", ~pl.col("_credit"),
+                    pl.col("due_date").cast(pl.String), "item_id"], nulls_last=True)
+             .filter(pl.int_range(pl.len()).over(group) < rules.matching.max_subset_items)
+             .select(SUBSET_COLUMNS))
     groups: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
-    for row in _rows(usable.select(PROPOSAL_COLUMNS)):
+    for row in _rows(tried):
         groups[(row["movement_id"], row["i_party_id"])].append(row)
     out: dict[int, list[Proposal]] = defaultdict(list)
     for (movement_id, party_id), rows in groups.items():
-        if len(rows) < 2:
-            continue
-        target = amounts[movement_id]
-        # an item larger than the payment plus every credit note of the party cannot be part
-        # of an exact sum
-        credits = sum(abs(r["i_open_minor"]) for r in rows if (r["i_open_minor"] > 0) != (target > 0))
-        rows = [r for r in rows if (r["i_open_minor"] > 0) != (target > 0)
-                or abs(r["i_open_minor"]) <= abs(target) + credits]
-        if len(rows) < 2:
-            continue
-        # quoted items first, then the party's credit notes (netted into payments), then oldest
-        rows.sort(key=lambda r: (r["ref_level"] == "none", (r["i_open_minor"] > 0) == (target > 0),
-                                 str(r["due_date"]), r["item_id"]))
-        rows = rows[: rules.matching.max_subset_items]
-        for combo in _exact_subsets(rows, target):
+        for combo in _exact_subsets(rows, amounts[movement_id]):
             out[movement_id].append(_subset_proposal(movement_id, party_id, combo, rules))
     return out
 
@@ -219,16 +229,40 @@ def _subset_proposal(movement_id: int, party_id: str, combo: list[dict[str, Any]
     n_ref = sum(r["ref_level"] != "none" for r in combo)
     party = max((r["party_level"] for r in combo),
                 key=lambda lv: {"iban": 3, "name": 2, "none": 1, "other": 0}[lv])
-    ref_pts = w.ref_exact if n_ref == len(combo) else w.subset_some_referenced if n_ref else 0
     party_pts = {"iban": w.party_iban, "name": w.party_name, "other": w.party_other}.get(party, 0)
-    points = tenths(w.prior + ref_pts + w.amount_exact + party_pts) + (
-        0 if n_ref else tenths(w.subset_without_reference))
+    points = tenths(w.prior + _subset_ref_points(combo, w) + w.amount_exact + party_pts)
     ev = {"match_key": "subset", "items": [r["item_id"] for r in combo], "referenced": n_ref,
           "party_level": party, "party_id": party_id, "amount_level": "exact", "points": points}
     return Proposal(movement_id, tuple((r["item_id"], r["i_open_minor"]) for r in combo), points,
                     f"subset:{n_ref}/{len(combo)}ref+{party}",
                     describe_subset(combo, n_ref, party), ev,
                     due=tuple(sorted(str(r["due_date"]) for r in combo)))
+
+
+def _subset_ref_points(combo: list[dict[str, Any]], w: Weights) -> Decimal:
+    """Reference evidence of a set of items.
+
+    A set is anchored by the items its text quotes exactly (or by an RF reference); items
+    only one typo or a numeric tail away count as quoted beside such an anchor, never on
+    their own (a customer number that is also the tail of one invoice's reference anchors
+    nothing). Anchored and every item quoted: ``ref_exact``. Anchored, some quoted:
+    ``subset_some_referenced`` less ``subset_unreferenced_item`` for each unquoted invoice
+    beyond one per quoted item: an invoice nobody quoted was picked for its amount alone, and
+    among a party's twenty items some set adds up to almost any amount by chance (a payment
+    quoting two invoices and settling a third is common; one quote among four invoices is a
+    coincidence). Unquoted credit notes netted into a payment cost nothing. Not anchored:
+    ``subset_without_reference``."""
+    strong = sum(1 for r in combo if r["ref_level"] in ("exact", "rf"))
+    if not strong:
+        return w.subset_without_reference
+    quoted = sum(1 for r in combo if r["ref_level"] != "none")
+    if quoted == len(combo):
+        return w.ref_exact
+    payment_sign = sum(r["i_open_minor"] for r in combo) > 0
+    unquoted_invoices = sum(1 for r in combo if r["ref_level"] == "none"
+                            and (r["i_open_minor"] > 0) == payment_sign)
+    extra = max(0, unquoted_invoices - quoted)
+    return w.subset_some_referenced - w.subset_unreferenced_item * extra
 
 
 def clear_exact_winners(scored: pl.DataFrame, threshold: int, margin: int) -> set[int]:

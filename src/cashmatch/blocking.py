@@ -109,6 +109,32 @@ SELECT DISTINCT movement_id, party_id, 'rule' FROM cm_tmp_rule_payer
 """
 
 
+#: Movements a quoted reference settles on its own: the reference rules find exactly one open
+#: item, and its open amount is the movement's in the same currency. The broad rules (payer
+#: party, party name, amount) are not run for them: whatever they would add scores at least
+#: ``ref_exact`` points below that item (no reference evidence), so it could never be a rival
+#: within the automatic margin; it would only cost time. Every other movement gets every rule.
+SETTLED_BY_REFERENCE_SQL = """
+CREATE OR REPLACE TEMP TABLE cm_tmp_unsettled AS
+WITH quoted AS (
+    SELECT t.movement_id, i.item_id
+    FROM cm_tmp_tokens t JOIN cm_tmp_open_items i ON i.ref_norm = t.tok
+    UNION
+    SELECT r.movement_id, i.item_id
+    FROM cm_tmp_rf_tokens r JOIN cm_tmp_open_items i ON i.ref_norm = r.tok
+), settled AS (
+    SELECT q.movement_id
+    FROM quoted q
+    JOIN cm_tmp_movements m USING (movement_id)
+    JOIN cm_tmp_open_items i USING (item_id)
+    GROUP BY q.movement_id
+    HAVING count(DISTINCT q.item_id) = 1
+       AND bool_and(i.open_minor = m.amount_minor AND i.currency = m.currency)
+)
+SELECT m.* FROM cm_tmp_movements m ANTI JOIN settled s USING (movement_id)
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class BlockingRule:
     """A named way to find candidate pairs."""
@@ -155,14 +181,14 @@ def rules(cap: int) -> list[BlockingRule]:
                        JOIN cm_tmp_open_items i
                          ON length(i.ref_tail_short) >= 4
                         AND i.ref_tail_short = ltrim(t.tok, '0')
-                       WHERE regexp_matches(t.tok, '^[0-9]+$')""", "due_date", cap)),
+                       WHERE regexp_matches(t.tok, '^[0-9]+$')""", "due_date, item_id", cap)),
         BlockingRule(
             "ref_typo",
             "a word of the text is one typo away from an item's reference",
             _capped("""SELECT DISTINCT t.movement_id, i.item_id, o.due_date
                        FROM cm_tmp_token_keys t
                        JOIN cm_item_keys i ON i.k = t.k
-                       JOIN cm_tmp_open_items o ON o.item_id = i.item_id""", "due_date", cap)),
+                       JOIN cm_tmp_open_items o ON o.item_id = i.item_id""", "due_date, item_id", cap)),
         BlockingRule(
             "payer_party",
             "the payer's IBAN or name is known for the item's party (ledger or memory)",
@@ -170,32 +196,32 @@ def rules(cap: int) -> list[BlockingRule]:
             # in a set), or of the other sign (a credit note netted in a payment)
             _capped("""SELECT p.movement_id, i.item_id, i.due_date
                        FROM cm_tmp_payer p
-                       JOIN cm_tmp_movements m USING (movement_id)
+                       JOIN cm_tmp_unsettled m USING (movement_id)
                        JOIN cm_tmp_open_items i ON i.party_id = p.party_id
                        WHERE sign(i.open_minor) <> sign(m.amount_minor)
                           OR abs(i.open_minor) <= abs(m.amount_minor)""",
-                    "due_date", cap)),
+                    "due_date, item_id", cap)),
         BlockingRule(
             "party_name",
             "the payer's name starts like the item's party name (legal form, case and "
             "accents ignored)",
             _capped("""SELECT m.movement_id, i.item_id, i.due_date
-                       FROM cm_tmp_movements m
+                       FROM cm_tmp_unsettled m
                        JOIN cm_tmp_open_items i
                          ON length(m.name_norm) >= 4
                         AND left(i.name_norm, 12) = left(m.name_norm, 12)
                        WHERE sign(i.open_minor) <> sign(m.amount_minor)
-                          OR abs(i.open_minor) <= abs(m.amount_minor)""", "due_date", cap)),
+                          OR abs(i.open_minor) <= abs(m.amount_minor)""", "due_date, item_id", cap)),
         BlockingRule(
             "amount_exact",
             "the movement amount equals an item's open amount in the same currency",
             _capped("""SELECT m.movement_id, i.item_id, i.due_date, m.booking_date
-                       FROM cm_tmp_movements m
+                       FROM cm_tmp_unsettled m
                        JOIN cm_tmp_open_items i
                          ON i.open_minor = m.amount_minor AND i.currency = m.currency
                        UNION ALL
                        SELECT m.movement_id, i.item_id, i.due_date, m.booking_date
-                       FROM cm_tmp_movements m
+                       FROM cm_tmp_unsettled m
                        JOIN cm_tmp_open_items i
                          ON i.currency = m.instructed_currency AND i.currency <> m.currency
                         AND i.open_minor = m.instructed_minor * sign(m.amount_minor)""",

@@ -97,6 +97,7 @@ class Weights:
     party_other: Decimal = Decimal("-4")
     subset_some_referenced: Decimal = Decimal("5")
     subset_without_reference: Decimal = Decimal("0")
+    subset_unreferenced_item: Decimal = Decimal("1")
 
 
 @dataclass(frozen=True, slots=True)
