@@ -208,3 +208,31 @@ def test_quoted_invoices_and_an_unquoted_credit_note(store, rules, statements_fi
             [movement("1350.00", "FACTURES FA-2026-0012 FA-2026-0013", iban=IBAN)])
     assert s.auto == 1 and applied(store) == {
         1: {"FA-2026-0012": 120000, "FA-2026-0013": 30000, "AV-2026-0003": -15000}}
+
+
+def test_a_fitting_reference_is_not_read_as_a_typo_of_its_neighbours(
+        store, rules, statements_file, items_file) -> None:
+    """Sequential invoice numbers: FA-2026-004512 has open neighbours one typo away. A payment
+    quoting it with its exact amount is that invoice; the neighbours are not candidates."""
+    from cashmatch.matching import plan
+
+    neighbours = [item(f"FA-2026-0045{n:02d}", "100.00", party="C2", name="AUTRE")
+                  for n in range(10, 20) if n != 12]
+    import_items(store, items_file(item("FA-2026-004512", "640.00"), *neighbours))
+    import_statements(store, [statements_file(movement("640.00", "FACTURE FA-2026-004512"))])
+    with store.transaction():
+        scored = plan(store, rules).scored
+    assert scored.get_column("item_id").to_list() == ["FA-2026-004512"]
+
+
+def test_a_quoted_reference_that_does_not_fit_is_still_read_as_a_possible_typo(
+        store, rules, statements_file, items_file) -> None:
+    """The payer typed FA-2026-004521 (an open invoice of another amount) for FA-2026-004512:
+    the neighbour one typo away that fits the amount is found and ranked first."""
+    s = run(store, rules, statements_file, items_file,
+            [item("FA-2026-004512", "640.00"),
+             item("FA-2026-004521", "99.00", party="C2", name="AUTRE CLIENT")],
+            [movement("640.00", "FACTURE FA-2026-004521", name="CLIENT UN")])
+    assert (s.auto, s.review) == (0, 1)
+    assert store.rows("SELECT l.item_id FROM cm_candidates c JOIN cm_candidate_lines l "
+                      "USING (candidate_id) WHERE c.rank = 1") == [("FA-2026-004512",)]

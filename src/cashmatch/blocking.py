@@ -78,13 +78,29 @@ WHERE length(tok) >= 3 AND regexp_matches(tok, '[0-9]')
 #: Deletion neighbourhoods (symmetric delete): a reference and a token one typo apart (a
 #: character substituted, inserted, dropped, or two neighbours swapped) share a key. The
 #: items' keys are kept in ``cm_item_keys`` (see :data:`ITEM_KEYS_SQL`); the tokens' here.
+#: A token that names an open item of exactly the movement's amount is read as that
+#: reference, not as a typo of its neighbours: with sequential invoice numbers every
+#: reference has dozens of one-typo neighbours, and they would crowd the candidates of every
+#: quoting payment. A quoted reference whose item does not fit the amount is still looked at
+#: as a possible typo of another one.
 TYPO_KEYS_SQL = """
 CREATE OR REPLACE TEMP TABLE cm_tmp_token_keys AS
-SELECT movement_id, tok AS k FROM cm_tmp_tokens WHERE length(tok) >= 5
+WITH fitting AS (
+    SELECT t.movement_id, t.tok
+    FROM cm_tmp_tokens t
+    JOIN cm_tmp_movements m USING (movement_id)
+    JOIN cm_tmp_open_items i
+      ON i.ref_norm = t.tok AND i.open_minor = m.amount_minor AND i.currency = m.currency
+), typo_tokens AS (
+    SELECT movement_id, tok FROM cm_tmp_tokens WHERE length(tok) >= 5
+    EXCEPT
+    SELECT movement_id, tok FROM fitting
+)
+SELECT movement_id, tok AS k FROM typo_tokens
 UNION
 SELECT movement_id, substr(tok, 1, p - 1) || substr(tok, p + 1)
-FROM cm_tmp_tokens, range(1, 41) r(p)
-WHERE length(tok) >= 5 AND p <= length(tok);
+FROM typo_tokens, range(1, 41) r(p)
+WHERE p <= length(tok);
 """
 
 #: Who the payer is: parties known for its IBAN (ledger or memory) or for its name.
