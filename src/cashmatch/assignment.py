@@ -50,6 +50,12 @@ PROPOSAL_COLUMNS = (*EVIDENCE, "movement_id", "item_id", "applied_minor", "adjus
 #: Columns a several-items proposal is built and explained from.
 SUBSET_COLUMNS = ("movement_id", "i_party_id", "i_party", "item_id", "i_reference",
                   "i_open_minor", "ref_level", "party_level", "due_date", "m_currency")
+#: Columns of the scored pairs that assignment and posting read; the rest (texts, names,
+#: intermediate flags) is dropped after scoring so that every later filter and sort moves
+#: less data.
+KEPT_COLUMNS = tuple(dict.fromkeys(
+    (*PROPOSAL_COLUMNS, *SUBSET_COLUMNS, "i_account", "i_amount_minor", "i_book_minor",
+     "i_book_currency")))
 
 
 @dataclass(slots=True)

@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from cashmatch import blocking
-from cashmatch.assignment import REASONS, Assignment, Proposal, assign
+from cashmatch.assignment import KEPT_COLUMNS, REASONS, Assignment, Proposal, assign
 from cashmatch.config import IgnoreRule, Rules
 from cashmatch.journal import ENGINE_VERSION, Applier
 from cashmatch.money import from_minor
@@ -206,7 +206,7 @@ def plan(store: Store, rules: Rules, only: list[int] | None = None) -> Plan:
     candidates(store, rules)
     movements = {r["movement_id"]: r for r in store.dicts(
         "SELECT * FROM cm_tmp_movements ORDER BY movement_id")}
-    scored = score(store.frame(PAIRS_WITH_FACTS_SQL), rules)
+    scored = score(store.frame(PAIRS_WITH_FACTS_SQL), rules).select(KEPT_COLUMNS)
     return Plan(movements, scored, assign(scored, movements, rules), ignored)
 
 
