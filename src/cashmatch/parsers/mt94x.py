@@ -27,10 +27,12 @@ an MT942.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import IO
 
 from cashmatch.errors import Location, ParseError, Problem
 from cashmatch.model import Movement, ParseResult, Reference, Source, Statement
@@ -67,13 +69,6 @@ def identify(head: bytes, path: Path) -> str | None:
     if re.match(r"^:(25|28C?|60[FM]|61|62[FM]|86):", first):
         return f"SWIFT MT940 tags without a :20: header (starts with {first[:5]})"
     return None
-
-
-def _decode(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
 
 
 def _amount(text: str, where: Location) -> Decimal:
@@ -115,81 +110,114 @@ class _Statement:
     movements: list[tuple[_Field, _Field | None]] = field(default_factory=list)
 
 
-def _fields(name: str, text: str) -> list[_Field]:
-    """The tagged fields of the file, envelopes and separators removed."""
-    fields: list[_Field] = []
+def _lines(fh: IO[bytes]) -> Iterator[tuple[int, str]]:
+    """(line number, text) of the file read line by line: UTF-8 where a line is valid UTF-8,
+    else Windows-1252; CRLF, LF or CR line ends; end-of-file characters dropped."""
+    n = 0
+    for raw in fh:
+        raw = raw.rstrip(b"\n").rstrip(b"\r")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252", errors="replace")
+        for piece in text.replace("\x1a", "").split("\r"):
+            n += 1
+            yield n, piece
+
+
+def _fields(lines: Iterator[tuple[int, str]]) -> Iterator[_Field]:
+    """The tagged fields of the file, envelopes and separators removed, each yielded once
+    complete (its continuation lines joined)."""
     current: _Field | None = None
-    lines = text.replace("\x1a", "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    for n, raw in enumerate(lines, start=1):
+    held: tuple[int, str] | None = None  # a line ":" that may be a tag broken after its colon
+    for n, raw in lines:
         line = raw.rstrip()
-        if line == ":" and n < len(lines) and re.match(r"^\d{2}[A-Z]?:", lines[n]):
-            lines[n] = ":" + lines[n]  # a tag broken after its first colon
+        if held is not None:
+            if re.match(r"^\d{2}[A-Z]?:", line):
+                line = ":" + line
+                held = None
+            else:
+                if current is not None:
+                    current.value += "\n:"
+                held = None
+        if line == ":":
+            held = (n, line)
             continue
         # SWIFT envelope: "{1:...}{2:...}{4:" may sit on the line of the first tag
         if line.startswith("{"):
             inner = line.split("{4:", 1)
             line = inner[1] if len(inner) == 2 else ""
         if line == "-" or line.startswith("-}"):  # end of a message
+            if current is not None:
+                yield current
             current = None
             continue
         m = _TAG.match(line)
         if m:
+            if current is not None:
+                yield current
             current = _Field(m.group(1), m.group(2), n)
-            fields.append(current)
         elif current is not None and line:
             current.value += "\n" + line
-    return fields
+    if held is not None and current is not None:
+        current.value += "\n:"
+    if current is not None:
+        yield current
 
 
 def parse(path: Path) -> ParseResult:
-    """Parse an MT940/MT942 file into one statement per ``:20:`` message."""
+    """Parse an MT940/MT942 file into one statement per ``:20:`` message, reading it line by
+    line and building each statement as soon as the next one starts."""
     name = str(path)
     try:
-        text = _decode(path.read_bytes())
+        fh = path.open("rb")
     except OSError as exc:
         raise ParseError(Location(name), f"cannot read the file: {exc.strerror}") from exc
-    fields = _fields(name, text)
-    if not any(f.tag in ("20", "60F", "60M", "61", "62F", "62M") for f in fields):
-        raise ParseError(Location(name), "no MT940 statement: no :20:, balance or :61: tag")
-    statements: list[_Statement] = []
+    out: list[Statement] = []
+    problems: list[Problem] = []
     current: _Statement | None = None
     last61: _Field | None = None
-    problems: list[Problem] = []
-    for f in fields:
-        where = Location(name, f.line, f":{f.tag}:")
-        if f.tag == "20":
-            current = _Statement(f.line, f.value.strip())
-            statements.append(current)
-            last61 = None
-            continue
-        if current is None:  # an export without the :20: header: one implicit statement
-            problems.append(Problem(where, "no :20: before the first field: read as one "
-                                           "statement"))
-            current = _Statement(f.line)
-            statements.append(current)
-        if f.tag == "25":
-            current.account = f.value.strip().replace(" ", "") or None
-        elif f.tag in ("28", "28C"):
-            current.number = f.value.strip()
-        elif f.tag == "60F" or (f.tag == "60M" and current.opening is None):
-            current.opening = _balance(f.value, where)
-        elif f.tag in ("62F", "62M"):
-            current.closing = _balance(f.value, where)
-        elif f.tag == "61":
-            current.movements.append((f, None))
-            last61 = f
-        elif f.tag == "86":
-            if last61 is not None and current.movements and current.movements[-1][0] is last61 \
-                    and current.movements[-1][1] is None:
-                current.movements[-1] = (last61, f)
-            else:
-                problems.append(Problem(where, ":86: information not attached to a movement: "
-                                               "ignored"))
-        elif f.tag == "34F":
-            current.floor_limit = True
-    out: list[Statement] = []
-    for index, st in enumerate(statements):
-        out.append(_build(name, index, st, problems))
+    seen_statement_tag = False
+    with fh:
+        for f in _fields(_lines(fh)):
+            where = Location(name, f.line, f":{f.tag}:")
+            if f.tag in ("20", "60F", "60M", "61", "62F", "62M"):
+                seen_statement_tag = True
+            if f.tag == "20":
+                if current is not None:
+                    out.append(_build(name, len(out), current, problems))
+                current = _Statement(f.line, f.value.strip())
+                last61 = None
+                continue
+            if current is None:  # an export without the :20: header: one implicit statement
+                problems.append(Problem(where, "no :20: before the first field: read as one "
+                                               "statement"))
+                current = _Statement(f.line)
+            if f.tag == "25":
+                current.account = f.value.strip().replace(" ", "") or None
+            elif f.tag in ("28", "28C"):
+                current.number = f.value.strip()
+            elif f.tag == "60F" or (f.tag == "60M" and current.opening is None):
+                current.opening = _balance(f.value, where)
+            elif f.tag in ("62F", "62M"):
+                current.closing = _balance(f.value, where)
+            elif f.tag == "61":
+                current.movements.append((f, None))
+                last61 = f
+            elif f.tag == "86":
+                if last61 is not None and current.movements \
+                        and current.movements[-1][0] is last61 \
+                        and current.movements[-1][1] is None:
+                    current.movements[-1] = (last61, f)
+                else:
+                    problems.append(Problem(where, ":86: information not attached to a "
+                                                   "movement: ignored"))
+            elif f.tag == "34F":
+                current.floor_limit = True
+    if not seen_statement_tag:
+        raise ParseError(Location(name), "no MT940 statement: no :20:, balance or :61: tag")
+    if current is not None:
+        out.append(_build(name, len(out), current, problems))
     return ParseResult(out, problems)
 
 
@@ -368,7 +396,7 @@ def _slashed(joined: str) -> _Details:
     for key, value in zip(pieces[1::2], pieces[2::2], strict=False):
         values.setdefault(key, value)
     remi = values.get("REMI", "")
-    if remi.startswith("USTD//") or remi.startswith("STRD/"):
+    if remi.startswith(("USTD//", "STRD/")):
         remi = remi.split("/", 2)[-1] if remi.startswith("STRD/") else remi[6:]
     eref = values.get("EREF", "").strip("/ ")
     if eref and eref.upper() != "NOTPROVIDED":
