@@ -62,7 +62,7 @@ def write(tmp: Path, lines: list[str], sep: str = "\r\n", name: str = "r.cfo",
     return p
 
 
-@pytest.mark.parametrize("sep", ["\r\n", "\n", ""])
+@pytest.mark.parametrize("sep", ["\r\n", "\n", "", "\r"])
 def test_worked_example(tmp_path: Path, sep: str) -> None:
     f = write(tmp_path, EXAMPLE, sep)
     assert identify(f).format == "cfonb120"
@@ -124,3 +124,35 @@ def test_refusals(tmp_path: Path, lines: list[str], message: str) -> None:
 def test_overpunch_round_trip(cents: int) -> None:
     amount = Decimal(cents).scaleb(-2)
     assert _amount(enc(amount), 2, None) == amount  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("sep", ["\n", ""])
+def test_utf8_with_a_byte_order_mark(tmp_path: Path, sep: str) -> None:
+    lines = [*EXAMPLE[:-1], det("LIB", "REGLEMENT \u00c9CH\u00c9ANCE"), EXAMPLE[-1]]
+    f = tmp_path / "bom.cfo"
+    f.write_bytes(b"\xef\xbb\xbf" + sep.join(lines).encode("utf-8"))
+    (m,) = parse(f).movements
+    assert m.remittance.endswith("REGLEMENT \u00c9CH\u00c9ANCE")
+
+
+@pytest.mark.parametrize("sep", ["\r\n", ""])
+def test_a_late_latin1_accent_makes_the_whole_file_latin1(tmp_path: Path, sep: str) -> None:
+    """The file streams by: an accent far into the file that is not UTF-8 means the file is
+    Latin-1, and it is read again as such from the start."""
+    movement = [rec("04", "030424", Decimal("1.00"), label="VIR", vdate="030424",
+                    num="0004512"), det("LIB", "FACTURE")]
+    last = [rec("04", "030424", Decimal("1.00"), label="VIR", vdate="030424", num="0004513"),
+            det("LIB", "REGLEMENT \u00c9CH\u00c9ANCE \u00c9T\u00c9")]
+    lines = [EXAMPLE[0], *movement * 200, *last, rec("07", "030424", Decimal("12546.67"))]
+    movements = parse(write(tmp_path, lines, sep)).movements
+    assert len(movements) == 201
+    assert movements[-1].remittance.endswith("REGLEMENT \u00c9CH\u00c9ANCE \u00c9T\u00c9")
+
+
+def test_a_long_file_without_line_breaks_is_cut_as_it_is_read(tmp_path: Path) -> None:
+    movement = [rec("04", "030424", Decimal("1.00"), label="VIR", vdate="030424",
+                    num="0004512"), det("LIB", "FACTURE")]
+    lines = [EXAMPLE[0], *movement * 700, rec("07", "030424", Decimal("12345.67")
+                                              + Decimal(700))]
+    (st_,) = parse(write(tmp_path, lines, "")).statements
+    assert len(st_.movements) == 700 and st_.closing_balance == Decimal("13045.67")

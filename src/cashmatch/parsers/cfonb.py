@@ -4,9 +4,10 @@ Records of 120 characters (REFERENCE.md §1): ``01`` opening balance, ``04`` mov
 details of the movement before it (a qualifier and 70 characters), ``07`` closing balance.
 A file holds any number of statements, one per ``01 … 07`` block (an account, a day).
 
-- Line breaks: CRLF, LF or none at all (the whole file one line): every CR and LF is
-  removed and the text cut every 120 characters; blank lines are tolerated. A record of
-  another length is refused with its line number.
+- Line breaks: CRLF, LF, CR or none at all (the whole file one line, cut every 120
+  characters as it is read, after checking it is a whole number of records); blank lines
+  are tolerated. A record of another length is refused with its line number. The file is
+  read as it streams by, never whole, and errors are reported in file order.
 - Text is Latin-1 (some banks send accents); a file that is valid UTF-8 is read as UTF-8.
 - Amounts: 14 characters, the last one overpunched with the sign (``{ A…I`` positive 0–9,
   ``} J…R`` negative 0–9), with the number of decimals of position 20, which must agree
@@ -29,11 +30,15 @@ The ``04`` entry number is not unique: a movement's identity comes from its cont
 
 from __future__ import annotations
 
+import io
+import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import IO
 
 from cashmatch.errors import Location, ParseError, Problem
 from cashmatch.model import Movement, ParseResult, Reference, Source, Statement
@@ -61,38 +66,96 @@ def identify(head: bytes, path: Path) -> str | None:
     return None
 
 
-def _decode(raw: bytes) -> str:
+class _NotUtf8(Exception):
+    """The file is not UTF-8: it is read again as Latin-1."""
+
+
+def _records(name: str, fh: IO[bytes], encoding: str) -> Iterator[tuple[int, str]]:
+    """(line number, record) pairs read as the file streams by; lines are physical lines, or
+    record numbers for a file without line breaks (its one line cut every 120 characters)."""
+    text = io.TextIOWrapper(fh, encoding=encoding, errors="strict", newline=None)
     try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
+        n = 0
+        while True:  # blank lines before the first record
+            first = text.readline(121)
+            if first.startswith("\ufeff") and not first.endswith("\n"):
+                first += text.readline(1)  # the byte-order mark is not a character of it
+            n += 1
+            if not first or first.strip("\ufeff \t\n"):
+                break
+        first = first.lstrip("\ufeff")
+        if len(first) > 120 and not first.endswith("\n"):  # no line breaks
+            _check_unbroken_length(name, n, first, text)
+            raw = text.detach()
+            raw.seek(0)
+            text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline=None)
+            head = text.read(1).lstrip("\ufeff")
+            while not head.strip():
+                head = text.read(1)
+            yield from _unbroken(name, n, head, text)
+            return
+        for line in itertools.chain([first], text):
+            line = line.rstrip("\n")
+            if line.strip():
+                yield n, _record(name, n, line)
+            n += 1
+    except UnicodeDecodeError as exc:
+        raise _NotUtf8 from exc
 
 
-def _records(name: str, raw: bytes) -> list[tuple[int, str]]:
-    """(line number, record) pairs; lines are physical lines, or record numbers for a file
-    without line breaks."""
-    text = _decode(raw).lstrip("\ufeff")
-    physical = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    non_blank = [(n, ln) for n, ln in enumerate(physical, start=1) if ln.strip()]
-    if len(non_blank) == 1 and len(non_blank[0][1]) > 120:
-        stream = non_blank[0][1].rstrip("\r\n")
-        if len(stream) % 120:
-            raise ParseError(Location(name, non_blank[0][0]),
-                             f"the file is one line of {len(stream)} characters, not a "
-                             "multiple of 120: records cannot be told apart")
-        return [(i + 1, stream[i * 120:(i + 1) * 120]) for i in range(len(stream) // 120)]
-    out = []
-    for n, line in non_blank:
-        if len(line) != 120:
-            padded = line.rstrip()
-            if len(line) < 120 and len(padded) <= 120 and line == padded and len(line) >= 104:
-                # some banks trim the trailing blanks of a record: pad them back
-                line = line.ljust(120)
-            else:
-                raise ParseError(Location(name, n), f"a CFONB 120 record has {len(line)} "
-                                                    "characters instead of 120")
-        out.append((n, line))
-    return out
+def _record(name: str, n: int, line: str) -> str:
+    if len(line) != 120:
+        padded = line.rstrip()
+        if len(line) < 120 and line == padded and len(line) >= 104:
+            return line.ljust(120)  # some banks trim the trailing blanks of a record
+        raise ParseError(Location(name, n), f"a CFONB 120 record has {len(line)} characters "
+                                            "instead of 120")
+    return line
+
+
+def _check_unbroken_length(name: str, line_no: int, head: str, text: IO[str]) -> None:
+    """A file without line breaks must be a whole number of records: counted before any is
+    read, so that a cut file is refused for what it is."""
+    total = len(head)
+    tail = ""
+    while chunk := text.read(1 << 16):
+        total += len(chunk)
+        tail = chunk[-2:]
+    total -= len(tail) - len(tail.rstrip("\n"))
+    if total % 120:
+        raise ParseError(Location(name, line_no), f"the file is one line of {total} characters, "
+                                                  "not a multiple of 120: records cannot be "
+                                                  "told apart")
+
+
+def _unbroken(name: str, line_no: int, head: str, text: IO[str]) -> Iterator[tuple[int, str]]:
+    """Records of a file that is one line: cut every 120 characters as it is read."""
+    buffer = head
+    number = 0
+    while True:
+        chunk = text.read(120 * 512)
+        buffer += chunk
+        if not chunk:
+            buffer = buffer.rstrip("\n")
+            if "\n" in buffer:
+                raise ParseError(Location(name, line_no), "a CFONB 120 record is longer than "
+                                                          "120 characters")
+            if len(buffer) % 120:
+                raise ParseError(Location(name, line_no),
+                                 f"the file is one line of {number * 120 + len(buffer)} "
+                                 "characters, not a multiple of 120: records cannot be told "
+                                 "apart")
+        cut = len(buffer) - len(buffer) % 120
+        for i in range(0, cut, 120):
+            number += 1
+            record = buffer[i:i + 120]
+            if "\n" in record:
+                raise ParseError(Location(name, line_no), "a CFONB 120 record is longer than "
+                                                          "120 characters")
+            yield number, record
+        buffer = buffer[cut:]
+        if not chunk:
+            return
 
 
 def _amount(zone: str, decimals: int, where: Location) -> Decimal:
@@ -157,24 +220,34 @@ def _currency_and_decimals(rec: str, where: Location, default: str | None) -> tu
 
 
 def parse(path: Path) -> ParseResult:
-    """Parse a CFONB 120 file into one statement per 01…07 block."""
+    """Parse a CFONB 120 file into one statement per 01…07 block, reading it as it streams
+    (first as UTF-8; a file that is not UTF-8 is read again as Latin-1)."""
+    try:
+        return _parse(path, "utf-8")
+    except _NotUtf8:
+        return _parse(path, "latin-1")
+
+
+def _parse(path: Path, encoding: str) -> ParseResult:
     name = str(path)
     try:
-        raw = path.read_bytes()
+        fh = path.open("rb")
     except OSError as exc:
         raise ParseError(Location(name), f"cannot read the file: {exc.strerror}") from exc
-    records = _records(name, raw)
-    if not records:
-        raise ParseError(Location(name), "the file holds no CFONB record")
+    with fh:
+        return _read(name, _records(name, fh, encoding))
+
+
+def _read(name: str, records: Iterator[tuple[int, str]]) -> ParseResult:
     problems: list[Problem] = []
     unknown: set[str] = set()
     statements: list[Statement] = []
-    codes = {rec[:2] for _, rec in records}
-    extract = codes <= {"04", "05"} and "04" in codes
+    # an operations extract (only 04/05 records) is one statement without balances; it is
+    # known to be one when the first record is a 04, until a 01 or 07 proves otherwise
+    extract = False
+    first_outside: ParseError | None = None
+    seen = False
     block: _Block | None = None
-    if extract:
-        problems.append(Problem(Location(name), "operations without 01/07 balance records: "
-                                               "read as one statement without balances"))
     operation: _Operation | None = None
 
     def close_operation() -> None:
@@ -189,6 +262,15 @@ def parse(path: Path) -> ParseResult:
     for n, rec in records:
         where = Location(name, n, f"record {rec[:2]}")
         code = rec[:2]
+        if not seen:
+            seen = True
+            extract = code == "04"
+            if extract:
+                first_outside = ParseError(where, "a movement (04) outside a statement (no 01 "
+                                                  "before it, or after its 07)")
+        if extract and code not in ("04", "05"):
+            assert first_outside is not None
+            raise first_outside
         if code == "01":
             if block is not None:
                 raise ParseError(where, "a new statement (01) starts before the previous one "
@@ -226,6 +308,11 @@ def parse(path: Path) -> ParseResult:
             block = None
         else:
             raise ParseError(where, f"record code {code!r} is not 01, 04, 05 or 07")
+    if not seen:
+        raise ParseError(Location(name), "the file holds no CFONB record")
+    if extract:
+        problems.insert(0, Problem(Location(name), "operations without 01/07 balance records: "
+                                                   "read as one statement without balances"))
     if block is not None:
         close_operation()
         if not extract:
