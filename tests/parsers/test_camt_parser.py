@@ -134,6 +134,19 @@ def test_prefixed_namespace(tmp_path: Path) -> None:
         for m in plain.movements]
 
 
+def test_transaction_details_with_their_own_namespace_declaration(tmp_path: Path) -> None:
+    """A TxDtls that redeclares the namespace (or carries another prefix) is still a
+    transaction detail."""
+    entry = V08_BATCH.replace("<TxDtls>", f'<TxDtls xmlns="{V08}">', 1)
+    a, b, _ = parse(write(tmp_path, doc(V08, entry, balances=False))).statements[0].movements
+    assert (a.counterparty_name, b.counterparty_name) == ("ALPHA", "BETA")
+    text = doc(V08, V08_BATCH, balances=False).replace(
+        "<TxDtls>", f"<t:TxDtls xmlns:t='{V08}'>", 1).replace("</TxDtls>", "</t:TxDtls>", 1)
+    a, b, _ = parse(write(tmp_path, text, "prefix.xml")).statements[0].movements
+    assert (a.amount, a.counterparty_name, b.counterparty_name) == (Decimal("100.00"), "ALPHA",
+                                                                    "BETA")
+
+
 def test_balances(tmp_path: Path) -> None:
     (st,) = parse(write(tmp_path, doc(V02, V02_ENTRY))).statements
     assert (st.opening_balance, st.closing_balance) == (Decimal("100.00"), Decimal("1340.00"))
@@ -153,10 +166,10 @@ def test_camt054_and_zip(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("text, message", [
-    ("<?xml version='1.0'?><!DOCTYPE lolz [<!ENTITY lol 'lol'><!ENTITY lol2 '&lol;&lol;'>]>"
-     f"<Document xmlns='{V02}'><BkToCstmrStmt/></Document>", "DTDs and entity declarations"),
-    ("<?xml version='1.0'?><!DOCTYPE d [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>"
-     f"<Document xmlns='{V02}'><BkToCstmrStmt>&x;</BkToCstmrStmt></Document>", "DTDs"),
+    (("<?xml version='1.0'?><!DOCTYPE lolz [<!ENTITY lol 'lol'><!ENTITY lol2 '&lol;&lol;'>]>"
+      f"<Document xmlns='{V02}'><BkToCstmrStmt/></Document>"), "DTDs and entity declarations"),
+    (("<?xml version='1.0'?><!DOCTYPE d [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>"
+      f"<Document xmlns='{V02}'><BkToCstmrStmt>&x;</BkToCstmrStmt></Document>"), "DTDs"),
     (doc(V02, V02_ENTRY)[:900], "not well-formed XML"),
     (doc(V02, V02_ENTRY.replace("<Amt Ccy=\"EUR\">1250.00</Amt><CdtDbtInd>CRDT",
                                 "<CdtDbtInd>CRDT", 1)), "Stmt[1]/Ntry[1]: the entry has no Amt"),

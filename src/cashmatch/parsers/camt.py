@@ -253,6 +253,7 @@ def _first_elements(head: bytes) -> tuple[str | None, str | None]:
 
 _Leaves = dict[str, list[str]]
 _CCY_RE = re.compile(r'\bCcy="([^"]*)"')
+_TXDTLS_TAG = re.compile(r"<(/?)(?:[\w.-]+:)?TxDtls(?:\s[^>]*)?>")
 
 
 @dataclass(slots=True)
@@ -323,7 +324,11 @@ def _flatten(node: Any, prefix: str) -> _Flat:
     end = markup.rfind("<")
     if end < start or markup[start - 2] == "/":  # an empty <Ntry/>
         return _Flat({}, [])
-    parts = markup[start:end].split("<TxDtls>")
+    body = markup[start:end]
+    parts = body.split("<TxDtls>")
+    if body.count("TxDtls") != 2 * (len(parts) - 1):  # a TxDtls with attributes or a prefix
+        body = _TXDTLS_TAG.sub(lambda m: f"<{m.group(1)}TxDtls>", body)
+        parts = body.split("<TxDtls>")
     details: list[_Leaves] = []
     rest = [parts[0]]
     for part in parts[1:]:
