@@ -118,13 +118,8 @@ def _rf_tokens(store: Store) -> None:
         f"SELECT m.movement_id, {blocking.MOVEMENT_TEXT} FROM cm_tmp_movements m "
         f"WHERE regexp_matches({blocking.MOVEMENT_TEXT}, 'RF ?[0-9]{{2}}')")
     found = [(mid, body) for mid, text in rows for body in rf_bodies(text)]
-    frame = pl.DataFrame(found, schema={"movement_id": pl.Int64, "tok": pl.String}, orient="row")
-    store.register("__cm_rf", frame)
-    try:
-        store.execute("CREATE OR REPLACE TEMP TABLE cm_tmp_rf_tokens AS "
-                      "SELECT DISTINCT movement_id, tok FROM __cm_rf")
-    finally:
-        store.unregister("__cm_rf")
+    store.temp_table("cm_tmp_rf_tokens", pl.DataFrame(
+        found, schema={"movement_id": pl.Int64, "tok": pl.String}, orient="row"), distinct=True)
 
 
 def _movement_texts(store: Store) -> list[tuple[int, int, str | None, str]]:
@@ -160,14 +155,8 @@ def _rule_payers(store: Store, rules: Rules) -> None:
             if iban and iban in by_iban:
                 found.append((mid, by_iban[iban]))
             found.extend((mid, party) for rx, party in patterns if rx.search(text))
-    frame = pl.DataFrame(found, schema={"movement_id": pl.Int64, "party_id": pl.String},
-                         orient="row")
-    store.register("__cm_rule_payer", frame)
-    try:
-        store.execute("CREATE OR REPLACE TEMP TABLE cm_tmp_rule_payer AS "
-                      "SELECT * FROM __cm_rule_payer")
-    finally:
-        store.unregister("__cm_rule_payer")
+    store.temp_table("cm_tmp_rule_payer", pl.DataFrame(
+        found, schema={"movement_id": pl.Int64, "party_id": pl.String}, orient="row"))
 
 
 def candidates(store: Store, rules: Rules) -> None:

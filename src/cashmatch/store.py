@@ -172,6 +172,16 @@ class Store:
         finally:
             self.con.unregister(view)
 
+    def temp_table(self, table: str, frame: pl.DataFrame, *, distinct: bool = False) -> None:
+        """(Re)create the temporary table ``table`` holding ``frame``'s rows."""
+        view = f"__cm_temp_{table}"
+        self.con.register(view, frame.to_arrow())
+        try:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS "
+                             f"SELECT {'DISTINCT ' if distinct else ''}* FROM {view}")
+        finally:
+            self.con.unregister(view)
+
     def register(self, name: str, frame: pl.DataFrame) -> None:
         """Make ``frame`` queryable as ``name`` for the life of the connection."""
         self.con.register(name, frame.to_arrow())
