@@ -75,6 +75,18 @@ SELECT DISTINCT movement_id, tok FROM grams
 WHERE length(tok) >= 3 AND regexp_matches(tok, '[0-9]')
 """
 
+#: Items a movement quotes by their exact reference: a word of its text (``text``) or a valid
+#: RF creditor reference (``rf``). Computed once a run; the reference rules, the typo keys and
+#: the movements settled by reference all read it.
+QUOTED_SQL = """
+CREATE OR REPLACE TEMP TABLE cm_tmp_quoted AS
+SELECT DISTINCT t.movement_id, i.item_id, t.tok, 'text' AS via
+FROM cm_tmp_tokens t JOIN cm_tmp_open_items i ON i.ref_norm = t.tok
+UNION
+SELECT DISTINCT r.movement_id, i.item_id, r.tok, 'rf'
+FROM cm_tmp_rf_tokens r JOIN cm_tmp_open_items i ON i.ref_norm = r.tok
+"""
+
 #: Deletion neighbourhoods (symmetric delete): a reference and a token one typo apart (a
 #: character substituted, inserted, dropped, or two neighbours swapped) share a key. The
 #: items' keys are kept in ``cm_item_keys`` (see :data:`ITEM_KEYS_SQL`); the tokens' here.
@@ -86,11 +98,11 @@ WHERE length(tok) >= 3 AND regexp_matches(tok, '[0-9]')
 TYPO_KEYS_SQL = """
 CREATE OR REPLACE TEMP TABLE cm_tmp_token_keys AS
 WITH fitting AS (
-    SELECT t.movement_id, t.tok
-    FROM cm_tmp_tokens t
+    SELECT q.movement_id, q.tok
+    FROM cm_tmp_quoted q
     JOIN cm_tmp_movements m USING (movement_id)
-    JOIN cm_tmp_open_items i
-      ON i.ref_norm = t.tok AND i.open_minor = m.amount_minor AND i.currency = m.currency
+    JOIN cm_tmp_open_items i USING (item_id)
+    WHERE q.via = 'text' AND i.open_minor = m.amount_minor AND i.currency = m.currency
 ), typo_tokens AS (
     SELECT movement_id, tok FROM cm_tmp_tokens WHERE length(tok) >= 5
     EXCEPT
@@ -132,15 +144,9 @@ SELECT DISTINCT movement_id, party_id, 'rule' FROM cm_tmp_rule_payer
 #: within the automatic margin; it would only cost time. Every other movement gets every rule.
 SETTLED_BY_REFERENCE_SQL = """
 CREATE OR REPLACE TEMP TABLE cm_tmp_unsettled AS
-WITH quoted AS (
-    SELECT t.movement_id, i.item_id
-    FROM cm_tmp_tokens t JOIN cm_tmp_open_items i ON i.ref_norm = t.tok
-    UNION
-    SELECT r.movement_id, i.item_id
-    FROM cm_tmp_rf_tokens r JOIN cm_tmp_open_items i ON i.ref_norm = r.tok
-), settled AS (
+WITH settled AS (
     SELECT q.movement_id
-    FROM quoted q
+    FROM cm_tmp_quoted q
     JOIN cm_tmp_movements m USING (movement_id)
     JOIN cm_tmp_open_items i USING (item_id)
     GROUP BY q.movement_id
@@ -175,13 +181,11 @@ def rules(cap: int) -> list[BlockingRule]:
         BlockingRule(
             "ref_exact",
             "an item's reference appears in the movement text (separators ignored)",
-            """SELECT t.movement_id, i.item_id
-               FROM cm_tmp_tokens t JOIN cm_tmp_open_items i ON i.ref_norm = t.tok"""),
+            "SELECT movement_id, item_id FROM cm_tmp_quoted WHERE via = 'text'"),
         BlockingRule(
             "ref_rf",
             "a valid ISO 11649 RF creditor reference of the movement encodes an item's reference",
-            """SELECT r.movement_id, i.item_id
-               FROM cm_tmp_rf_tokens r JOIN cm_tmp_open_items i ON i.ref_norm = r.tok"""),
+            "SELECT movement_id, item_id FROM cm_tmp_quoted WHERE via = 'rf'"),
         BlockingRule(
             "ref_tail",
             "the numeric tail of an item's reference appears as a number in the text",

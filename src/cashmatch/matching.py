@@ -90,7 +90,7 @@ ORDER BY p.movement_id, p.item_id
 
 TEMP_TABLES = ("cm_tmp_movements", "cm_tmp_open_items", "cm_tmp_tokens", "cm_tmp_pairs",
                "cm_tmp_rf_tokens", "cm_tmp_token_keys", "cm_tmp_payer",
-               "cm_tmp_rule_payer", "cm_tmp_unsettled")
+               "cm_tmp_rule_payer", "cm_tmp_unsettled", "cm_tmp_quoted")
 
 
 @dataclass(slots=True)
@@ -165,6 +165,7 @@ def candidates(store: Store, rules: Rules) -> None:
     _rule_payers(store, rules)
     store.execute(blocking.OPEN_ITEMS_SQL)
     store.execute(blocking.TOKENS_SQL)
+    store.execute(blocking.QUOTED_SQL)
     store.execute(blocking.TYPO_KEYS_SQL)
     store.execute(blocking.PAYER_SQL)
     store.execute(blocking.SETTLED_BY_REFERENCE_SQL)
