@@ -129,22 +129,12 @@ def _check_unbroken_length(name: str, line_no: int, head: str, text: IO[str]) ->
 
 
 def _unbroken(name: str, line_no: int, head: str, text: IO[str]) -> Iterator[tuple[int, str]]:
-    """Records of a file that is one line: cut every 120 characters as it is read."""
+    """Records of a file that is one line, cut every 120 characters as it is read (its length
+    was checked first: only trailing line breaks can be left over)."""
     buffer = head
     number = 0
-    while True:
-        chunk = text.read(120 * 512)
+    while chunk := text.read(120 * 512):
         buffer += chunk
-        if not chunk:
-            buffer = buffer.rstrip("\n")
-            if "\n" in buffer:
-                raise ParseError(Location(name, line_no), "a CFONB 120 record is longer than "
-                                                          "120 characters")
-            if len(buffer) % 120:
-                raise ParseError(Location(name, line_no),
-                                 f"the file is one line of {number * 120 + len(buffer)} "
-                                 "characters, not a multiple of 120: records cannot be told "
-                                 "apart")
         cut = len(buffer) - len(buffer) % 120
         for i in range(0, cut, 120):
             number += 1
@@ -154,8 +144,6 @@ def _unbroken(name: str, line_no: int, head: str, text: IO[str]) -> Iterator[tup
                                                           "120 characters")
             yield number, record
         buffer = buffer[cut:]
-        if not chunk:
-            return
 
 
 def _amount(zone: str, decimals: int, where: Location) -> Decimal:
