@@ -35,6 +35,12 @@ class Entry:
     def id(self) -> str:
         return self.path.name
 
+    @property
+    def expected(self) -> dict[str, str]:
+        """The ``key=value`` pairs of the notes' ``expected:`` part (``n_tx=3, open=1.00``)."""
+        m = re.search(r"expected: ([^;]*)", self.notes)
+        return dict(re.findall(r"(\w+)=([^,]+?)(?:,|$)", m.group(1))) if m else {}
+
 
 def entries(fmt: str) -> list[Entry]:
     """Manifest entries of one format (empty when the corpus is absent)."""

@@ -9,7 +9,6 @@ format is printed at the end of the run (``-s`` or the summary of ``-rA``).
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from decimal import Decimal
 
@@ -53,13 +52,6 @@ DIVERGENT = {
 }
 
 
-def expectations(entry: Entry) -> dict[str, str]:
-    m = re.search(r"expected: ([^;]*)", entry.notes)
-    if not m:
-        return {}
-    return dict(re.findall(r"(\w+)=([^,]+?)(?:,|$)", m.group(1)))
-
-
 def _cases() -> list[Entry]:
     out = []
     for fmt in FORMATS:
@@ -77,7 +69,7 @@ def _parser_exists(name: str) -> bool:
 @requires_corpus
 @pytest.mark.parametrize("entry", _cases(), ids=lambda e: f"{e.format}:{e.id}")
 def test_corpus_file(entry: Entry) -> None:
-    exp = {k: v for k, v in expectations(entry).items() if (entry.id, k) not in DIVERGENT}
+    exp = {k: v for k, v in entry.expected.items() if (entry.id, k) not in DIVERGENT}
     broken = entry.id in BROKEN or ("test_asserts_raises" in exp and entry.id not in ACCEPTED)
     try:
         ident = identify(entry.path)

@@ -8,7 +8,6 @@ statements' balances; counts and first amounts are compared as they are.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from decimal import Decimal
 
@@ -45,15 +44,10 @@ DIVERGENT = {
 }
 
 
-def expectations(entry: Entry) -> dict[str, str]:
-    m = re.search(r"expected: ([^;]*)", entry.notes)
-    return dict(re.findall(r"(\w+)=([^,]+?)(?:,|$)", m.group(1))) if m else {}
-
-
 @requires_corpus
 @pytest.mark.parametrize("entry", entries("mt940"), ids=lambda e: e.id)
 def test_mt940_corpus_file(entry: Entry) -> None:
-    exp = {k: v for k, v in expectations(entry).items() if (entry.id, k) not in DIVERGENT}
+    exp = {k: v for k, v in entry.expected.items() if (entry.id, k) not in DIVERGENT}
     refused = entry.id in FRAGMENTS or ("test_asserts_raises" in exp
                                         and entry.id not in ACCEPTED)
     try:
