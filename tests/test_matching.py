@@ -124,7 +124,7 @@ def test_settled_by_reference_skips_only_work_that_cannot_change_a_decision(
     import random
 
     from cashmatch import blocking
-    from cashmatch.matching import plan
+    from cashmatch.matching import MOVEMENTS_SQL, candidates, plan
 
     rng = random.Random(7)
     iban = "FR7630004000031234567890143"
@@ -152,6 +152,9 @@ def test_settled_by_reference_skips_only_work_that_cannot_change_a_decision(
                    sorted(result.reasons.items()),
                    sorted((m, [(p.lines, p.points) for p in ps])
                           for m, ps in result.suggestions.items()))
+            # the candidates of all the run's movements at once, to count the shortcut
+            store.execute(MOVEMENTS_SQL)
+            candidates(store, rules)
             skipped = store.rows("SELECT (SELECT count(*) FROM cm_tmp_movements) - "
                                  "(SELECT count(*) FROM cm_tmp_unsettled)")[0][0]
         return out, skipped
@@ -163,3 +166,43 @@ def test_settled_by_reference_skips_only_work_that_cannot_change_a_decision(
     full, none_skipped = outcome()
     assert (skipped, none_skipped) == (21, 0)  # 20 quoted exactly + FA-2026-0003 again
     assert full == fast and fast[0]
+
+
+def test_ranking_in_batches_decides_as_ranking_all_at_once(store, rules, statements_file,
+                                                          items_file) -> None:
+    """A run ranks its movements a batch at a time; conflicts between movements of different
+    batches are still settled over the run, and nothing else depends on the batch."""
+    import random
+
+    from cashmatch.matching import plan
+
+    rng = random.Random(11)
+    iban = "FR7630004000031234567890143"
+    items, movements = [], []
+    for n in range(40):
+        amount = f"{rng.randint(50, 900)}.{rng.randint(0, 99):02d}"
+        items.append(item(f"FA-2026-{n:04d}", amount, party=f"C{n % 4}",
+                          name=f"CLIENT {n % 4} SARL", iban=iban if n % 4 == 0 else ""))
+        shape = n % 4
+        if shape == 0:
+            movements.append(movement(amount, f"FACTURE FA-2026-{n:04d}"))
+        elif shape == 1:
+            movements.append(movement(amount, "VIREMENT", name=f"CLIENT {n % 4} SARL"))
+        elif shape == 2:
+            movements.append(movement("10.00", f"ACOMPTE FA-2026-{n:04d}"))
+    # the first and the last movement claim the same invoice: they fall in different batches
+    movements.append(movement(items[0]["amount"], "FACTURE FA-2026-0000"))
+    _setup(store, statements_file, items_file, movements, items)
+
+    def outcome(batch: int) -> tuple[object, ...]:
+        with store.transaction():
+            result = plan(store, rules, batch=batch).result
+            return (sorted((p.movement_id, p.lines, p.points, p.explanation)
+                           for p in result.auto),
+                    sorted(result.reasons.items()),
+                    sorted((m, [(p.rank, p.lines, p.points, p.explanation) for p in ps])
+                           for m, ps in result.suggestions.items()))
+
+    whole = outcome(10_000)
+    assert whole == outcome(3) == outcome(1)
+    assert dict(whole[1])[1] == "conflict" and whole[0]

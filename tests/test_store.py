@@ -54,3 +54,14 @@ def test_store_held_by_another_process_gets_a_clear_message(tmp_path: Path) -> N
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_working_memory_is_bounded_and_configurable(tmp_path: Path, monkeypatch) -> None:
+    with Store.open(tmp_path / "a.duckdb") as s:
+        assert s.rows("SELECT current_setting('memory_limit')") == [("1.8 GiB",)]
+    monkeypatch.setenv("CASHMATCH_DB_MEMORY", "512MB")
+    with Store.open(tmp_path / "a.duckdb") as s:
+        assert s.rows("SELECT current_setting('memory_limit')") == [("488.2 MiB",)]
+    monkeypatch.setenv("CASHMATCH_DB_MEMORY", "lots")
+    with pytest.raises(StoreError, match="CASHMATCH_DB_MEMORY='lots' is not a memory size"):
+        Store.open(tmp_path / "a.duckdb")

@@ -18,7 +18,7 @@ goes to review with its best proposals, ranked; a movement with none is unmatche
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -300,8 +300,26 @@ def clear_exact_winners(scored: pl.DataFrame, threshold: int, margin: int) -> se
                .get_column("movement_id").to_list())
 
 
-def assign(scored: pl.DataFrame, movements: dict[int, dict[str, Any]], rules: Rules) -> Assignment:
-    """Decide for every movement given its scored pairs."""
+@dataclass(slots=True)
+class Ranking:
+    """What one batch of movements contributes to a run's decisions (see :func:`rank`)."""
+
+    ranked: dict[int, list[Proposal]] = field(default_factory=dict)  # best first, explained
+    clear: set[int] = field(default_factory=set)    # settled by one item, exactly, decisively
+    opens: dict[str, int] = field(default_factory=dict)  # open amount of every proposed item
+
+    def add(self, other: Ranking) -> None:
+        self.ranked.update(other.ranked)
+        self.clear |= other.clear
+        self.opens.update(other.opens)
+
+
+def rank(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules) -> Ranking:
+    """The proposals of each movement of ``amounts``, best first, from its scored pairs.
+
+    Everything here is per movement, so a run may rank its movements in batches. Only what a
+    decision can use is kept: the best proposal, its rivals within the margin, and the
+    proposals that could be shown for review; each is explained and its source row dropped."""
     import polars as pl
 
     m = rules.matching
@@ -312,14 +330,50 @@ def assign(scored: pl.DataFrame, movements: dict[int, dict[str, Any]], rules: Ru
     in_clear = pl.col("movement_id").is_in(list(clear))
     singles = single_proposals(scored.filter(in_clear), 1)
     singles.update(single_proposals(scored.filter(~in_clear), keep))
-    amounts = {mid: mv["amount_minor"] for mid, mv in movements.items()}
     # 1:N wherever no single item settles the movement exactly and decisively
-    subsets = subset_proposals(scored, amounts, rules, [mid for mid in movements if mid not in clear])
+    subsets = subset_proposals(scored, amounts, rules, [mid for mid in amounts if mid not in clear])
+    out = Ranking(clear=clear)
+    for mid in amounts:
+        props = _kept(sorted(singles.get(mid, []) + subsets.get(mid, []), key=Proposal.sort_key),
+                      rules, margin)
+        for p in props:
+            if p.source is not None:
+                out.opens[p.lines[0][0]] = p.source["i_open_minor"]
+            else:
+                out.opens.update(p.lines)
+            p.explain()
+            p.source = None
+        out.ranked[mid] = props
+    return out
+
+
+def _kept(props: list[Proposal], rules: Rules, margin: int) -> list[Proposal]:
+    """The proposals a decision reads: the best, its rivals, and those review may show."""
+    if not props:
+        return props
+    best = props[0]
+    shown = set(map(id, _shown(props, rules)))
+    return [p for i, p in enumerate(props)
+            if i == 0 or best.points - p.points < margin or id(p) in shown]
+
+
+def _shown(props: list[Proposal], rules: Rules) -> list[Proposal]:
+    """The proposals review shows for a movement, best first."""
+    min_bp = int(rules.matching.review_min_confidence * 10_000)
+    return [p for p in props if p.confidence_bp >= min_bp
+            and p.evidence.get("amount_level") != "mismatch"][: rules.matching.max_suggestions]
+
+
+def decide(ranking: Ranking, rules: Rules,
+           rerank: Callable[[list[int]], dict[int, list[Proposal]]]) -> Assignment:
+    """Decide for every ranked movement, over the whole run: automatic applications (sure,
+    decisive, and uncontested), and ranked suggestions with a reason for the rest.
+    ``rerank`` gives all the one-item proposals of movements that lost a conflict."""
+    m = rules.matching
+    threshold = int(m.auto_threshold * 10_000)
+    margin = tenths(m.auto_margin)
+    ranked = ranking.ranked
     result = Assignment()
-    ranked: dict[int, list[Proposal]] = {}
-    for mid in movements:
-        props = sorted(singles.get(mid, []) + subsets.get(mid, []), key=Proposal.sort_key)
-        ranked[mid] = props
     # automatic candidates, then conflicts across the run
     eligible: dict[int, Proposal] = {}
     for mid, props in ranked.items():
@@ -327,31 +381,39 @@ def assign(scored: pl.DataFrame, movements: dict[int, dict[str, Any]], rules: Ru
             eligible[mid] = props[0]
         elif props and props[0].confidence_bp >= threshold:
             result.reasons[mid] = "ambiguous"
-    conflicted = _conflicts(eligible, scored, margin)
+    conflicted = _conflicts(eligible, ranking.opens, margin)
     for mid, prop in sorted(eligible.items()):
         if mid in conflicted:
             result.reasons[mid] = "conflict"
         else:
-            prop.explain()
             result.auto.append(prop)
     # movements that lost a conflict need all their readings to be reviewed
-    lost = [mid for mid in conflicted if mid in clear]
+    lost = sorted(mid for mid in conflicted if mid in ranking.clear)
     if lost:
-        ranked.update(single_proposals(scored.filter(pl.col("movement_id").is_in(lost)), keep))
+        ranked.update(rerank(lost))
     applied = {p.movement_id for p in result.auto}
-    min_bp = int(m.review_min_confidence * 10_000)
     for mid, props in ranked.items():
         if mid in applied:
             continue
-        shown = [p for p in props if p.confidence_bp >= min_bp
-                 and p.evidence.get("amount_level") != "mismatch"][: m.max_suggestions]
-        for rank, p in enumerate(shown, start=1):
-            p.rank = rank
+        shown = _shown(props, rules)
+        for position, p in enumerate(shown, start=1):
+            p.rank = position
             p.explain()
         result.suggestions[mid] = shown
         if mid not in result.reasons:
             result.reasons[mid] = _reason(shown)
     return result
+
+
+def assign(scored: pl.DataFrame, movements: dict[int, dict[str, Any]], rules: Rules) -> Assignment:
+    """Decide for every movement given its scored pairs (all at once: :func:`rank` then
+    :func:`decide`)."""
+    import polars as pl
+
+    keep = rules.matching.max_suggestions + 1
+    ranking = rank(scored, {mid: mv["amount_minor"] for mid, mv in movements.items()}, rules)
+    return decide(ranking, rules, lambda ids: single_proposals(
+        scored.filter(pl.col("movement_id").is_in(ids)), keep))
 
 
 def _decisive(props: list[Proposal], threshold: int, margin: int) -> bool:
@@ -380,13 +442,12 @@ def _same_reading(a: Proposal, b: Proposal) -> bool:
             and all(a.evidence.get(k) == b.evidence.get(k) for k in keys))
 
 
-def _conflicts(eligible: dict[int, Proposal], scored: pl.DataFrame, margin: int) -> set[int]:
+def _conflicts(eligible: dict[int, Proposal], opens: dict[str, int], margin: int) -> set[int]:
     """Movements whose automatic proposal collides with another movement's on an item."""
     claims: dict[str, list[Proposal]] = defaultdict(list)
     for prop in eligible.values():
         for item_id, _ in prop.lines:
             claims[item_id].append(prop)
-    opens = _open_amounts(scored, claims)
     losers: set[int] = set()
     for item_id, props in claims.items():
         if len(props) < 2:
@@ -401,16 +462,6 @@ def _conflicts(eligible: dict[int, Proposal], scored: pl.DataFrame, margin: int)
         else:
             losers.update(p.movement_id for p in props)
     return losers
-
-
-def _open_amounts(scored: pl.DataFrame, claims: dict[str, list[Proposal]]) -> dict[str, int]:
-    import polars as pl
-
-    contested = [i for i, props in claims.items() if len(props) > 1]
-    if not contested:
-        return {}
-    rows = scored.filter(pl.col("item_id").is_in(contested)).select("item_id", "i_open_minor").unique()
-    return dict(rows.iter_rows())
 
 
 def _reason(shown: list[Proposal]) -> str:

@@ -22,7 +22,16 @@ from decimal import Decimal
 from typing import Any
 
 from cashmatch import blocking
-from cashmatch.assignment import KEPT_COLUMNS, REASONS, Assignment, Proposal, assign
+from cashmatch.assignment import (
+    KEPT_COLUMNS,
+    REASONS,
+    Assignment,
+    Proposal,
+    Ranking,
+    decide,
+    rank,
+    single_proposals,
+)
 from cashmatch.config import IgnoreRule, Rules
 from cashmatch.journal import ENGINE_VERSION, Applier
 from cashmatch.money import from_minor
@@ -90,7 +99,8 @@ ORDER BY p.movement_id, p.item_id
 
 TEMP_TABLES = ("cm_tmp_movements", "cm_tmp_open_items", "cm_tmp_tokens", "cm_tmp_pairs",
                "cm_tmp_rf_tokens", "cm_tmp_token_keys", "cm_tmp_payer",
-               "cm_tmp_rule_payer", "cm_tmp_unsettled", "cm_tmp_quoted")
+               "cm_tmp_rule_payer", "cm_tmp_unsettled", "cm_tmp_quoted",
+               "cm_tmp_run_movements", "cm_tmp_posted_items", "cm_tmp_batch")
 
 
 @dataclass(slots=True)
@@ -160,10 +170,10 @@ def _rule_payers(store: Store, rules: Rules) -> None:
 
 
 def candidates(store: Store, rules: Rules) -> None:
-    """Build ``cm_tmp_pairs`` for the movements of ``cm_tmp_movements`` (stage 1)."""
+    """Build ``cm_tmp_pairs`` for the movements of ``cm_tmp_movements`` against
+    ``cm_tmp_open_items`` (stage 1)."""
     _rf_tokens(store)
     _rule_payers(store, rules)
-    store.execute(blocking.OPEN_ITEMS_SQL)
     store.execute(blocking.TOKENS_SQL)
     store.execute(blocking.QUOTED_SQL)
     store.execute(blocking.TYPO_KEYS_SQL)
@@ -172,19 +182,28 @@ def candidates(store: Store, rules: Rules) -> None:
     store.execute(blocking.pairs_sql(blocking.rules(rules.matching.candidates_per_rule)))
 
 
+#: Movements ranked together: candidates, scores and proposals of one batch at a time, so
+#: that a run's memory does not grow with the pairs of all its movements. Decisions do not
+#: depend on it (everything ranked is per movement; conflicts are settled over the run).
+BATCH = 50_000
+
+
 @dataclass(slots=True)
 class Plan:
     """What a run would decide, before anything is written (see :func:`plan`)."""
 
     movements: dict[int, dict[str, Any]]
-    scored: Any  # polars.DataFrame of scored pairs
     result: Assignment
     ignored: dict[int, IgnoreRule]
 
 
-def plan(store: Store, rules: Rules, only: list[int] | None = None) -> Plan:
+def plan(store: Store, rules: Rules, only: list[int] | None = None,
+         batch: int = BATCH) -> Plan:
     """Stages 1–3 for the unsettled movements (or ``only`` these): candidates, scores and
-    assignment, using temporary tables; nothing is written to the store's own tables."""
+    assignment, using temporary tables; nothing is written to the store's own tables.
+
+    Movements are ranked ``batch`` at a time (``cm_tmp_movements`` holds the batch,
+    ``cm_tmp_run_movements`` the run); the decisions are then taken over the whole run."""
     store.execute(MOVEMENTS_SQL)
     if only is not None:
         store.execute("DELETE FROM cm_tmp_movements WHERE NOT list_contains(?, movement_id)",
@@ -193,11 +212,35 @@ def plan(store: Store, rules: Rules, only: list[int] | None = None) -> Plan:
     if ignored:
         store.execute("DELETE FROM cm_tmp_movements WHERE list_contains(?, movement_id)",
                       [list(ignored)])
-    candidates(store, rules)
+    store.execute("CREATE OR REPLACE TEMP TABLE cm_tmp_run_movements AS "
+                  "SELECT * FROM cm_tmp_movements")
+    store.execute(blocking.OPEN_ITEMS_SQL)
     movements = {r["movement_id"]: r for r in store.dicts(
-        "SELECT * FROM cm_tmp_movements ORDER BY movement_id")}
-    scored = score(store.frame(PAIRS_WITH_FACTS_SQL), rules).select(KEPT_COLUMNS)
-    return Plan(movements, scored, assign(scored, movements, rules), ignored)
+        "SELECT * FROM cm_tmp_run_movements ORDER BY movement_id")}
+    ids = list(movements)
+    ranking = Ranking()
+    for start in range(0, len(ids), batch):
+        chunk = ids[start:start + batch]
+        ranking.add(rank(_batch_scores(store, rules, chunk),
+                         {mid: movements[mid]["amount_minor"] for mid in chunk}, rules))
+    keep = rules.matching.max_suggestions + 1
+
+    def rerank(lost: list[int]) -> dict[int, list[Proposal]]:
+        return single_proposals(_batch_scores(store, rules, lost), keep)
+
+    return Plan(movements, decide(ranking, rules, rerank), ignored)
+
+
+def _batch_scores(store: Store, rules: Rules, ids: list[int]) -> Any:
+    """Scored pairs of the run's movements ``ids``."""
+    import polars as pl
+
+    store.temp_table("cm_tmp_batch", pl.DataFrame({"movement_id": ids},
+                                                  schema={"movement_id": pl.Int64}))
+    store.execute("CREATE OR REPLACE TEMP TABLE cm_tmp_movements AS SELECT m.* "
+                  "FROM cm_tmp_run_movements m SEMI JOIN cm_tmp_batch USING (movement_id)")
+    candidates(store, rules)
+    return score(store.frame(PAIRS_WITH_FACTS_SQL), rules).select(KEPT_COLUMNS)
 
 
 def drop_temp_tables(store: Store) -> None:
@@ -220,14 +263,14 @@ def run_match(store: Store, rules: Rules) -> MatchSummary:
         run_id = store.next_id("cm_runs", "run_id")
         summary = MatchSummary(run_id)
         planned = plan(store, rules)
-        movements, scored, result, ignored = (planned.movements, planned.scored, planned.result,
-                                              planned.ignored)
+        movements, result, ignored = planned.movements, planned.result, planned.ignored
         stamp = now()
         store.execute(
             "UPDATE cm_review_items SET status = 'superseded', closed_at = ? "
-            "WHERE status = 'open' AND movement_id IN (SELECT movement_id FROM cm_tmp_movements)",
+            "WHERE status = 'open' AND movement_id IN "
+            "(SELECT movement_id FROM cm_tmp_run_movements)",
             [stamp])
-        items = _item_facts(scored, {i for p in result.auto for i, _ in p.lines})
+        items = _item_facts(store, {i for p in result.auto for i, _ in p.lines})
         applier = Applier(store, rules, run_id)
         for mid, rule in sorted(ignored.items()):
             applier.decide(mid, "ignore", "engine", f"ignore:{rule.name}",
@@ -257,18 +300,23 @@ def run_match(store: Store, rules: Rules) -> MatchSummary:
     return summary
 
 
-def _item_facts(scored: Any, item_ids: set[str]) -> dict[str, ItemFacts]:
+def _item_facts(store: Store, item_ids: set[str]) -> dict[str, ItemFacts]:
+    """What posting needs of the run's open items ``item_ids`` (``cm_tmp_open_items``)."""
     import polars as pl
 
     if not item_ids:
         return {}
-    rows = scored.filter(pl.col("item_id").is_in(list(item_ids))).unique("item_id")
-    return {r["item_id"]: ItemFacts(
-        r["item_id"], r["i_account"], r["i_party_id"], r["i_party"], r["i_reference"],
-        r["i_currency"], from_minor(r["i_open_minor"], r["i_currency"]),
-        from_minor(r["i_amount_minor"], r["i_currency"]),
-        None if r["i_book_minor"] is None else from_minor(r["i_book_minor"], r["i_book_currency"]),
-        r["i_book_currency"]) for r in rows.iter_rows(named=True)}
+    store.temp_table("cm_tmp_posted_items", pl.DataFrame({"item_id": sorted(item_ids)},
+                                                         schema={"item_id": pl.String}))
+    rows = store.rows("SELECT item_id, account, party_id, party_name, reference, currency, "
+                      "open_minor, amount_minor, book_minor, book_currency "
+                      "FROM cm_tmp_open_items JOIN cm_tmp_posted_items USING (item_id)")
+    return {item_id: ItemFacts(
+        item_id, account, party_id, party_name, reference, currency,
+        from_minor(open_minor, currency), from_minor(amount_minor, currency),
+        None if book_minor is None else from_minor(book_minor, book_currency), book_currency)
+        for (item_id, account, party_id, party_name, reference, currency, open_minor,
+             amount_minor, book_minor, book_currency) in rows}
 
 
 def _allocations(prop: Proposal, items: dict[str, ItemFacts]) -> list[tuple[ItemFacts, Decimal]]:

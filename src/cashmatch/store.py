@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 
 DEFAULT_PATH = "cashmatch.duckdb"
 ENV_VAR = "CASHMATCH_DB"
+#: DuckDB's working memory (it spills to disk beyond it; its own default is 80 % of the
+#: machine, kept as cache after each query). ``$CASHMATCH_DB_MEMORY`` changes it.
+MEMORY_VAR = "CASHMATCH_DB_MEMORY"
+DEFAULT_MEMORY = "2GB"
 
 
 def default_path() -> Path:
@@ -69,6 +73,13 @@ class Store:
             raise StoreError(f"{target}: cannot open the store: {msg}") from exc
         except duckdb.Error as exc:
             raise StoreError(f"{target}: not a cashmatch store: {exc}") from exc
+        memory = os.environ.get(MEMORY_VAR, DEFAULT_MEMORY)
+        try:
+            con.execute("SET memory_limit = ?", [memory])
+        except duckdb.Error as exc:
+            con.close()
+            raise StoreError(f"${MEMORY_VAR}={memory!r} is not a memory size (e.g. 2GB): "
+                             f"{exc}") from exc
         store = cls(con, target)
         store._migrate(read_only=read_only)
         return store
