@@ -30,7 +30,7 @@ def test_matches_have_every_status(store, rules, statements_file, items_file, tm
     rows = frame.to_dicts()
     assert rows[0]["status"] == "auto" and rows[0]["applied_amount"] == "100.00"
     assert rows[0]["bank_reference"] == "B1"
-    assert '"ref_level": "exact"' in rows[0]["evidence"]
+    assert json.loads(rows[0]["evidence"])["ref_level"] == "exact"
     suggested = [r for r in rows if r["status"] == "suggested"]
     assert suggested[0]["item_id"] == "FA-2" and suggested[0]["rank"] == 1
     assert suggested[0]["applied_amount"] == "30.00"

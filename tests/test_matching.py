@@ -148,10 +148,10 @@ def test_settled_by_reference_skips_only_work_that_cannot_change_a_decision(
         with store.transaction():
             planned = plan(store, rules)
             result = planned.result
-            out = (sorted((p.movement_id, p.lines, p.points) for p in result.auto),
+            out = (sorted((p.movement_id, p.lines, p.points) for p in result.all_auto()),
                    sorted(result.reasons.items()),
                    sorted((m, [(p.lines, p.points) for p in ps])
-                          for m, ps in result.suggestions.items()))
+                          for m, ps in result.all_suggestions().items()))
             # the candidates of all the run's movements at once, to count the shortcut
             store.execute(MOVEMENTS_SQL)
             candidates(store, rules)
@@ -198,10 +198,10 @@ def test_ranking_in_batches_decides_as_ranking_all_at_once(store, rules, stateme
         with store.transaction():
             result = plan(store, rules, batch=batch).result
             return (sorted((p.movement_id, p.lines, p.points, p.explanation)
-                           for p in result.auto),
+                           for p in result.all_auto()),
                     sorted(result.reasons.items()),
                     sorted((m, [(p.rank, p.lines, p.points, p.explanation) for p in ps])
-                           for m, ps in result.suggestions.items()))
+                           for m, ps in result.all_suggestions().items()))
 
     whole = outcome(10_000)
     assert whole == outcome(3) == outcome(1)

@@ -17,6 +17,7 @@ goes to review with its best proposals, ranked; a movement with none is unmatche
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from cashmatch.config import Rules, Weights
-from cashmatch.explain import describe, describe_subset
+from cashmatch.explain import describe_expr, describe_subset
 from cashmatch.scoring import confidence_bp, tenths
 
 if TYPE_CHECKING:
@@ -46,7 +47,8 @@ EVIDENCE = ("match_key", "rules", "ref_level", "amount_level", "party_level", "r
 #: Columns a proposal is built and explained from.
 PROPOSAL_COLUMNS = (*EVIDENCE, "movement_id", "item_id", "applied_minor", "adjust_kind",
                     "adjust_minor", "due_date", "i_party_id", "i_party", "i_reference",
-                    "i_ref_tail", "i_open_minor", "i_currency", "m_currency", "m_amount_minor")
+                    "i_ref_tail", "i_open_minor", "i_currency", "m_currency", "m_amount_minor",
+                    "i_account")
 #: Columns a several-items proposal is built and explained from.
 SUBSET_COLUMNS = ("movement_id", "i_party_id", "i_party", "item_id", "i_reference",
                   "i_open_minor", "ref_level", "party_level", "due_date", "m_currency")
@@ -55,7 +57,9 @@ SUBSET_COLUMNS = ("movement_id", "i_party_id", "i_party", "item_id", "i_referenc
 #: less data.
 KEPT_COLUMNS = tuple(dict.fromkeys(
     (*PROPOSAL_COLUMNS, *SUBSET_COLUMNS, "i_account", "i_amount_minor", "i_book_minor",
-     "i_book_currency")))
+     "i_book_currency", "fx")))
+#: Columns of explained one-item proposals (:func:`explained`).
+EXPLAINED_COLUMNS = (*PROPOSAL_COLUMNS, "rule", "explanation")
 
 
 @dataclass(slots=True)
@@ -72,11 +76,9 @@ class Proposal:
     adjust_minor: int = 0                      # Σ applied - movement (debit-positive)
     due: tuple[str, ...] = ()                  # due dates, for ordering ties (oldest first)
     rank: int = 0
-    source: dict[str, Any] | None = None       # the scored pair, to explain on demand
+    opens: tuple[int, ...] = ()                # open amount of each line's item
 
     def explain(self) -> str:
-        if not self.explanation and self.source is not None:
-            self.explanation = describe(self.source)
         return self.explanation
 
     @property
@@ -93,11 +95,63 @@ class Proposal:
 
 @dataclass(slots=True)
 class Assignment:
-    """Output of :func:`assign`: automatic applications, ranked suggestions, reasons."""
+    """Output of :func:`decide`: automatic applications, ranked suggestions, reasons.
+
+    Automatic applications come in two forms: ``exact``, a frame of one-item applications
+    that settle their item exactly in the movement's currency (most of a day's movements;
+    posted in bulk, columns :data:`EXPLAINED_COLUMNS`), and ``auto``, every other one as a
+    :class:`Proposal`. :meth:`all_auto` gives them all as proposals. Every other movement
+    has a reason (``reasons``) and its suggestions, ranked, are rows of ``review``
+    (:data:`REVIEW_SCHEMA`); :meth:`all_suggestions` gives them as proposals."""
 
     auto: list[Proposal] = field(default_factory=list)
-    suggestions: dict[int, list[Proposal]] = field(default_factory=dict)
     reasons: dict[int, str] = field(default_factory=dict)
+    exact: pl.DataFrame | None = None
+    review: pl.DataFrame | None = None
+
+    def all_auto(self) -> list[Proposal]:
+        """Every automatic application, in movement order."""
+        bulk = [] if self.exact is None else [
+            p for props in proposals(self.exact).values() for p in props]
+        return sorted(self.auto + bulk, key=lambda p: p.movement_id)
+
+    def all_suggestions(self) -> dict[int, list[Proposal]]:
+        """The suggestions of every movement sent to review, best first."""
+        out: dict[int, list[Proposal]] = {}
+        if self.review is None:
+            return out
+        for row in _rows(self.review.sort("movement_id", "rank")):
+            out.setdefault(row["movement_id"], []).append(Proposal(
+                row["movement_id"], tuple((x["item_id"], x["amount_minor"]) for x in row["lines"]),
+                row["points"], row["rule"], row["explanation"], json.loads(row["evidence_json"]),
+                row["adjust_kind"], row["adjust_minor"], rank=row["rank"]))
+        return out
+
+    @property
+    def auto_count(self) -> int:
+        return len(self.auto) + (0 if self.exact is None else self.exact.height)
+
+
+def _review_schema() -> dict[str, Any]:
+    import polars as pl
+
+    return {"movement_id": pl.Int64, "rank": pl.Int64, "points": pl.Int64,
+            "confidence_bp": pl.Int64, "rule": pl.String, "explanation": pl.String,
+            "evidence_json": pl.String, "adjust_kind": pl.String, "adjust_minor": pl.Int64,
+            "lines": pl.List(pl.Struct({"item_id": pl.String, "amount_minor": pl.Int64}))}
+
+
+def review_rows(shown: dict[int, list[Proposal]]) -> pl.DataFrame:
+    """Suggestions as compact rows (one per movement and rank), so that a run's memory does
+    not hold a Python object per suggestion of every movement it sends to review."""
+    import polars as pl
+
+    rows = [(mid, p.rank, p.points, p.confidence_bp, p.rule, p.explanation,
+             json.dumps(p.evidence, sort_keys=True, default=str, separators=(",", ":")),
+             p.adjust_kind, p.adjust_minor,
+             [{"item_id": i, "amount_minor": a} for i, a in p.lines])
+            for mid, props in shown.items() for p in props]
+    return pl.DataFrame(rows, schema=_review_schema(), orient="row")
 
 
 def _ranked(scored: pl.DataFrame) -> pl.DataFrame:
@@ -110,24 +164,37 @@ def _ranked(scored: pl.DataFrame) -> pl.DataFrame:
             .with_columns(pl.col("item_id").cum_count().over("movement_id").alias("_n")))
 
 
+def explained(pairs: pl.DataFrame) -> pl.DataFrame:
+    """Scored pairs as one-item proposals: :data:`EXPLAINED_COLUMNS`, with the rule name and
+    the explanation computed over the whole frame."""
+    import polars as pl
+
+    return pairs.select(*PROPOSAL_COLUMNS, pl.concat_str(
+        "ref_level", "amount_level", "party_level", separator="+").alias("rule"),
+        describe_expr().alias("explanation"))
+
+
+def proposals(rows: pl.DataFrame) -> dict[int, list[Proposal]]:
+    """:class:`Proposal` objects from explained one-item proposals (:func:`explained`)."""
+    out: dict[int, list[Proposal]] = defaultdict(list)
+    for row in _rows(rows.select(EXPLAINED_COLUMNS)):
+        ev = {k: row[k] for k in EVIDENCE}
+        ev["rules"] = list(ev["rules"] or [])
+        ev["party_id"] = row["i_party_id"]
+        out[row["movement_id"]].append(Proposal(
+            row["movement_id"], ((row["item_id"], row["applied_minor"]),), row["points"],
+            row["rule"], row["explanation"], ev, row["adjust_kind"], row["adjust_minor"] or 0,
+            (str(row["due_date"]),), opens=(row["i_open_minor"],)))
+    return out
+
+
 def single_proposals(scored: pl.DataFrame, keep: int) -> dict[int, list[Proposal]]:
     """The best ``keep`` one-item proposals of each movement."""
     import polars as pl
 
     if scored.height == 0:
         return {}
-    top = _ranked(scored).filter(pl.col("_n") <= keep)
-    out: dict[int, list[Proposal]] = defaultdict(list)
-    for row in _rows(top.select(PROPOSAL_COLUMNS)):
-        ev = {k: row[k] for k in EVIDENCE}
-        ev["rules"] = list(ev["rules"] or [])
-        ev["party_id"] = row["i_party_id"]
-        out[row["movement_id"]].append(Proposal(
-            row["movement_id"], ((row["item_id"], row["applied_minor"]),), row["points"],
-            f"{row['ref_level']}+{row['amount_level']}+{row['party_level']}",
-            "", ev, row["adjust_kind"], row["adjust_minor"] or 0,
-            (str(row["due_date"]),), source=row))
-    return out
+    return proposals(explained(_ranked(scored).filter(pl.col("_n") <= keep)))
 
 
 def subset_proposals(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules,
@@ -242,7 +309,8 @@ def _subset_proposal(movement_id: int, party_id: str, combo: list[dict[str, Any]
     return Proposal(movement_id, tuple((r["item_id"], r["i_open_minor"]) for r in combo), points,
                     f"subset:{n_ref}/{len(combo)}ref+{party}",
                     describe_subset(combo, n_ref, party), ev,
-                    due=tuple(sorted(str(r["due_date"]) for r in combo)))
+                    due=tuple(sorted(str(r["due_date"]) for r in combo)),
+                    opens=tuple(r["i_open_minor"] for r in combo))
 
 
 def _subset_ref_points(combo: list[dict[str, Any]], w: Weights) -> Decimal:
@@ -271,15 +339,15 @@ def _subset_ref_points(combo: list[dict[str, Any]], w: Weights) -> Decimal:
     return w.subset_some_referenced - w.subset_unreferenced_item * extra
 
 
-def clear_exact_winners(scored: pl.DataFrame, threshold: int, margin: int) -> set[int]:
+def clear_exact_winners(ranked: pl.DataFrame, threshold: int, margin: int) -> set[int]:
     """Movements whose best one-item reading settles them exactly and decisively (the same
-    test as :func:`_decisive`, computed over all pairs at once). Most movements of a day are
-    such; only the others need the per-movement proposals built in Python."""
+    test as :func:`_decisive`, computed over all pairs at once; ``ranked`` as :func:`_ranked`
+    orders them). Most movements of a day are such; only the others need the per-movement
+    proposals built in Python."""
     import polars as pl
 
-    if scored.height == 0:
+    if ranked.height == 0:
         return set()
-    ranked = _ranked(scored)
     best = ranked.filter(pl.col("_n") == 1).select(
         "movement_id", pl.col("points").alias("b_points"), pl.col("i_party_id").alias("b_party"),
         pl.col("ref_level").alias("b_ref"), pl.col("amount_level").alias("b_amount"),
@@ -300,51 +368,89 @@ def clear_exact_winners(scored: pl.DataFrame, threshold: int, margin: int) -> se
                .get_column("movement_id").to_list())
 
 
+def _settles_in_kind(pairs: pl.DataFrame) -> pl.Expr:
+    """Pairs whose posting is the movement against the item, nothing else: the item's open
+    amount is the movement's amount, in the movement's own currency, with no difference."""
+    import polars as pl
+
+    fx = pl.col("fx").fill_null(False) if "fx" in pairs.columns else pl.lit(False)
+    return (~fx & (pl.col("m_currency") == pl.col("i_currency"))
+            & (pl.col("applied_minor") == pl.col("m_amount_minor"))
+            & (pl.col("applied_minor") == pl.col("i_open_minor"))
+            & (pl.col("adjust_minor").fill_null(0) == 0))
+
+
 @dataclass(slots=True)
 class Ranking:
-    """What one batch of movements contributes to a run's decisions (see :func:`rank`)."""
+    """What batches of movements contribute to a run's decisions (see :func:`rank`).
 
-    ranked: dict[int, list[Proposal]] = field(default_factory=dict)  # best first, explained
+    Only automatic candidates wait for :func:`decide` (conflicts are settled over the whole
+    run); a movement that cannot be applied automatically is decided in its batch: its
+    reason and its ranked suggestions (compact rows) are final there."""
+
+    eligible: dict[int, list[Proposal]] = field(default_factory=dict)  # decisive, best first
     clear: set[int] = field(default_factory=set)    # settled by one item, exactly, decisively
-    opens: dict[str, int] = field(default_factory=dict)  # open amount of every proposed item
+    exact: list[pl.DataFrame] = field(default_factory=list)  # those settled in kind (frames)
+    reasons: dict[int, str] = field(default_factory=dict)   # the others: why review
+    review: list[pl.DataFrame] = field(default_factory=list)  # ...and their suggestions
 
     def add(self, other: Ranking) -> None:
-        self.ranked.update(other.ranked)
+        self.eligible.update(other.eligible)
         self.clear |= other.clear
-        self.opens.update(other.opens)
+        self.exact.extend(other.exact)
+        self.reasons.update(other.reasons)
+        self.review.extend(other.review)
 
 
 def rank(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules) -> Ranking:
     """The proposals of each movement of ``amounts``, best first, from its scored pairs.
 
-    Everything here is per movement, so a run may rank its movements in batches. Only what a
-    decision can use is kept: the best proposal, its rivals within the margin, and the
-    proposals that could be shown for review; each is explained and its source row dropped."""
+    Everything here is per movement, so a run may rank its movements in batches. Movements
+    one item settles exactly and decisively in their own currency stay a frame row (their
+    best pair, explained: :attr:`Ranking.exact`); for the others only what a decision can use
+    is kept: the best proposal, its rivals within the margin, and the proposals that could be
+    shown for review, each explained."""
     import polars as pl
 
     m = rules.matching
     threshold = int(m.auto_threshold * 10_000)
     margin = tenths(m.auto_margin)
     keep = m.max_suggestions + 1
-    clear = clear_exact_winners(scored, threshold, margin)
+    out = Ranking()
+    if scored.height == 0:
+        out.reasons = {mid: "no_candidate" for mid in amounts}
+        return out
+    ranked = _ranked(scored)
+    clear = clear_exact_winners(ranked, threshold, margin)
     in_clear = pl.col("movement_id").is_in(list(clear))
-    singles = single_proposals(scored.filter(in_clear), 1)
-    singles.update(single_proposals(scored.filter(~in_clear), keep))
+    best_clear = ranked.filter(in_clear & (pl.col("_n") == 1))
+    in_kind = _settles_in_kind(best_clear)
+    out.clear = clear
+    out.exact.append(explained(best_clear.filter(in_kind)))
+    singles = proposals(explained(pl.concat([
+        best_clear.filter(~in_kind), ranked.filter(~in_clear & (pl.col("_n") <= keep))])))
     # 1:N wherever no single item settles the movement exactly and decisively
     subsets = subset_proposals(scored, amounts, rules, [mid for mid in amounts if mid not in clear])
-    out = Ranking(clear=clear)
-    for mid in amounts:
-        props = _kept(sorted(singles.get(mid, []) + subsets.get(mid, []), key=Proposal.sort_key),
-                      rules, margin)
-        for p in props:
-            if p.source is not None:
-                out.opens[p.lines[0][0]] = p.source["i_open_minor"]
-            else:
-                out.opens.update(p.lines)
-            p.explain()
-            p.source = None
-        out.ranked[mid] = props
+    shown: dict[int, list[Proposal]] = {}
+    for mid in sorted(amounts):
+        if mid in clear and mid not in singles:
+            continue  # settled in kind: a row of out.exact
+        props = _kept(sorted(singles.get(mid, []) + subsets.get(mid, []),
+                             key=Proposal.sort_key), rules, margin)
+        if _decisive(props, threshold, margin):
+            out.eligible[mid] = props
+            continue
+        shown[mid] = _numbered(_shown(props, rules))
+        out.reasons[mid] = ("ambiguous" if props and props[0].confidence_bp >= threshold
+                            else _reason(shown[mid]))
+    out.review.append(review_rows(shown))
     return out
+
+
+def _numbered(shown: list[Proposal]) -> list[Proposal]:
+    for position, p in enumerate(shown, start=1):
+        p.rank = position
+    return shown
 
 
 def _kept(props: list[Proposal], rules: Rules, margin: int) -> list[Proposal]:
@@ -366,42 +472,29 @@ def _shown(props: list[Proposal], rules: Rules) -> list[Proposal]:
 
 def decide(ranking: Ranking, rules: Rules,
            rerank: Callable[[list[int]], dict[int, list[Proposal]]]) -> Assignment:
-    """Decide for every ranked movement, over the whole run: automatic applications (sure,
-    decisive, and uncontested), and ranked suggestions with a reason for the rest.
-    ``rerank`` gives all the one-item proposals of movements that lost a conflict."""
-    m = rules.matching
-    threshold = int(m.auto_threshold * 10_000)
-    margin = tenths(m.auto_margin)
-    ranked = ranking.ranked
-    result = Assignment()
-    # automatic candidates, then conflicts across the run
-    eligible: dict[int, Proposal] = {}
-    for mid, props in ranked.items():
-        if _decisive(props, threshold, margin):
-            eligible[mid] = props[0]
-        elif props and props[0].confidence_bp >= threshold:
-            result.reasons[mid] = "ambiguous"
-    conflicted = _conflicts(eligible, ranking.opens, margin)
-    for mid, prop in sorted(eligible.items()):
-        if mid in conflicted:
-            result.reasons[mid] = "conflict"
-        else:
-            result.auto.append(prop)
-    # movements that lost a conflict need all their readings to be reviewed
+    """Decide for the automatic candidates of every batch, over the whole run: those that
+    no other movement contests are applied; the others go to review with all their
+    readings. ``rerank`` gives all the one-item proposals of movements that lost a
+    conflict after being settled in kind (only their best reading was kept)."""
+    import polars as pl
+
+    margin = tenths(rules.matching.auto_margin)
+    result = Assignment(reasons=ranking.reasons)
+    eligible = {mid: props[0] for mid, props in ranking.eligible.items()}
+    exact = pl.concat(ranking.exact, how="vertical_relaxed") if ranking.exact else None
+    conflicted = _conflicts(_claims(eligible.values(), exact), margin)
+    result.auto = [prop for mid, prop in sorted(eligible.items()) if mid not in conflicted]
+    if exact is not None:
+        result.exact = exact.filter(~pl.col("movement_id").is_in(list(conflicted))) \
+            .sort("movement_id")
+    # a movement settled by one item kept only that reading: review needs all of them
     lost = sorted(mid for mid in conflicted if mid in ranking.clear)
-    if lost:
-        ranked.update(rerank(lost))
-    applied = {p.movement_id for p in result.auto}
-    for mid, props in ranked.items():
-        if mid in applied:
-            continue
-        shown = _shown(props, rules)
-        for position, p in enumerate(shown, start=1):
-            p.rank = position
-            p.explain()
-        result.suggestions[mid] = shown
-        if mid not in result.reasons:
-            result.reasons[mid] = _reason(shown)
+    readings = rerank(lost) if lost else {}
+    shown = {mid: _numbered(_shown(readings.get(mid, []) if mid in ranking.clear
+                                   else ranking.eligible[mid], rules))
+             for mid in sorted(conflicted)}
+    result.reasons.update(dict.fromkeys(sorted(conflicted), "conflict"))
+    result.review = pl.concat([*ranking.review, review_rows(shown)])
     return result
 
 
@@ -442,26 +535,42 @@ def _same_reading(a: Proposal, b: Proposal) -> bool:
             and all(a.evidence.get(k) == b.evidence.get(k) for k in keys))
 
 
-def _conflicts(eligible: dict[int, Proposal], opens: dict[str, int], margin: int) -> set[int]:
-    """Movements whose automatic proposal collides with another movement's on an item."""
-    claims: dict[str, list[Proposal]] = defaultdict(list)
-    for prop in eligible.values():
-        for item_id, _ in prop.lines:
-            claims[item_id].append(prop)
-    losers: set[int] = set()
-    for item_id, props in claims.items():
-        if len(props) < 2:
-            continue
-        total = sum(abs(a) for p in props for i, a in p.lines if i == item_id)
-        partials = all(p.evidence.get("amount_level") == "partial" for p in props)
-        if partials and total <= abs(opens.get(item_id, 0)):
-            continue  # instalments that fit together
-        props = sorted(props, key=Proposal.sort_key)
-        if props[0].points - props[1].points >= margin:
-            losers.update(p.movement_id for p in props[1:])
-        else:
-            losers.update(p.movement_id for p in props)
-    return losers
+def _claims(eligible: Iterable[Proposal], exact: pl.DataFrame | None) -> pl.DataFrame:
+    """What every automatic candidate of a run would apply: one row per (movement, item)."""
+    import polars as pl
+
+    schema = {"movement_id": pl.Int64, "item_id": pl.String, "applied_minor": pl.Int64,
+              "open_minor": pl.Int64, "points": pl.Int64, "partial": pl.Boolean}
+    rows = [(p.movement_id, item_id, applied, open_, p.points,
+             len(p.lines) == 1 and p.evidence.get("amount_level") == "partial")
+            for p in eligible for (item_id, applied), open_ in zip(p.lines, p.opens, strict=True)]
+    claims = pl.DataFrame(rows, schema=schema, orient="row")
+    if exact is None:
+        return claims
+    return pl.concat([claims, exact.select(
+        "movement_id", "item_id", "applied_minor", pl.col("i_open_minor").alias("open_minor"),
+        "points", pl.lit(False).alias("partial")).cast(schema)])
+
+
+def _conflicts(claims: pl.DataFrame, margin: int) -> set[int]:
+    """Movements whose automatic proposal collides with another movement's on an item.
+
+    Instalments that fit together in what is open are no collision; otherwise a claim wins
+    its item only if it stands ``margin`` points above every other claim, and all lose when
+    none does."""
+    import polars as pl
+
+    contested = (claims.group_by("item_id")
+                 .agg(pl.len().alias("_n"), pl.col("partial").all().alias("_partials"),
+                      pl.col("applied_minor").abs().sum().alias("_total"),
+                      pl.col("open_minor").abs().first().alias("_open"),
+                      pl.col("points").max().alias("_top"),
+                      pl.col("points").top_k(2).min().alias("_second"))
+                 .filter((pl.col("_n") >= 2)
+                         & ~(pl.col("_partials") & (pl.col("_total") <= pl.col("_open")))))
+    losers = claims.join(contested, on="item_id").filter(
+        (pl.col("_top") - pl.col("_second") < margin) | (pl.col("points") < pl.col("_top")))
+    return set(losers.get_column("movement_id").to_list())
 
 
 def _reason(shown: list[Proposal]) -> str:

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from cashmatch.config import Rules
-from cashmatch.matching import drop_temp_tables, input_hash, plan
+from cashmatch.matching import drop_temp_tables, plan
 from cashmatch.money import from_minor
 from cashmatch.store import Store
 
@@ -94,7 +94,7 @@ def _replay_run(store: Store, rules: Rules, rid: int, started: Any, first: int,
             mem.insert_frame(table, store.frame(sql, args))
         planned = plan(mem, rules)
         drop_temp_tables(mem)
-    replayed = {p.movement_id: {i: a for i, a in p.lines} for p in planned.result.auto}
+    replayed = {p.movement_id: dict(p.lines) for p in planned.result.all_auto()}
     for auto in autos:
         mid = auto["movement_id"]
         recorded = {r[0]: r[1] for r in store.rows(
@@ -105,7 +105,7 @@ def _replay_run(store: Store, rules: Rules, rid: int, started: Any, first: int,
         row = planned.movements.get(mid)
         recorded_hash = evidence.get("input_hash")
         now_items = replayed.get(mid)
-        if row is not None and recorded_hash and input_hash(row) != recorded_hash:
+        if row is not None and recorded_hash and row["input_hash"] != recorded_hash:
             why = "the movement's data changed since the decision"
         elif now_items is None:
             why = "would now go to the review queue"

@@ -1,65 +1,106 @@
-"""One-line explanations of proposals, built from their evidence only."""
+"""One-line explanations of proposals, built from their evidence only.
+
+One-item proposals are explained over a whole frame of scored pairs at once
+(:func:`describe_expr`, polars); several-items proposals, which are few, one at a time
+(:func:`describe_subset`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cashmatch.money import format_amount, from_minor
+from cashmatch.money import EXPONENTS, format_amount, from_minor
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 def _amt(minor: int, currency: str) -> str:
     return format_amount(from_minor(minor, currency))
 
 
-_REF = {
-    "exact": "reference {ref} found in the remittance",
-    "rf": "RF creditor reference encodes {ref}",
-    "tail": "number {tail} of the text ends reference {ref}",
-    "fuzzy": "reference {ref} found with a typo ({sim}% similar)",
-}
+def amount_expr(minor: pl.Expr, currency: pl.Expr) -> pl.Expr:
+    """Minor units written as :func:`cashmatch.money.format_amount` writes the amount
+    (``-1234.50``; no decimal point for a currency without minor unit), over a frame."""
+    import polars as pl
+
+    exp = currency.str.to_uppercase().replace_strict(EXPONENTS, default=2,
+                                                     return_dtype=pl.Int64)
+    scale = pl.lit(10, dtype=pl.Int64).pow(exp)
+    units = minor.abs()
+    whole = (units // scale).cast(pl.String)
+    # the fraction zero-padded: 10^e + fraction written, its leading 1 dropped
+    fraction = (units % scale + scale).cast(pl.String).str.slice(1)
+    sign = pl.when(minor < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    return (pl.when(exp == 0).then(pl.concat_str(sign, whole))
+            .otherwise(pl.concat_str(sign, whole, pl.lit("."), fraction)))
+
+
 _PARTY = {
     "iban": "payer IBAN known for {party}",
     "name": "payer name matches {party}",
     "other": "payer IBAN belongs to another party than {party}",
 }
+_ADJUSTED = {"fee": "a bank fee", "discount": "an early-payment discount",
+             "rounding": "a rounding difference"}
 
 
-def describe(ev: Mapping[str, Any]) -> str:
-    """Explain a one-item proposal from its levels and amounts."""
-    ref = ev.get("i_reference") or ev["item_id"]
-    ccy = ev["m_currency"]
-    parts = []
-    level = ev.get("ref_level", "none")
-    if level in _REF:
-        parts.append(_REF[level].format(ref=ref, tail=ev.get("i_ref_tail"),
-                                        sim=ev.get("ref_similarity")))
-    else:
-        parts.append(f"no reference to {ref}")
-    m, o = ev["m_amount_minor"], ev["i_open_minor"]
-    diff = abs(o - m)
-    amount = ev.get("amount_level")
-    if amount == "exact":
-        parts.append(f"amount {_amt(m, ccy)} {ccy} equals the open amount")
-    elif amount == "mismatch":
-        parts.append(f"amount {_amt(m, ccy)} {ccy} cannot settle the open "
-                     f"{_amt(o, ev['i_currency'])} {ev['i_currency']}")
-    elif amount in ("fee", "discount", "rounding"):
-        what = {"fee": "a bank fee", "discount": "an early-payment discount",
-                "rounding": "a rounding difference"}[amount]
-        parts.append(f"{_amt(diff, ccy)} short of the open {_amt(o, ccy)} {ccy}, read as {what}"
-                     if abs(m) < abs(o) else
-                     f"{_amt(diff, ccy)} over the open {_amt(o, ccy)} {ccy}, read as {what}")
-    elif amount == "partial":
-        parts.append(f"part payment of {_amt(m, ccy)} on the open {_amt(o, ccy)} {ccy}")
-    elif amount == "over":
-        parts.append(f"{_amt(diff, ccy)} {ccy} more than the open {_amt(o, ccy)}: the excess "
-                     "stays on the party's account")
-    party = ev.get("party_level", "none")
-    if party in _PARTY:
-        parts.append(_PARTY[party].format(party=ev.get("i_party") or ev.get("i_party_id") or "?"))
-    text = "; ".join(parts)
-    return text[0].upper() + text[1:]
+def describe_expr() -> pl.Expr:
+    """The explanation of each one-item proposal of a frame of scored pairs (columns
+    ``item_id``, ``i_reference``, ``i_ref_tail``, ``ref_level``, ``ref_similarity``,
+    ``amount_level``, ``m_amount_minor``, ``m_currency``, ``i_open_minor``, ``i_currency``,
+    ``party_level``, ``i_party``, ``i_party_id``): what was found of the reference, how the
+    amount compares with what is open, and who the payer is."""
+    import polars as pl
+
+    col, lit = pl.col, pl.lit
+
+    def text(*parts: pl.Expr | str) -> pl.Expr:
+        return pl.concat_str([lit(p) if isinstance(p, str) else p for p in parts])
+
+    def blank(c: str) -> pl.Expr:
+        return col(c).is_null() | (col(c) == "")
+
+    ref = pl.when(blank("i_reference")).then(col("item_id")).otherwise(col("i_reference"))
+    level = col("ref_level")
+    reference = (
+        pl.when(level == "exact").then(text("reference ", ref, " found in the remittance"))
+        .when(level == "rf").then(text("RF creditor reference encodes ", ref))
+        .when(level == "tail").then(text("number ", col("i_ref_tail").fill_null("None"),
+                                         " of the text ends reference ", ref))
+        .when(level == "fuzzy").then(text("reference ", ref, " found with a typo (",
+                                          col("ref_similarity").cast(pl.String)
+                                          .fill_null("None"), "% similar)"))
+        .otherwise(text("no reference to ", ref)))
+    ccy, m, o = col("m_currency"), col("m_amount_minor"), col("i_open_minor")
+    paid, open_, diff = (amount_expr(m, ccy), amount_expr(o, ccy),
+                         amount_expr((o - m).abs(), ccy))
+    kind = col("amount_level")
+    adjusted = pl.concat_str(
+        diff,
+        pl.when(m.abs() < o.abs()).then(lit(" short of the open ")).otherwise(
+            lit(" over the open ")),
+        open_, lit(" "), ccy, lit(", read as "),
+        kind.replace_strict(_ADJUSTED, default=None, return_dtype=pl.String))
+    amount = (
+        pl.when(kind == "exact").then(text("amount ", paid, " ", ccy, " equals the open amount"))
+        .when(kind == "mismatch").then(text(
+            "amount ", paid, " ", ccy, " cannot settle the open ",
+            amount_expr(o, col("i_currency")), " ", col("i_currency")))
+        .when(kind.is_in(list(_ADJUSTED))).then(adjusted)
+        .when(kind == "partial").then(text("part payment of ", paid, " on the open ", open_,
+                                           " ", ccy))
+        .when(kind == "over").then(text(diff, " ", ccy, " more than the open ", open_,
+                                        ": the excess stays on the party's account")))
+    who = (pl.when(~blank("i_party")).then(col("i_party"))
+           .when(~blank("i_party_id")).then(col("i_party_id")).otherwise(lit("?")))
+    party = pl.when(lit(False)).then(lit(None, dtype=pl.String))
+    for key, template in _PARTY.items():
+        before, after = template.split("{party}")
+        party = party.when(col("party_level") == key).then(text(before, who, after))
+    whole = pl.concat_list(reference, amount, party.otherwise(None)).list.drop_nulls() \
+        .list.join("; ")
+    return pl.concat_str(whole.str.slice(0, 1).str.to_uppercase(), whole.str.slice(1))
 
 
 def describe_subset(rows: Sequence[Mapping[str, Any]], n_ref: int, party: str) -> str:

@@ -18,13 +18,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cashmatch.config import Rules
+from cashmatch.errors import PostingError
 from cashmatch.model import JournalEntry
 from cashmatch.money import to_minor
-from cashmatch.posting import Adjustment, ItemFacts, MovementFacts, entry_for
+from cashmatch.posting import Adjustment, ItemFacts, MovementFacts, entry_for, label
 from cashmatch.store import Store, now
+
+if TYPE_CHECKING:
+    import polars as pl
 
 ENGINE_VERSION = "0.1.0"
 
@@ -58,12 +62,14 @@ class Applier:
     _codes: dict[str, str] = field(default_factory=dict)
     _code_count: dict[tuple[str, str], int] = field(default_factory=dict)
     _checked: set[str] = field(default_factory=set)
+    _frames: list[tuple[str, pl.DataFrame]] = field(default_factory=list)
 
-    def _id(self, table: str, column: str) -> int:
+    def _id(self, table: str, column: str, count: int = 1) -> int:
+        """The next id of ``table`` (the first of ``count`` consecutive ones)."""
         if table not in self._next:
             self._next[table] = self.store.next_id(table, column)
         value = self._next[table]
-        self._next[table] = value + 1
+        self._next[table] = value + count
         return value
 
     def decide(self, movement_id: int, action: str, actor: str, rule: str, explanation: str,
@@ -78,7 +84,8 @@ class Applier:
             "confidence": confidence,
             "threshold": self.rules.matching.auto_threshold if action == "auto" else None,
             "explanation": explanation,
-            "evidence_json": json.dumps(evidence, ensure_ascii=False, default=str, sort_keys=True),
+            "evidence_json": json.dumps(evidence, ensure_ascii=False, default=str, sort_keys=True,
+                                        separators=(",", ":")),
             "reason": reason, "reverses_decision_id": reverses, "engine_version": ENGINE_VERSION,
             "rules_version": self.rules.version, "created_at": now(),
         })
@@ -116,17 +123,127 @@ class Applier:
             })
         return entry
 
+    def apply_in_kind(self, rows: pl.DataFrame) -> None:
+        """Decide and post, in bulk, automatic applications that settle one item exactly in
+        the movement's currency with nothing else to post: the entry is the movement on the
+        bank account against the item, which :func:`cashmatch.posting.entry_for` would write
+        line for line (a test holds them to it).
+
+        ``rows``, one per movement: ``movement_id``, ``booking_date``, ``amount_minor``,
+        ``currency``, ``bank_reference``, ``counterparty_name``, ``remittance``,
+        ``input_hash``; the item's ``item_id``, ``i_account``, ``i_party_id``, ``i_party``,
+        ``i_reference``, ``i_currency``, ``i_open_minor``, ``applied_minor``; and the
+        proposal's ``rule``, ``explanation``, ``points``, ``confidence_bp`` and evidence
+        columns (:data:`cashmatch.assignment.EVIDENCE`)."""
+        import polars as pl
+
+        from cashmatch.assignment import EVIDENCE
+
+        if rows.height == 0:
+            return
+        rows = rows.sort("movement_id")
+        wrong = rows.filter((pl.col("applied_minor") != pl.col("amount_minor"))
+                            | (pl.col("applied_minor") != pl.col("i_open_minor"))
+                            | (pl.col("currency") != pl.col("i_currency"))
+                            | (pl.col("amount_minor") == 0))
+        if wrong.height:
+            raise PostingError(f"movement {wrong['movement_id'][0]} does not settle item "
+                               f"{wrong['item_id'][0]} exactly in its own currency")
+        n = rows.height
+        ledger, stamp = self.rules.ledger, now()
+        at = pl.int_range(n, dtype=pl.Int64)
+        amount = pl.col("amount_minor")
+        rows = rows.with_columns(
+            (self._id("cm_decisions", "decision_id", n) + at).alias("decision_id"),
+            (self._id("cm_journal_entries", "entry_id", n) + at).alias("entry_id"),
+            (self._id("cm_allocations", "allocation_id", n) + at).alias("allocation_id"),
+            pl.Series("label", [label(f"{who or ''} {text}") for who, text in zip(
+                rows["counterparty_name"], rows["remittance"], strict=True)]),
+            pl.Series("item_label", [label(f"Règlement {ref or item}") for ref, item in zip(
+                rows["i_reference"], rows["item_id"], strict=True)]),
+            pl.lit(stamp).alias("created_at"))
+        evidence = sorted([*EVIDENCE, "party_id", "input_hash"])
+        self._frames.append(("cm_decisions", rows.select(
+            "decision_id", "movement_id", pl.lit(None, pl.Int64).alias("review_id"),
+            pl.lit(self.run_id, pl.Int64).alias("run_id"), pl.lit("auto").alias("action"),
+            pl.lit("engine").alias("actor"), pl.concat_str(pl.lit("auto:"), "rule").alias("rule"),
+            (pl.col("confidence_bp").cast(pl.Decimal(18, 4)) / pl.lit(10_000).cast(
+                pl.Decimal(18, 4))).cast(pl.Decimal(5, 4)).alias("confidence"),
+            pl.lit(self.rules.matching.auto_threshold).cast(pl.Decimal(5, 4)).alias("threshold"),
+            "explanation",
+            pl.struct([pl.col("i_party_id").alias(c) if c == "party_id" else pl.col(c)
+                       for c in evidence]).struct.json_encode().alias("evidence_json"),
+            pl.lit(None, pl.String).alias("reason"),
+            pl.lit(None, pl.Int64).alias("reverses_decision_id"),
+            pl.lit(ENGINE_VERSION).alias("engine_version"),
+            pl.lit(self.rules.version).alias("rules_version"), "created_at")))
+        self._frames.append(("cm_journal_entries", rows.select(
+            "entry_id", pl.format("{}{}", pl.lit(ledger.journal),
+                                  pl.col("entry_id").cast(pl.String).str.zfill(6))
+            .alias("entry_number"), pl.lit(ledger.journal).alias("journal"),
+            pl.col("booking_date").alias("entry_date"), "label",
+            pl.when(pl.col("bank_reference").fill_null("") == "")
+            .then(pl.format("M{}", "movement_id")).otherwise("bank_reference").alias("piece_ref"),
+            "currency", "movement_id", "decision_id",
+            pl.lit(None, pl.Int64).alias("reverses_entry_id"), "created_at")))
+        debit = pl.when(amount > 0).then(amount).otherwise(0)
+        credit = pl.when(amount < 0).then(-amount).otherwise(0)
+        self._frames.append(("cm_journal_lines", pl.concat([
+            rows.select("entry_id", pl.lit(1, pl.Int32).alias("line_no"),
+                        pl.lit(ledger.bank_account).alias("account"),
+                        pl.lit(None, pl.String).alias("aux_account"),
+                        pl.lit(None, pl.String).alias("aux_label"), "label",
+                        debit.alias("debit_minor"), credit.alias("credit_minor"), "currency",
+                        pl.lit(None, pl.String).alias("item_id")),
+            rows.select("entry_id", pl.lit(2, pl.Int32).alias("line_no"),
+                        pl.col("i_account").alias("account"),
+                        pl.col("i_party_id").alias("aux_account"),
+                        pl.col("i_party").alias("aux_label"), pl.col("item_label").alias("label"),
+                        credit.alias("debit_minor"), debit.alias("credit_minor"), "currency",
+                        "item_id")])))
+        self._frames.append(("cm_allocations", rows.select(
+            "allocation_id", "movement_id", "item_id", pl.col("applied_minor")
+            .alias("amount_minor"), pl.col("i_currency").alias("currency"), "decision_id",
+            "entry_id", "created_at")))
+        self._letter_in_kind(rows.select("item_id", "i_account", "i_party_id"), stamp)
+
+    def _letter_in_kind(self, items: pl.DataFrame, stamp: object) -> None:
+        """Lettrage of one item per movement (as :meth:`_letter` does, in bulk): an item
+        already lettered keeps its code; each other one gets the next code of its
+        (account, party)."""
+        import polars as pl
+
+        self._preload(items["item_id"].to_list(),
+                      list(zip(items["i_account"], items["i_party_id"].fill_null(""),
+                               strict=True)))
+        codes = []
+        for item_id, account, party in items.iter_rows():
+            if item_id in self._codes:
+                continue
+            key = (account, party or "")
+            code = lettrage_code(self._code_count[key])
+            self._code_count[key] += 1
+            self._codes[item_id] = code
+            codes.append((item_id, key[0], key[1], code))
+        self._frames.append(("cm_lettrage", pl.DataFrame(
+            codes, schema=["item_id", "account", "aux_account", "code"], orient="row")
+            .with_columns(pl.lit(stamp).alias("created_at"))))
+
     def preload(self, items: list[ItemFacts]) -> None:
         """Read the lettrage state of ``items`` and their parties in two queries, so that
         applying thousands of movements does not query per movement."""
-        ids = sorted({i.item_id for i in items if i.item_id not in self._checked})
+        self._preload([i.item_id for i in items], [(i.account, i.party_id or "") for i in items])
+
+    def _preload(self, item_ids: list[str], parties: list[tuple[str, str]]) -> None:
+        """:meth:`preload` for items and their (account, auxiliary account) keys."""
+        ids = sorted({i for i in item_ids if i not in self._checked})
         if ids:
             for item_id, code in self.store.rows(
-                    "SELECT item_id, code FROM cm_lettrage WHERE list_contains(?, item_id)", [ids]):
+                    "SELECT item_id, code FROM cm_lettrage WHERE list_contains(?, item_id)",
+                    [ids]):
                 self._codes[item_id] = code
             self._checked.update(ids)
-        keys = sorted({key for i in items
-                       if (key := (i.account, i.party_id or "")) not in self._code_count})
+        keys = sorted({key for key in parties if key not in self._code_count})
         if keys:
             for key in keys:
                 self._code_count[key] = 0
@@ -155,6 +272,9 @@ class Applier:
         """Write everything collected, in the caller's transaction."""
         import polars as pl
 
+        for table, frame in self._frames:
+            self.store.insert_frame(table, frame)
+        self._frames.clear()
         for table, rows in (("cm_decisions", self._decisions),
                             ("cm_journal_entries", self._entries),
                             ("cm_journal_lines", self._lines),

@@ -14,12 +14,10 @@ without touching the others. A run considers every booked movement that is not s
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cashmatch import blocking
 from cashmatch.assignment import (
@@ -40,6 +38,9 @@ from cashmatch.refs import name_sql, rf_bodies
 from cashmatch.scoring import BP, score
 from cashmatch.store import Store, now
 
+if TYPE_CHECKING:
+    import polars as pl
+
 #: Movements that are settled: applied or ignored by a decision that no later decision undid.
 SETTLED_SQL = """
 SELECT d.movement_id FROM cm_decisions d
@@ -47,15 +48,25 @@ WHERE d.action IN ('auto', 'accept', 'assign', 'ignore', 'suspense')
   AND NOT EXISTS (SELECT 1 FROM cm_decisions u WHERE u.reverses_decision_id = d.decision_id)
 """
 
+#: What the engine reads of a movement, as a digest kept with automatic decisions so that a
+#: replay can tell a changed input from a changed rule: the first 16 hex digits of the
+#: SHA-256 of these fields written as text ("None" for a missing one), joined by U+001F.
+INPUT_HASH_FIELDS = ("movement_id", "booking_date", "amount_minor", "currency",
+                     "counterparty_name", "counterparty_iban", "remittance", "refs_text")
+
 MOVEMENTS_SQL = f"""
 CREATE OR REPLACE TEMP TABLE cm_tmp_movements AS
-SELECT m.movement_id, m.booking_date, m.amount_minor, m.currency, m.counterparty_name,
-       m.counterparty_iban, m.remittance, m.bank_reference, m.instructed_minor,
-       m.instructed_currency,
-       array_to_string(json_extract_string(m.refs_json, '$[*].value'), ' ') AS refs_text,
-       {name_sql('m.counterparty_name')} AS name_norm
-FROM cm_movements m
-WHERE m.status = 'booked' AND m.movement_id NOT IN ({SETTLED_SQL})
+SELECT *, left(sha256(concat_ws(chr(31), {", ".join(
+    f"coalesce(CAST({f} AS VARCHAR), 'None')" for f in INPUT_HASH_FIELDS)})), 16) AS input_hash
+FROM (
+    SELECT m.movement_id, m.booking_date, m.amount_minor, m.currency, m.counterparty_name,
+           m.counterparty_iban, m.remittance, m.bank_reference, m.instructed_minor,
+           m.instructed_currency,
+           array_to_string(json_extract_string(m.refs_json, '$[*].value'), ' ') AS refs_text,
+           {name_sql('m.counterparty_name')} AS name_norm
+    FROM cm_movements m
+    WHERE m.status = 'booked' AND m.movement_id NOT IN ({SETTLED_SQL})
+)
 """
 
 PAIRS_WITH_FACTS_SQL = f"""
@@ -248,15 +259,6 @@ def drop_temp_tables(store: Store) -> None:
         store.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def input_hash(row: dict[str, Any]) -> str:
-    """Digest of what the engine read of a movement, kept with automatic decisions so that a
-    replay can tell a changed input from a changed rule."""
-    fields = ("movement_id", "booking_date", "amount_minor", "currency", "counterparty_name",
-              "counterparty_iban", "remittance", "refs_text")
-    text = "\x1f".join(str(row.get(f)) for f in fields)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
 def run_match(store: Store, rules: Rules) -> MatchSummary:
     """Match every unsettled movement against the open items, in one transaction."""
     with store.transaction():
@@ -270,27 +272,16 @@ def run_match(store: Store, rules: Rules) -> MatchSummary:
             "WHERE status = 'open' AND movement_id IN "
             "(SELECT movement_id FROM cm_tmp_run_movements)",
             [stamp])
-        items = _item_facts(store, {i for p in result.auto for i, _ in p.lines})
         applier = Applier(store, rules, run_id)
         for mid, rule in sorted(ignored.items()):
             applier.decide(mid, "ignore", "engine", f"ignore:{rule.name}",
                            f"Not a receipt to apply: matches ignore rule {rule.name}",
                            {"rule": rule.name, "pattern": rule.pattern}, reason=rule.name)
-        applier.preload(list(items.values()))
-        for prop in result.auto:
-            mv = movements[prop.movement_id]
-            facts = MovementFacts.from_row(mv)
-            decision_id = applier.decide(
-                prop.movement_id, "auto", "engine", f"auto:{prop.rule}", prop.explanation,
-                prop.evidence | {"input_hash": input_hash(mv)},
-                confidence=Decimal(prop.confidence_bp) / BP)
-            applier.apply(facts, _allocations(prop, items), decision_id,
-                          _adjustment(prop, facts.currency))
-            summary.auto += 1
-            summary.add_amount("auto", facts.currency, facts.amount)
+        applied = _apply_in_kind(store, applier, result.exact, summary)
+        applied += apply_proposals(store, applier, result.auto, movements, summary)
         applier.flush()
-        learn_payers(store, [p.movement_id for p in result.auto])
-        _queue_for_review(store, run_id, movements, result, summary)
+        learn_payers(store, applied)
+        _queue_for_review(store, run_id, result, summary)
         summary.considered = len(movements) + len(ignored)
         summary.ignored = len(ignored)
         store.execute("INSERT INTO cm_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -298,6 +289,46 @@ def run_match(store: Store, rules: Rules) -> MatchSummary:
                        summary.auto, summary.review, summary.unmatched])
         drop_temp_tables(store)
     return summary
+
+
+def apply_proposals(store: Store, applier: Applier, props: list[Proposal],
+                    movements: dict[int, dict[str, Any]], summary: MatchSummary) -> list[int]:
+    """Decide and post automatic applications one by one (:meth:`Applier.apply`); returns
+    their movements."""
+    items = _item_facts(store, {i for p in props for i, _ in p.lines})
+    applier.preload(list(items.values()))
+    for prop in props:
+        mv = movements[prop.movement_id]
+        facts = MovementFacts.from_row(mv)
+        decision_id = applier.decide(
+            prop.movement_id, "auto", "engine", f"auto:{prop.rule}", prop.explanation,
+            prop.evidence | {"input_hash": mv["input_hash"]},
+            confidence=Decimal(prop.confidence_bp) / BP)
+        applier.apply(facts, _allocations(prop, items), decision_id,
+                      _adjustment(prop, facts.currency))
+        summary.auto += 1
+        summary.add_amount("auto", facts.currency, facts.amount)
+    return [p.movement_id for p in props]
+
+
+def _apply_in_kind(store: Store, applier: Applier, exact: pl.DataFrame | None,
+                   summary: MatchSummary) -> list[int]:
+    """Post the run's one-item applications that settle their item exactly in the
+    movement's currency (:attr:`Assignment.exact`) in bulk; returns their movements."""
+    import polars as pl
+
+    if exact is None or exact.height == 0:
+        return []
+    facts = store.frame("SELECT movement_id, booking_date, amount_minor, currency, "
+                        "bank_reference, counterparty_name, remittance, input_hash "
+                        "FROM cm_tmp_run_movements")
+    rows = exact.join(facts, on="movement_id")
+    applier.apply_in_kind(rows)
+    summary.auto += rows.height
+    for currency, total in rows.group_by("currency").agg(pl.col("amount_minor").sum()) \
+            .sort("currency").iter_rows():
+        summary.add_amount("auto", currency, from_minor(total, currency))
+    return rows.get_column("movement_id").to_list()
 
 
 def _item_facts(store: Store, item_ids: set[str]) -> dict[str, ItemFacts]:
@@ -372,48 +403,57 @@ def learn_payers(store: Store, movement_ids: list[int]) -> None:
         store.execute(LEARN_SQL, [movement_ids, movement_ids])
 
 
-def _queue_for_review(store: Store, run_id: int, movements: dict[int, dict[str, Any]],
-                      result: Assignment, summary: MatchSummary) -> None:
+def _queue_for_review(store: Store, run_id: int, result: Assignment,
+                      summary: MatchSummary) -> None:
+    """Open a review item for every movement of the run not applied, with its ranked
+    suggestions (all written from frames: a run may send hundreds of thousands)."""
     import polars as pl
 
+    if not result.reasons:
+        return
     review_id = store.next_id("cm_review_items", "review_id")
     candidate_id = store.next_id("cm_candidates", "candidate_id")
     stamp = now()
-    reviews, cands, lines = [], [], []
-    for mid, reason in sorted(result.reasons.items()):
-        mv = movements[mid]
-        amount = from_minor(mv["amount_minor"], mv["currency"])
-        if reason == "no_candidate":
-            summary.unmatched += 1
-            summary.add_amount("unmatched", mv["currency"], amount)
+    reviews = (pl.DataFrame({"movement_id": list(result.reasons),
+                             "reason": list(result.reasons.values())},
+                            schema={"movement_id": pl.Int64, "reason": pl.String})
+               .sort("movement_id")
+               .with_columns((review_id + pl.int_range(pl.len(), dtype=pl.Int64))
+                             .alias("review_id")))
+    facts = store.frame("SELECT movement_id, amount_minor, currency FROM cm_tmp_run_movements")
+    outcomes = (reviews.join(facts, on="movement_id")
+                .group_by(pl.when(pl.col("reason") == "no_candidate").then(pl.lit("unmatched"))
+                          .otherwise(pl.lit("review")).alias("outcome"), "currency")
+                .agg(pl.len().alias("n"), pl.col("amount_minor").sum().alias("total"))
+                .sort("outcome", "currency"))
+    for outcome, currency, n, total in outcomes.iter_rows():
+        if outcome == "unmatched":
+            summary.unmatched += n
         else:
-            summary.review += 1
-            summary.add_amount("review", mv["currency"], amount)
-        reviews.append({"review_id": review_id, "movement_id": mid, "run_id": run_id,
-                        "reason": reason, "status": "open", "created_at": stamp,
-                        "closed_at": None, "decision_id": None})
-        for prop in result.suggestions.get(mid, []):
-            adjust = ([{"kind": prop.adjust_kind, "amount_minor": prop.adjust_minor}]
-                      if prop.adjust_kind and prop.adjust_minor else [])
-            cands.append({
-                "candidate_id": candidate_id, "review_id": review_id, "rank": prop.rank,
-                "confidence": Decimal(prop.confidence_bp) / BP, "rule": prop.rule,
-                "explanation": prop.explanation,
-                "evidence_json": json.dumps(prop.evidence, sort_keys=True, default=str),
-                "adjustments_json": json.dumps(adjust)})
-            for item_id, applied in prop.lines:
-                lines.append({"candidate_id": candidate_id, "item_id": item_id,
-                              "amount_minor": applied})
-            candidate_id += 1
-        review_id += 1
-    if reviews:
-        store.insert_frame("cm_review_items", pl.DataFrame(reviews, infer_schema_length=None)
-                           .with_columns(pl.col("closed_at").cast(pl.Datetime("us")),
-                                         pl.col("decision_id").cast(pl.Int64)))
-    if cands:
-        store.insert_frame("cm_candidates", pl.DataFrame(cands)
-                           .with_columns(pl.col("confidence").cast(pl.Decimal(5, 4))))
-        store.insert_frame("cm_candidate_lines", pl.DataFrame(lines))
+            summary.review += n
+        summary.add_amount(outcome, currency, from_minor(total, currency))
+    store.insert_frame("cm_review_items", reviews.select(
+        "review_id", "movement_id", pl.lit(run_id, pl.Int64).alias("run_id"), "reason",
+        pl.lit("open").alias("status"), pl.lit(stamp).alias("created_at"),
+        pl.lit(None, pl.Datetime("us")).alias("closed_at"),
+        pl.lit(None, pl.Int64).alias("decision_id")))
+    if result.review is None or result.review.height == 0:
+        return
+    cands = (result.review.join(reviews.select("movement_id", "review_id"), on="movement_id")
+             .sort("movement_id", "rank")
+             .with_columns((candidate_id + pl.int_range(pl.len(), dtype=pl.Int64))
+                           .alias("candidate_id")))
+    adjusted = pl.col("adjust_kind").is_not_null() & (pl.col("adjust_minor").fill_null(0) != 0)
+    store.insert_frame("cm_candidates", cands.select(
+        "candidate_id", "review_id", "rank",
+        (pl.col("confidence_bp").cast(pl.Decimal(18, 4)) / pl.lit(BP).cast(pl.Decimal(18, 4)))
+        .cast(pl.Decimal(5, 4)).alias("confidence"),
+        "rule", "explanation", "evidence_json",
+        pl.when(adjusted).then(pl.format('[{{"kind": "{}", "amount_minor": {}}}]',
+                                         "adjust_kind", "adjust_minor"))
+        .otherwise(pl.lit("[]")).alias("adjustments_json")))
+    store.insert_frame("cm_candidate_lines", cands.select("candidate_id", "lines")
+                       .explode("lines").unnest("lines"))
 
 
 def reason_text(code: str) -> str:

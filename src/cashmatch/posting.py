@@ -75,7 +75,9 @@ def _sides(amount: Decimal) -> tuple[Decimal, Decimal]:
     return (amount, ZERO) if amount > 0 else (ZERO, -amount)
 
 
-def _label(text: str, limit: int = 100) -> str:
+def label(text: str, limit: int = 100) -> str:
+    """A journal label: whitespace runs made one space, at most ``limit`` characters, "-"
+    when nothing is left."""
     clean = " ".join(text.split())
     return clean[:limit] if clean else "-"
 
@@ -138,17 +140,17 @@ def adjustment_lines(adjustment: Adjustment, ledger: Ledger, party_item: ItemFac
     An over-payment stays on the party's account (a customer credit) or goes to
     ``ledger.overpayment_account`` (4191) when set; a discount is split into its net part
     (665) and the VAT it reduces (44571) when ``ledger.discount_vat_rate`` is set."""
-    label = _ADJUST_LABELS.get(adjustment.kind, adjustment.kind)
+    title = _ADJUST_LABELS.get(adjustment.kind, adjustment.kind)
     amount = adjustment.amount
     if adjustment.kind == "over":
         if ledger.overpayment_account:
             return [JournalLine(ledger.overpayment_account, *_sides(amount),
-                                label=_label(f"{label} {party_item.party_name or ''}"),
+                                label=label(f"{title} {party_item.party_name or ''}"),
                                 aux_account=party_item.party_id, aux_label=party_item.party_name)]
         return [JournalLine(party_item.account, *_sides(amount),
-                            label=_label(f"{label} {party_item.party_name or ''}"),
+                            label=label(f"{title} {party_item.party_name or ''}"),
                             aux_account=party_item.party_id, aux_label=party_item.party_name)]
-    text = _label(f"{label} {party_item.reference or party_item.item_id}")
+    text = label(f"{title} {party_item.reference or party_item.item_id}")
     if adjustment.kind == "discount" and ledger.discount_vat_rate:
         rate = ledger.discount_vat_rate
         vat = (amount * rate / (100 + rate)).quantize(Decimal(1).scaleb(-exponent(currency)),
@@ -156,7 +158,7 @@ def adjustment_lines(adjustment: Adjustment, ledger: Ledger, party_item: ItemFac
         lines = [JournalLine(ledger.discount_account, *_sides(amount - vat), label=text)]
         if vat:
             lines.append(JournalLine(ledger.vat_account, *_sides(vat),
-                                     label=_label(f"TVA sur escompte {party_item.reference or ''}")))
+                                     label=label(f"TVA sur escompte {party_item.reference or ''}")))
         return lines
     account = {"fee": ledger.fee_account, "discount": ledger.discount_account}.get(
         adjustment.kind,
@@ -173,7 +175,7 @@ def entry_for(movement: MovementFacts, allocations: list[tuple[ItemFacts, Decima
     check_allocations(movement, allocations, adjustment)
     who = movement.counterparty_name or ""
     lines = [JournalLine(cash_account or ledger.bank_account, *_sides(movement.amount),
-                         label=_label(f"{who} {movement.remittance}"))]
+                         label=label(f"{who} {movement.remittance}"))]
     if adjustment is not None and adjustment.amount:
         if not allocations:
             raise PostingError("a difference needs at least one allocation to explain")
@@ -181,7 +183,7 @@ def entry_for(movement: MovementFacts, allocations: list[tuple[ItemFacts, Decima
     values = [book_value(item, amount, movement.currency) for item, amount in allocations]
     for (item, _), value in zip(allocations, values, strict=True):
         lines.append(JournalLine(item.account, *_sides(-value),
-                                 label=_label(f"Règlement {item.reference or item.item_id}"),
+                                 label=label(f"Règlement {item.reference or item.item_id}"),
                                  aux_account=item.party_id, aux_label=item.party_name,
                                  item_id=item.item_id))
     remainder = (movement.amount + (adjustment.amount if adjustment else ZERO)
@@ -189,15 +191,15 @@ def entry_for(movement: MovementFacts, allocations: list[tuple[ItemFacts, Decima
     if remainder and any(item.currency != movement.currency for item, _ in allocations):
         account = ledger.fx_gain_account if remainder > 0 else ledger.fx_loss_account
         lines.append(JournalLine(account, *_sides(-remainder),
-                                 label=_label(f"{'Gain' if remainder > 0 else 'Perte'} de change "
+                                 label=label(f"{'Gain' if remainder > 0 else 'Perte'} de change "
                                               f"{who}")))
         remainder = ZERO
     if remainder:
         lines.append(JournalLine(ledger.suspense_account, *_sides(-remainder),
-                                 label=_label(f"Non affecté {who}")))
+                                 label=label(f"Non affecté {who}")))
     entry = JournalEntry(
         journal=ledger.journal, entry_date=movement.booking_date,
-        label=_label(f"{who} {movement.remittance}"),
+        label=label(f"{who} {movement.remittance}"),
         piece_ref=movement.bank_reference or f"M{movement.movement_id}",
         currency=movement.currency, lines=tuple(lines), movement_id=movement.movement_id)
     check_entry(entry)

@@ -41,7 +41,8 @@ def preview(movements: list[Movement], items: Iterable[Mapping[str, Any]],
             planned = plan(store, rules)
             drop_temp_tables(store)
     out = []
-    auto = {p.movement_id: p for p in planned.result.auto}
+    auto = {p.movement_id: p for p in planned.result.all_auto()}
+    suggestions = planned.result.all_suggestions()
     for position, mid in enumerate(sorted(planned.movements), start=0):
         mv = planned.movements[mid]
         ccy = mv["currency"]
@@ -55,7 +56,7 @@ def preview(movements: list[Movement], items: Iterable[Mapping[str, Any]],
             entry["decision"] = "review" if reason != "no_candidate" else "unmatched"
             entry["reason"] = reason_text(reason)
             entry["proposals"] = [_proposal(p, ccy)
-                                  for p in planned.result.suggestions.get(mid, [])]
+                                  for p in suggestions.get(mid, [])]
         out.append(entry)
     for mid, rule in planned.ignored.items():
         out.append({"bank_reference": planned.movements.get(mid, {}).get("bank_reference"),
