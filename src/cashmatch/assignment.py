@@ -175,16 +175,26 @@ def explained(pairs: pl.DataFrame) -> pl.DataFrame:
 
 
 def proposals(rows: pl.DataFrame) -> dict[int, list[Proposal]]:
-    """:class:`Proposal` objects from explained one-item proposals (:func:`explained`)."""
+    """:class:`Proposal` objects from explained one-item proposals (:func:`explained`),
+    built column-wise (a dict per row would cost more than the proposal itself)."""
+    import polars as pl
+
+    cols = rows.select(
+        "movement_id", "item_id", "applied_minor", "rule", "explanation",
+        "adjust_kind", pl.col("adjust_minor").fill_null(0),
+        pl.col("due_date").cast(pl.String).fill_null("None"), "i_open_minor",
+        *EVIDENCE, pl.col("i_party_id").alias("party_id")).to_dict(as_series=False)
+    keys = (*EVIDENCE, "party_id")
+    evidence = zip(*(cols[k] for k in keys), strict=True)
     out: dict[int, list[Proposal]] = defaultdict(list)
-    for row in _rows(rows.select(EXPLAINED_COLUMNS)):
-        ev = {k: row[k] for k in EVIDENCE}
-        ev["rules"] = list(ev["rules"] or [])
-        ev["party_id"] = row["i_party_id"]
-        out[row["movement_id"]].append(Proposal(
-            row["movement_id"], ((row["item_id"], row["applied_minor"]),), row["points"],
-            row["rule"], row["explanation"], ev, row["adjust_kind"], row["adjust_minor"] or 0,
-            (str(row["due_date"]),), opens=(row["i_open_minor"],)))
+    for mid, item, applied, points, rule, text, kind, adjust, due, open_, ev in zip(
+            cols["movement_id"], cols["item_id"], cols["applied_minor"], cols["points"],
+            cols["rule"], cols["explanation"], cols["adjust_kind"], cols["adjust_minor"],
+            cols["due_date"], cols["i_open_minor"], evidence, strict=True):
+        facts = dict(zip(keys, ev, strict=True))
+        facts["rules"] = facts["rules"] or []
+        out[mid].append(Proposal(mid, ((item, applied),), points, rule, text, facts, kind,
+                                 adjust, (due,), opens=(open_,)))
     return out
 
 
