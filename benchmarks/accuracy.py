@@ -155,10 +155,10 @@ def main() -> None:
           f"{'false auto':>10} {'top-3':>7}")
     for seed, lang, t in runs:
         print(f"{seed:>4} {lang:4} {t['movements']:>6} {t['auto_rate']:>9.1%} "
-              f"{t['precision']:>9.2%} {t['false_auto']:>10} {t['top3']:>7.1%}")
+              f"{t['precision']:>9.2%} {t['false_auto']:>10} {_share(t['top3']):>7}")
     t = _totals(total)
     print(f"{'all':>9} {t['movements']:>6} {t['auto_rate']:>9.1%} {t['precision']:>9.2%} "
-          f"{t['false_auto']:>10} {t['top3']:>7.1%}")
+          f"{t['false_auto']:>10} {_share(t['top3']):>7}")
     print(f"\n{'phenomenon':28} {'moves':>6} {'auto':>6} {'correct':>7} {'top-3':>6} {'false':>6}")
     for ph in sorted(total):
         st = total[ph]
@@ -171,19 +171,24 @@ def main() -> None:
         print(f"{b:16} {n:>6} {good / n if n else 0:>9.2%}")
 
 
-def _totals(stats: dict[str, dict[str, int]]) -> dict[str, float]:
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def _totals(stats: dict[str, dict[str, int]]) -> dict[str, float | None]:
     agg: dict[str, int] = defaultdict(int)
     for st in stats.values():
         for k, v in st.items():
             agg[k] += v
     with_truth = agg["with_truth"] or 1
     autos = agg["auto"] or 1
-    not_auto = (agg["with_truth"] - agg["auto"]) or 1
+    not_auto = agg["with_truth"] - agg["auto"]
     wrong_auto = agg["auto"] - agg["auto_correct"]
     return {"movements": agg["movements"], "auto_rate": agg["auto"] / with_truth,
             "precision": agg["auto_correct"] / autos,
             "false_auto": agg["false_auto_nonreceipt"], "wrong_auto": wrong_auto,
-            "top3": agg["top3"] / not_auto}
+            # None when every movement with a truth was applied: nothing to recall
+            "top3": agg["top3"] / not_auto if not_auto else None}
 
 
 if __name__ == "__main__":

@@ -65,9 +65,41 @@ def test_known_iban_without_reference(store, rules, statements_file, items_file)
     assert s.auto == 1 and applied(store) == {1: {"FA-1": 41000}}
 
 
-def test_name_alone_is_not_enough(store, rules, statements_file, items_file) -> None:
-    s = run(store, rules, statements_file, items_file, [item("FA-1", "410.00", name="DUPONT SARL")],
-            [movement("410.00", "VIREMENT", name="SARL DUPONT")])
+def test_the_partys_own_name_and_its_exact_amount(store, rules, statements_file,
+                                                  items_file) -> None:
+    """No reference, no known IBAN: the payer's name is the party's own (legal form moved,
+    accents and case as the bank writes them; or cut at 35 characters) and one open item of
+    that party has exactly the amount."""
+    long_name = "Société Générale de Boulangerie et Pâtisserie du Centre SARL"
+    s = run(store, rules, statements_file, items_file,
+            [item("FA-1", "410.00", name="Boulangerie Dupont SARL"), item("FA-2", "95.00"),
+             item("FA-3", "77.10", party="C3", name=long_name)],
+            [movement("410.00", "VIREMENT", name="SARL BOULANGERIE DUPONT"),
+             movement("77.10", "PAIEMENT", name=long_name.upper()[:35])])
+    assert s.auto == 2 and applied(store) == {1: {"FA-1": 41000}, 2: {"FA-3": 7710}}
+    assert store.scalar("SELECT explanation FROM cm_decisions WHERE movement_id = 1") == (
+        "No reference to FA-1; amount 410.00 EUR equals the open amount; payer name is that "
+        "of Boulangerie Dupont SARL")
+
+
+@pytest.mark.parametrize(("payer", "ledger"), [
+    ("DUPONT", "Dupont et Fils SARL"),      # a part of the party's name
+    ("DUPONT ET FILS DISTRIBUTION", "Dupont et Fils SARL"),  # more than the party's name
+    ("DUPOND ET FILS", "Dupont et Fils SARL"),               # a name like it
+])
+def test_a_name_that_is_not_the_partys_own_is_not_enough(store, rules, statements_file,
+                                                         items_file, payer, ledger) -> None:
+    s = run(store, rules, statements_file, items_file, [item("FA-1", "410.00", name=ledger)],
+            [movement("410.00", "VIREMENT", name=payer)])
+    assert (s.auto, s.review) == (0, 1)
+
+
+def test_two_parties_of_one_name_are_not_told_apart_by_name(store, rules, statements_file,
+                                                            items_file) -> None:
+    s = run(store, rules, statements_file, items_file,
+            [item("FA-1", "410.00", name="MARTIN SARL"),
+             item("FA-2", "410.00", party="C2", name="Martin SAS")],
+            [movement("410.00", "VIREMENT", name="MARTIN")])
     assert (s.auto, s.review) == (0, 1)
 
 
@@ -227,12 +259,19 @@ def test_a_fitting_reference_is_not_read_as_a_typo_of_its_neighbours(
 
 def test_a_quoted_reference_that_does_not_fit_is_still_read_as_a_possible_typo(
         store, rules, statements_file, items_file) -> None:
-    """The payer typed FA-2026-004521 (an open invoice of another amount) for FA-2026-004512:
-    the neighbour one typo away that fits the amount is found and ranked first."""
-    s = run(store, rules, statements_file, items_file,
-            [item("FA-2026-004512", "640.00"),
-             item("FA-2026-004521", "99.00", party="C2", name="AUTRE CLIENT")],
-            [movement("640.00", "FACTURE FA-2026-004521", name="CLIENT UN")])
+    """The payer typed FA-2026-004521 (an open invoice of another party and amount) for
+    FA-2026-004512: the neighbour one typo away that fits the amount is found. Without the
+    payer's identity a person chooses between the two; with the party's own name it is
+    applied."""
+    items = [item("FA-2026-004512", "640.00"),
+             item("FA-2026-004521", "99.00", party="C2", name="AUTRE CLIENT")]
+    s = run(store, rules, statements_file, items_file, items,
+            [movement("640.00", "FACTURE FA-2026-004521")])
     assert (s.auto, s.review) == (0, 1)
-    assert store.rows("SELECT l.item_id FROM cm_candidates c JOIN cm_candidate_lines l "
-                      "USING (candidate_id) WHERE c.rank = 1") == [("FA-2026-004512",)]
+    assert sorted(store.rows("SELECT l.item_id FROM cm_candidates c JOIN cm_candidate_lines l "
+                             "USING (candidate_id) WHERE c.rank <= 2")) == [
+        ("FA-2026-004512",), ("FA-2026-004521",)]
+    import_statements(store, [statements_file(
+        movement("640.00", "FACTURE FA-2026-004521", name="CLIENT UN", day="2026-02-11"))])
+    s = run_match(store, rules)
+    assert s.auto == 1 and applied(store) == {2: {"FA-2026-004512": 64000}}

@@ -43,7 +43,8 @@ REASONS = {
 
 #: Columns of a pair kept as a proposal's evidence.
 EVIDENCE = ("match_key", "rules", "ref_level", "amount_level", "party_level", "ref_similarity",
-            "name_similarity", "amount_diff_minor", "days_after_due", "points", "confidence_bp")
+            "name_similarity", "name_same", "amount_diff_minor", "days_after_due", "points",
+            "confidence_bp")
 #: Columns a proposal is built and explained from.
 PROPOSAL_COLUMNS = (*EVIDENCE, "movement_id", "item_id", "applied_minor", "adjust_kind",
                     "adjust_minor", "due_date", "i_party_id", "i_party", "i_reference",
@@ -51,7 +52,8 @@ PROPOSAL_COLUMNS = (*EVIDENCE, "movement_id", "item_id", "applied_minor", "adjus
                     "i_account")
 #: Columns a several-items proposal is built and explained from.
 SUBSET_COLUMNS = ("movement_id", "i_party_id", "i_party", "item_id", "i_reference",
-                  "i_open_minor", "ref_level", "party_level", "due_date", "m_currency")
+                  "i_open_minor", "ref_level", "party_level", "name_same", "due_date",
+                  "m_currency")
 #: Columns of the scored pairs that assignment and posting read; the rest (texts, names,
 #: intermediate flags) is dropped after scoring so that every later filter and sort moves
 #: less data.
@@ -312,7 +314,9 @@ def _subset_proposal(movement_id: int, party_id: str, combo: list[dict[str, Any]
     n_ref = sum(r["ref_level"] != "none" for r in combo)
     party = max((r["party_level"] for r in combo),
                 key=lambda lv: {"iban": 3, "name": 2, "none": 1, "other": 0}[lv])
-    party_pts = {"iban": w.party_iban, "name": w.party_name, "other": w.party_other}.get(party, 0)
+    same_name = party == "name" and bool(combo[0].get("name_same"))  # one party: one name
+    party_pts = {"iban": w.party_iban, "name": w.party_name_same if same_name else w.party_name,
+                 "other": w.party_other}.get(party, 0)
     points = tenths(w.prior + _subset_ref_points(combo, w) + w.amount_exact + party_pts)
     ev = {"match_key": "subset", "items": [r["item_id"] for r in combo], "referenced": n_ref,
           "party_level": party, "party_id": party_id, "amount_level": "exact", "points": points}

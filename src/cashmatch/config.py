@@ -94,6 +94,7 @@ class Weights:
     amount_mismatch: Decimal = Decimal("-4")
     party_iban: Decimal = Decimal("4")
     party_name: Decimal = Decimal("2")
+    party_name_same: Decimal = Decimal("4")
     party_other: Decimal = Decimal("-4")
     subset_some_referenced: Decimal = Decimal("5")
     subset_without_reference: Decimal = Decimal("0")

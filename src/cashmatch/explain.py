@@ -49,8 +49,8 @@ def describe_expr() -> pl.Expr:
     """The explanation of each one-item proposal of a frame of scored pairs (columns
     ``item_id``, ``i_reference``, ``i_ref_tail``, ``ref_level``, ``ref_similarity``,
     ``amount_level``, ``m_amount_minor``, ``m_currency``, ``i_open_minor``, ``i_currency``,
-    ``party_level``, ``i_party``, ``i_party_id``): what was found of the reference, how the
-    amount compares with what is open, and who the payer is."""
+    ``party_level``, ``name_same``, ``i_party``, ``i_party_id``): what was found of the
+    reference, how the amount compares with what is open, and who the payer is."""
     import polars as pl
 
     col, lit = pl.col, pl.lit
@@ -94,7 +94,8 @@ def describe_expr() -> pl.Expr:
                                         ": the excess stays on the party's account")))
     who = (pl.when(~blank("i_party")).then(col("i_party"))
            .when(~blank("i_party_id")).then(col("i_party_id")).otherwise(lit("?")))
-    party = pl.when(lit(False)).then(lit(None, dtype=pl.String))
+    party = pl.when((col("party_level") == "name") & col("name_same").fill_null(False)).then(
+        text("payer name is that of ", who))
     for key, template in _PARTY.items():
         before, after = template.split("{party}")
         party = party.when(col("party_level") == key).then(text(before, who, after))

@@ -73,6 +73,7 @@ def score(pairs: pl.DataFrame, rules: Rules) -> pl.DataFrame:
         return pairs.with_columns(
             pl.lit(None, pl.String).alias(c) for c in
             ("ref_level", "amount_level", "party_level", "adjust_kind")).with_columns(
+            pl.lit(None, pl.Boolean).alias("name_same")).with_columns(
             pl.lit(None, pl.Int64).alias(c) for c in (
                 "ref_similarity", "name_similarity", "amount_diff_minor", "days_after_due",
                 "points", "confidence_bp", "applied_minor", "adjust_minor"))
@@ -96,6 +97,15 @@ def score(pairs: pl.DataFrame, rules: Rules) -> pl.DataFrame:
                 & pl.col("i_name").str.starts_with(pl.col("m_name"))).then(100)
         .when((pl.col("m_name") == "") | (pl.col("i_name") == "")).then(0)
         .otherwise(pl.col("_name_sim")).alias("name_similarity"),
+        # the payer's name is the party's own name: the same once normalised (case, accents,
+        # legal form), or that name cut at a bank's field limit (SWIFT lines of 35
+        # characters, SEPA names of 70). A name that only contains the party's name, or is
+        # contained in it ("ACME" in "ACME TRADING"), matches without being the same.
+        ((pl.col("m_name").fill_null("") != "")
+         & ((pl.col("m_name") == pl.col("i_name"))
+            | ((pl.col("m_name").str.len_chars() >= 30)
+               & pl.col("i_name").str.starts_with(pl.col("m_name")))))
+        .fill_null(False).alias("name_same"),
     ).drop("_name_sim")
 
     ref_level = (
@@ -158,8 +168,10 @@ def score(pairs: pl.DataFrame, rules: Rules) -> pl.DataFrame:
         return pl.col(col).replace_strict({k: tenths(v) for k, v in table.items()},
                                           return_dtype=pl.Int64)
 
+    party = (pl.when((pl.col("party_level") == "name") & pl.col("name_same"))
+             .then(pl.lit(tenths(w.party_name_same))).otherwise(pts("party_level", party_pts)))
     points = (pl.lit(tenths(w.prior)) + pts("ref_level", ref_pts) + pts("amount_level", amount_pts)
-              + pts("party_level", party_pts))
+              + party)
     full = pl.col("amount_level").is_in(["exact", "rounding", "fee", "discount", "over"])
     applied = (pl.when(full).then(pl.col("i_open_minor"))
                .when(pl.col("amount_level") == "partial").then(pl.col("m_amount_minor"))
