@@ -1,7 +1,8 @@
 """Throughput of the foundation pipeline: items import, statement import, one matching run.
 
 Generates N open items and M movements (canonical CSV; a share of them quote their invoice,
-some with the wrong amount, some with no reference), then times each step through the
+some with the wrong amount, some with no reference; each movement pays its own invoice, as in
+a real day, except ``DOUBLE_PAYMENTS`` of them that pay one another movement pays), then times each step through the
 library in a fresh store and prints one table. Not a unit test: run it by hand.
 
     .venv/bin/python benchmarks/foundation_bench.py --items 100000 --movements 10000
@@ -25,6 +26,21 @@ from cashmatch.store import Store
 
 LABELS = ["VIR SEPA RECU /DE {name} /MOTIF FACTURE {ref}", "Reglement {ref}", "PAIEMENT FACT {ref}",
           "INVOICE {ref} PAYMENT", "VIR {name}", "{ref}"]
+#: Share of movements paying an invoice that another movement of the file pays as well.
+DOUBLE_PAYMENTS = 0.01
+
+
+def paid_items(rng: random.Random, n_items: int, n_movements: int) -> list[int]:
+    """The invoice each movement pays: distinct invoices while there are enough of them
+    (drawing with replacement would pay a third of them twice or more when movements are as
+    many as items: no bank day looks like that), then a few paid twice."""
+    doubles = int(n_movements * DOUBLE_PAYMENTS)
+    distinct = n_movements - doubles
+    picks = (rng.sample(range(n_items), distinct) if distinct <= n_items
+             else [rng.randrange(n_items) for _ in range(distinct)])
+    picks += [rng.choice(picks) for _ in range(doubles)] if picks else []
+    rng.shuffle(picks)
+    return picks
 
 
 def generate(folder: Path, n_items: int, n_movements: int, seed: int) -> tuple[Path, Path]:
@@ -43,8 +59,7 @@ def generate(folder: Path, n_items: int, n_movements: int, seed: int) -> tuple[P
     with bank.open("w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["booking_date", "amount", "description", "counterparty_name", "bank_reference"])
-        for j in range(n_movements):
-            i = rng.randrange(n_items)
+        for j, i in enumerate(paid_items(rng, n_items, n_movements)):
             cents = amounts[i] if rng.random() < 0.85 else amounts[i] - rng.randint(1, 500)
             ref = f"FA-2026-{i:07d}" if rng.random() < 0.9 else ""
             text = rng.choice(LABELS).format(name=f"CLIENT {i % 5000}", ref=ref)
