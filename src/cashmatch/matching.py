@@ -30,6 +30,7 @@ from cashmatch.assignment import (
     rank,
     single_proposals,
 )
+from cashmatch.bulk import collector_paused
 from cashmatch.config import IgnoreRule, Rules
 from cashmatch.journal import ENGINE_VERSION, Applier
 from cashmatch.money import from_minor
@@ -261,7 +262,7 @@ def drop_temp_tables(store: Store) -> None:
 
 def run_match(store: Store, rules: Rules) -> MatchSummary:
     """Match every unsettled movement against the open items, in one transaction."""
-    with store.transaction():
+    with collector_paused(), store.transaction():
         run_id = store.next_id("cm_runs", "run_id")
         summary = MatchSummary(run_id)
         planned = plan(store, rules)

@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from cashmatch.bulk import collector_paused
 from cashmatch.errors import Location, Problem
 from cashmatch.identity import identity_keys
 from cashmatch.model import Movement, ParseResult, Statement
@@ -108,11 +109,12 @@ def balance_problems(result: ParseResult) -> list[Problem]:
 def import_statements(store: Store, paths: list[Path], fmt: str | None = None,
                       mapping: CsvMapping | None = None) -> ImportSummary:
     """Parse every file, then store all new movements in one transaction."""
-    parsed = [parse_statement_file(p, fmt, mapping) for p in paths]
     summary = ImportSummary([])
-    with store.transaction():
-        for pf in parsed:
-            summary.files.append(_store_file(store, pf))
+    with collector_paused():
+        parsed = [parse_statement_file(p, fmt, mapping) for p in paths]
+        with store.transaction():
+            for pf in parsed:
+                summary.files.append(_store_file(store, pf))
     return summary
 
 
