@@ -247,13 +247,20 @@ def subset_proposals(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules
                     pl.col("due_date").cast(pl.String), "item_id"], nulls_last=True)
              .filter(pl.int_range(pl.len()).over(group) < rules.matching.max_subset_items)
              .select(SUBSET_COLUMNS))
-    groups: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
-    for row in _rows(tried):
-        groups[(row["movement_id"], row["i_party_id"])].append(row)
+    # the rows of a (movement, party) are contiguous: only the amounts reach Python, and the
+    # rows of the few groups where some set adds up
+    bounds = (tried.with_row_index("_row").group_by(group, maintain_order=True)
+              .agg(pl.col("_row").first().alias("_start"), pl.len().alias("_len")))
+    opens = tried.get_column("i_open_minor").to_list()
     out: dict[int, list[Proposal]] = defaultdict(list)
-    for (movement_id, party_id), rows in groups.items():
-        for combo in _exact_subsets(rows, amounts[movement_id]):
-            out[movement_id].append(_subset_proposal(movement_id, party_id, combo, rules))
+    for movement_id, party_id, start, length in bounds.iter_rows():
+        found = _exact_subsets(opens[start:start + length], amounts[movement_id])
+        if not found:
+            continue
+        rows = _rows(tried.slice(start, length))
+        for combo in found:
+            out[movement_id].append(_subset_proposal(movement_id, party_id,
+                                                     [rows[i] for i in combo], rules))
     return out
 
 
@@ -278,19 +285,17 @@ def _bit_matrix(h: int) -> Any:
     return got
 
 
-def _exact_subsets(rows: list[dict[str, Any]], target: int,
-                   limit: int = 20) -> list[list[dict[str, Any]]]:
-    """Subsets of two or more rows whose ``i_open_minor`` add up to ``target`` (at most
-    ``limit`` of them, fewest items first). Meet in the middle: the subset sums of each half
-    are computed with numpy (2^(n/2) each) and matched by sorting, so 20 items cost two
-    small matrix products instead of a million additions."""
+def _exact_subsets(values: list[int], target: int, limit: int = 20) -> list[list[int]]:
+    """Positions of two or more ``values`` that add up to ``target`` (at most ``limit`` sets,
+    fewest first). Meet in the middle: the subset sums of each half are computed with numpy
+    (2^(n/2) each) and matched by sorting, so 20 values cost two small matrix products
+    instead of a million additions."""
     import numpy as np
 
-    half = len(rows) // 2
-    left, right = rows[:half], rows[half:]
-    lv = np.array([r["i_open_minor"] for r in left], dtype=np.int64)
-    rv = np.array([r["i_open_minor"] for r in right], dtype=np.int64)
-    lbits, rbits = _bit_matrix(len(left)), _bit_matrix(len(right))
+    half = len(values) // 2
+    lv = np.array(values[:half], dtype=np.int64)
+    rv = np.array(values[half:], dtype=np.int64)
+    lbits, rbits = _bit_matrix(len(lv)), _bit_matrix(len(rv))
     lsums, rsums = lbits @ lv, rbits @ rv
     order = np.argsort(rsums, kind="stable")
     sorted_r = rsums[order]
@@ -304,8 +309,8 @@ def _exact_subsets(rows: list[dict[str, Any]], target: int,
             if size >= 2:
                 found.append((size, int(li), int(ri)))
     found.sort()
-    return [[left[i] for i in range(len(left)) if lbits[li, i]]
-            + [right[i] for i in range(len(right)) if rbits[ri, i]] for _, li, ri in found[:limit]]
+    return [[i for i in range(len(lv)) if lbits[li, i]]
+            + [half + i for i in range(len(rv)) if rbits[ri, i]] for _, li, ri in found[:limit]]
 
 
 def _subset_proposal(movement_id: int, party_id: str, combo: list[dict[str, Any]],
