@@ -9,7 +9,14 @@ from pathlib import Path
 from cashmatch.config import Rules
 from cashmatch.items import import_items
 from cashmatch.journal import Applier
-from cashmatch.matching import MatchSummary, _apply_in_kind, apply_proposals, plan, run_match
+from cashmatch.matching import (
+    MatchSummary,
+    _apply_in_kind,
+    apply_proposals,
+    movement_rows,
+    plan,
+    run_match,
+)
 from cashmatch.review import assign
 from cashmatch.statements import import_statements
 from cashmatch.store import Store
@@ -74,7 +81,8 @@ def test_bulk_posting_writes_what_posting_one_by_one_writes(tmp_path, statements
                 if bulk:
                     _apply_in_kind(store, applier, result.exact, summary)
                 else:
-                    apply_proposals(store, applier, result.all_auto(), planned.movements, summary)
+                    apply_proposals(store, applier, result.all_auto(), movement_rows(store),
+                                    summary)
                 applier.flush()
             assert summary.auto == 6
             written.append((_tables(store), summary.amounts))

@@ -206,3 +206,31 @@ def test_ranking_in_batches_decides_as_ranking_all_at_once(store, rules, stateme
     whole = outcome(10_000)
     assert whole == outcome(3) == outcome(1)
     assert dict(whole[1])[1] == "conflict" and whole[0]
+
+
+def test_a_run_that_fails_while_writing_writes_nothing_and_leaves_no_temp_table(
+        store, rules, statements_file, items_file, monkeypatch) -> None:
+    """The plan is read outside the run's transaction; a failure while the run writes rolls
+    every write back, and the temporary tables of the plan are dropped either way."""
+    import pytest
+
+    from cashmatch import matching
+
+    _setup(store, statements_file, items_file,
+           [movement("100.00", "FACTURE FA-1"), movement("30.00", "FACTURE FA-2")],
+           [item("FA-1", "100.00"), item("FA-2", "60.00")])
+    tables = ("cm_runs", "cm_decisions", "cm_allocations", "cm_journal_lines", "cm_review_items")
+    before = {t: store.scalar(f"SELECT count(*) FROM {t}") for t in tables}
+
+    def fail(*args: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(matching, "learn_payers", fail)
+    with pytest.raises(RuntimeError, match="disk full"):
+        run_match(store, rules)
+    assert {t: store.scalar(f"SELECT count(*) FROM {t}") for t in tables} == before
+    temp = "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name LIKE 'cm_tmp%'"
+    assert store.scalar(temp) == 0
+    monkeypatch.undo()
+    s = run_match(store, rules)
+    assert (s.auto, s.review) == (1, 1) and store.scalar(temp) == 0

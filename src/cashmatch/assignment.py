@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from cashmatch.bulk import owned
 from cashmatch.config import Rules, Weights
 from cashmatch.explain import describe_expr, describe_subset
 from cashmatch.scoring import confidence_bp, tenths
@@ -404,10 +405,11 @@ class Ranking:
     """What batches of movements contribute to a run's decisions (see :func:`rank`).
 
     Only automatic candidates wait for :func:`decide` (conflicts are settled over the whole
-    run); a movement that cannot be applied automatically is decided in its batch: its
-    reason and its ranked suggestions (compact rows) are final there."""
+    run), each with its best reading alone: the few that lose a conflict are ranked again
+    for review. A movement that cannot be applied automatically is decided in its batch:
+    its reason and its ranked suggestions (compact rows) are final there."""
 
-    eligible: dict[int, list[Proposal]] = field(default_factory=dict)  # decisive, best first
+    eligible: dict[int, Proposal] = field(default_factory=dict)  # decisive: the best reading
     clear: set[int] = field(default_factory=set)    # settled by one item, exactly, decisively
     exact: list[pl.DataFrame] = field(default_factory=list)  # those settled in kind (frames)
     reasons: dict[int, str] = field(default_factory=dict)   # the others: why review
@@ -445,7 +447,7 @@ def rank(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules) -> Ranking
     best_clear = ranked.filter(in_clear & (pl.col("_n") == 1))
     in_kind = _settles_in_kind(best_clear)
     out.clear = clear
-    out.exact.append(explained(best_clear.filter(in_kind)))
+    out.exact.append(owned(explained(best_clear.filter(in_kind))))  # kept for the whole run
     singles = proposals(explained(pl.concat([
         best_clear.filter(~in_kind), ranked.filter(~in_clear & (pl.col("_n") <= keep))])))
     # 1:N wherever no single item settles the movement exactly and decisively
@@ -457,7 +459,7 @@ def rank(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules) -> Ranking
         props = _kept(sorted(singles.get(mid, []) + subsets.get(mid, []),
                              key=Proposal.sort_key), rules, margin)
         if _decisive(props, threshold, margin):
-            out.eligible[mid] = props
+            out.eligible[mid] = props[0]
             continue
         shown[mid] = _numbered(_shown(props, rules))
         out.reasons[mid] = ("ambiguous" if props and props[0].confidence_bp >= threshold
@@ -489,29 +491,39 @@ def _shown(props: list[Proposal], rules: Rules) -> list[Proposal]:
             and p.evidence.get("amount_level") != "mismatch"][: rules.matching.max_suggestions]
 
 
+def readings(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules,
+             one_item: set[int]) -> dict[int, list[Proposal]]:
+    """Every proposal review could show for the movements of ``amounts``, best first: their
+    best one-item proposals and, except for the movements of ``one_item`` (one item settles
+    them exactly), the sets of items that add up to them."""
+    keep = rules.matching.max_suggestions + 1
+    singles = single_proposals(scored, keep)
+    subsets = subset_proposals(scored, amounts, rules,
+                               [mid for mid in amounts if mid not in one_item])
+    return {mid: sorted(singles.get(mid, []) + subsets.get(mid, []), key=Proposal.sort_key)
+            for mid in sorted(amounts)}
+
+
 def decide(ranking: Ranking, rules: Rules,
            rerank: Callable[[list[int]], dict[int, list[Proposal]]]) -> Assignment:
     """Decide for the automatic candidates of every batch, over the whole run: those that
     no other movement contests are applied; the others go to review with all their
-    readings. ``rerank`` gives all the one-item proposals of movements that lost a
-    conflict after being settled in kind (only their best reading was kept)."""
+    readings, which ``rerank`` gives (:func:`readings` of these movements)."""
     import polars as pl
 
     margin = tenths(rules.matching.auto_margin)
     result = Assignment(reasons=ranking.reasons)
-    eligible = {mid: props[0] for mid, props in ranking.eligible.items()}
+    eligible = ranking.eligible
     exact = pl.concat(ranking.exact, how="vertical_relaxed") if ranking.exact else None
     conflicted = _conflicts(_claims(eligible.values(), exact), margin)
     result.auto = [prop for mid, prop in sorted(eligible.items()) if mid not in conflicted]
     if exact is not None:
         result.exact = exact.filter(~pl.col("movement_id").is_in(list(conflicted))) \
             .sort("movement_id")
-    # a movement settled by one item kept only that reading: review needs all of them
-    lost = sorted(mid for mid in conflicted if mid in ranking.clear)
-    readings = rerank(lost) if lost else {}
-    shown = {mid: _numbered(_shown(readings.get(mid, []) if mid in ranking.clear
-                                   else ranking.eligible[mid], rules))
-             for mid in sorted(conflicted)}
+    # only the best reading of each was kept: review needs all of them
+    lost = sorted(conflicted)
+    again = rerank(lost) if lost else {}
+    shown = {mid: _numbered(_shown(again.get(mid, []), rules)) for mid in lost}
     result.reasons.update(dict.fromkeys(sorted(conflicted), "conflict"))
     result.review = pl.concat([*ranking.review, review_rows(shown)])
     return result
@@ -522,10 +534,11 @@ def assign(scored: pl.DataFrame, movements: dict[int, dict[str, Any]], rules: Ru
     :func:`decide`)."""
     import polars as pl
 
-    keep = rules.matching.max_suggestions + 1
-    ranking = rank(scored, {mid: mv["amount_minor"] for mid, mv in movements.items()}, rules)
-    return decide(ranking, rules, lambda ids: single_proposals(
-        scored.filter(pl.col("movement_id").is_in(ids)), keep))
+    amounts = {mid: mv["amount_minor"] for mid, mv in movements.items()}
+    ranking = rank(scored, amounts, rules)
+    return decide(ranking, rules, lambda ids: readings(
+        scored.filter(pl.col("movement_id").is_in(ids)), {mid: amounts[mid] for mid in ids},
+        rules, one_item=ranking.clear))
 
 
 def _decisive(props: list[Proposal], threshold: int, margin: int) -> bool:

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from cashmatch.config import Rules
-from cashmatch.matching import drop_temp_tables, plan
+from cashmatch.matching import drop_temp_tables, movement_rows, plan
 from cashmatch.money import from_minor
 from cashmatch.store import Store
 
@@ -93,6 +93,7 @@ def _replay_run(store: Store, rules: Rules, rid: int, started: Any, first: int,
             args = [params[n] for n in _param_order(where)]
             mem.insert_frame(table, store.frame(sql, args))
         planned = plan(mem, rules)
+        rows = movement_rows(mem)
         drop_temp_tables(mem)
     replayed = {p.movement_id: dict(p.lines) for p in planned.result.all_auto()}
     for auto in autos:
@@ -102,7 +103,7 @@ def _replay_run(store: Store, rules: Rules, rid: int, started: Any, first: int,
             "WHERE decision_id = ? AND amount_minor <> 0", [auto["decision_id"]])}
         currency = store.scalar("SELECT currency FROM cm_movements WHERE movement_id = ?", [mid])
         evidence = json.loads(auto["evidence_json"])
-        row = planned.movements.get(mid)
+        row = rows.get(mid)
         recorded_hash = evidence.get("input_hash")
         now_items = replayed.get(mid)
         if row is not None and recorded_hash and row["input_hash"] != recorded_hash:

@@ -28,7 +28,7 @@ from cashmatch.assignment import (
     Ranking,
     decide,
     rank,
-    single_proposals,
+    readings,
 )
 from cashmatch.bulk import collector_paused
 from cashmatch.config import IgnoreRule, Rules
@@ -202,11 +202,18 @@ BATCH = 50_000
 
 @dataclass(slots=True)
 class Plan:
-    """What a run would decide, before anything is written (see :func:`plan`)."""
+    """What a run would decide, before anything is written (see :func:`plan`).
 
-    movements: dict[int, dict[str, Any]]
+    The run's movements stay in ``cm_tmp_run_movements`` until :func:`drop_temp_tables`
+    (:func:`movement_rows` reads them); ``amounts`` holds what ranking needs of them."""
+
+    amounts: pl.DataFrame            # movement_id, amount_minor: the run's movements, in order
     result: Assignment
     ignored: dict[int, IgnoreRule]
+
+    @property
+    def considered(self) -> int:
+        return self.amounts.height + len(self.ignored)
 
 
 def plan(store: Store, rules: Rules, only: list[int] | None = None,
@@ -215,7 +222,11 @@ def plan(store: Store, rules: Rules, only: list[int] | None = None,
     assignment, using temporary tables; nothing is written to the store's own tables.
 
     Movements are ranked ``batch`` at a time (``cm_tmp_movements`` holds the batch,
-    ``cm_tmp_run_movements`` the run); the decisions are then taken over the whole run."""
+    ``cm_tmp_run_movements`` the run); the decisions are then taken over the whole run.
+    Outside a transaction each temporary table a batch replaces is freed at once (inside
+    one, DuckDB keeps every replaced version until the end of the transaction)."""
+    import polars as pl
+
     store.execute(MOVEMENTS_SQL)
     if only is not None:
         store.execute("DELETE FROM cm_tmp_movements WHERE NOT list_contains(?, movement_id)",
@@ -227,20 +238,28 @@ def plan(store: Store, rules: Rules, only: list[int] | None = None,
     store.execute("CREATE OR REPLACE TEMP TABLE cm_tmp_run_movements AS "
                   "SELECT * FROM cm_tmp_movements")
     store.execute(blocking.OPEN_ITEMS_SQL)
-    movements = {r["movement_id"]: r for r in store.dicts(
-        "SELECT * FROM cm_tmp_run_movements ORDER BY movement_id")}
-    ids = list(movements)
+    amounts = store.frame("SELECT movement_id, amount_minor FROM cm_tmp_run_movements "
+                          "ORDER BY movement_id")
     ranking = Ranking()
-    for start in range(0, len(ids), batch):
-        chunk = ids[start:start + batch]
-        ranking.add(rank(_batch_scores(store, rules, chunk),
-                         {mid: movements[mid]["amount_minor"] for mid in chunk}, rules))
-    keep = rules.matching.max_suggestions + 1
+    for start in range(0, amounts.height, batch):
+        chunk = amounts.slice(start, batch)
+        ranking.add(rank(_batch_scores(store, rules, chunk.get_column("movement_id").to_list()),
+                         dict(chunk.iter_rows()), rules))
 
     def rerank(lost: list[int]) -> dict[int, list[Proposal]]:
-        return single_proposals(_batch_scores(store, rules, lost), keep)
+        lost_amounts = amounts.filter(pl.col("movement_id").is_in(lost))
+        return readings(_batch_scores(store, rules, lost), dict(lost_amounts.iter_rows()),
+                        rules, one_item=ranking.clear)
 
-    return Plan(movements, decide(ranking, rules, rerank), ignored)
+    return Plan(amounts, decide(ranking, rules, rerank), ignored)
+
+
+def movement_rows(store: Store, ids: list[int] | None = None) -> dict[int, dict[str, Any]]:
+    """The run's movements (or these ``ids`` of them) as the engine read them, by id."""
+    where = "" if ids is None else " WHERE list_contains(?, movement_id)"
+    return {r["movement_id"]: r for r in store.dicts(
+        f"SELECT * FROM cm_tmp_run_movements{where} ORDER BY movement_id",
+        None if ids is None else [ids])}
 
 
 def _batch_scores(store: Store, rules: Rules, ids: list[int]) -> Any:
@@ -261,34 +280,45 @@ def drop_temp_tables(store: Store) -> None:
 
 
 def run_match(store: Store, rules: Rules) -> MatchSummary:
-    """Match every unsettled movement against the open items, in one transaction."""
-    with collector_paused(), store.transaction():
-        run_id = store.next_id("cm_runs", "run_id")
-        summary = MatchSummary(run_id)
-        planned = plan(store, rules)
-        movements, result, ignored = planned.movements, planned.result, planned.ignored
-        stamp = now()
-        store.execute(
-            "UPDATE cm_review_items SET status = 'superseded', closed_at = ? "
-            "WHERE status = 'open' AND movement_id IN "
-            "(SELECT movement_id FROM cm_tmp_run_movements)",
-            [stamp])
-        applier = Applier(store, rules, run_id)
-        for mid, rule in sorted(ignored.items()):
-            applier.decide(mid, "ignore", "engine", f"ignore:{rule.name}",
-                           f"Not a receipt to apply: matches ignore rule {rule.name}",
-                           {"rule": rule.name, "pattern": rule.pattern}, reason=rule.name)
-        applied = _apply_in_kind(store, applier, result.exact, summary)
-        applied += apply_proposals(store, applier, result.auto, movements, summary)
-        applier.flush()
-        learn_payers(store, applied)
-        _queue_for_review(store, run_id, result, summary)
-        summary.considered = len(movements) + len(ignored)
-        summary.ignored = len(ignored)
-        store.execute("INSERT INTO cm_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                      [run_id, stamp, ENGINE_VERSION, rules.version, summary.considered,
-                       summary.auto, summary.review, summary.unmatched])
-        drop_temp_tables(store)
+    """Match every unsettled movement against the open items. The plan only reads the
+    store; everything the run writes is written in one transaction."""
+    with collector_paused():
+        try:
+            planned = plan(store, rules)
+            with store.transaction():
+                summary = _write_run(store, rules, planned)
+        finally:
+            drop_temp_tables(store)
+    return summary
+
+
+def _write_run(store: Store, rules: Rules, planned: Plan) -> MatchSummary:
+    result, ignored = planned.result, planned.ignored
+    run_id = store.next_id("cm_runs", "run_id")
+    summary = MatchSummary(run_id)
+    stamp = now()
+    store.execute(
+        "UPDATE cm_review_items SET status = 'superseded', closed_at = ? "
+        "WHERE status = 'open' AND movement_id IN "
+        "(SELECT movement_id FROM cm_tmp_run_movements)",
+        [stamp])
+    applier = Applier(store, rules, run_id)
+    for mid, rule in sorted(ignored.items()):
+        applier.decide(mid, "ignore", "engine", f"ignore:{rule.name}",
+                       f"Not a receipt to apply: matches ignore rule {rule.name}",
+                       {"rule": rule.name, "pattern": rule.pattern}, reason=rule.name)
+    applied = _apply_in_kind(store, applier, result.exact, summary)
+    applied += apply_proposals(store, applier, result.auto,
+                               movement_rows(store, [p.movement_id for p in result.auto]),
+                               summary)
+    applier.flush()
+    learn_payers(store, applied)
+    _queue_for_review(store, run_id, result, summary)
+    summary.considered = planned.considered
+    summary.ignored = len(ignored)
+    store.execute("INSERT INTO cm_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                  [run_id, stamp, ENGINE_VERSION, rules.version, summary.considered,
+                   summary.auto, summary.review, summary.unmatched])
     return summary
 
 
