@@ -81,14 +81,19 @@ def score(pairs: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     compact = pairs.get_column("m_text").str.replace_all(r"[^A-Z0-9]", "").to_list()
     ref_sim = process.cpdist(pairs.get_column("i_ref_norm").to_list(), compact,
                              scorer=fuzz.partial_ratio, workers=1)
-    names_m = pairs.get_column("m_name").fill_null("").to_list()
-    names_i = pairs.get_column("i_name").fill_null("").to_list()
-    name_sim = process.cpdist(names_m, names_i, scorer=fuzz.token_set_ratio, workers=1)
+    # a payer's name meets each of a party's items: compare each pair of names once
+    names = pairs.select(pl.col("m_name").fill_null(""), pl.col("i_name").fill_null("")) \
+        .unique(maintain_order=True)
+    names = names.with_columns(pl.Series("_name_sim", process.cpdist(
+        names.get_column("m_name").to_list(), names.get_column("i_name").to_list(),
+        scorer=fuzz.token_set_ratio, workers=1)).round(0).cast(pl.Int64))
     has = pl.col("rules").list.contains
     vias = pl.col("payer_vias").fill_null(pl.lit([], pl.List(pl.String)))
     df = pairs.with_columns(
         pl.Series("ref_similarity", ref_sim).round(0).cast(pl.Int64),
-        pl.Series("_name_sim", name_sim).round(0).cast(pl.Int64),
+        pairs.select(pl.col("m_name").fill_null(""), pl.col("i_name").fill_null(""))
+        .join(names, on=["m_name", "i_name"], how="left", maintain_order="left")
+        .get_column("_name_sim"),
         (pl.col("m_amount_minor") - pl.col("i_open_minor")).alias("amount_diff_minor"),
         (pl.col("booking_date") - pl.col("due_date")).dt.total_days().alias("days_after_due"),
     ).with_columns(
