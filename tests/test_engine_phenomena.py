@@ -257,6 +257,22 @@ def test_a_fitting_reference_is_not_read_as_a_typo_of_its_neighbours(
         assert store.rows("SELECT item_id FROM cm_tmp_pairs") == [("FA-2026-004512",)]
 
 
+def test_a_reference_quoted_for_a_part_payment_is_read_as_a_typo_only_of_what_fits(
+        store, rules, statements_file, items_file) -> None:
+    """A part payment quoting FA-2026-004512 (an open invoice that does not fit the amount):
+    of its one-typo neighbours only the one whose open amount is the payment is a candidate
+    (the payer may have typed an existing reference); the others are not."""
+    from cashmatch.matching import plan
+
+    neighbours = [item(f"FA-2026-0045{n:02d}", "300.00" if n == 13 else "100.00",
+                       party="C2", name="AUTRE") for n in range(10, 20) if n != 12]
+    import_items(store, items_file(item("FA-2026-004512", "640.00"), *neighbours))
+    import_statements(store, [statements_file(movement("300.00", "FACTURE FA-2026-004512"))])
+    plan(store, rules)
+    assert store.rows("SELECT item_id FROM cm_tmp_pairs ORDER BY 1") == [
+        ("FA-2026-004512",), ("FA-2026-004513",)]
+
+
 def test_a_quoted_reference_that_does_not_fit_is_still_read_as_a_possible_typo(
         store, rules, statements_file, items_file) -> None:
     """The payer typed FA-2026-004521 (an open invoice of another party and amount) for

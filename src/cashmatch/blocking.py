@@ -90,11 +90,12 @@ FROM cm_tmp_rf_tokens r JOIN cm_tmp_open_items i ON i.ref_norm = r.tok
 #: Deletion neighbourhoods (symmetric delete): a reference and a token one typo apart (a
 #: character substituted, inserted, dropped, or two neighbours swapped) share a key. The
 #: items' keys are kept in ``cm_item_keys`` (see :data:`ITEM_KEYS_SQL`); the tokens' here.
-#: A token that names an open item of exactly the movement's amount is read as that
-#: reference, not as a typo of its neighbours: with sequential invoice numbers every
-#: reference has dozens of one-typo neighbours, and they would crowd the candidates of every
-#: quoting payment. A quoted reference whose item does not fit the amount is still looked at
-#: as a possible typo of another one.
+#: A token that names an open item is read as that reference first: with sequential invoice
+#: numbers every reference has dozens of one-typo neighbours, and they would crowd the
+#: candidates of every quoting payment. It is read as a typo of another reference only when
+#: that other item fits the payment (the same amount, the same currency) and its own item
+#: does not (a payer who typed an existing reference of another customer): ``quoted`` marks
+#: the keys of such tokens, and the ``ref_typo`` rule holds them to that.
 TYPO_KEYS_SQL = """
 CREATE OR REPLACE TEMP TABLE cm_tmp_token_keys AS
 WITH fitting AS (
@@ -104,15 +105,20 @@ WITH fitting AS (
     JOIN cm_tmp_open_items i USING (item_id)
     WHERE q.via = 'text' AND i.open_minor = m.amount_minor AND i.currency = m.currency
 ), typo_tokens AS (
-    SELECT movement_id, tok FROM cm_tmp_tokens WHERE length(tok) >= 5
-    EXCEPT
-    SELECT movement_id, tok FROM fitting
+    SELECT t.movement_id, t.tok,
+           EXISTS (SELECT 1 FROM cm_tmp_quoted q WHERE q.movement_id = t.movement_id
+                   AND q.tok = t.tok AND q.via = 'text') AS quoted
+    FROM (SELECT movement_id, tok FROM cm_tmp_tokens WHERE length(tok) >= 5
+          EXCEPT
+          SELECT movement_id, tok FROM fitting) t
 )
-SELECT movement_id, tok AS k FROM typo_tokens
-UNION
-SELECT movement_id, substr(tok, 1, p - 1) || substr(tok, p + 1)
-FROM typo_tokens, range(1, 41) r(p)
-WHERE p <= length(tok);
+SELECT movement_id, k, bool_and(quoted) AS quoted FROM (
+    SELECT movement_id, tok AS k, quoted FROM typo_tokens
+    UNION ALL
+    SELECT movement_id, substr(tok, 1, p - 1) || substr(tok, p + 1), quoted
+    FROM typo_tokens, range(1, 41) r(p)
+    WHERE p <= length(tok)
+) GROUP BY movement_id, k;
 """
 
 #: Who the payer is: parties known for its IBAN (ledger or memory) or for its name.
@@ -208,7 +214,11 @@ def rules(cap: int) -> list[BlockingRule]:
             _capped("""SELECT DISTINCT t.movement_id, i.item_id, o.due_date
                        FROM cm_tmp_token_keys t
                        JOIN cm_item_keys i ON i.k = t.k
-                       JOIN cm_tmp_open_items o ON o.item_id = i.item_id""", "due_date, item_id", cap)),
+                       JOIN cm_tmp_open_items o ON o.item_id = i.item_id
+                       JOIN cm_tmp_movements m ON m.movement_id = t.movement_id
+                       WHERE NOT t.quoted
+                          OR (o.open_minor = m.amount_minor AND o.currency = m.currency)""",
+                    "due_date, item_id", cap)),
         BlockingRule(
             "payer_party",
             "the payer's IBAN or name is known for the item's party (ledger or memory)",
