@@ -47,7 +47,7 @@ def test_daily_run_review_and_exports(run, statements_file, items_file, tmp_path
     assert "no review items" in run("review", "list")
     run("export", "matches", "-o", str(tmp_path / "m.json"))
     statuses = [r["status"] for r in json.loads((tmp_path / "m.json").read_text())]
-    assert statuses == ["auto", "manual", "unmatched"]
+    assert statuses == ["auto", "manual", "ignored"]  # the bank fee, set aside by carol
     run("export", "journal", "-o", str(tmp_path / "j.csv"))
     with Store.open(run.db, read_only=True) as s:
         assert s.rows("SELECT actor FROM cm_decisions ORDER BY decision_id") == [

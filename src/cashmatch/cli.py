@@ -968,7 +968,7 @@ def demo(samples: Path | None, out: Path) -> None:
     _print_import(result.imported)
     _print_match(result.matched)
     click.echo("\nsome matches:")
-    for status in ("auto", "suggested", "unmatched"):
+    for status in ("auto", "suggested", "unmatched", "ignored"):
         for row in matches.filter(matches["status"] == status).head(3).iter_rows(named=True):
             click.echo(f"  [{row['status']}] movement {row['transaction_id']} {row['amount']} "
                        f"{row['currency']} → {row['item_id'] or '-'}: {row['explanation']}")

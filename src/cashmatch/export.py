@@ -55,7 +55,9 @@ suggested AS (
 ),
 unmatched AS (
     SELECT m.movement_id, m.bank_reference, m.booking_date, m.amount_minor, m.currency,
-           NULL, NULL, NULL::BIGINT, 'unmatched', NULL::INTEGER, NULL::DECIMAL(5,4),
+           NULL, NULL, NULL::BIGINT,
+           CASE WHEN ig.rule IS NULL THEN 'unmatched' ELSE 'ignored' END,
+           NULL::INTEGER, NULL::DECIMAL(5,4),
            coalesce(ig.rule, ''), coalesce(ig.explanation, rv.reason, 'not matched yet'),
            NULL::VARCHAR, m.movement_id
     FROM cm_movements m
@@ -136,7 +138,9 @@ def minor_text(col: str, currency: str = "currency") -> pl.Expr:
 
 
 def matches_frame(store: Store) -> pl.DataFrame:
-    """One row per allocation, per suggested candidate item, and per unmatched movement."""
+    """One row per allocation (status ``auto`` or ``manual``), per suggested candidate item
+    (``suggested``), and per movement left alone: ``ignored`` by a rule (not a receipt) or
+    ``unmatched``."""
     import polars as pl
 
     from cashmatch.assignment import REASONS
