@@ -524,7 +524,7 @@ def decide(ranking: Ranking, rules: Rules,
     lost = sorted(conflicted)
     again = rerank(lost) if lost else {}
     shown = {mid: _numbered(_shown(again.get(mid, []), rules)) for mid in lost}
-    result.reasons.update(dict.fromkeys(sorted(conflicted), "conflict"))
+    result.reasons.update(dict.fromkeys(lost, "conflict"))
     result.review = pl.concat([*ranking.review, review_rows(shown)])
     return result
 

@@ -82,8 +82,8 @@ def score(pairs: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     ref_sim = process.cpdist(pairs.get_column("i_ref_norm").to_list(), compact,
                              scorer=fuzz.partial_ratio, workers=1)
     # a payer's name meets each of a party's items: compare each pair of names once
-    names = pairs.select(pl.col("m_name").fill_null(""), pl.col("i_name").fill_null("")) \
-        .unique(maintain_order=True)
+    couples = pairs.select(pl.col("m_name").fill_null(""), pl.col("i_name").fill_null(""))
+    names = couples.unique(maintain_order=True)
     names = names.with_columns(pl.Series("_name_sim", process.cpdist(
         names.get_column("m_name").to_list(), names.get_column("i_name").to_list(),
         scorer=fuzz.token_set_ratio, workers=1)).round(0).cast(pl.Int64))
@@ -91,8 +91,7 @@ def score(pairs: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     vias = pl.col("payer_vias").fill_null(pl.lit([], pl.List(pl.String)))
     df = pairs.with_columns(
         pl.Series("ref_similarity", ref_sim).round(0).cast(pl.Int64),
-        pairs.select(pl.col("m_name").fill_null(""), pl.col("i_name").fill_null(""))
-        .join(names, on=["m_name", "i_name"], how="left", maintain_order="left")
+        couples.join(names, on=["m_name", "i_name"], how="left", maintain_order="left")
         .get_column("_name_sim"),
         (pl.col("m_amount_minor") - pl.col("i_open_minor")).alias("amount_diff_minor"),
         (pl.col("booking_date") - pl.col("due_date")).dt.total_days().alias("days_after_due"),

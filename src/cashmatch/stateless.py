@@ -39,14 +39,14 @@ def preview(movements: list[Movement], items: Iterable[Mapping[str, Any]],
             _store_file(store, ParsedFile(Path("request"), "preview", ParseResult([statement]),
                                           "preview"))
             planned = plan(store, rules)
-            movements = {r["movement_id"]: r for r in store.dicts(
+            rows = {r["movement_id"]: r for r in store.dicts(
                 "SELECT movement_id, bank_reference, amount_minor, currency FROM cm_movements")}
             drop_temp_tables(store)
     out = []
     auto = {p.movement_id: p for p in planned.result.all_auto()}
     suggestions = planned.result.all_suggestions()
     for position, mid in enumerate(planned.amounts.get_column("movement_id").to_list()):
-        mv = movements[mid]
+        mv = rows[mid]
         ccy = mv["currency"]
         entry: dict[str, Any] = {"index": position, "bank_reference": mv["bank_reference"],
                                  "amount": from_minor(mv["amount_minor"], ccy), "currency": ccy}
@@ -61,7 +61,7 @@ def preview(movements: list[Movement], items: Iterable[Mapping[str, Any]],
                                   for p in suggestions.get(mid, [])]
         out.append(entry)
     for mid, rule in planned.ignored.items():
-        out.append({"bank_reference": movements[mid]["bank_reference"],
+        out.append({"bank_reference": rows[mid]["bank_reference"],
                     "decision": "ignored", "reason": f"ignore rule {rule.name}", "proposals": []})
     return out
 
