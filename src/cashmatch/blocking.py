@@ -95,7 +95,9 @@ FROM cm_tmp_rf_tokens r JOIN cm_tmp_open_items i ON i.ref_norm = r.tok
 #: candidates of every quoting payment. It is read as a typo of another reference only when
 #: that other item fits the payment (the same amount, the same currency) and its own item
 #: does not (a payer who typed an existing reference of another customer): ``quoted`` marks
-#: the keys of such tokens, and the ``ref_typo`` rule holds them to that.
+#: the keys of such tokens, and the ``ref_typo`` rule holds them to that. One typo changes a
+#: length by one at most, so only tokens within one character of some open reference's length
+#: get keys (most words of a text have none).
 TYPO_KEYS_SQL = """
 CREATE OR REPLACE TEMP TABLE cm_tmp_token_keys AS
 WITH fitting AS (
@@ -109,6 +111,8 @@ WITH fitting AS (
            EXISTS (SELECT 1 FROM cm_tmp_quoted q WHERE q.movement_id = t.movement_id
                    AND q.tok = t.tok AND q.via = 'text') AS quoted
     FROM (SELECT movement_id, tok FROM cm_tmp_tokens WHERE length(tok) >= 5
+            AND length(tok) IN (SELECT DISTINCT length(ref_norm) + d FROM cm_tmp_open_items,
+                                (VALUES (-1), (0), (1)) v(d) WHERE length(ref_norm) >= 6)
           EXCEPT
           SELECT movement_id, tok FROM fitting) t
 )
@@ -169,13 +173,15 @@ class BlockingRule:
 
     name: str
     description: str
-    sql: str  # SELECT movement_id, item_id FROM ...
+    sql: str  # SELECT movement_id, item_id, tail_len FROM ...
+    # tail_len: how many digits of the item's reference the text holds (``ref_tail``; NULL
+    # for the other rules)
 
 
 def _capped(select: str, order: str, cap: int) -> str:
     """Keep at most ``cap`` pairs per movement, the best ones by ``order``."""
     return f"""
-    SELECT movement_id, item_id FROM (
+    SELECT movement_id, item_id, NULL::INTEGER AS tail_len FROM (
         SELECT *, row_number() OVER (PARTITION BY movement_id ORDER BY {order}) AS rn
         FROM ({select})
     ) WHERE rn <= {cap}"""
@@ -187,27 +193,36 @@ def rules(cap: int) -> list[BlockingRule]:
         BlockingRule(
             "ref_exact",
             "an item's reference appears in the movement text (separators ignored)",
-            "SELECT movement_id, item_id FROM cm_tmp_quoted WHERE via = 'text'"),
+            "SELECT movement_id, item_id, NULL::INTEGER FROM cm_tmp_quoted WHERE via = 'text'"),
         BlockingRule(
             "ref_rf",
             "a valid ISO 11649 RF creditor reference of the movement encodes an item's reference",
-            "SELECT movement_id, item_id FROM cm_tmp_quoted WHERE via = 'rf'"),
+            "SELECT movement_id, item_id, NULL::INTEGER FROM cm_tmp_quoted WHERE via = 'rf'"),
         BlockingRule(
             "ref_tail",
             "the numeric tail of an item's reference appears as a number in the text",
-            _capped("""SELECT t.movement_id, i.item_id, i.due_date
-                       FROM cm_tmp_tokens t
-                       JOIN cm_tmp_open_items i
-                         ON length(i.ref_tail) >= 3
-                        AND i.ref_tail = ltrim(t.tok, '0')
-                       WHERE regexp_matches(t.tok, '^[0-9]+$')
-                       UNION
-                       SELECT t.movement_id, i.item_id, i.due_date
-                       FROM cm_tmp_tokens t
-                       JOIN cm_tmp_open_items i
-                         ON length(i.ref_tail_short) >= 4
-                        AND i.ref_tail_short = ltrim(t.tok, '0')
-                       WHERE regexp_matches(t.tok, '^[0-9]+$')""", "due_date, item_id", cap)),
+            f"""
+            SELECT movement_id, item_id, tail_len FROM (
+                SELECT *, row_number() OVER (PARTITION BY movement_id
+                                             ORDER BY due_date, item_id) AS rn
+                FROM (SELECT movement_id, item_id, due_date, max(tail_len) AS tail_len FROM (
+                          SELECT t.movement_id, i.item_id, i.due_date,
+                                 length(i.ref_tail) AS tail_len
+                          FROM cm_tmp_tokens t
+                          JOIN cm_tmp_open_items i
+                            ON length(i.ref_tail) >= 3
+                           AND i.ref_tail = ltrim(t.tok, '0')
+                          WHERE regexp_matches(t.tok, '^[0-9]+$')
+                          UNION ALL
+                          SELECT t.movement_id, i.item_id, i.due_date,
+                                 length(i.ref_tail_short)
+                          FROM cm_tmp_tokens t
+                          JOIN cm_tmp_open_items i
+                            ON length(i.ref_tail_short) >= 4
+                           AND i.ref_tail_short = ltrim(t.tok, '0')
+                          WHERE regexp_matches(t.tok, '^[0-9]+$'))
+                      GROUP BY movement_id, item_id, due_date)
+            ) WHERE rn <= {cap}"""),
         BlockingRule(
             "ref_typo",
             "a word of the text is one typo away from an item's reference",
@@ -262,14 +277,16 @@ def rules(cap: int) -> list[BlockingRule]:
 
 def pairs_sql(block_rules: list[BlockingRule]) -> str:
     """All pairs found by any rule, once each, with the rules that found them."""
-    parts = [f"SELECT movement_id, item_id, {k} AS k, '{r.name}' AS rule FROM ({r.sql})"
+    parts = [f"SELECT movement_id, item_id, tail_len, {k} AS k, '{r.name}' AS rule "
+             f"FROM ({r.sql}) AS found(movement_id, item_id, tail_len)"
              for k, r in enumerate(block_rules)]
     union = "\nUNION ALL\n".join(parts)
     return f"""
     CREATE OR REPLACE TEMP TABLE cm_tmp_pairs AS
     SELECT movement_id, item_id,
            arg_min(rule, k) AS match_key,
-           list(DISTINCT rule ORDER BY rule) AS rules
+           list(DISTINCT rule ORDER BY rule) AS rules,
+           max(tail_len) AS tail_len
     FROM ({union})
     GROUP BY movement_id, item_id
     """

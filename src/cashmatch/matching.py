@@ -70,6 +70,16 @@ FROM (
 )
 """
 
+#: What scoring reads of a movement's text, once per movement: the text without separators
+#: (references are compared with it) and whether it speaks of a discount.
+TEXT_FACTS_SQL = f"""
+CREATE OR REPLACE TEMP TABLE cm_tmp_text_facts AS
+SELECT m.movement_id,
+       regexp_replace({blocking.MOVEMENT_TEXT}, '[^A-Z0-9]', '', 'g') AS compact,
+       regexp_matches({blocking.MOVEMENT_TEXT}, 'ESCOMPTE|DISCOUNT|SKONTO') AS discount_word
+FROM cm_tmp_movements m
+"""
+
 PAIRS_WITH_FACTS_SQL = f"""
 SELECT p.movement_id, p.item_id, p.match_key, p.rules,
        -- a payment of a foreign-currency item is compared in the item's currency, through
@@ -83,15 +93,14 @@ SELECT p.movement_id, p.item_id, p.match_key, p.rules,
        CASE WHEN m.currency <> i.currency AND m.instructed_currency = i.currency
                  AND m.instructed_minor IS NOT NULL
             THEN i.currency ELSE m.currency END AS m_currency,
-       {blocking.MOVEMENT_TEXT} AS m_text,
+       -- the text is compared with the references of the items a reference rule found
+       CASE WHEN list_has_any(p.rules, ['ref_exact', 'ref_rf', 'ref_tail', 'ref_typo'])
+            THEN tf.compact END AS m_compact,
        m.name_norm AS m_name,
-       regexp_matches({blocking.MOVEMENT_TEXT}, 'ESCOMPTE|DISCOUNT|SKONTO') AS m_discount_word,
+       tf.discount_word AS m_discount_word,
        m.booking_date,
        i.ref_norm AS i_ref_norm, i.reference AS i_reference,
-       CASE WHEN list_contains(p.rules, 'ref_tail')
-            THEN (SELECT max(length(x)) FROM (SELECT unnest([i.ref_tail, i.ref_tail_short]) x)
-                  WHERE x IN (SELECT ltrim(t.tok, '0') FROM cm_tmp_tokens t
-                              WHERE t.movement_id = p.movement_id)) END AS i_ref_tail_len,
+       p.tail_len AS i_ref_tail_len,
        i.ref_tail AS i_ref_tail,
        i.open_minor AS i_open_minor, i.currency AS i_currency, i.name_norm AS i_name,
        i.party_name AS i_party, i.party_id AS i_party_id, i.account AS i_account,
@@ -101,18 +110,20 @@ SELECT p.movement_id, p.item_id, p.match_key, p.rules,
        coalesce(hp.has_iban_party, false) AS payer_other
 FROM cm_tmp_pairs p
 JOIN cm_tmp_movements m USING (movement_id)
+JOIN cm_tmp_text_facts tf USING (movement_id)
 JOIN cm_tmp_open_items i USING (item_id)
 LEFT JOIN (SELECT movement_id, party_id, list(DISTINCT via) AS vias FROM cm_tmp_payer
            GROUP BY ALL) pp ON pp.movement_id = p.movement_id AND pp.party_id = i.party_id
 LEFT JOIN (SELECT movement_id, bool_or(via IN ('iban', 'iban_memory')) AS has_iban_party
            FROM cm_tmp_payer GROUP BY movement_id) hp ON hp.movement_id = p.movement_id
-ORDER BY p.movement_id, p.item_id
+
 """
 
 TEMP_TABLES = ("cm_tmp_movements", "cm_tmp_open_items", "cm_tmp_tokens", "cm_tmp_pairs",
                "cm_tmp_rf_tokens", "cm_tmp_token_keys", "cm_tmp_payer",
                "cm_tmp_rule_payer", "cm_tmp_unsettled", "cm_tmp_quoted",
-               "cm_tmp_run_movements", "cm_tmp_posted_items", "cm_tmp_batch")
+               "cm_tmp_run_movements", "cm_tmp_posted_items", "cm_tmp_batch",
+               "cm_tmp_text_facts")
 
 
 @dataclass(slots=True)
@@ -271,6 +282,7 @@ def _batch_scores(store: Store, rules: Rules, ids: list[int]) -> Any:
     store.execute("CREATE OR REPLACE TEMP TABLE cm_tmp_movements AS SELECT m.* "
                   "FROM cm_tmp_run_movements m SEMI JOIN cm_tmp_batch USING (movement_id)")
     candidates(store, rules)
+    store.execute(TEXT_FACTS_SQL)
     return score(store.frame(PAIRS_WITH_FACTS_SQL), rules).select(KEPT_COLUMNS)
 
 

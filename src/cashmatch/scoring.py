@@ -61,7 +61,9 @@ def score(pairs: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     difference to post (``adjust_kind``, ``adjust_minor``) to every pair.
 
     ``pairs`` needs: ``rules`` (blocking rules that found the pair), ``m_amount_minor``,
-    ``m_currency``, ``m_text``, ``m_name``, ``m_discount_word``, ``booking_date``,
+    ``m_currency``, ``m_compact`` (the movement's text without separators, upper case, for
+    the pairs a reference rule found; null for the others), ``m_name``, ``m_discount_word``,
+    ``booking_date``,
     ``i_ref_norm``, ``i_ref_tail``, ``i_open_minor``, ``i_currency``, ``i_name``, ``due_date``,
     ``payer_vias`` (how the payer is known to be the item's party) and ``payer_other`` (the
     payer's IBAN is known for some party).
@@ -78,9 +80,14 @@ def score(pairs: pl.DataFrame, rules: Rules) -> pl.DataFrame:
                 "ref_similarity", "name_similarity", "amount_diff_minor", "days_after_due",
                 "points", "confidence_bp", "applied_minor", "adjust_minor"))
     w, m, tol = rules.weights, rules.matching, rules.tolerances
-    compact = pairs.get_column("m_text").str.replace_all(r"[^A-Z0-9]", "").to_list()
-    ref_sim = process.cpdist(pairs.get_column("i_ref_norm").to_list(), compact,
-                             scorer=fuzz.partial_ratio, workers=1)
+    # how much of the item's reference the text holds, where a reference rule found the pair
+    # (the others are found by payer or amount: their similarity is left unmeasured)
+    rows = pairs.get_column("m_compact").is_not_null().arg_true()
+    measured = process.cpdist(pairs.get_column("i_ref_norm").gather(rows).to_list(),
+                              pairs.get_column("m_compact").gather(rows).to_list(),
+                              scorer=fuzz.partial_ratio, workers=1)
+    ref_sim = pl.repeat(None, pairs.height, dtype=pl.Int64, eager=True).alias(
+        "ref_similarity").scatter(rows, pl.Series(measured).round(0).cast(pl.Int64))
     # a payer's name meets each of a party's items: compare each pair of names once
     couples = pairs.select(pl.col("m_name").fill_null(""), pl.col("i_name").fill_null(""))
     names = couples.unique(maintain_order=True)
@@ -90,7 +97,7 @@ def score(pairs: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     has = pl.col("rules").list.contains
     vias = pl.col("payer_vias").fill_null(pl.lit([], pl.List(pl.String)))
     df = pairs.with_columns(
-        pl.Series("ref_similarity", ref_sim).round(0).cast(pl.Int64),
+        ref_sim,
         couples.join(names, on=["m_name", "i_name"], how="left", maintain_order="left")
         .get_column("_name_sim"),
         (pl.col("m_amount_minor") - pl.col("i_open_minor")).alias("amount_diff_minor"),

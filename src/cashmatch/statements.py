@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -186,8 +187,12 @@ def _known_keys(store: Store, keys: list[str]) -> set[str]:
     return {r[0] for r in found}
 
 
+_NOT_ALNUM = re.compile("[^A-Z0-9]")
+
+
 def _text_key(text: object) -> str:
-    return "".join(ch for ch in str(text or "").upper() if ch.isalnum())
+    """Upper case, letters A-Z and digits only: what the stored side's SQL compares."""
+    return _NOT_ALNUM.sub("", str(text or "").upper())
 
 
 def _flag_suspected_duplicates(store: Store, rows: list[dict[str, object]]) -> int:
@@ -300,7 +305,7 @@ def _movement_row(m: Movement, key: str, movement_id: int, statement_id: int,
         "counterparty_iban": m.counterparty_iban, "counterparty_bic": m.counterparty_bic,
         "remittance": m.remittance,
         "refs_json": json.dumps([{"kind": r.kind, "value": r.value} for r in m.references],
-                                ensure_ascii=False),
+                                ensure_ascii=False) if m.references else "[]",
         "end_to_end_id": m.reference("end_to_end"), "bank_reference": m.bank_reference,
         "bank_tx_code": m.bank_tx_code, "status": m.status,
         "charges_minor": _minor(m.charges, m.currency),

@@ -14,9 +14,10 @@ text, the counterparty and the references, and the sign convention. Mappings are
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
@@ -200,20 +201,20 @@ def _rows(name: str, text: str, mp: CsvMapping) -> Iterator[Movement]:
         def where(column: str | None) -> Location:
             return Location(name, line, f"column {column}")
 
-        booking = _date(cell(c_date), mp.date_format, where(mp.booking_date), required=True)
+        booking = _date(cell(c_date), mp.date_format, where, mp.booking_date, required=True)
         assert booking is not None
-        value = _date(cell(c_value), mp.date_format, where(mp.value_date), required=False)
+        value = _date(cell(c_value), mp.date_format, where, mp.value_date, required=False)
         currency = (cell(c_ccy) or mp.default_currency).upper()
         if not is_currency(currency):
             raise ParseError(where(mp.currency), f"{currency!r} is not an ISO 4217 currency code")
         if c_amount is not None:
-            amount = _amount(cell(c_amount), mp, where(mp.amount), required=True)
+            amount = _amount(cell(c_amount), mp, where, mp.amount, required=True)
             assert amount is not None
             if mp.sign == "inverted":
                 amount = -amount
         else:
-            debit = _amount(cell(c_debit), mp, where(mp.debit), required=False)
-            credit = _amount(cell(c_credit), mp, where(mp.credit), required=False)
+            debit = _amount(cell(c_debit), mp, where, mp.debit, required=False)
+            credit = _amount(cell(c_credit), mp, where, mp.credit, required=False)
             if debit is None and credit is None:
                 raise ParseError(where(f"{mp.debit}/{mp.credit}"), "neither debit nor credit is filled")
             amount = (credit or Decimal(0)) - abs(debit or Decimal(0))
@@ -253,25 +254,33 @@ def _safe(reader: Iterator[list[str]], name: str) -> Iterator[list[str]]:
         yield row
 
 
-def _date(text: str, fmt: str, where: Location, *, required: bool) -> date | None:
+@functools.lru_cache(maxsize=4096)
+def _strptime(text: str, fmt: str) -> date:
+    """A statement holds few distinct dates: each is parsed once."""
+    return datetime.strptime(text, fmt).date()
+
+
+def _date(text: str, fmt: str, where: Callable[[str | None], Location], column: str | None,
+          *, required: bool) -> date | None:
     if not text:
         if required:
-            raise ParseError(where, "a date is required here")
+            raise ParseError(where(column), "a date is required here")
         return None
     try:
-        return datetime.strptime(text, fmt).date()
+        return _strptime(text, fmt)
     except ValueError:
-        raise ParseError(where, f"{text!r} is not a date in the format {fmt}") from None
+        raise ParseError(where(column), f"{text!r} is not a date in the format {fmt}") from None
 
 
-def _amount(text: str, mp: CsvMapping, where: Location, *, required: bool) -> Decimal | None:
+def _amount(text: str, mp: CsvMapping, where: Callable[[str | None], Location],
+            column: str | None, *, required: bool) -> Decimal | None:
     if not text:
         if required:
-            raise ParseError(where, "an amount is required here")
+            raise ParseError(where(column), "an amount is required here")
         return None
     if mp.thousands:
         text = text.replace(mp.thousands, "")
     try:
         return parse_amount(text, decimal_comma=mp.decimal == ",")
     except AmountError as exc:
-        raise ParseError(where, str(exc)) from exc
+        raise ParseError(where(column), str(exc)) from exc
