@@ -80,7 +80,7 @@ SELECT m.movement_id,
 FROM cm_tmp_movements m
 """
 
-PAIRS_WITH_FACTS_SQL = f"""
+PAIRS_WITH_FACTS_SQL = """
 SELECT p.movement_id, p.item_id, p.match_key, p.rules,
        -- a payment of a foreign-currency item is compared in the item's currency, through
        -- the amount the payer instructed (camt InstdAmt, MT940 /OCMT/)

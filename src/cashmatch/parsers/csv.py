@@ -193,12 +193,12 @@ def _rows(name: str, text: str, mp: CsvMapping) -> Iterator[Movement]:
         if not any(cell.strip() for cell in row):
             continue
 
-        def cell(pos: int | None) -> str:
+        def cell(pos: int | None, row: list[str] = row) -> str:
             if pos is None or pos >= len(row):
                 return ""
             return row[pos].strip()
 
-        def where(column: str | None) -> Location:
+        def where(column: str | None, line: int = line) -> Location:
             return Location(name, line, f"column {column}")
 
         booking = _date(cell(c_date), mp.date_format, where, mp.booking_date, required=True)
