@@ -211,13 +211,17 @@ def single_proposals(scored: pl.DataFrame, keep: int) -> dict[int, list[Proposal
 
 
 def subset_proposals(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules,
-                     only: Iterable[int]) -> dict[int, list[Proposal]]:
+                     only: Iterable[int], floors: dict[int, int] | None = None,
+                     ) -> dict[int, list[Proposal]]:
     """Sets of one party's items whose open amounts add up exactly to the movement.
 
     Only items the payer is tied to (its IBAN, name or memory) or that the text references
     are tried, at most ``max_subset_items`` per party: quoted items first, then credit notes,
     then the oldest, chosen over all movements at once with polars. Only those few items per
-    (movement, party) reach Python, where :func:`_exact_subsets` finds the exact sums."""
+    (movement, party) reach Python, where :func:`_exact_subsets` finds the exact sums.
+
+    ``floors`` (evidence points by movement) skips the parties none of whose sets could score
+    above that: :func:`_subset_points_bound` of what is tried."""
     import polars as pl
 
     wanted = list(set(only))
@@ -248,6 +252,16 @@ def subset_proposals(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules
                     pl.col("due_date").cast(pl.String), "item_id"], nulls_last=True)
              .filter(pl.int_range(pl.len()).over(group) < rules.matching.max_subset_items)
              .select(SUBSET_COLUMNS))
+    if floors:
+        anchored, unanchored = _subset_points_bound(rules.weights)
+        bound = pl.when(pl.col("ref_level").is_in(["exact", "rf"]).any().over(group)) \
+            .then(anchored).otherwise(unanchored)
+        tried = (tried.join(pl.DataFrame({"movement_id": list(floors),
+                                          "_floor": list(floors.values())},
+                                         schema={"movement_id": pl.Int64, "_floor": pl.Int64}),
+                            on="movement_id", how="left", maintain_order="left")
+                 .filter(pl.col("_floor").is_null() | (bound > pl.col("_floor")))
+                 .select(SUBSET_COLUMNS))
     # the rows of a (movement, party) are contiguous: only the amounts reach Python, and the
     # rows of the few groups where some set adds up
     bounds = (tried.with_row_index("_row").group_by(group, maintain_order=True)
@@ -331,6 +345,16 @@ def _subset_proposal(movement_id: int, party_id: str, combo: list[dict[str, Any]
                     describe_subset(combo, n_ref, party), ev,
                     due=tuple(sorted(str(r["due_date"]) for r in combo)),
                     opens=tuple(r["i_open_minor"] for r in combo))
+
+
+def _subset_points_bound(w: Weights) -> tuple[int, int]:
+    """The most evidence points (tenths) a set of items can score, with and without an item
+    its text quotes exactly among those tried (:func:`_subset_proposal`)."""
+    party = max(w.party_iban, w.party_name_same, w.party_name, w.party_other, Decimal(0))
+    quoted = max(w.ref_exact, w.subset_some_referenced
+                 + max(Decimal(0), -w.subset_unreferenced_item) * 1000)
+    return (tenths(w.prior + quoted + w.amount_exact + party),
+            tenths(w.prior + w.subset_without_reference + w.amount_exact + party))
 
 
 def _subset_ref_points(combo: list[dict[str, Any]], w: Weights) -> Decimal:
@@ -428,9 +452,10 @@ def rank(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules) -> Ranking
 
     Everything here is per movement, so a run may rank its movements in batches. Movements
     one item settles exactly and decisively in their own currency stay a frame row (their
-    best pair, explained: :attr:`Ranking.exact`); for the others only what a decision can use
-    is kept: the best proposal, its rivals within the margin, and the proposals that could be
-    shown for review, each explained."""
+    best pair, explained: :attr:`Ranking.exact`). For the others every proposal is a row of
+    one frame (:func:`proposal_table`), ordered as :meth:`Proposal.sort_key` orders them, and
+    the decision is taken over that frame: the decisive ones keep their best proposal (a
+    :class:`Proposal`), the others their reason and the suggestions review shows (rows)."""
     import polars as pl
 
     m = rules.matching
@@ -448,24 +473,124 @@ def rank(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules) -> Ranking
     in_kind = _settles_in_kind(best_clear)
     out.clear = clear
     out.exact.append(owned(explained(best_clear.filter(in_kind))))  # kept for the whole run
-    singles = proposals(explained(pl.concat([
-        best_clear.filter(~in_kind), ranked.filter(~in_clear & (pl.col("_n") <= keep))])))
-    # 1:N wherever no single item settles the movement exactly and decisively
-    subsets = subset_proposals(scored, amounts, rules, [mid for mid in amounts if mid not in clear])
-    shown: dict[int, list[Proposal]] = {}
-    for mid in sorted(amounts):
-        if mid in clear and mid not in singles:
-            continue  # settled in kind: a row of out.exact
-        props = _kept(sorted(singles.get(mid, []) + subsets.get(mid, []),
-                             key=Proposal.sort_key), rules, margin)
-        if _decisive(props, threshold, margin):
-            out.eligible[mid] = props[0]
-            continue
-        shown[mid] = _numbered(_shown(props, rules))
-        out.reasons[mid] = ("ambiguous" if props and props[0].confidence_bp >= threshold
-                            else _reason(shown[mid]))
-    out.review.append(review_rows(shown))
+    singles = explained(pl.concat([
+        best_clear.filter(~in_kind), ranked.filter(~in_clear & (pl.col("_n") <= keep))]))
+    table = _decided(proposal_table(singles, []), rules)
+    # 1:N wherever no single item settles the movement exactly and decisively; where one item
+    # is decisive, only sets that could come within the margin of it can change the decision
+    floors = dict(table.filter(pl.col("_decisive") & (pl.col("_n") == 1))
+                  .select("movement_id", pl.col("points") - margin).iter_rows())
+    subsets = [p for props in subset_proposals(
+        scored, amounts, rules, [mid for mid in amounts if mid not in clear], floors).values()
+        for p in props]
+    if subsets:
+        table = _decided(proposal_table(singles, subsets), rules)
+    decisive = table.filter(pl.col("_decisive") & (pl.col("_n") == 1))
+    chosen = proposals(singles.join(decisive.filter(pl.col("_subset").is_null())
+                                    .select("movement_id", pl.col("_items").list.first()
+                                            .alias("item_id")),
+                                    on=["movement_id", "item_id"]))
+    out.eligible = {mid: props[0] for mid, props in chosen.items()}
+    out.eligible.update((subsets[i].movement_id, subsets[i]) for i in
+                        decisive.get_column("_subset").drop_nulls().to_list())
+    shown = table.filter(~pl.col("_decisive") & pl.col("_shown_rank").is_not_null())
+    out.review.append(owned(shown.select(  # kept for the whole run
+        "movement_id", pl.col("_shown_rank").alias("rank"), "points", "confidence_bp", "rule",
+        "explanation", "evidence_json", "adjust_kind", "adjust_minor", "lines")
+        .cast(_review_schema())))  # type: ignore[arg-type]
+    undecided = table.filter(~pl.col("_decisive")).group_by("movement_id").agg(
+        pl.when(pl.col("confidence_bp").first() >= threshold).then(pl.lit("ambiguous"))
+        .otherwise(_reason_expr().filter(pl.col("_shown_rank") == 1).first()
+                   .fill_null("no_candidate")).alias("reason"))
+    out.reasons = dict(undecided.iter_rows())
+    settled = set(out.eligible) | {mid for mid in clear if mid not in out.eligible}
+    out.reasons.update((mid, "no_candidate") for mid in amounts
+                       if mid not in settled and mid not in out.reasons)
     return out
+
+
+def proposal_table(singles: pl.DataFrame, subsets: list[Proposal]) -> pl.DataFrame:
+    """Every proposal of some movements as a row: one-item proposals (``singles``, as
+    :func:`explained` gives them) and several-items ones (``subsets``, whose position in
+    that list is ``_subset``), with the columns a decision and review read."""
+    import polars as pl
+
+    evidence = sorted((*EVIDENCE, "party_id"))
+    one = singles.select(
+        "movement_id", "points", "confidence_bp", "rule", "explanation",
+        pl.concat_list(pl.col("due_date").cast(pl.String).fill_null("None")).alias("_due"),
+        pl.lit(1, pl.Int64).alias("_lines"), pl.concat_list("item_id").alias("_items"),
+        "amount_level", "ref_level", "party_level", "amount_diff_minor",
+        pl.col("i_party_id").alias("party_id"), pl.lit(None, pl.Int64).alias("referenced"),
+        pl.struct(*(pl.col("i_party_id").alias("party_id") if k == "party_id"
+                    else pl.col("rules").fill_null(pl.lit([], pl.List(pl.String)))
+                    if k == "rules" else pl.col(k) for k in evidence))
+        .struct.json_encode().alias("evidence_json"),
+        "adjust_kind", pl.col("adjust_minor").fill_null(0),
+        pl.concat_list(pl.struct("item_id", pl.col("applied_minor").alias("amount_minor")))
+        .alias("lines"),
+        pl.lit(None, pl.Int64).alias("_subset"))
+    if not subsets:
+        return one
+    several = pl.DataFrame([(
+        p.movement_id, p.points, p.confidence_bp, p.rule, p.explanation, list(p.due),
+        len(p.lines), sorted(p.items), p.evidence.get("amount_level"), None,
+        p.evidence.get("party_level"), None, p.evidence.get("party_id"),
+        p.evidence.get("referenced"),
+        json.dumps(p.evidence, sort_keys=True, default=str, separators=(",", ":")),
+        p.adjust_kind, p.adjust_minor, [{"item_id": i, "amount_minor": a} for i, a in p.lines],
+        position) for position, p in enumerate(subsets)], schema=one.schema, orient="row")
+    return pl.concat([one, several])
+
+
+def _decided(table: pl.DataFrame, rules: Rules) -> pl.DataFrame:
+    """The proposal table in :meth:`Proposal.sort_key` order within each movement (``_n``),
+    with whether the movement is decisive (:func:`_decisive`, every row of it) and, for the
+    proposals review would show (:func:`_shown`), their rank (``_shown_rank``)."""
+    import polars as pl
+
+    m = rules.matching
+    threshold = int(m.auto_threshold * 10_000)
+    margin = tenths(m.auto_margin)
+    min_bp = int(m.review_min_confidence * 10_000)
+    by = pl.col("movement_id")
+    ordered = table.sort(["movement_id", "points", "_due", "_lines", "_items"],
+                         descending=[False, True, False, False, False])
+    first = {c: pl.col(c).first().over(by) for c in (
+        "points", "confidence_bp", "amount_level", "ref_level", "party_level",
+        "amount_diff_minor", "party_id", "_lines")}
+    n = pl.int_range(1, pl.len() + 1).over(by)
+    rival = (n > 1) & (first["points"] - pl.col("points") < margin)
+    same = ((pl.col("_lines") == 1) & (first["_lines"] == 1)
+            & (pl.col("points") == first["points"]) & first["party_id"].is_not_null()
+            & (first["ref_level"] == "none")
+            & pl.col("party_id").eq_missing(first["party_id"])
+            & pl.col("ref_level").eq_missing(first["ref_level"])
+            & pl.col("amount_level").eq_missing(first["amount_level"])
+            & pl.col("party_level").eq_missing(first["party_level"])
+            & pl.col("amount_diff_minor").eq_missing(first["amount_diff_minor"])).fill_null(False)
+    decisive = ((first["confidence_bp"] >= threshold)
+                & first["amount_level"].ne_missing(pl.lit("mismatch"))
+                & (~rival | same).all().over(by))
+    shown = (pl.col("confidence_bp") >= min_bp) & pl.col("amount_level").ne_missing(
+        pl.lit("mismatch"))
+    position = shown.cast(pl.Int64).cum_sum().over(by)
+    return ordered.with_columns(n.alias("_n"), decisive.alias("_decisive"),
+                                pl.when(shown & (position <= m.max_suggestions))
+                                .then(position).alias("_shown_rank"))
+
+
+def _reason_expr() -> pl.Expr:
+    """:func:`_reason` of a proposal row (the first one review shows)."""
+    import polars as pl
+
+    referenced = (pl.col("ref_level").is_not_null() & (pl.col("ref_level") != "none")) | (
+        pl.col("referenced").fill_null(0) > 0)
+    return (pl.when(pl.col("party_level") == "other").then(pl.lit("other_party"))
+            .when(referenced).then(pl.when(pl.col("amount_level") != "exact")
+                                   .then(pl.lit("amount_differs")).otherwise(pl.lit("weak")))
+            .when(pl.col("amount_level") == "exact").then(pl.lit("no_reference"))
+            .otherwise(pl.lit("weak")))
 
 
 def _numbered(shown: list[Proposal]) -> list[Proposal]:
