@@ -63,15 +63,16 @@ def describe_expr() -> pl.Expr:
 
     ref = pl.when(blank("i_reference")).then(col("item_id")).otherwise(col("i_reference"))
     level = col("ref_level")
+    # the explanation opens with what was found of the reference, capitalised
     reference = (
-        pl.when(level == "exact").then(text("reference ", ref, " found in the remittance"))
+        pl.when(level == "exact").then(text("Reference ", ref, " found in the remittance"))
         .when(level == "rf").then(text("RF creditor reference encodes ", ref))
-        .when(level == "tail").then(text("number ", col("i_ref_tail").fill_null("None"),
+        .when(level == "tail").then(text("Number ", col("i_ref_tail").fill_null("None"),
                                          " of the text ends reference ", ref))
-        .when(level == "fuzzy").then(text("reference ", ref, " found with a typo (",
+        .when(level == "fuzzy").then(text("Reference ", ref, " found with a typo (",
                                           col("ref_similarity").cast(pl.String)
                                           .fill_null("None"), "% similar)"))
-        .otherwise(text("no reference to ", ref)))
+        .otherwise(text("No reference to ", ref)))
     ccy, m, o = col("m_currency"), col("m_amount_minor"), col("i_open_minor")
     paid, open_, diff = (amount_expr(m, ccy), amount_expr(o, ccy),
                          amount_expr((o - m).abs(), ccy))
@@ -99,9 +100,8 @@ def describe_expr() -> pl.Expr:
     for key, template in _PARTY.items():
         before, after = template.split("{party}")
         party = party.when(col("party_level") == key).then(text(before, who, after))
-    whole = pl.concat_list(reference, amount, party.otherwise(None)).list.drop_nulls() \
-        .list.join("; ")
-    return pl.concat_str(whole.str.slice(0, 1).str.to_uppercase(), whole.str.slice(1))
+    return pl.concat_str([reference, text("; ", amount), text("; ", party.otherwise(None))],
+                         ignore_nulls=True)
 
 
 def describe_subset(rows: Sequence[Mapping[str, Any]], n_ref: int, party: str) -> str:
