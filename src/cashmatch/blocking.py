@@ -95,9 +95,10 @@ FROM cm_tmp_rf_tokens r JOIN cm_tmp_open_items i ON i.ref_norm = r.tok
 #: candidates of every quoting payment. It is read as a typo of another reference only when
 #: that other item fits the payment (the same amount, the same currency) and its own item
 #: does not (a payer who typed an existing reference of another customer): ``quoted`` marks
-#: the keys of such tokens, and the ``ref_typo`` rule holds them to that. One typo changes a
-#: length by one at most, so only tokens within one character of some open reference's length
-#: get keys (most words of a text have none).
+#: the keys of such tokens, and the ``ref_typo`` rule holds them to that (so such a token of a
+#: payment no open item matches in amount gets no keys at all). One typo changes a length by
+#: one at most, so only tokens within one character of some open reference's length get keys
+#: (most words of a text have none).
 TYPO_KEYS_SQL = """
 CREATE OR REPLACE TEMP TABLE cm_tmp_token_keys AS
 WITH fitting AS (
@@ -106,15 +107,21 @@ WITH fitting AS (
     JOIN cm_tmp_movements m USING (movement_id)
     JOIN cm_tmp_open_items i USING (item_id)
     WHERE q.via = 'text' AND i.open_minor = m.amount_minor AND i.currency = m.currency
+), payable AS (
+    SELECT m.movement_id FROM cm_tmp_movements m
+    SEMI JOIN cm_tmp_open_items i ON i.open_minor = m.amount_minor AND i.currency = m.currency
 ), typo_tokens AS (
-    SELECT t.movement_id, t.tok,
-           EXISTS (SELECT 1 FROM cm_tmp_quoted q WHERE q.movement_id = t.movement_id
-                   AND q.tok = t.tok AND q.via = 'text') AS quoted
-    FROM (SELECT movement_id, tok FROM cm_tmp_tokens WHERE length(tok) >= 5
-            AND length(tok) IN (SELECT DISTINCT length(ref_norm) + d FROM cm_tmp_open_items,
-                                (VALUES (-1), (0), (1)) v(d) WHERE length(ref_norm) >= 6)
-          EXCEPT
-          SELECT movement_id, tok FROM fitting) t
+    SELECT * FROM (
+        SELECT t.movement_id, t.tok,
+               EXISTS (SELECT 1 FROM cm_tmp_quoted q WHERE q.movement_id = t.movement_id
+                       AND q.tok = t.tok AND q.via = 'text') AS quoted
+        FROM (SELECT movement_id, tok FROM cm_tmp_tokens WHERE length(tok) >= 5
+                AND length(tok) IN (SELECT DISTINCT length(ref_norm) + d
+                                    FROM cm_tmp_open_items, (VALUES (-1), (0), (1)) v(d)
+                                    WHERE length(ref_norm) >= 6)
+              EXCEPT
+              SELECT movement_id, tok FROM fitting) t)
+    WHERE NOT quoted OR movement_id IN (SELECT movement_id FROM payable)
 )
 SELECT movement_id, k, bool_and(quoted) AS quoted FROM (
     SELECT movement_id, tok AS k, quoted FROM typo_tokens
