@@ -241,27 +241,29 @@ def subset_proposals(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules
     # an exact sum; quoted items first, then the party's credit notes (netted into payments),
     # then the oldest: the first max_subset_items of each (movement, party) are tried
     other_sign = (pl.col("i_open_minor") > 0) != (pl.col("m_amount_minor") > 0)
-    tried = (usable
-             .with_columns(other_sign.alias("_credit"),
-                           pl.when(other_sign).then(pl.col("i_open_minor").abs()).otherwise(0)
-                           .sum().over(group).alias("_credits"))
-             .filter(pl.col("_credit") | (pl.col("i_open_minor").abs()
-                                          <= pl.col("m_amount_minor").abs() + pl.col("_credits")))
+    fitting = (usable
+               .with_columns(other_sign.alias("_credit"),
+                             pl.when(other_sign).then(pl.col("i_open_minor").abs()).otherwise(0)
+                             .sum().over(group).alias("_credits"))
+               .filter(pl.col("_credit") | (pl.col("i_open_minor").abs()
+                                            <= pl.col("m_amount_minor").abs()
+                                            + pl.col("_credits"))))
+    if floors:  # (a bound over all of a party's fitting items holds for those tried)
+        anchored, unanchored = _subset_points_bound(rules.weights)
+        bound = pl.when(pl.col("ref_level").is_in(["exact", "rf"]).any().over(group)) \
+            .then(anchored).otherwise(unanchored)
+        fitting = (fitting.join(pl.DataFrame({"movement_id": list(floors),
+                                              "_floor": list(floors.values())},
+                                             schema={"movement_id": pl.Int64,
+                                                     "_floor": pl.Int64}),
+                                on="movement_id", how="left", maintain_order="left")
+                   .filter(pl.col("_floor").is_null() | (bound > pl.col("_floor"))))
+    tried = (fitting
              .filter(pl.len().over(group) >= 2)
              .sort([*group, pl.col("ref_level") == "none", ~pl.col("_credit"),
                     pl.col("due_date").cast(pl.String), "item_id"], nulls_last=True)
              .filter(pl.int_range(pl.len()).over(group) < rules.matching.max_subset_items)
              .select(SUBSET_COLUMNS))
-    if floors:
-        anchored, unanchored = _subset_points_bound(rules.weights)
-        bound = pl.when(pl.col("ref_level").is_in(["exact", "rf"]).any().over(group)) \
-            .then(anchored).otherwise(unanchored)
-        tried = (tried.join(pl.DataFrame({"movement_id": list(floors),
-                                          "_floor": list(floors.values())},
-                                         schema={"movement_id": pl.Int64, "_floor": pl.Int64}),
-                            on="movement_id", how="left", maintain_order="left")
-                 .filter(pl.col("_floor").is_null() | (bound > pl.col("_floor")))
-                 .select(SUBSET_COLUMNS))
     # the rows of a (movement, party) are contiguous: only the amounts reach Python, and the
     # rows of the few groups where some set adds up
     bounds = (tried.with_row_index("_row").group_by(group, maintain_order=True)
@@ -312,13 +314,16 @@ def _exact_subsets(values: list[int], target: int, limit: int = 20) -> list[list
     rv = np.array(values[half:], dtype=np.int64)
     lbits, rbits = _bit_matrix(len(lv)), _bit_matrix(len(rv))
     lsums, rsums = lbits @ lv, rbits @ rv
-    order = np.argsort(rsums, kind="stable")
-    sorted_r = rsums[order]
     want = target - lsums
+    sorted_r = np.sort(rsums)
     lo = np.searchsorted(sorted_r, want, side="left")
+    hit = np.nonzero(sorted_r[np.minimum(lo, len(sorted_r) - 1)] == want)[0]
+    if not len(hit):
+        return []  # most sets of a party's items add up to nothing in particular
+    order = np.argsort(rsums, kind="stable")
     hi = np.searchsorted(sorted_r, want, side="right")
     found: list[tuple[int, int, int]] = []
-    for li in np.nonzero(hi > lo)[0]:
+    for li in hit:
         for ri in order[lo[li]:hi[li]]:
             size = int(lbits[li].sum() + rbits[ri].sum())
             if size >= 2:
