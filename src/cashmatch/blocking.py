@@ -283,17 +283,23 @@ def rules(cap: int) -> list[BlockingRule]:
 
 
 def pairs_sql(block_rules: list[BlockingRule]) -> str:
-    """All pairs found by any rule, once each, with the rules that found them."""
-    parts = [f"SELECT movement_id, item_id, tail_len, {k} AS k, '{r.name}' AS rule "
+    """All pairs found by any rule, once each, with the rules that found them (``rules``,
+    alphabetical), the first of them in priority order (``match_key``) and the longest
+    numeric tail matched (``tail_len``). The rules of a pair are gathered as a bit mask (one
+    bit per rule, a cheap aggregate) and written out as names afterwards."""
+    parts = [f"SELECT movement_id, item_id, tail_len, {1 << k} AS bit "
              f"FROM ({r.sql}) AS found(movement_id, item_id, tail_len)"
              for k, r in enumerate(block_rules)]
     union = "\nUNION ALL\n".join(parts)
+    bits = {r.name: 1 << k for k, r in enumerate(block_rules)}
+    first = " ".join(f"WHEN mask & {bit} <> 0 THEN '{name}'" for name, bit in bits.items())
+    names = ", ".join(f"CASE WHEN mask & {bits[name]} <> 0 THEN ['{name}'] ELSE [] END"
+                      for name in sorted(bits))
     return f"""
     CREATE OR REPLACE TEMP TABLE cm_tmp_pairs AS
-    SELECT movement_id, item_id,
-           arg_min(rule, k) AS match_key,
-           list(DISTINCT rule ORDER BY rule) AS rules,
-           max(tail_len) AS tail_len
-    FROM ({union})
-    GROUP BY movement_id, item_id
+    SELECT movement_id, item_id, CASE {first} END AS match_key,
+           list_concat({names}) AS rules, tail_len
+    FROM (SELECT movement_id, item_id, bit_or(bit) AS mask, max(tail_len) AS tail_len
+          FROM ({union})
+          GROUP BY movement_id, item_id)
     """
