@@ -76,3 +76,29 @@ def test_payers_are_learned_then_used_and_can_be_forgotten(store, rules, stateme
     remove_alias(store, learned[0]["alias_id"], "dana")
     assert list_aliases(store) == []
     assert list_aliases(store, include_removed=True)[0]["removed_by"] == "dana"
+
+
+def test_a_payment_for_several_parties_teaches_nothing(store, rules, statements_file,
+                                                       items_file) -> None:
+    """A payer seen paying two parties' invoices in one payment (a group paying for its
+    subsidiaries) is neither's: its IBAN and name are not learnt from that payment. A later
+    payment of one party's invoice from the same account teaches them."""
+    from decimal import Decimal
+
+    from cashmatch.review import assign, list_reviews
+
+    import_items(store, items_file(item("FA-1", "100.00", party="C1", name="ALPHA"),
+                                   item("FA-2", "50.00", party="C2", name="BETA"),
+                                   item("FA-3", "70.00", party="C2", name="BETA")))
+    import_statements(store, [statements_file(
+        movement("150.00", "GROUP PAYMENT", iban=IBAN, name="HOLDING SA", bank_ref="B1"))])
+    run_match(store, rules)
+    review_id = list_reviews(store)[0]["review_id"]
+    assign(store, rules, review_id, [("FA-1", Decimal("100.00")), ("FA-2", Decimal("50.00"))],
+           user="dana")
+    assert list_aliases(store) == []
+    import_statements(store, [statements_file(
+        movement("70.00", "FACTURE FA-3", iban=IBAN, name="HOLDING SA", bank_ref="B2"))])
+    assert run_match(store, rules).auto == 1
+    assert sorted((a["kind"], a["value"], a["party_id"]) for a in list_aliases(store)) == [
+        ("iban", IBAN, "C2"), ("name", "HOLDING", "C2")]

@@ -15,6 +15,7 @@ rewritten when an item is finally paid.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -33,8 +34,10 @@ if TYPE_CHECKING:
 ENGINE_VERSION = "0.1.0"
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def lettrage_code(n: int) -> str:
-    """The n-th code (0-based): AAA, AAB, ..., ZZZ, AAAA, ..."""
+    """The n-th code (0-based): AAA, AAB, ..., ZZZ, AAAA, ... (every party's codes start at
+    AAA, so a run computes the same few codes again and again: they are cached)."""
     width = 3
     while n >= 26**width:
         n -= 26**width
@@ -217,7 +220,9 @@ class Applier:
                       list(zip(items["i_account"], items["i_party_id"].fill_null(""),
                                strict=True)))
         codes = []
-        for item_id, account, party in items.iter_rows():
+        for item_id, account, party in zip(items["item_id"].to_list(),
+                                           items["i_account"].to_list(),
+                                           items["i_party_id"].to_list(), strict=True):
             if item_id in self._codes:
                 continue
             key = (account, party or "")
@@ -236,22 +241,31 @@ class Applier:
 
     def _preload(self, item_ids: list[str], parties: list[tuple[str, str]]) -> None:
         """:meth:`preload` for items and their (account, auxiliary account) keys."""
-        ids = sorted({i for i in item_ids if i not in self._checked})
+        import polars as pl
+
+        ids = list({i for i in item_ids if i not in self._checked})
         if ids:
-            for item_id, code in self.store.rows(
-                    "SELECT item_id, code FROM cm_lettrage WHERE list_contains(?, item_id)",
-                    [ids]):
-                self._codes[item_id] = code
+            self.store.register("__cm_lettered", pl.DataFrame(
+                {"item_id": ids}, schema={"item_id": pl.String}))
+            try:
+                self._codes.update(self.store.rows(
+                    "SELECT item_id, code FROM cm_lettrage SEMI JOIN __cm_lettered "
+                    "USING (item_id)"))
+            finally:
+                self.store.unregister("__cm_lettered")
             self._checked.update(ids)
-        keys = sorted({key for key in parties if key not in self._code_count})
+        keys = list({key for key in parties if key not in self._code_count})
         if keys:
-            for key in keys:
-                self._code_count[key] = 0
-            for account, aux, n in self.store.rows(
-                    "SELECT account, aux_account, count(DISTINCT code) FROM cm_lettrage "
-                    "WHERE list_contains(?, account || chr(31) || aux_account) GROUP BY ALL",
-                    [[f"{a}\x1f{x}" for a, x in keys]]):
-                self._code_count[(account, aux)] = int(n)
+            self._code_count.update(dict.fromkeys(keys, 0))
+            self.store.register("__cm_parties", pl.DataFrame(
+                keys, schema={"account": pl.String, "aux_account": pl.String}, orient="row"))
+            try:
+                for account, aux, n in self.store.rows(
+                        "SELECT account, aux_account, count(DISTINCT code) FROM cm_lettrage "
+                        "SEMI JOIN __cm_parties USING (account, aux_account) GROUP BY ALL"):
+                    self._code_count[(account, aux)] = int(n)
+            finally:
+                self.store.unregister("__cm_parties")
 
     def _letter(self, items: list[ItemFacts], stamp: object) -> None:
         self.preload([i for i in items if i.item_id not in self._checked])

@@ -404,46 +404,60 @@ def _adjustment(prop: Proposal, currency: str) -> Adjustment | None:
     return Adjustment(prop.adjust_kind, from_minor(prop.adjust_minor, currency))
 
 
+#: Payer IBANs and names of the decisions of the movements in ``__cm_learn`` (a registered
+#: frame of movement ids), as their party's: the first decision (lowest id) that shows a
+#: (kind, value) speaks for it, and only if all its items are one party's (a payer seen paying
+#: several parties' items in one payment is not one party's: nothing is learnt from it); a
+#: value already known (not removed) is left as it is.
 LEARN_SQL = """
 INSERT INTO cm_aliases
+WITH decided AS (
+    SELECT d.decision_id, d.movement_id,
+           CASE WHEN d.actor = 'engine' THEN 'auto' ELSE 'manual' END AS source
+    FROM cm_decisions d SEMI JOIN __cm_learn l ON l.movement_id = d.movement_id
+), parties AS (
+    SELECT x.decision_id, i.party_id
+    FROM decided x
+    JOIN cm_allocations a ON a.decision_id = x.decision_id
+    JOIN cm_items i ON i.item_id = a.item_id
+), per_decision AS (
+    SELECT decision_id, count(DISTINCT party_id) AS n_parties FROM parties GROUP BY decision_id
+), facts AS (
+    SELECT 'iban' AS kind, m.counterparty_iban AS value, p.party_id, x.source, x.decision_id
+    FROM decided x
+    JOIN parties p USING (decision_id)
+    JOIN cm_movements m ON m.movement_id = x.movement_id
+    WHERE m.counterparty_iban IS NOT NULL AND p.party_id IS NOT NULL
+    UNION ALL
+    SELECT 'name', {name}, p.party_id, x.source, x.decision_id
+    FROM decided x
+    JOIN parties p USING (decision_id)
+    JOIN cm_movements m ON m.movement_id = x.movement_id
+    WHERE length({name}) >= 4 AND p.party_id IS NOT NULL
+)
 SELECT (SELECT coalesce(max(alias_id), 0) FROM cm_aliases) + row_number() OVER (), kind, value,
        party_id, source, decision_id, now()::TIMESTAMP, NULL, NULL
-FROM (
-    SELECT DISTINCT ON (kind, value) kind, value, party_id, source, decision_id FROM (
-        SELECT 'iban' AS kind, m.counterparty_iban AS value, i.party_id,
-               CASE WHEN d.actor = 'engine' THEN 'auto' ELSE 'manual' END AS source,
-               d.decision_id
-        FROM cm_decisions d
-        JOIN cm_movements m USING (movement_id)
-        JOIN cm_allocations a ON a.decision_id = d.decision_id
-        JOIN cm_items i ON i.item_id = a.item_id
-        WHERE list_contains(?, d.movement_id) AND m.counterparty_iban IS NOT NULL
-          AND i.party_id IS NOT NULL
-        UNION ALL
-        SELECT 'name', {name}, i.party_id,
-               CASE WHEN d.actor = 'engine' THEN 'auto' ELSE 'manual' END, d.decision_id
-        FROM cm_decisions d
-        JOIN cm_movements m USING (movement_id)
-        JOIN cm_allocations a ON a.decision_id = d.decision_id
-        JOIN cm_items i ON i.item_id = a.item_id
-        WHERE list_contains(?, d.movement_id) AND length({name}) >= 4
-          AND i.party_id IS NOT NULL
-    ) ORDER BY kind, value, decision_id
-) new
-WHERE NOT EXISTS (SELECT 1 FROM cm_aliases a WHERE a.kind = new.kind AND a.value = new.value
+FROM (SELECT DISTINCT ON (kind, value) kind, value, party_id, source, decision_id
+      FROM facts ORDER BY kind, value, decision_id) new
+JOIN per_decision pd USING (decision_id)
+WHERE pd.n_parties = 1
+  AND NOT EXISTS (SELECT 1 FROM cm_aliases a WHERE a.kind = new.kind AND a.value = new.value
                   AND a.removed_at IS NULL)
-  -- a payer seen paying several parties' items is not one party's: learn nothing from it
-  AND (SELECT count(DISTINCT i2.party_id) FROM cm_decisions d2
-       JOIN cm_allocations a2 ON a2.decision_id = d2.decision_id
-       JOIN cm_items i2 ON i2.item_id = a2.item_id
-       WHERE d2.decision_id = new.decision_id) = 1
 """.replace("{name}", name_sql("m.counterparty_name"))
 
 
 def learn_payers(store: Store, movement_ids: list[int]) -> None:
     """Remember payer IBANs and names of confirmed matches as their party's (memory)."""
-    if movement_ids:
-        store.execute(LEARN_SQL, [movement_ids, movement_ids])
+    import polars as pl
+
+    if not movement_ids:
+        return
+    store.register("__cm_learn", pl.DataFrame({"movement_id": movement_ids},
+                                              schema={"movement_id": pl.Int64}))
+    try:
+        store.execute(LEARN_SQL)
+    finally:
+        store.unregister("__cm_learn")
 
 
 def _queue_for_review(store: Store, run_id: int, result: Assignment,
