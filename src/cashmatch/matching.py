@@ -205,10 +205,14 @@ def candidates(store: Store, rules: Rules) -> None:
     store.execute(blocking.pairs_sql(blocking.rules(rules.matching.candidates_per_rule)))
 
 
-#: Movements ranked together: candidates, scores and proposals of one batch at a time, so
-#: that a run's memory does not grow with the pairs of all its movements. Decisions do not
-#: depend on it (everything ranked is per movement; conflicts are settled over the run).
-BATCH = 50_000
+#: Movements whose candidates are found and scored together, one batch at a time, so that a
+#: run's memory does not grow with the pairs of all its movements; each batch is ranked
+#: ``RANK_BATCH`` movements at a time (finding candidates has a fixed cost per batch, about
+#: 0.45 s against 1M open items, which larger batches share; ranking grows faster than its
+#: batch). Decisions do not depend on either (everything ranked is per movement; conflicts
+#: are settled over the run).
+BATCH = 200_000
+RANK_BATCH = 50_000
 
 
 @dataclass(slots=True)
@@ -254,8 +258,12 @@ def plan(store: Store, rules: Rules, only: list[int] | None = None,
     ranking = Ranking()
     for start in range(0, amounts.height, batch):
         chunk = amounts.slice(start, batch)
-        ranking.add(rank(_batch_scores(store, rules, chunk.get_column("movement_id").to_list()),
-                         dict(chunk.iter_rows()), rules))
+        scored = _batch_scores(store, rules, chunk.get_column("movement_id").to_list())
+        for part in chunk.iter_slices(min(batch, RANK_BATCH)):
+            first, last = part.item(0, "movement_id"), part.item(-1, "movement_id")
+            ranking.add(rank(scored.filter(pl.col("movement_id").is_between(first, last)),
+                             dict(part.iter_rows()), rules))
+        del scored
 
     def rerank(lost: list[int]) -> dict[int, list[Proposal]]:
         lost_amounts = amounts.filter(pl.col("movement_id").is_in(lost))
