@@ -161,9 +161,10 @@ class Applier:
             (self._id("cm_journal_entries", "entry_id", n) + at).alias("entry_id"),
             (self._id("cm_allocations", "allocation_id", n) + at).alias("allocation_id"),
             pl.Series("label", [label(f"{who or ''} {text}") for who, text in zip(
-                rows["counterparty_name"], rows["remittance"], strict=True)]),
+                rows["counterparty_name"].to_list(), rows["remittance"].to_list(),
+                strict=True)]),
             pl.Series("item_label", [label(f"Règlement {ref or item}") for ref, item in zip(
-                rows["i_reference"], rows["item_id"], strict=True)]),
+                rows["i_reference"].to_list(), rows["item_id"].to_list(), strict=True)]),
             pl.lit(stamp).alias("created_at"))
         evidence = sorted([*EVIDENCE, "party_id", "input_hash"])
         self._frames.append(("cm_decisions", rows.select(
