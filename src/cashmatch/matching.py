@@ -236,8 +236,9 @@ def plan(store: Store, rules: Rules, only: list[int] | None = None,
     """Stages 1–3 for the unsettled movements (or ``only`` these): candidates, scores and
     assignment, using temporary tables; nothing is written to the store's own tables.
 
-    Movements are ranked ``batch`` at a time (``cm_tmp_movements`` holds the batch,
-    ``cm_tmp_run_movements`` the run); the decisions are then taken over the whole run.
+    Candidates are found and scored ``batch`` movements at a time (``cm_tmp_movements``
+    holds the batch, ``cm_tmp_run_movements`` the run) and ranked at most ``RANK_BATCH`` at a
+    time; the decisions are then taken over the whole run.
     Outside a transaction each temporary table a batch replaces is freed at once (inside
     one, DuckDB keeps every replaced version until the end of the transaction)."""
     import polars as pl
