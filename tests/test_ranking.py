@@ -1,22 +1,24 @@
-"""Ranking decides over a frame of every movement's proposals at once (:func:`rank`); the
-per-movement reading of the same proposals (:func:`readings`, :func:`_kept`,
-:func:`_decisive`, :func:`_shown`: what a movement that lost a conflict gets) must agree
-with it on every movement: the proposal applied, or the reason and the suggestions shown."""
+"""Ranking decides over a frame of every movement's proposals at once (:func:`rank`,
+:func:`suggestions`). Here the same decisions are taken the plain way, one movement at a
+time over :class:`Proposal` objects, as the rules say them; both must agree on every
+movement: the proposal applied, or the reason and the suggestions shown."""
 
 import random
 
+import polars as pl
 import pytest
 
 from cashmatch import blocking, matching
 from cashmatch.assignment import (
-    _decisive,
-    _kept,
-    _numbered,
-    _reason,
-    _shown,
+    Proposal,
+    _ranked,
+    explained,
+    proposals,
     rank,
-    readings,
+    subset_proposals,
+    suggestions,
 )
+from cashmatch.config import Rules
 from cashmatch.items import import_items
 from cashmatch.scoring import tenths
 from cashmatch.statements import import_statements
@@ -80,29 +82,92 @@ def test_ranking_over_a_frame_decides_as_each_movement_alone(
     threshold = int(rules.matching.auto_threshold * 10_000)
     margin = tenths(rules.matching.auto_margin)
     every = readings(scored, amounts, rules, one_item=got.clear)
-    exact = {} if not got.exact else {
-        r["movement_id"]: ((r["item_id"], r["applied_minor"]),)
-        for frame in got.exact for r in frame.iter_rows(named=True)}
-    review: dict[int, list[tuple[object, ...]]] = {}
-    for frame in got.review:
-        for r in frame.sort("movement_id", "rank").iter_rows(named=True):
-            review.setdefault(r["movement_id"], []).append(
-                (r["rank"], tuple((x["item_id"], x["amount_minor"]) for x in r["lines"]),
-                 r["points"], r["rule"], r["explanation"]))
+    exact = {r["movement_id"]: ((r["item_id"], r["applied_minor"]),)
+             for frame in got.exact for r in frame.iter_rows(named=True)}
+    review = review_of(got.review)
     kinds = set()
     for mid in amounts:
-        props = _kept(every[mid], rules, margin)
-        if _decisive(props, threshold, margin):
+        props = every[mid]
+        if decisive(props, threshold, margin):
             kinds.add("auto")
             applied = got.eligible[mid].lines if mid in got.eligible else exact[mid]
             assert applied == props[0].lines, mid
             assert mid not in got.reasons
         else:
-            shown = _numbered(_shown(props, rules))
-            reason = ("ambiguous" if props and props[0].confidence_bp >= threshold
-                      else _reason(shown))
-            kinds.add(reason)
-            assert got.reasons[mid] == reason, mid
-            assert review.get(mid, []) == [(p.rank, p.lines, p.points, p.rule, p.explanation)
-                                           for p in shown], mid
+            kinds.add(reason(props, threshold, rules))
+            assert got.reasons[mid] == reason(props, threshold, rules), mid
+            assert review.get(mid, []) == expected(props, rules), mid
     assert len(kinds) >= 4  # the world holds more than one kind of outcome
+    # what a movement that lost a conflict is shown: every reading, whatever the decision
+    again = review_of([suggestions(scored, amounts, rules, one_item=got.clear)])
+    assert all(again.get(mid, []) == expected(every[mid], rules) for mid in amounts)
+
+
+# -- the reference: one movement at a time ------------------------------------------------
+
+
+def readings(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules,
+             one_item: set[int]) -> dict[int, list[Proposal]]:
+    """Every proposal of each movement, best first: its best one-item proposals and, unless
+    one item settles it exactly, the sets of items that add up to it."""
+    keep = rules.matching.max_suggestions + 1
+    singles = proposals(explained(_ranked(scored).filter(pl.col("_n") <= keep)))
+    subsets = subset_proposals(scored, amounts, rules,
+                               [mid for mid in amounts if mid not in one_item])
+    return {mid: sorted(singles.get(mid, []) + subsets.get(mid, []), key=Proposal.sort_key)
+            for mid in sorted(amounts)}
+
+
+def shown(props: list[Proposal], rules: Rules) -> list[Proposal]:
+    """What review shows: the first proposals sure enough to show that are no mismatch."""
+    min_bp = int(rules.matching.review_min_confidence * 10_000)
+    return [p for p in props if p.confidence_bp >= min_bp
+            and p.evidence.get("amount_level") != "mismatch"][: rules.matching.max_suggestions]
+
+
+def same_reading(a: Proposal, b: Proposal) -> bool:
+    """Two one-item proposals that differ only by which of a party's identical items."""
+    keys = ("ref_level", "amount_level", "party_level", "amount_diff_minor")
+    return (len(a.lines) == len(b.lines) == 1 and a.points == b.points
+            and a.evidence.get("party_id") is not None
+            and a.evidence.get("party_id") == b.evidence.get("party_id")
+            and a.evidence.get("ref_level") == "none"
+            and all(a.evidence.get(k) == b.evidence.get(k) for k in keys))
+
+
+def decisive(props: list[Proposal], threshold: int, margin: int) -> bool:
+    if not props:
+        return False
+    best = props[0]
+    if best.confidence_bp < threshold or best.evidence.get("amount_level") == "mismatch":
+        return False
+    return all(same_reading(best, p) for p in props[1:] if best.points - p.points < margin)
+
+
+def reason(props: list[Proposal], threshold: int, rules: Rules) -> str:
+    if props and props[0].confidence_bp >= threshold:
+        return "ambiguous"
+    first = shown(props, rules)
+    if not first:
+        return "no_candidate"
+    ev = first[0].evidence
+    if ev.get("party_level") == "other":
+        return "other_party"
+    if ev.get("ref_level") not in (None, "none") or ev.get("referenced"):
+        return "amount_differs" if ev.get("amount_level") != "exact" else "weak"
+    return "no_reference" if ev.get("amount_level") == "exact" else "weak"
+
+
+def review_of(frames: list[pl.DataFrame]) -> dict[int, list[tuple[object, ...]]]:
+    out: dict[int, list[tuple[object, ...]]] = {}
+    for frame in frames:
+        for r in frame.sort("movement_id", "rank").iter_rows(named=True):
+            out.setdefault(r["movement_id"], []).append(
+                (r["rank"], tuple((x["item_id"], x["amount_minor"]) for x in r["lines"]),
+                 r["points"], r["rule"], r["explanation"]))
+    return out
+
+
+def expected(props: list[Proposal], rules: Rules) -> list[tuple[object, ...]]:
+    return [(n, p.lines, p.points, p.rule, p.explanation)
+            for n, p in enumerate(shown(props, rules), start=1)]

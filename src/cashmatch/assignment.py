@@ -144,19 +144,6 @@ def _review_schema() -> dict[str, Any]:
             "lines": pl.List(pl.Struct({"item_id": pl.String, "amount_minor": pl.Int64}))}
 
 
-def review_rows(shown: dict[int, list[Proposal]]) -> pl.DataFrame:
-    """Suggestions as compact rows (one per movement and rank), so that a run's memory does
-    not hold a Python object per suggestion of every movement it sends to review."""
-    import polars as pl
-
-    rows = [(mid, p.rank, p.points, p.confidence_bp, p.rule, p.explanation,
-             json.dumps(p.evidence, sort_keys=True, default=str, separators=(",", ":")),
-             p.adjust_kind, p.adjust_minor,
-             [{"item_id": i, "amount_minor": a} for i, a in p.lines])
-            for mid, props in shown.items() for p in props]
-    return pl.DataFrame(rows, schema=_review_schema(), orient="row")
-
-
 def _ranked(scored: pl.DataFrame) -> pl.DataFrame:
     """Pairs in the order of :meth:`Proposal.sort_key` (most evidence, then oldest due date,
     then item id), numbered ``_n`` within each movement."""
@@ -199,15 +186,6 @@ def proposals(rows: pl.DataFrame) -> dict[int, list[Proposal]]:
         out[mid].append(Proposal(mid, ((item, applied),), points, rule, text, facts, kind,
                                  adjust, (due,), opens=(open_,)))
     return out
-
-
-def single_proposals(scored: pl.DataFrame, keep: int) -> dict[int, list[Proposal]]:
-    """The best ``keep`` one-item proposals of each movement."""
-    import polars as pl
-
-    if scored.height == 0:
-        return {}
-    return proposals(explained(_ranked(scored).filter(pl.col("_n") <= keep)))
 
 
 def subset_proposals(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules,
@@ -389,10 +367,9 @@ def _subset_ref_points(combo: list[dict[str, Any]], w: Weights) -> Decimal:
 
 
 def clear_exact_winners(ranked: pl.DataFrame, threshold: int, margin: int) -> set[int]:
-    """Movements whose best one-item reading settles them exactly and decisively (the same
-    test as :func:`_decisive`, computed over all pairs at once; ``ranked`` as :func:`_ranked`
-    orders them). Most movements of a day are such; only the others need the per-movement
-    proposals built in Python."""
+    """Movements whose best one-item reading settles them exactly and decisively (the test
+    of :func:`_decided`, over all pairs at once; ``ranked`` as :func:`_ranked` orders them).
+    Most movements of a day are such; only the others need a proposal table."""
     import polars as pl
 
     if ranked.height == 0:
@@ -498,11 +475,7 @@ def rank(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules) -> Ranking
     out.eligible = {mid: props[0] for mid, props in chosen.items()}
     out.eligible.update((subsets[i].movement_id, subsets[i]) for i in
                         decisive.get_column("_subset").drop_nulls().to_list())
-    shown = table.filter(~pl.col("_decisive") & pl.col("_shown_rank").is_not_null())
-    out.review.append(owned(shown.select(  # kept for the whole run
-        "movement_id", pl.col("_shown_rank").alias("rank"), "points", "confidence_bp", "rule",
-        "explanation", "evidence_json", "adjust_kind", "adjust_minor", "lines")
-        .cast(_review_schema())))  # type: ignore[arg-type]
+    out.review.append(owned(_review_frame(table.filter(~pl.col("_decisive")))))  # kept
     undecided = table.filter(~pl.col("_decisive")).group_by("movement_id").agg(
         pl.when(pl.col("confidence_bp").first() >= threshold).then(pl.lit("ambiguous"))
         .otherwise(_reason_expr().filter(pl.col("_shown_rank") == 1).first()
@@ -550,8 +523,16 @@ def proposal_table(singles: pl.DataFrame, subsets: list[Proposal]) -> pl.DataFra
 
 def _decided(table: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     """The proposal table in :meth:`Proposal.sort_key` order within each movement (``_n``),
-    with whether the movement is decisive (:func:`_decisive`, every row of it) and, for the
-    proposals review would show (:func:`_shown`), their rank (``_shown_rank``)."""
+    with whether the movement is decisive (``_decisive``, on every row of it) and, for the
+    proposals review would show, their rank (``_shown_rank``).
+
+    A movement is decisive when its best proposal is sure enough (``auto_threshold``, and
+    not an amount mismatch) and every other proposal within ``auto_margin`` points of it is
+    the same reading: a one-item proposal of the same party's identical item (same points,
+    no reference, same levels, same difference). Subscriptions are no ambiguity:
+    accountants letter the oldest due first, and proposals are sorted oldest first among
+    equals. Review shows the first ``max_suggestions`` proposals of at least
+    ``review_min_confidence`` that are not amount mismatches."""
     import polars as pl
 
     m = rules.matching
@@ -586,7 +567,10 @@ def _decided(table: pl.DataFrame, rules: Rules) -> pl.DataFrame:
 
 
 def _reason_expr() -> pl.Expr:
-    """:func:`_reason` of a proposal row (the first one review shows)."""
+    """Why a movement goes to review, read from the first proposal review shows for it (a
+    movement with none has ``no_candidate``): the payer's IBAN is another party's; a
+    reference is found but the amount differs (or everything fits but too weakly); the
+    amount fits but nothing tells the payer or the invoice; or only weak evidence."""
     import polars as pl
 
     referenced = (pl.col("ref_level").is_not_null() & (pl.col("ref_level") != "none")) | (
@@ -598,47 +582,41 @@ def _reason_expr() -> pl.Expr:
             .otherwise(pl.lit("weak")))
 
 
-def _numbered(shown: list[Proposal]) -> list[Proposal]:
-    for position, p in enumerate(shown, start=1):
-        p.rank = position
-    return shown
+def _review_frame(table: pl.DataFrame) -> pl.DataFrame:
+    """The rows of a decided proposal table (:func:`_decided`) that review shows, as
+    :data:`REVIEW_SCHEMA` rows."""
+    import polars as pl
+
+    return table.filter(pl.col("_shown_rank").is_not_null()).select(
+        "movement_id", pl.col("_shown_rank").alias("rank"), "points", "confidence_bp", "rule",
+        "explanation", "evidence_json", "adjust_kind", "adjust_minor", "lines",
+    ).cast(_review_schema())  # type: ignore[arg-type]
 
 
-def _kept(props: list[Proposal], rules: Rules, margin: int) -> list[Proposal]:
-    """The proposals a decision reads: the best, its rivals, and those review may show."""
-    if not props:
-        return props
-    best = props[0]
-    shown = set(map(id, _shown(props, rules)))
-    return [p for i, p in enumerate(props)
-            if i == 0 or best.points - p.points < margin or id(p) in shown]
+def suggestions(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules,
+                one_item: set[int]) -> pl.DataFrame:
+    """What review shows for the movements of ``amounts`` whatever their decision (rows of
+    :data:`REVIEW_SCHEMA`): their best one-item proposals and, except for the movements of
+    ``one_item`` (one item settles them exactly), the sets of items that add up to them,
+    ranked as :func:`rank` ranks them."""
+    import polars as pl
 
-
-def _shown(props: list[Proposal], rules: Rules) -> list[Proposal]:
-    """The proposals review shows for a movement, best first."""
-    min_bp = int(rules.matching.review_min_confidence * 10_000)
-    return [p for p in props if p.confidence_bp >= min_bp
-            and p.evidence.get("amount_level") != "mismatch"][: rules.matching.max_suggestions]
-
-
-def readings(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules,
-             one_item: set[int]) -> dict[int, list[Proposal]]:
-    """Every proposal review could show for the movements of ``amounts``, best first: their
-    best one-item proposals and, except for the movements of ``one_item`` (one item settles
-    them exactly), the sets of items that add up to them."""
     keep = rules.matching.max_suggestions + 1
-    singles = single_proposals(scored, keep)
-    subsets = subset_proposals(scored, amounts, rules,
-                               [mid for mid in amounts if mid not in one_item])
-    return {mid: sorted(singles.get(mid, []) + subsets.get(mid, []), key=Proposal.sort_key)
-            for mid in sorted(amounts)}
+    singles = explained(_ranked(scored).filter(pl.col("_n") <= keep)) if scored.height \
+        else None
+    subsets = [p for props in subset_proposals(
+        scored, amounts, rules, [mid for mid in amounts if mid not in one_item]).values()
+        for p in props]
+    if singles is None:
+        return pl.DataFrame(schema=_review_schema())
+    return _review_frame(_decided(proposal_table(singles, subsets), rules))
 
 
 def decide(ranking: Ranking, rules: Rules,
-           rerank: Callable[[list[int]], dict[int, list[Proposal]]]) -> Assignment:
+           rerank: Callable[[list[int]], pl.DataFrame]) -> Assignment:
     """Decide for the automatic candidates of every batch, over the whole run: those that
     no other movement contests are applied; the others go to review with all their
-    readings, which ``rerank`` gives (:func:`readings` of these movements)."""
+    readings, which ``rerank`` gives (:func:`suggestions` of these movements)."""
     import polars as pl
 
     margin = tenths(rules.matching.auto_margin)
@@ -652,10 +630,9 @@ def decide(ranking: Ranking, rules: Rules,
             .sort("movement_id")
     # only the best reading of each was kept: review needs all of them
     lost = sorted(conflicted)
-    again = rerank(lost) if lost else {}
-    shown = {mid: _numbered(_shown(again.get(mid, []), rules)) for mid in lost}
     result.reasons.update(dict.fromkeys(lost, "conflict"))
-    result.review = pl.concat([*ranking.review, review_rows(shown)])
+    result.review = pl.concat([*ranking.review, rerank(lost)] if lost else
+                              [*ranking.review, pl.DataFrame(schema=_review_schema())])
     return result
 
 
@@ -666,35 +643,9 @@ def assign(scored: pl.DataFrame, movements: dict[int, dict[str, Any]], rules: Ru
 
     amounts = {mid: mv["amount_minor"] for mid, mv in movements.items()}
     ranking = rank(scored, amounts, rules)
-    return decide(ranking, rules, lambda ids: readings(
+    return decide(ranking, rules, lambda ids: suggestions(
         scored.filter(pl.col("movement_id").is_in(ids)), {mid: amounts[mid] for mid in ids},
         rules, one_item=ranking.clear))
-
-
-def _decisive(props: list[Proposal], threshold: int, margin: int) -> bool:
-    """The best proposal is sure enough and clearly ahead of the next one.
-
-    Identical readings of one party's identical items (subscriptions: same amount, same
-    evidence) are no ambiguity: accountants letter the oldest due first, and so does this
-    (proposals are sorted oldest first among equals)."""
-    if not props:
-        return False
-    props = sorted(props, key=Proposal.sort_key)
-    best = props[0]
-    if best.confidence_bp < threshold or best.evidence.get("amount_level") == "mismatch":
-        return False
-    rivals = [p for p in props[1:] if best.points - p.points < margin]
-    return all(_same_reading(best, p) for p in rivals)
-
-
-def _same_reading(a: Proposal, b: Proposal) -> bool:
-    """Two one-item proposals that differ only by which of a party's identical items."""
-    keys = ("ref_level", "amount_level", "party_level", "amount_diff_minor")
-    return (len(a.lines) == len(b.lines) == 1 and a.points == b.points
-            and a.evidence.get("party_id") is not None
-            and a.evidence.get("party_id") == b.evidence.get("party_id")
-            and a.evidence.get("ref_level") == "none"
-            and all(a.evidence.get(k) == b.evidence.get(k) for k in keys))
 
 
 def _claims(eligible: Iterable[Proposal], exact: pl.DataFrame | None) -> pl.DataFrame:
@@ -733,16 +684,3 @@ def _conflicts(claims: pl.DataFrame, margin: int) -> set[int]:
     losers = claims.join(contested, on="item_id").filter(
         (pl.col("_top") - pl.col("_second") < margin) | (pl.col("points") < pl.col("_top")))
     return set(losers.get_column("movement_id").to_list())
-
-
-def _reason(shown: list[Proposal]) -> str:
-    if not shown:
-        return "no_candidate"
-    ev = shown[0].evidence
-    if ev.get("party_level") == "other":
-        return "other_party"
-    if ev.get("ref_level") not in (None, "none") or ev.get("referenced"):
-        return "amount_differs" if ev.get("amount_level") != "exact" else "weak"
-    if ev.get("amount_level") == "exact":
-        return "no_reference"
-    return "weak"

@@ -28,7 +28,7 @@ from cashmatch.assignment import (
     Ranking,
     decide,
     rank,
-    readings,
+    suggestions,
 )
 from cashmatch.bulk import collector_paused
 from cashmatch.config import IgnoreRule, Rules
@@ -266,10 +266,10 @@ def plan(store: Store, rules: Rules, only: list[int] | None = None,
                              dict(part.iter_rows()), rules))
         del scored
 
-    def rerank(lost: list[int]) -> dict[int, list[Proposal]]:
+    def rerank(lost: list[int]) -> pl.DataFrame:
         lost_amounts = amounts.filter(pl.col("movement_id").is_in(lost))
-        return readings(_batch_scores(store, rules, lost), dict(lost_amounts.iter_rows()),
-                        rules, one_item=ranking.clear)
+        return suggestions(_batch_scores(store, rules, lost), dict(lost_amounts.iter_rows()),
+                           rules, one_item=ranking.clear)
 
     return Plan(amounts, decide(ranking, rules, rerank), ignored)
 
