@@ -348,8 +348,7 @@ def store_items(store: Store, df: pl.DataFrame, source: str, digest: str,
     """Upsert validated items (from :func:`validate`) in one transaction."""
     path = Path(source)
     with store.transaction():
-        store.register("__cm_new_items", df)
-        try:
+        with store.registered("__cm_new_items", df):
             conflicts = store.rows("""
                 SELECT n._row, n.item_id, n.amount_minor, n.currency, i.currency,
                        i.settled_outside_minor + coalesce(a.applied, 0) AS applied
@@ -411,8 +410,6 @@ def store_items(store: Store, df: pl.DataFrame, source: str, digest: str,
                           "SELECT item_id, ref_norm FROM __cm_new_items")
             store.execute(ITEM_KEYS_SQL)
             store.execute("DROP VIEW __cm_key_items")
-        finally:
-            store.unregister("__cm_new_items")
         new, updated = int(counts[0]), int(counts[1])
         store.execute("INSERT INTO cm_imports VALUES (?, 'items', ?, ?, ?, ?, ?, ?, ?)",
                       [import_id, source, digest, fmt, stamp, df.height, new, df.height - new])

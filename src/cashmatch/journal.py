@@ -246,27 +246,22 @@ class Applier:
 
         ids = list({i for i in item_ids if i not in self._checked})
         if ids:
-            self.store.register("__cm_lettered", pl.DataFrame(
-                {"item_id": ids}, schema={"item_id": pl.String}))
-            try:
+            with self.store.registered("__cm_lettered", pl.DataFrame(
+                    {"item_id": ids}, schema={"item_id": pl.String})):
                 self._codes.update(self.store.rows(
                     "SELECT item_id, code FROM cm_lettrage SEMI JOIN __cm_lettered "
                     "USING (item_id)"))
-            finally:
-                self.store.unregister("__cm_lettered")
             self._checked.update(ids)
         keys = list({key for key in parties if key not in self._code_count})
         if keys:
             self._code_count.update(dict.fromkeys(keys, 0))
-            self.store.register("__cm_parties", pl.DataFrame(
-                keys, schema={"account": pl.String, "aux_account": pl.String}, orient="row"))
-            try:
+            with self.store.registered("__cm_parties", pl.DataFrame(
+                    keys, schema={"account": pl.String, "aux_account": pl.String},
+                    orient="row")):
                 for account, aux, n in self.store.rows(
                         "SELECT account, aux_account, count(DISTINCT code) FROM cm_lettrage "
                         "SEMI JOIN __cm_parties USING (account, aux_account) GROUP BY ALL"):
                     self._code_count[(account, aux)] = int(n)
-            finally:
-                self.store.unregister("__cm_parties")
 
     def _letter(self, items: list[ItemFacts], stamp: object) -> None:
         self.preload([i for i in items if i.item_id not in self._checked])

@@ -461,12 +461,9 @@ def learn_payers(store: Store, movement_ids: list[int]) -> None:
 
     if not movement_ids:
         return
-    store.register("__cm_learn", pl.DataFrame({"movement_id": movement_ids},
-                                              schema={"movement_id": pl.Int64}))
-    try:
+    with store.registered("__cm_learn", pl.DataFrame({"movement_id": movement_ids},
+                                                     schema={"movement_id": pl.Int64})):
         store.execute(LEARN_SQL)
-    finally:
-        store.unregister("__cm_learn")
 
 
 def _queue_for_review(store: Store, run_id: int, result: Assignment,

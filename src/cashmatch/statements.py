@@ -175,15 +175,12 @@ def _known_keys(store: Store, keys: list[str]) -> set[str]:
 
     if not keys:
         return set()
-    store.register("__cm_keys", pl.DataFrame({"k": keys}))
-    try:
+    with store.registered("__cm_keys", pl.DataFrame({"k": keys})):
         found = store.rows("SELECT m.identity_key FROM cm_movements m "
                            "JOIN __cm_keys k ON m.identity_key = k.k "
                            "UNION SELECT p.identity_key FROM cm_pending_movements p "
                            "JOIN __cm_keys k ON p.identity_key = k.k "
                            "WHERE p.identity_key NOT IN (SELECT identity_key FROM cm_movements)")
-    finally:
-        store.unregister("__cm_keys")
     return {r[0] for r in found}
 
 
@@ -216,8 +213,7 @@ def _flag_suspected_duplicates(store: Store, rows: list[dict[str, object]]) -> i
     }, schema={"i": pl.Int64, "account": pl.String, "booking_date": pl.Date,
                "amount_minor": pl.Int64, "currency": pl.String, "text": pl.String,
                "base": pl.String})
-    store.register("__cm_probe", probe)
-    try:
+    with store.registered("__cm_probe", probe):
         hits = store.rows("""
             SELECT p.i, min(m.movement_id) FROM __cm_probe p
             JOIN cm_movements m
@@ -229,8 +225,6 @@ def _flag_suspected_duplicates(store: Store, rows: list[dict[str, object]]) -> i
             WHERE m.status = 'booked'
               AND regexp_replace(m.identity_key, '#[0-9]+$', '') <> p.base
             GROUP BY p.i""")
-    finally:
-        store.unregister("__cm_probe")
     for i, original in hits:
         rows[i]["status"] = "suspected_duplicate"
         rows[i]["duplicate_of"] = original

@@ -176,25 +176,29 @@ class Store:
         if frame.height == 0:
             return
         view = f"__cm_insert_{table}"
-        self.con.register(view, frame.to_arrow())
-        try:
+        with self.registered(view, frame):
             cols = ", ".join(frame.columns)
             self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
-        finally:
-            self.con.unregister(view)
 
     def temp_table(self, table: str, frame: pl.DataFrame, *, distinct: bool = False) -> None:
         """(Re)create the temporary table ``table`` holding ``frame``'s rows."""
         view = f"__cm_temp_{table}"
-        self.con.register(view, frame.to_arrow())
-        try:
+        with self.registered(view, frame):
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS "
                              f"SELECT {'DISTINCT ' if distinct else ''}* FROM {view}")
+
+    @contextmanager
+    def registered(self, name: str, frame: pl.DataFrame) -> Iterator[None]:
+        """Make ``frame`` queryable as ``name`` for the block (joined to, rather than passed
+        as a long list parameter)."""
+        self.register(name, frame)
+        try:
+            yield
         finally:
-            self.con.unregister(view)
+            self.unregister(name)
 
     def register(self, name: str, frame: pl.DataFrame) -> None:
-        """Make ``frame`` queryable as ``name`` for the life of the connection."""
+        """Make ``frame`` queryable as ``name`` until :meth:`unregister`."""
         self.con.register(name, frame.to_arrow())
 
     def unregister(self, name: str) -> None:
