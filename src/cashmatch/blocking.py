@@ -185,10 +185,11 @@ class BlockingRule:
     # for the other rules)
 
 
-def _capped(select: str, order: str, cap: int) -> str:
-    """Keep at most ``cap`` pairs per movement, the best ones by ``order``."""
+def _capped(select: str, order: str, cap: int, tail_len: str = "NULL::INTEGER") -> str:
+    """Keep at most ``cap`` pairs per movement, the best ones by ``order`` (``tail_len``: the
+    column of ``select`` that holds it, if any)."""
     return f"""
-    SELECT movement_id, item_id, NULL::INTEGER AS tail_len FROM (
+    SELECT movement_id, item_id, {tail_len} AS tail_len FROM (
         SELECT *, row_number() OVER (PARTITION BY movement_id ORDER BY {order}) AS rn
         FROM ({select})
     ) WHERE rn <= {cap}"""
@@ -208,28 +209,24 @@ def rules(cap: int) -> list[BlockingRule]:
         BlockingRule(
             "ref_tail",
             "the numeric tail of an item's reference appears as a number in the text",
-            f"""
-            SELECT movement_id, item_id, tail_len FROM (
-                SELECT *, row_number() OVER (PARTITION BY movement_id
-                                             ORDER BY due_date, item_id) AS rn
-                FROM (SELECT movement_id, item_id, due_date, max(tail_len) AS tail_len FROM (
-                          SELECT t.movement_id, i.item_id, i.due_date,
-                                 length(i.ref_tail) AS tail_len
-                          FROM cm_tmp_tokens t
-                          JOIN cm_tmp_open_items i
-                            ON length(i.ref_tail) >= 3
-                           AND i.ref_tail = ltrim(t.tok, '0')
-                          WHERE regexp_matches(t.tok, '^[0-9]+$')
-                          UNION ALL
-                          SELECT t.movement_id, i.item_id, i.due_date,
-                                 length(i.ref_tail_short)
-                          FROM cm_tmp_tokens t
-                          JOIN cm_tmp_open_items i
-                            ON length(i.ref_tail_short) >= 4
-                           AND i.ref_tail_short = ltrim(t.tok, '0')
-                          WHERE regexp_matches(t.tok, '^[0-9]+$'))
-                      GROUP BY movement_id, item_id, due_date)
-            ) WHERE rn <= {cap}"""),
+            _capped("""SELECT movement_id, item_id, due_date, max(tail_len) AS tail_len FROM (
+                           SELECT t.movement_id, i.item_id, i.due_date,
+                                  length(i.ref_tail) AS tail_len
+                           FROM cm_tmp_tokens t
+                           JOIN cm_tmp_open_items i
+                             ON length(i.ref_tail) >= 3
+                            AND i.ref_tail = ltrim(t.tok, '0')
+                           WHERE regexp_matches(t.tok, '^[0-9]+$')
+                           UNION ALL
+                           SELECT t.movement_id, i.item_id, i.due_date,
+                                  length(i.ref_tail_short)
+                           FROM cm_tmp_tokens t
+                           JOIN cm_tmp_open_items i
+                             ON length(i.ref_tail_short) >= 4
+                            AND i.ref_tail_short = ltrim(t.tok, '0')
+                           WHERE regexp_matches(t.tok, '^[0-9]+$'))
+                       GROUP BY movement_id, item_id, due_date""",
+                    "due_date, item_id", cap, tail_len="tail_len")),
         BlockingRule(
             "ref_typo",
             "a word of the text is one typo away from an item's reference",
