@@ -481,7 +481,7 @@ def rank(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules) -> Ranking
         .otherwise(_reason_expr().filter(pl.col("_shown_rank") == 1).first()
                    .fill_null("no_candidate")).alias("reason"))
     out.reasons = dict(undecided.iter_rows())
-    settled = set(out.eligible) | {mid for mid in clear if mid not in out.eligible}
+    settled = set(out.eligible) | clear
     out.reasons.update((mid, "no_candidate") for mid in amounts
                        if mid not in settled and mid not in out.reasons)
     return out
@@ -493,17 +493,13 @@ def proposal_table(singles: pl.DataFrame, subsets: list[Proposal]) -> pl.DataFra
     that list is ``_subset``), with the columns a decision and review read."""
     import polars as pl
 
-    evidence = sorted((*EVIDENCE, "party_id"))
     one = singles.select(
         "movement_id", "points", "confidence_bp", "rule", "explanation",
         pl.concat_list(pl.col("due_date").cast(pl.String).fill_null("None")).alias("_due"),
         pl.lit(1, pl.Int64).alias("_lines"), pl.concat_list("item_id").alias("_items"),
         "amount_level", "ref_level", "party_level", "amount_diff_minor",
         pl.col("i_party_id").alias("party_id"), pl.lit(None, pl.Int64).alias("referenced"),
-        pl.struct(*(pl.col("i_party_id").alias("party_id") if k == "party_id"
-                    else pl.col("rules").fill_null(pl.lit([], pl.List(pl.String)))
-                    if k == "rules" else pl.col(k) for k in evidence))
-        .struct.json_encode().alias("evidence_json"),
+        evidence_json_expr().alias("evidence_json"),
         "adjust_kind", pl.col("adjust_minor").fill_null(0),
         pl.concat_list(pl.struct("item_id", pl.col("applied_minor").alias("amount_minor")))
         .alias("lines"),
@@ -519,6 +515,18 @@ def proposal_table(singles: pl.DataFrame, subsets: list[Proposal]) -> pl.DataFra
         p.adjust_kind, p.adjust_minor, [{"item_id": i, "amount_minor": a} for i, a in p.lines],
         position) for position, p in enumerate(subsets)], schema=one.schema, orient="row")
     return pl.concat([one, several])
+
+
+def evidence_json_expr(*extra: str) -> pl.Expr:
+    """The evidence of one-item proposals as JSON text with sorted keys, over a frame of
+    scored pairs: :data:`EVIDENCE`, the item's party (``party_id``) and the ``extra``
+    columns (what decisions and review candidates store)."""
+    import polars as pl
+
+    return pl.struct(*(pl.col("i_party_id").alias(k) if k == "party_id"
+                       else pl.col(k).fill_null(pl.lit([], pl.List(pl.String))) if k == "rules"
+                       else pl.col(k) for k in sorted((*EVIDENCE, "party_id", *extra)))
+                     ).struct.json_encode()
 
 
 def _decided(table: pl.DataFrame, rules: Rules) -> pl.DataFrame:
@@ -601,14 +609,13 @@ def suggestions(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules,
     ranked as :func:`rank` ranks them."""
     import polars as pl
 
+    if scored.height == 0:
+        return pl.DataFrame(schema=_review_schema())
     keep = rules.matching.max_suggestions + 1
-    singles = explained(_ranked(scored).filter(pl.col("_n") <= keep)) if scored.height \
-        else None
+    singles = explained(_ranked(scored).filter(pl.col("_n") <= keep))
     subsets = [p for props in subset_proposals(
         scored, amounts, rules, [mid for mid in amounts if mid not in one_item]).values()
         for p in props]
-    if singles is None:
-        return pl.DataFrame(schema=_review_schema())
     return _review_frame(_decided(proposal_table(singles, subsets), rules))
 
 
@@ -631,8 +638,8 @@ def decide(ranking: Ranking, rules: Rules,
     # only the best reading of each was kept: review needs all of them
     lost = sorted(conflicted)
     result.reasons.update(dict.fromkeys(lost, "conflict"))
-    result.review = pl.concat([*ranking.review, rerank(lost)] if lost else
-                              [*ranking.review, pl.DataFrame(schema=_review_schema())])
+    result.review = pl.concat([pl.DataFrame(schema=_review_schema()), *ranking.review,
+                               *([rerank(lost)] if lost else [])])
     return result
 
 

@@ -140,7 +140,7 @@ class Applier:
         columns (:data:`cashmatch.assignment.EVIDENCE`)."""
         import polars as pl
 
-        from cashmatch.assignment import EVIDENCE
+        from cashmatch.assignment import evidence_json_expr
 
         if rows.height == 0:
             return
@@ -166,7 +166,6 @@ class Applier:
             pl.Series("item_label", [label(f"Règlement {ref or item}") for ref, item in zip(
                 rows["i_reference"].to_list(), rows["item_id"].to_list(), strict=True)]),
             pl.lit(stamp).alias("created_at"))
-        evidence = sorted([*EVIDENCE, "party_id", "input_hash"])
         self._frames.append(("cm_decisions", rows.select(
             "decision_id", "movement_id", pl.lit(None, pl.Int64).alias("review_id"),
             pl.lit(self.run_id, pl.Int64).alias("run_id"), pl.lit("auto").alias("action"),
@@ -175,8 +174,7 @@ class Applier:
                 pl.Decimal(18, 4))).cast(pl.Decimal(5, 4)).alias("confidence"),
             pl.lit(self.rules.matching.auto_threshold).cast(pl.Decimal(5, 4)).alias("threshold"),
             "explanation",
-            pl.struct([pl.col("i_party_id").alias(c) if c == "party_id" else pl.col(c)
-                       for c in evidence]).struct.json_encode().alias("evidence_json"),
+            evidence_json_expr("input_hash").alias("evidence_json"),
             pl.lit(None, pl.String).alias("reason"),
             pl.lit(None, pl.Int64).alias("reverses_decision_id"),
             pl.lit(ENGINE_VERSION).alias("engine_version"),

@@ -116,7 +116,6 @@ LEFT JOIN (SELECT movement_id, party_id, list(DISTINCT via) AS vias FROM cm_tmp_
            GROUP BY ALL) pp ON pp.movement_id = p.movement_id AND pp.party_id = i.party_id
 LEFT JOIN (SELECT movement_id, bool_or(via IN ('iban', 'iban_memory')) AS has_iban_party
            FROM cm_tmp_payer GROUP BY movement_id) hp ON hp.movement_id = p.movement_id
-
 """
 
 TEMP_TABLES = ("cm_tmp_movements", "cm_tmp_open_items", "cm_tmp_tokens", "cm_tmp_pairs",
