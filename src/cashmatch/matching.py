@@ -275,10 +275,16 @@ def plan(store: Store, rules: Rules, only: list[int] | None = None,
 
 def movement_rows(store: Store, ids: list[int] | None = None) -> dict[int, dict[str, Any]]:
     """The run's movements (or these ``ids`` of them) as the engine read them, by id."""
-    where = "" if ids is None else " WHERE list_contains(?, movement_id)"
-    return {r["movement_id"]: r for r in store.dicts(
-        f"SELECT * FROM cm_tmp_run_movements{where} ORDER BY movement_id",
-        None if ids is None else [ids])}
+    import polars as pl
+
+    if ids is None:
+        rows = store.dicts("SELECT * FROM cm_tmp_run_movements ORDER BY movement_id")
+    else:
+        with store.registered("__cm_wanted", pl.DataFrame({"movement_id": ids},
+                                                          schema={"movement_id": pl.Int64})):
+            rows = store.dicts("SELECT * FROM cm_tmp_run_movements SEMI JOIN __cm_wanted "
+                               "USING (movement_id) ORDER BY movement_id")
+    return {r["movement_id"]: r for r in rows}
 
 
 def _batch_scores(store: Store, rules: Rules, ids: list[int]) -> Any:
