@@ -159,3 +159,27 @@ def test_the_example_mapping_reads_a_bank_export(tmp_path: Path) -> None:
     assert (credit.amount, credit.counterparty_name, credit.remittance) == (
         Decimal("1250.00"), "DUPONT", "VIR SEPA RECU FACTURE FA-1")
     assert fee.amount == Decimal("-12.50")
+
+
+def test_csv_rows_short_blank_and_several_text_columns(tmp_path: Path) -> None:
+    """Short rows read as empty cells, blank rows are skipped (their lines still count), and
+    text columns are joined with single spaces whatever cells are empty."""
+    from cashmatch.parsers.csv import CsvMapping, parse
+
+    mapping = CsvMapping(name="t", header=False, booking_date="1", amount="2",
+                         text=("3", "4", "5"), counterparty_name="6")
+    export = tmp_path / "export.csv"
+    export.write_text("2026-02-03,10.00,VIR  RECU,, FACT\tFA-1 ,DUPONT\n"
+                      " , ,\n"
+                      "\n"
+                      "2026-02-04,-2.50,FRAIS\n"
+                      '2026-02-05,3.00,"two\nlines",,,\n'
+                      "2026-02-06,4.00,,,X\n")
+    moves = parse(export, mapping).movements
+    assert [(str(m.amount), m.remittance, m.counterparty_name, m.source.position)
+            for m in moves] == [
+        ("10.00", "VIR RECU FACT FA-1", "DUPONT", "line 1"),
+        ("-2.50", "FRAIS", None, "line 4"),
+        ("3.00", "two lines", None, "line 6"),
+        ("4.00", "X", None, "line 7"),
+    ]

@@ -11,6 +11,7 @@ here rather than pulling in a locale library for it.
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -43,6 +44,7 @@ def is_currency(code: str) -> bool:
     return bool(_CURRENCY_RE.match(code))
 
 
+@functools.lru_cache(maxsize=512)
 def exponent(currency: str) -> int:
     """Number of decimals of ``currency`` (ISO 4217 minor unit)."""
     return EXPONENTS.get(currency.upper(), 2)
@@ -74,9 +76,13 @@ def to_minor(amount: Decimal, currency: str) -> int:
         raise AmountError("floats are not amounts; use Decimal")
     exp = exponent(currency)
     scaled = amount.scaleb(exp)
-    if scaled != scaled.to_integral_value():
+    try:
+        units = int(scaled)
+    except (ValueError, OverflowError):  # NaN, infinity
+        raise AmountError(f"{amount} is not an amount") from None
+    if scaled != units:
         raise AmountError(f"{amount} has more than {exp} decimals for {currency}")
-    return int(scaled)
+    return units
 
 
 def from_minor(units: int, currency: str) -> Decimal:

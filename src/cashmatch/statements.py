@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cashmatch.bulk import collector_paused
 from cashmatch.errors import Location, Problem
@@ -26,6 +25,9 @@ from cashmatch.parsers import parse_file
 from cashmatch.parsers.csv import CsvMapping
 from cashmatch.parsers.csv import parse as parse_csv
 from cashmatch.store import Store, now
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,9 +130,8 @@ def _store_file(store: Store, pf: ParsedFile) -> FileImport:
     known = _known_keys(store, keys)
     import_id = store.next_id("cm_imports", "import_id")
     statement_id = store.next_id("cm_statements", "statement_id")
-    movement_id = store.next_id("cm_movements", "movement_id")
-    booked: list[dict[str, object]] = []
-    pending: list[dict[str, object]] = []
+    booked: list[tuple[Movement, str, int]] = []
+    pending: list[tuple[Movement, str, int]] = []
     key_iter = iter(keys)
     stmt_rows = []
     n_known = 0
@@ -144,29 +145,74 @@ def _store_file(store: Store, pf: ParsedFile) -> FileImport:
                 n_known += 1
                 continue
             known.add(key)
-            row = _movement_row(m, key, movement_id, statement_id, import_id)
-            if m.status == "pending":
-                pending.append(row)
-            else:
-                booked.append(row)
-                movement_id += 1
+            (pending if m.status == "pending" else booked).append((m, key, statement_id))
         statement_id += 1
-    suspected = _flag_suspected_duplicates(store, booked)
-    superseded = _supersede_pending(store, booked)
+    new = _movement_frame(booked, store.next_id("cm_movements", "movement_id"), import_id)
+    new, suspected = _flag_suspected_duplicates(store, new)
+    superseded = _supersede_pending(store, new)
     store.execute(
         "INSERT INTO cm_imports VALUES (?, 'statement', ?, ?, ?, ?, ?, ?, ?)",
         [import_id, str(pf.path), pf.sha256, pf.format, now(), len(movements),
          len(booked) + len(pending), n_known])
     store.insert_frame("cm_statements", pl.DataFrame(stmt_rows, schema=_schemas()[0]))
-    store.insert_frame("cm_movements", pl.DataFrame(booked, schema=_schemas()[1]))
+    store.insert_frame("cm_movements", new)
     if pending:
-        store.execute("DELETE FROM cm_pending_movements WHERE list_contains(?, identity_key)",
-                      [[r["identity_key"] for r in pending]])
-        store.insert_frame("cm_pending_movements", pl.DataFrame(pending, schema=_schemas()[1])
-                           .drop("movement_id", "duplicate_of"))
+        waiting = _movement_frame(pending, None, import_id).drop("movement_id", "duplicate_of")
+        with store.registered("__cm_pending", waiting.select("identity_key")):
+            store.execute("DELETE FROM cm_pending_movements WHERE identity_key IN "
+                          "(SELECT identity_key FROM __cm_pending)")
+        store.insert_frame("cm_pending_movements", waiting)
     return FileImport(str(pf.path), pf.format, len(pf.result.statements), len(movements),
                       len(booked) - suspected, n_known, suspected, len(pending), superseded,
                       problems)
+
+
+def _movement_frame(rows: list[tuple[Movement, str, int]], first_id: int | None,
+                    import_id: int) -> pl.DataFrame:
+    """The store's rows of ``rows`` (movement, identity key, statement id), built a column
+    at a time; movement ids count from ``first_id`` (none for pending movements)."""
+    import polars as pl
+
+    ms = [r[0] for r in rows]
+    ccys = [m.currency for m in ms]
+    n = len(ms)
+
+    def minor(values: list[Decimal | None], currencies: list[str | None]) -> list[int | None]:
+        return [None if v is None or c is None else to_minor(v, c)
+                for v, c in zip(values, currencies, strict=True)]
+
+    columns: dict[str, Any] = {
+        "movement_id": (None if first_id is None else range(first_id, first_id + n)),
+        "identity_key": [r[1] for r in rows],
+        "statement_id": [r[2] for r in rows],
+        "import_id": [import_id] * n,
+        "account": [m.account for m in ms],
+        "booking_date": [m.booking_date for m in ms],
+        "value_date": [m.value_date for m in ms],
+        "amount_minor": [to_minor(m.amount, c) for m, c in zip(ms, ccys, strict=True)],
+        "currency": ccys,
+        "counterparty_name": [m.counterparty_name for m in ms],
+        "counterparty_iban": [m.counterparty_iban for m in ms],
+        "counterparty_bic": [m.counterparty_bic for m in ms],
+        "remittance": [m.remittance for m in ms],
+        "refs_json": [json.dumps([{"kind": r.kind, "value": r.value} for r in m.references],
+                                 ensure_ascii=False) if m.references else "[]" for m in ms],
+        "end_to_end_id": [m.reference("end_to_end") if m.references else None for m in ms],
+        "bank_reference": [m.bank_reference for m in ms],
+        "bank_tx_code": [m.bank_tx_code for m in ms],
+        "status": [m.status for m in ms],
+        "charges_minor": minor([m.charges for m in ms], ccys),
+        "instructed_minor": minor([m.instructed_amount for m in ms],
+                                  [m.instructed_currency for m in ms]),
+        "instructed_currency": [m.instructed_currency for m in ms],
+        "entry_key": [m.entry_key for m in ms],
+        "source_file": [m.source.file for m in ms],
+        "source_position": [m.source.position for m in ms],
+        "duplicate_of": None,
+    }
+    schema = _schemas()[1]
+    return pl.DataFrame({k: [None] * n if v is None else v for k, v in columns.items()},
+                        schema=schema)
 
 
 def _known_keys(store: Store, keys: list[str]) -> set[str]:
@@ -184,67 +230,62 @@ def _known_keys(store: Store, keys: list[str]) -> set[str]:
     return {r[0] for r in found}
 
 
-_NOT_ALNUM = re.compile("[^A-Z0-9]")
+def _text_key_sql(column: str) -> str:
+    """A text compared for suspected duplicates: upper case, letters A-Z and digits only."""
+    return f"regexp_replace(upper(coalesce({column}, '')), '[^A-Z0-9]', '', 'g')"
 
 
-def _text_key(text: object) -> str:
-    """Upper case, letters A-Z and digits only: what the stored side's SQL compares."""
-    return _NOT_ALNUM.sub("", str(text or "").upper())
-
-
-def _flag_suspected_duplicates(store: Store, rows: list[dict[str, object]]) -> int:
+def _flag_suspected_duplicates(store: Store, new: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     """A new movement with another identity but the same account, date, amount, currency,
     counterparty and text as one already stored from another file is most likely the same
     movement delivered twice (another format, a re-export without bank ids). It is kept,
     marked ``suspected_duplicate`` with the id it duplicates, and never matched. Movements
     with the same identity before occurrence numbering are not suspects: identical lines of
-    one day are told apart by their occurrence number already."""
+    one day are told apart by their occurrence number already. Both sides' texts are
+    compared through the same SQL expression. Returns the frame and the number flagged."""
     import polars as pl
 
-    if not rows:
-        return 0
-    probe = pl.DataFrame({
-        "i": list(range(len(rows))),
-        "account": [r["account"] for r in rows], "booking_date": [r["booking_date"] for r in rows],
-        "amount_minor": [r["amount_minor"] for r in rows], "currency": [r["currency"] for r in rows],
-        "text": [_text_key(r["remittance"]) + "|" + _text_key(r["counterparty_name"])
-                 for r in rows],
-        "base": [str(r["identity_key"]).split("#")[0] for r in rows],
-    }, schema={"i": pl.Int64, "account": pl.String, "booking_date": pl.Date,
-               "amount_minor": pl.Int64, "currency": pl.String, "text": pl.String,
-               "base": pl.String})
+    if new.height == 0:
+        return new, 0
+    probe = new.select("movement_id", "account", "booking_date", "amount_minor", "currency",
+                       "remittance", "counterparty_name", "identity_key")
     with store.registered("__cm_probe", probe):
-        hits = store.rows("""
-            SELECT p.i, min(m.movement_id) FROM __cm_probe p
+        hits = store.frame(f"""
+            SELECT p.movement_id, min(m.movement_id) AS original FROM __cm_probe p
             JOIN cm_movements m
               ON m.account IS NOT DISTINCT FROM p.account AND m.booking_date = p.booking_date
              AND m.amount_minor = p.amount_minor AND m.currency = p.currency
-             AND regexp_replace(upper(m.remittance), '[^A-Z0-9]', '', 'g') || '|' ||
-                 regexp_replace(upper(coalesce(m.counterparty_name, '')), '[^A-Z0-9]', '', 'g')
-                 = p.text
+             AND {_text_key_sql('m.remittance')} = {_text_key_sql('p.remittance')}
+             AND {_text_key_sql('m.counterparty_name')}
+                 = {_text_key_sql('p.counterparty_name')}
             WHERE m.status = 'booked'
-              AND regexp_replace(m.identity_key, '#[0-9]+$', '') <> p.base
-            GROUP BY p.i""")
-    for i, original in hits:
-        rows[i]["status"] = "suspected_duplicate"
-        rows[i]["duplicate_of"] = original
-    return len(hits)
+              AND regexp_replace(m.identity_key, '#[0-9]+$', '')
+                  <> regexp_replace(p.identity_key, '#[0-9]+$', '')
+            GROUP BY p.movement_id""")
+    if hits.height == 0:
+        return new, 0
+    flagged = (new.join(hits, on="movement_id", how="left")
+               .with_columns(pl.when(pl.col("original").is_not_null())
+                             .then(pl.lit("suspected_duplicate"))
+                             .otherwise(pl.col("status")).alias("status"),
+                             pl.col("original").alias("duplicate_of"))
+               .drop("original"))
+    return flagged, hits.height
 
 
-def _supersede_pending(store: Store, booked: list[dict[str, object]]) -> int:
+def _supersede_pending(store: Store, booked: pl.DataFrame) -> int:
     """Booked movements replace the pending ones they confirm: same identity, or same
     account, amount and end-to-end id."""
-    if not booked or not store.scalar("SELECT count(*) FROM cm_pending_movements"):
+    if booked.height == 0 or not store.scalar("SELECT count(*) FROM cm_pending_movements"):
         return 0
-    keys = [r["identity_key"] for r in booked]
-    e2e = [f"{r['account'] or ''}|{r['amount_minor']}|{r['end_to_end_id']}" for r in booked
-           if r["end_to_end_id"]]
-    condition = ("list_contains(?, identity_key) OR (end_to_end_id IS NOT NULL AND "
-                 "list_contains(?, coalesce(account, '') || '|' || amount_minor || '|' || "
-                 "end_to_end_id))")
-    n = int(store.scalar(f"SELECT count(*) FROM cm_pending_movements WHERE {condition}",
-                         [keys, e2e]))
-    store.execute(f"DELETE FROM cm_pending_movements WHERE {condition}", [keys, e2e])
+    confirmed = booked.select("identity_key", "account", "amount_minor", "end_to_end_id")
+    condition = ("identity_key IN (SELECT identity_key FROM __cm_confirmed) OR "
+                 "(end_to_end_id IS NOT NULL AND EXISTS (SELECT 1 FROM __cm_confirmed c "
+                 "WHERE c.end_to_end_id = p.end_to_end_id AND c.end_to_end_id <> '' AND c.amount_minor = p.amount_minor "
+                 "AND coalesce(c.account, '') = coalesce(p.account, '')))")
+    with store.registered("__cm_confirmed", confirmed):
+        n = int(store.scalar(f"SELECT count(*) FROM cm_pending_movements p WHERE {condition}"))
+        store.execute(f"DELETE FROM cm_pending_movements p WHERE {condition}")
     return n
 
 
@@ -286,27 +327,6 @@ def _statement_row(st: Statement, statement_id: int, import_id: int, pos: int) -
         "opening_minor": _minor(st.opening_balance, ccy),
         "closing_minor": _minor(st.closing_balance, ccy),
         "opening_date": st.opening_date, "closing_date": st.closing_date,
-    }
-
-
-def _movement_row(m: Movement, key: str, movement_id: int, statement_id: int,
-                  import_id: int) -> dict[str, object]:
-    return {
-        "movement_id": movement_id, "identity_key": key, "statement_id": statement_id,
-        "import_id": import_id, "account": m.account, "booking_date": m.booking_date,
-        "value_date": m.value_date, "amount_minor": to_minor(m.amount, m.currency),
-        "currency": m.currency, "counterparty_name": m.counterparty_name,
-        "counterparty_iban": m.counterparty_iban, "counterparty_bic": m.counterparty_bic,
-        "remittance": m.remittance,
-        "refs_json": json.dumps([{"kind": r.kind, "value": r.value} for r in m.references],
-                                ensure_ascii=False) if m.references else "[]",
-        "end_to_end_id": m.reference("end_to_end"), "bank_reference": m.bank_reference,
-        "bank_tx_code": m.bank_tx_code, "status": m.status,
-        "charges_minor": _minor(m.charges, m.currency),
-        "instructed_minor": _minor(m.instructed_amount, m.instructed_currency),
-        "instructed_currency": m.instructed_currency, "entry_key": m.entry_key,
-        "source_file": m.source.file, "source_position": m.source.position,
-        "duplicate_of": None,
     }
 
 

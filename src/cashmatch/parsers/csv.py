@@ -187,34 +187,42 @@ def _rows(name: str, text: str, mp: CsvMapping) -> Iterator[Movement]:
     c_ref = col(mp.reference)
     c_bref = col(mp.bank_reference)
     c_acct = col(mp.account)
+    # A row is padded to ``width`` cells plus one empty cell, at index -1, that stands for
+    # every column the mapping does not have: each cell is then one index away.
+    given = [c for c in (c_date, c_value, c_amount, c_debit, c_credit, c_ccy, c_name, c_iban,
+                         c_ref, c_bref, c_acct, *c_text) if c is not None]
+    width = max(given) + 1
+    (i_date, i_value, i_amount, i_debit, i_credit, i_ccy, i_name, i_iban, i_ref, i_bref,
+     i_acct) = (-1 if c is None else c for c in (c_date, c_value, c_amount, c_debit, c_credit,
+                                                  c_ccy, c_name, c_iban, c_ref, c_bref, c_acct))
     stmt_order = 0
     for row in _safe(reader, name):
-        line = reader.line_num + offset
-        if not any(cell.strip() for cell in row):
+        if not "".join(row).strip():
             continue
-
-        def cell(pos: int | None, row: list[str] = row) -> str:
-            if pos is None or pos >= len(row):
-                return ""
-            return row[pos].strip()
+        line = reader.line_num + offset
+        if len(row) < width:
+            row += [""] * (width - len(row))
+        row.append("")
 
         def where(column: str | None, line: int = line) -> Location:
             return Location(name, line, f"column {column}")
 
-        booking = _date(cell(c_date), mp.date_format, where, mp.booking_date, required=True)
+        booking = _date(row[i_date].strip(), mp.date_format, where, mp.booking_date,
+                        required=True)
         assert booking is not None
-        value = _date(cell(c_value), mp.date_format, where, mp.value_date, required=False)
-        currency = (cell(c_ccy) or mp.default_currency).upper()
+        value = _date(row[i_value].strip(), mp.date_format, where, mp.value_date,
+                      required=False)
+        currency = (row[i_ccy].strip() or mp.default_currency).upper()
         if not is_currency(currency):
             raise ParseError(where(mp.currency), f"{currency!r} is not an ISO 4217 currency code")
         if c_amount is not None:
-            amount = _amount(cell(c_amount), mp, where, mp.amount, required=True)
+            amount = _amount(row[i_amount].strip(), mp, where, mp.amount, required=True)
             assert amount is not None
             if mp.sign == "inverted":
                 amount = -amount
         else:
-            debit = _amount(cell(c_debit), mp, where, mp.debit, required=False)
-            credit = _amount(cell(c_credit), mp, where, mp.credit, required=False)
+            debit = _amount(row[i_debit].strip(), mp, where, mp.debit, required=False)
+            credit = _amount(row[i_credit].strip(), mp, where, mp.credit, required=False)
             if debit is None and credit is None:
                 raise ParseError(where(f"{mp.debit}/{mp.credit}"), "neither debit nor credit is filled")
             amount = (credit or Decimal(0)) - abs(debit or Decimal(0))
@@ -222,9 +230,8 @@ def _rows(name: str, text: str, mp: CsvMapping) -> Iterator[Movement]:
             to_minor(amount, currency)
         except AmountError as exc:
             raise ParseError(where(mp.amount), str(exc)) from exc
-        ref = cell(c_ref)
-        refs = (Reference("reference", ref),) if ref else ()
-        remittance = " ".join(" ".join(cell(c).split()) for c in c_text if cell(c))
+        ref = row[i_ref].strip()
+        remittance = " ".join(" ".join([row[c] for c in c_text]).split())
         if ref and ref not in remittance:
             remittance = f"{remittance} {ref}".strip()
         yield Movement(
@@ -233,12 +240,12 @@ def _rows(name: str, text: str, mp: CsvMapping) -> Iterator[Movement]:
             amount=amount,
             currency=currency,
             source=Source(name, stmt_order, f"line {line}"),
-            account=cell(c_acct).replace(" ", "") or mp.default_account,
-            counterparty_name=cell(c_name) or None,
-            counterparty_iban=cell(c_iban).replace(" ", "").upper() or None,
+            account=row[i_acct].strip().replace(" ", "") or mp.default_account,
+            counterparty_name=row[i_name].strip() or None,
+            counterparty_iban=row[i_iban].strip().replace(" ", "").upper() or None,
             remittance=remittance,
-            references=refs,
-            bank_reference=cell(c_bref) or None,
+            references=(Reference("reference", ref),) if ref else (),
+            bank_reference=row[i_bref].strip() or None,
         )
 
 
