@@ -979,6 +979,9 @@ def demo(samples: Path | None, out: Path) -> None:
 
 
 def main() -> None:
+    from cashmatch.bulk import tune_allocator
+
+    tune_allocator()
     cli(obj={})
 
 
