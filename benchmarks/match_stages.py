@@ -65,7 +65,7 @@ def main() -> None:
     from cashmatch.store import Store
 
     for name in ("plan", "candidates", "score", "rank", "decide", "_batch_scores",
-                 "ignored_by_rules", "_apply_in_kind", "apply_proposals", "learn_payers",
+                 "ignored_by_rules", "_apply_in_bulk", "apply_proposals", "learn_payers",
                  "_queue_for_review"):
         timed(matching, name)
     timed(Store, "frame", "frame (DuckDB to polars)")

@@ -208,6 +208,25 @@ def test_ranking_in_batches_decides_as_ranking_all_at_once(store, rules, stateme
     assert dict(whole[1])[1] == "conflict" and whole[0]
 
 
+def test_a_ranking_that_fails_in_its_thread_fails_the_plan(store, rules, statements_file,
+                                                           items_file, monkeypatch) -> None:
+    """Batches are ranked in a second thread: an error there reaches the caller."""
+    import pytest
+
+    from cashmatch import matching
+
+    _setup(store, statements_file, items_file,
+           [movement("10.00", "FACTURE FA-1"), movement("20.00", "FACTURE FA-2")],
+           [item("FA-1", "10.00"), item("FA-2", "20.00")])
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("ranking failed")
+
+    monkeypatch.setattr(matching, "rank", broken)
+    with pytest.raises(RuntimeError, match="ranking failed"):
+        matching.plan(store, rules, batch=1)
+
+
 def test_a_run_that_fails_while_writing_writes_nothing_and_leaves_no_temp_table(
         store, rules, statements_file, items_file, monkeypatch) -> None:
     """The plan is read outside the run's transaction; a failure while the run writes rolls

@@ -82,15 +82,15 @@ def test_ranking_over_a_frame_decides_as_each_movement_alone(
     threshold = int(rules.matching.auto_threshold * 10_000)
     margin = tenths(rules.matching.auto_margin)
     every = readings(scored, amounts, rules, one_item=got.clear)
-    exact = {r["movement_id"]: ((r["item_id"], r["applied_minor"]),)
-             for frame in got.exact for r in frame.iter_rows(named=True)}
+    bulk = {r["movement_id"]: ((r["item_id"], r["applied_minor"]),)
+            for frame in got.bulk for r in frame.iter_rows(named=True)}
     review = review_of(got.review)
     kinds = set()
     for mid in amounts:
         props = every[mid]
         if decisive(props, threshold, margin):
             kinds.add("auto")
-            applied = got.eligible[mid].lines if mid in got.eligible else exact[mid]
+            applied = got.eligible[mid].lines if mid in got.eligible else bulk[mid]
             assert applied == props[0].lines, mid
             assert mid not in got.reasons
         else:

@@ -62,7 +62,7 @@ KEPT_COLUMNS = tuple(dict.fromkeys(
     (*PROPOSAL_COLUMNS, *SUBSET_COLUMNS, "i_account", "i_amount_minor", "i_book_minor",
      "i_book_currency", "fx")))
 #: Columns of explained one-item proposals (:func:`explained`).
-EXPLAINED_COLUMNS = (*PROPOSAL_COLUMNS, "rule", "explanation")
+EXPLAINED_COLUMNS = (*PROPOSAL_COLUMNS, "rule", "explanation", "fx")
 
 
 @dataclass(slots=True)
@@ -100,22 +100,23 @@ class Proposal:
 class Assignment:
     """Output of :func:`decide`: automatic applications, ranked suggestions, reasons.
 
-    Automatic applications come in two forms: ``exact``, a frame of one-item applications
-    that settle their item exactly in the movement's currency (most of a day's movements;
-    posted in bulk, columns :data:`EXPLAINED_COLUMNS`), and ``auto``, every other one as a
-    :class:`Proposal`. :meth:`all_auto` gives them all as proposals. Every other movement
+    Automatic applications come in two forms: ``bulk``, a frame of one-item applications
+    that settle their item in full in the movement's currency, exactly or with one line for
+    a difference (most of a day's movements; posted in bulk, columns
+    :data:`EXPLAINED_COLUMNS`; see :func:`_posts_in_bulk`), and ``auto``, every other one as
+    a :class:`Proposal`. :meth:`all_auto` gives them all as proposals. Every other movement
     has a reason (``reasons``) and its suggestions, ranked, are rows of ``review``
     (:data:`REVIEW_SCHEMA`); :meth:`all_suggestions` gives them as proposals."""
 
     auto: list[Proposal] = field(default_factory=list)
     reasons: dict[int, str] = field(default_factory=dict)
-    exact: pl.DataFrame | None = None
+    bulk: pl.DataFrame | None = None
     review: pl.DataFrame | None = None
 
     def all_auto(self) -> list[Proposal]:
         """Every automatic application, in movement order."""
-        bulk = [] if self.exact is None else [
-            p for props in proposals(self.exact).values() for p in props]
+        bulk = [] if self.bulk is None else [
+            p for props in proposals(self.bulk).values() for p in props]
         return sorted(self.auto + bulk, key=lambda p: p.movement_id)
 
     def all_suggestions(self) -> dict[int, list[Proposal]]:
@@ -132,7 +133,7 @@ class Assignment:
 
     @property
     def auto_count(self) -> int:
-        return len(self.auto) + (0 if self.exact is None else self.exact.height)
+        return len(self.auto) + (0 if self.bulk is None else self.bulk.height)
 
 
 def _review_schema() -> dict[str, Any]:
@@ -159,9 +160,10 @@ def explained(pairs: pl.DataFrame) -> pl.DataFrame:
     the explanation computed over the whole frame."""
     import polars as pl
 
+    fx = pl.col("fx").fill_null(False) if "fx" in pairs.columns else pl.lit(False)
     return pairs.select(*PROPOSAL_COLUMNS, pl.concat_str(
         "ref_level", "amount_level", "party_level", separator="+").alias("rule"),
-        describe_expr().alias("explanation"))
+        describe_expr().alias("explanation"), fx.alias("fx"))
 
 
 def proposals(rows: pl.DataFrame) -> dict[int, list[Proposal]]:
@@ -394,16 +396,36 @@ def clear_exact_winners(ranked: pl.DataFrame, threshold: int, margin: int) -> se
                .get_column("movement_id").to_list())
 
 
-def _settles_in_kind(pairs: pl.DataFrame) -> pl.Expr:
-    """Pairs whose posting is the movement against the item, nothing else: the item's open
-    amount is the movement's amount, in the movement's own currency, with no difference."""
+#: Differences whose posting is one line beside the movement and the item (a discount is
+#: one line only when the ledger splits no VAT off it).
+ONE_LINE_DIFFERENCES = ("fee", "rounding", "over", "discount")
+
+
+def _posts_in_bulk(pairs: pl.DataFrame, rules: Rules) -> pl.Expr:
+    """One-item proposals :meth:`cashmatch.journal.Applier.apply_in_bulk` posts: the item
+    settled in full in the movement's own currency, and either nothing else (in kind) or
+    one line for a difference (a fee, a rounding, an over-payment, a discount without VAT)
+    that makes up the movement exactly."""
+    import polars as pl
+
+    kinds = [k for k in ONE_LINE_DIFFERENCES
+             if k != "discount" or not rules.ledger.discount_vat_rate]
+    adjust = pl.col("adjust_minor").fill_null(0)
+    one_line = (pl.col("adjust_kind").is_in(kinds) & (adjust != 0)
+                & (pl.col("m_amount_minor") + adjust == pl.col("applied_minor"))
+                & (pl.col("m_amount_minor").sign() == pl.col("applied_minor").sign()))
+    return (_one_currency(pairs) & (pl.col("applied_minor") != 0)
+            & ((adjust == 0) & (pl.col("applied_minor") == pl.col("m_amount_minor"))
+               | one_line)).fill_null(False)
+
+
+def _one_currency(pairs: pl.DataFrame) -> pl.Expr:
+    """The item is settled in full, in the movement's own currency."""
     import polars as pl
 
     fx = pl.col("fx").fill_null(False) if "fx" in pairs.columns else pl.lit(False)
     return (~fx & (pl.col("m_currency") == pl.col("i_currency"))
-            & (pl.col("applied_minor") == pl.col("m_amount_minor"))
-            & (pl.col("applied_minor") == pl.col("i_open_minor"))
-            & (pl.col("adjust_minor").fill_null(0) == 0))
+            & (pl.col("applied_minor") == pl.col("i_open_minor")))
 
 
 @dataclass(slots=True)
@@ -415,16 +437,16 @@ class Ranking:
     for review. A movement that cannot be applied automatically is decided in its batch:
     its reason and its ranked suggestions (compact rows) are final there."""
 
-    eligible: dict[int, Proposal] = field(default_factory=dict)  # decisive: the best reading
+    eligible: dict[int, Proposal] = field(default_factory=dict)  # other decisive: best reading
     clear: set[int] = field(default_factory=set)    # settled by one item, exactly, decisively
-    exact: list[pl.DataFrame] = field(default_factory=list)  # those settled in kind (frames)
+    bulk: list[pl.DataFrame] = field(default_factory=list)  # decisive, posted in bulk (frames)
     reasons: dict[int, str] = field(default_factory=dict)   # the others: why review
     review: list[pl.DataFrame] = field(default_factory=list)  # ...and their suggestions
 
     def add(self, other: Ranking) -> None:
         self.eligible.update(other.eligible)
         self.clear |= other.clear
-        self.exact.extend(other.exact)
+        self.bulk.extend(other.bulk)
         self.reasons.update(other.reasons)
         self.review.extend(other.review)
 
@@ -434,9 +456,10 @@ def rank(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules) -> Ranking
 
     Everything here is per movement, so a run may rank its movements in batches. Movements
     one item settles exactly and decisively in their own currency stay a frame row (their
-    best pair, explained: :attr:`Ranking.exact`). For the others every proposal is a row of
+    best pair, explained: :attr:`Ranking.bulk`). For the others every proposal is a row of
     one frame (:func:`proposal_table`), ordered as :meth:`Proposal.sort_key` orders them, and
     the decision is taken over that frame: the decisive ones keep their best proposal (a
+    row of :attr:`Ranking.bulk` when :func:`_posts_in_bulk` can post it, otherwise a
     :class:`Proposal`), the others their reason and the suggestions review shows (rows)."""
     import polars as pl
 
@@ -452,9 +475,9 @@ def rank(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules) -> Ranking
     clear = clear_exact_winners(ranked, threshold, margin)
     in_clear = pl.col("movement_id").is_in(list(clear))
     best_clear = ranked.filter(in_clear & (pl.col("_n") == 1))
-    in_kind = _settles_in_kind(best_clear)
+    in_kind = _posts_in_bulk(best_clear, rules)
     out.clear = clear
-    out.exact.append(owned(explained(best_clear.filter(in_kind))))  # kept for the whole run
+    out.bulk.append(owned(explained(best_clear.filter(in_kind))))  # kept for the whole run
     singles = explained(pl.concat([
         best_clear.filter(~in_kind), ranked.filter(~in_clear & (pl.col("_n") <= keep))]))
     table = _decided(proposal_table(singles, []), rules)
@@ -468,10 +491,14 @@ def rank(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules) -> Ranking
     if subsets:
         table = _decided(proposal_table(singles, subsets), rules)
     decisive = table.filter(pl.col("_decisive") & (pl.col("_n") == 1))
-    chosen = proposals(singles.join(decisive.filter(pl.col("_subset").is_null())
-                                    .select("movement_id", pl.col("_items").list.first()
-                                            .alias("item_id")),
-                                    on=["movement_id", "item_id"]))
+    best_single = singles.join(decisive.filter(pl.col("_subset").is_null())
+                               .select("movement_id", pl.col("_items").list.first()
+                                       .alias("item_id")),
+                               on=["movement_id", "item_id"])
+    in_bulk = _posts_in_bulk(best_single, rules)
+    posted_in_bulk = owned(best_single.filter(in_bulk))
+    out.bulk.append(posted_in_bulk)  # kept for the whole run
+    chosen = proposals(best_single.filter(~in_bulk))
     out.eligible = {mid: props[0] for mid, props in chosen.items()}
     out.eligible.update((subsets[i].movement_id, subsets[i]) for i in
                         decisive.get_column("_subset").drop_nulls().to_list())
@@ -481,7 +508,7 @@ def rank(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules) -> Ranking
         .otherwise(_reason_expr().filter(pl.col("_shown_rank") == 1).first()
                    .fill_null("no_candidate")).alias("reason"))
     out.reasons = dict(undecided.iter_rows())
-    settled = set(out.eligible) | clear
+    settled = set(out.eligible) | clear | set(posted_in_bulk.get_column("movement_id"))
     out.reasons.update((mid, "no_candidate") for mid in amounts
                        if mid not in settled and mid not in out.reasons)
     return out
@@ -629,11 +656,11 @@ def decide(ranking: Ranking, rules: Rules,
     margin = tenths(rules.matching.auto_margin)
     result = Assignment(reasons=ranking.reasons)
     eligible = ranking.eligible
-    exact = pl.concat(ranking.exact, how="vertical_relaxed") if ranking.exact else None
-    conflicted = _conflicts(_claims(eligible.values(), exact), margin)
+    bulk = pl.concat(ranking.bulk, how="vertical_relaxed") if ranking.bulk else None
+    conflicted = _conflicts(_claims(eligible.values(), bulk), margin)
     result.auto = [prop for mid, prop in sorted(eligible.items()) if mid not in conflicted]
-    if exact is not None:
-        result.exact = exact.filter(~pl.col("movement_id").is_in(list(conflicted))) \
+    if bulk is not None:
+        result.bulk = bulk.filter(~pl.col("movement_id").is_in(list(conflicted))) \
             .sort("movement_id")
     # only the best reading of each was kept: review needs all of them
     lost = sorted(conflicted)
@@ -655,7 +682,7 @@ def assign(scored: pl.DataFrame, movements: dict[int, dict[str, Any]], rules: Ru
         rules, one_item=ranking.clear))
 
 
-def _claims(eligible: Iterable[Proposal], exact: pl.DataFrame | None) -> pl.DataFrame:
+def _claims(eligible: Iterable[Proposal], bulk: pl.DataFrame | None) -> pl.DataFrame:
     """What every automatic candidate of a run would apply: one row per (movement, item)."""
     import polars as pl
 
@@ -665,9 +692,9 @@ def _claims(eligible: Iterable[Proposal], exact: pl.DataFrame | None) -> pl.Data
              len(p.lines) == 1 and p.evidence.get("amount_level") == "partial")
             for p in eligible for (item_id, applied), open_ in zip(p.lines, p.opens, strict=True)]
     claims = pl.DataFrame(rows, schema=schema, orient="row")
-    if exact is None:
+    if bulk is None:
         return claims
-    return pl.concat([claims, exact.select(
+    return pl.concat([claims, bulk.select(
         "movement_id", "item_id", "applied_minor", pl.col("i_open_minor").alias("open_minor"),
         "points", pl.lit(False).alias("partial")).cast(schema)])
 

@@ -21,11 +21,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from cashmatch.config import Rules
+from cashmatch.config import Ledger, Rules
 from cashmatch.errors import PostingError
 from cashmatch.model import JournalEntry
 from cashmatch.money import to_minor
-from cashmatch.posting import Adjustment, ItemFacts, MovementFacts, entry_for, label
+from cashmatch.posting import (
+    Adjustment,
+    ItemFacts,
+    MovementFacts,
+    adjustment_account,
+    adjustment_label,
+    entry_for,
+    label,
+    one_line_differences,
+)
 from cashmatch.store import Store, now
 
 if TYPE_CHECKING:
@@ -126,36 +135,43 @@ class Applier:
             })
         return entry
 
-    def apply_in_kind(self, rows: pl.DataFrame) -> None:
-        """Decide and post, in bulk, automatic applications that settle one item exactly in
-        the movement's currency with nothing else to post: the entry is the movement on the
-        bank account against the item, which :func:`cashmatch.posting.entry_for` would write
-        line for line (a test holds them to it).
+    def apply_in_bulk(self, rows: pl.DataFrame) -> None:
+        """Decide and post, in bulk, automatic applications that settle one item in full in
+        the movement's currency, exactly (the entry is the movement on the bank account
+        against the item) or with one line for a difference between them
+        (:func:`cashmatch.posting.one_line_differences`): what
+        :func:`cashmatch.posting.entry_for` would write, line for line (a test holds them
+        to it).
 
         ``rows``, one per movement: ``movement_id``, ``booking_date``, ``amount_minor``,
         ``currency``, ``bank_reference``, ``counterparty_name``, ``remittance``,
         ``input_hash``; the item's ``item_id``, ``i_account``, ``i_party_id``, ``i_party``,
-        ``i_reference``, ``i_currency``, ``i_open_minor``, ``applied_minor``; and the
-        proposal's ``rule``, ``explanation``, ``points``, ``confidence_bp`` and evidence
-        columns (:data:`cashmatch.assignment.EVIDENCE`)."""
+        ``i_reference``, ``i_currency``, ``i_open_minor``; and the proposal's
+        ``applied_minor``, ``adjust_kind``, ``adjust_minor`` (debit-positive), ``rule``,
+        ``explanation``, ``points``, ``confidence_bp`` and evidence columns
+        (:data:`cashmatch.assignment.EVIDENCE`)."""
         import polars as pl
 
         from cashmatch.assignment import evidence_json_expr
 
         if rows.height == 0:
             return
-        rows = rows.sort("movement_id")
-        wrong = rows.filter((pl.col("applied_minor") != pl.col("amount_minor"))
-                            | (pl.col("applied_minor") != pl.col("i_open_minor"))
+        ledger, stamp = self.rules.ledger, now()
+        amount, applied = pl.col("amount_minor"), pl.col("applied_minor")
+        rows = rows.sort("movement_id").with_columns(pl.col("adjust_minor").fill_null(0))
+        adjust = pl.col("adjust_minor")
+        wrong = rows.filter((applied != pl.col("i_open_minor"))
                             | (pl.col("currency") != pl.col("i_currency"))
-                            | (pl.col("amount_minor") == 0))
+                            | (amount == 0) | (amount.sign() != applied.sign())
+                            | (amount + adjust != applied)
+                            | ((adjust != 0) & ~pl.col("adjust_kind").is_in(
+                                one_line_differences(ledger)).fill_null(False)))
         if wrong.height:
             raise PostingError(f"movement {wrong['movement_id'][0]} does not settle item "
-                               f"{wrong['item_id'][0]} exactly in its own currency")
+                               f"{wrong['item_id'][0]} in full in its own currency with at "
+                               f"most one line for a difference")
         n = rows.height
-        ledger, stamp = self.rules.ledger, now()
         at = pl.int_range(n, dtype=pl.Int64)
-        amount = pl.col("amount_minor")
         rows = rows.with_columns(
             (self._id("cm_decisions", "decision_id", n) + at).alias("decision_id"),
             (self._id("cm_journal_entries", "entry_id", n) + at).alias("entry_id"),
@@ -188,28 +204,14 @@ class Applier:
             .then(pl.format("M{}", "movement_id")).otherwise("bank_reference").alias("piece_ref"),
             "currency", "movement_id", "decision_id",
             pl.lit(None, pl.Int64).alias("reverses_entry_id"), "created_at")))
-        debit = pl.when(amount > 0).then(amount).otherwise(0)
-        credit = pl.when(amount < 0).then(-amount).otherwise(0)
-        self._frames.append(("cm_journal_lines", pl.concat([
-            rows.select("entry_id", pl.lit(1, pl.Int32).alias("line_no"),
-                        pl.lit(ledger.bank_account).alias("account"),
-                        pl.lit(None, pl.String).alias("aux_account"),
-                        pl.lit(None, pl.String).alias("aux_label"), "label",
-                        debit.alias("debit_minor"), credit.alias("credit_minor"), "currency",
-                        pl.lit(None, pl.String).alias("item_id")),
-            rows.select("entry_id", pl.lit(2, pl.Int32).alias("line_no"),
-                        pl.col("i_account").alias("account"),
-                        pl.col("i_party_id").alias("aux_account"),
-                        pl.col("i_party").alias("aux_label"), pl.col("item_label").alias("label"),
-                        credit.alias("debit_minor"), debit.alias("credit_minor"), "currency",
-                        "item_id")])))
-        self._frames.append(("cm_allocations", rows.select(
-            "allocation_id", "movement_id", "item_id", pl.col("applied_minor")
-            .alias("amount_minor"), pl.col("i_currency").alias("currency"), "decision_id",
-            "entry_id", "created_at")))
-        self._letter_in_kind(rows.select("item_id", "i_account", "i_party_id"), stamp)
 
-    def _letter_in_kind(self, items: pl.DataFrame, stamp: object) -> None:
+        self._frames.append(("cm_journal_lines", _bulk_lines(rows, ledger)))
+        self._frames.append(("cm_allocations", rows.select(
+            "allocation_id", "movement_id", "item_id", applied.alias("amount_minor"),
+            pl.col("i_currency").alias("currency"), "decision_id", "entry_id", "created_at")))
+        self._letter_in_bulk(rows.select("item_id", "i_account", "i_party_id"), stamp)
+
+    def _letter_in_bulk(self, items: pl.DataFrame, stamp: object) -> None:
         """Lettrage of one item per movement (as :meth:`_letter` does, in bulk): an item
         already lettered keeps its code; each other one gets the next code of its
         (account, party)."""
@@ -297,3 +299,54 @@ class Applier:
                         pl.col("reverses_decision_id").cast(pl.Int64))
                 self.store.insert_frame(table, frame)
             rows.clear()
+
+
+def _bulk_lines(rows: pl.DataFrame, ledger: Ledger) -> pl.DataFrame:
+    """The journal lines of :meth:`Applier.apply_in_bulk`'s ``rows`` (with their
+    ``entry_id``, ``label`` and ``item_label``): the bank line, the line of a difference when
+    there is one, the item's line, as :func:`cashmatch.posting.entry_for` orders them."""
+    import polars as pl
+
+    amount, applied = pl.col("amount_minor"), pl.col("applied_minor")
+    adjust = pl.col("adjust_minor")
+
+    def debit(x: pl.Expr) -> pl.Expr:
+        return pl.when(x > 0).then(x).otherwise(0)
+
+    def line(line_no: pl.Expr | int, account: pl.Expr | str, aux: pl.Expr | None,
+             aux_label: pl.Expr | None, text: pl.Expr | str, signed: pl.Expr,
+             item: pl.Expr | None) -> list[pl.Expr]:
+        def lit(x: pl.Expr | str | int | None, dtype: Any) -> pl.Expr:
+            return x if isinstance(x, pl.Expr) else pl.lit(x, dtype)
+
+        return ["entry_id", lit(line_no, pl.Int32).cast(pl.Int32).alias("line_no"),
+                lit(account, pl.String).alias("account"),
+                lit(aux, pl.String).alias("aux_account"),
+                lit(aux_label, pl.String).alias("aux_label"),
+                (pl.col(text) if isinstance(text, str) else text).alias("label"),
+                debit(signed).alias("debit_minor"), debit(-signed).alias("credit_minor"),
+                "currency", lit(item, pl.String).alias("item_id")]
+
+    adjusted = rows.filter(adjust != 0)
+    lines = [
+        rows.select(line(1, ledger.bank_account, None, None, "label", amount, None)),
+        rows.select(line(pl.when(adjust != 0).then(3).otherwise(2), pl.col("i_account"),
+                         pl.col("i_party_id"), pl.col("i_party"), "item_label", -applied,
+                         pl.col("item_id")))]
+    if adjusted.height:
+        facts = [ItemFacts(item, account, party, name, ref, ccy, Decimal(0))
+                 for item, account, party, name, ref, ccy in adjusted.select(
+                     "item_id", "i_account", "i_party_id", "i_party", "i_reference",
+                     "i_currency").iter_rows()]
+        kinds = adjusted["adjust_kind"].to_list()
+        over = pl.col("adjust_kind") == "over"
+        lines.append(adjusted.with_columns(
+            pl.Series("adjust_account", [adjustment_account(k, x, ledger, f) for k, x, f in
+                                         zip(kinds, adjusted["adjust_minor"].to_list(),
+                                             facts, strict=True)], pl.String),
+            pl.Series("adjust_label", [adjustment_label(k, f) for k, f in
+                                       zip(kinds, facts, strict=True)], pl.String),
+        ).select(line(2, pl.col("adjust_account"),
+                      pl.when(over).then(pl.col("i_party_id")),
+                      pl.when(over).then(pl.col("i_party")), "adjust_label", adjust, None)))
+    return pl.concat(lines)

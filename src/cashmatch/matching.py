@@ -15,6 +15,7 @@ without touching the others. A run considers every booked movement that is not s
 from __future__ import annotations
 
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -256,14 +257,25 @@ def plan(store: Store, rules: Rules, only: list[int] | None = None,
     amounts = store.frame("SELECT movement_id, amount_minor FROM cm_tmp_run_movements "
                           "ORDER BY movement_id")
     ranking = Ranking()
-    for start in range(0, amounts.height, batch):
-        chunk = amounts.slice(start, batch)
-        scored = _batch_scores(store, rules, chunk.get_column("movement_id").to_list())
-        for part in chunk.iter_slices(min(batch, RANK_BATCH)):
-            first, last = part.item(0, "movement_id"), part.item(-1, "movement_id")
-            ranking.add(rank(scored.filter(pl.col("movement_id").is_between(first, last)),
-                             dict(part.iter_rows()), rules))
-        del scored
+    # A batch is ranked in a second thread while the next one's candidates are found and
+    # scored: DuckDB and polars release the interpreter while they work, so the two overlap.
+    # At most two batches are alive at once; rankings are added in batch order.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cashmatch-rank") as ranker:
+        ranked: list[Future[Ranking]] = []
+        for start in range(0, amounts.height, batch):
+            chunk = amounts.slice(start, batch)
+            scored = _batch_scores(store, rules, chunk.get_column("movement_id").to_list())
+            for done in ranked:
+                ranking.add(done.result())
+            ranked = []
+            for part in chunk.iter_slices(min(batch, RANK_BATCH)):
+                first, last = part.item(0, "movement_id"), part.item(-1, "movement_id")
+                ranked.append(ranker.submit(
+                    rank, scored.filter(pl.col("movement_id").is_between(first, last)),
+                    dict(part.iter_rows()), rules))
+            del scored
+        for done in ranked:
+            ranking.add(done.result())
 
     def rerank(lost: list[int]) -> pl.DataFrame:
         lost_amounts = amounts.filter(pl.col("movement_id").is_in(lost))
@@ -333,7 +345,7 @@ def _write_run(store: Store, rules: Rules, planned: Plan) -> MatchSummary:
         applier.decide(mid, "ignore", "engine", f"ignore:{rule.name}",
                        f"Not a receipt to apply: matches ignore rule {rule.name}",
                        {"rule": rule.name, "pattern": rule.pattern}, reason=rule.name)
-    applied = _apply_in_kind(store, applier, result.exact, summary)
+    applied = _apply_in_bulk(store, applier, result.bulk, summary)
     applied += apply_proposals(store, applier, result.auto,
                                movement_rows(store, [p.movement_id for p in result.auto]),
                                summary)
@@ -368,19 +380,20 @@ def apply_proposals(store: Store, applier: Applier, props: list[Proposal],
     return [p.movement_id for p in props]
 
 
-def _apply_in_kind(store: Store, applier: Applier, exact: pl.DataFrame | None,
+def _apply_in_bulk(store: Store, applier: Applier, bulk: pl.DataFrame | None,
                    summary: MatchSummary) -> list[int]:
-    """Post the run's one-item applications that settle their item exactly in the
-    movement's currency (:attr:`Assignment.exact`) in bulk; returns their movements."""
+    """Post the run's one-item applications that settle their item in full in the
+    movement's currency, with at most one line for a difference (:attr:`Assignment.bulk`),
+    in bulk; returns their movements."""
     import polars as pl
 
-    if exact is None or exact.height == 0:
+    if bulk is None or bulk.height == 0:
         return []
     facts = store.frame("SELECT movement_id, booking_date, amount_minor, currency, "
                         "bank_reference, counterparty_name, remittance, input_hash "
                         "FROM cm_tmp_run_movements")
-    rows = exact.join(facts, on="movement_id")
-    applier.apply_in_kind(rows)
+    rows = bulk.join(facts, on="movement_id")
+    applier.apply_in_bulk(rows)
     summary.auto += rows.height
     for currency, total in rows.group_by("currency").agg(pl.col("amount_minor").sum()) \
             .sort("currency").iter_rows():

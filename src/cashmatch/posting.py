@@ -133,36 +133,54 @@ _ADJUST_LABELS = {"fee": "Frais bancaires déduits", "discount": "Escompte accor
                   "rounding": "Écart de règlement", "over": "Trop-perçu"}
 
 
+def one_line_differences(ledger: Ledger) -> tuple[str, ...]:
+    """The kinds of difference :func:`adjustment_lines` posts as a single line: all but a
+    discount the ledger splits into its net part and VAT."""
+    return tuple(k for k in _ADJUST_LABELS if k != "discount" or not ledger.discount_vat_rate)
+
+
+def adjustment_label(kind: str, party_item: ItemFacts) -> str:
+    """The label of the line that posts a difference of ``kind`` (the first line, for a
+    discount split with its VAT)."""
+    title = _ADJUST_LABELS.get(kind, kind)
+    if kind == "over":
+        return label(f"{title} {party_item.party_name or ''}")
+    return label(f"{title} {party_item.reference or party_item.item_id}")
+
+
+def adjustment_account(kind: str, amount: Decimal | int, ledger: Ledger,
+                       party_item: ItemFacts) -> str:
+    """The account of the line that posts a difference of ``kind`` and (debit-positive)
+    ``amount``: an over-payment stays on the party's account (a customer credit) or goes
+    to ``ledger.overpayment_account`` (4191) when set; a rounding is a loss or a gain."""
+    if kind == "over":
+        return ledger.overpayment_account or party_item.account
+    return {"fee": ledger.fee_account, "discount": ledger.discount_account}.get(
+        kind, ledger.writeoff_loss_account if amount > 0 else ledger.writeoff_gain_account)
+
+
 def adjustment_lines(adjustment: Adjustment, ledger: Ledger, party_item: ItemFacts,
                      currency: str) -> list[JournalLine]:
-    """The lines that post a difference, on the accounts the ledger settings name.
+    """The lines that post a difference, on the accounts the ledger settings name
+    (:func:`adjustment_account`, :func:`adjustment_label`).
 
-    An over-payment stays on the party's account (a customer credit) or goes to
-    ``ledger.overpayment_account`` (4191) when set; a discount is split into its net part
-    (665) and the VAT it reduces (44571) when ``ledger.discount_vat_rate`` is set."""
-    title = _ADJUST_LABELS.get(adjustment.kind, adjustment.kind)
+    An over-payment carries the party as auxiliary account; a discount is split into its net
+    part (665) and the VAT it reduces (44571) when ``ledger.discount_vat_rate`` is set."""
     amount = adjustment.amount
+    text = adjustment_label(adjustment.kind, party_item)
+    account = adjustment_account(adjustment.kind, amount, ledger, party_item)
     if adjustment.kind == "over":
-        if ledger.overpayment_account:
-            return [JournalLine(ledger.overpayment_account, *_sides(amount),
-                                label=label(f"{title} {party_item.party_name or ''}"),
-                                aux_account=party_item.party_id, aux_label=party_item.party_name)]
-        return [JournalLine(party_item.account, *_sides(amount),
-                            label=label(f"{title} {party_item.party_name or ''}"),
+        return [JournalLine(account, *_sides(amount), label=text,
                             aux_account=party_item.party_id, aux_label=party_item.party_name)]
-    text = label(f"{title} {party_item.reference or party_item.item_id}")
     if adjustment.kind == "discount" and ledger.discount_vat_rate:
         rate = ledger.discount_vat_rate
         vat = (amount * rate / (100 + rate)).quantize(Decimal(1).scaleb(-exponent(currency)),
                                                        ROUND_HALF_UP)
-        lines = [JournalLine(ledger.discount_account, *_sides(amount - vat), label=text)]
+        lines = [JournalLine(account, *_sides(amount - vat), label=text)]
         if vat:
             lines.append(JournalLine(ledger.vat_account, *_sides(vat),
                                      label=label(f"TVA sur escompte {party_item.reference or ''}")))
         return lines
-    account = {"fee": ledger.fee_account, "discount": ledger.discount_account}.get(
-        adjustment.kind,
-        ledger.writeoff_loss_account if amount > 0 else ledger.writeoff_gain_account)
     return [JournalLine(account, *_sides(amount), label=text)]
 
 
