@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from cashmatch.bulk import owned
 from cashmatch.config import Rules, Weights
 from cashmatch.explain import describe_expr, describe_subset
+from cashmatch.posting import one_line_differences
 from cashmatch.scoring import confidence_bp, tenths
 
 if TYPE_CHECKING:
@@ -396,11 +397,6 @@ def clear_exact_winners(ranked: pl.DataFrame, threshold: int, margin: int) -> se
                .get_column("movement_id").to_list())
 
 
-#: Differences whose posting is one line beside the movement and the item (a discount is
-#: one line only when the ledger splits no VAT off it).
-ONE_LINE_DIFFERENCES = ("fee", "rounding", "over", "discount")
-
-
 def _posts_in_bulk(pairs: pl.DataFrame, rules: Rules) -> pl.Expr:
     """One-item proposals :meth:`cashmatch.journal.Applier.apply_in_bulk` posts: the item
     settled in full in the movement's own currency, and either nothing else (in kind) or
@@ -408,10 +404,8 @@ def _posts_in_bulk(pairs: pl.DataFrame, rules: Rules) -> pl.Expr:
     that makes up the movement exactly."""
     import polars as pl
 
-    kinds = [k for k in ONE_LINE_DIFFERENCES
-             if k != "discount" or not rules.ledger.discount_vat_rate]
     adjust = pl.col("adjust_minor").fill_null(0)
-    one_line = (pl.col("adjust_kind").is_in(kinds) & (adjust != 0)
+    one_line = (pl.col("adjust_kind").is_in(one_line_differences(rules.ledger)) & (adjust != 0)
                 & (pl.col("m_amount_minor") + adjust == pl.col("applied_minor"))
                 & (pl.col("m_amount_minor").sign() == pl.col("applied_minor").sign()))
     return (_one_currency(pairs) & (pl.col("applied_minor") != 0)
@@ -475,11 +469,11 @@ def rank(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules) -> Ranking
     clear = clear_exact_winners(ranked, threshold, margin)
     in_clear = pl.col("movement_id").is_in(list(clear))
     best_clear = ranked.filter(in_clear & (pl.col("_n") == 1))
-    in_kind = _posts_in_bulk(best_clear, rules)
+    clear_in_bulk = _posts_in_bulk(best_clear, rules)
     out.clear = clear
-    out.bulk.append(owned(explained(best_clear.filter(in_kind))))  # kept for the whole run
+    out.bulk.append(owned(explained(best_clear.filter(clear_in_bulk))))  # kept for the run
     singles = explained(pl.concat([
-        best_clear.filter(~in_kind), ranked.filter(~in_clear & (pl.col("_n") <= keep))]))
+        best_clear.filter(~clear_in_bulk), ranked.filter(~in_clear & (pl.col("_n") <= keep))]))
     table = _decided(proposal_table(singles, []), rules)
     # 1:N wherever no single item settles the movement exactly and decisively; where one item
     # is decisive, only sets that could come within the margin of it can change the decision

@@ -177,10 +177,6 @@ def _movement_frame(rows: list[tuple[Movement, str, int]], first_id: int | None,
     ccys = [m.currency for m in ms]
     n = len(ms)
 
-    def minor(values: list[Decimal | None], currencies: list[str | None]) -> list[int | None]:
-        return [None if v is None or c is None else to_minor(v, c)
-                for v, c in zip(values, currencies, strict=True)]
-
     columns: dict[str, Any] = {
         "movement_id": (None if first_id is None else range(first_id, first_id + n)),
         "identity_key": [r[1] for r in rows],
@@ -201,9 +197,8 @@ def _movement_frame(rows: list[tuple[Movement, str, int]], first_id: int | None,
         "bank_reference": [m.bank_reference for m in ms],
         "bank_tx_code": [m.bank_tx_code for m in ms],
         "status": [m.status for m in ms],
-        "charges_minor": minor([m.charges for m in ms], ccys),
-        "instructed_minor": minor([m.instructed_amount for m in ms],
-                                  [m.instructed_currency for m in ms]),
+        "charges_minor": [_minor(m.charges, m.currency) for m in ms],
+        "instructed_minor": [_minor(m.instructed_amount, m.instructed_currency) for m in ms],
         "instructed_currency": [m.instructed_currency for m in ms],
         "entry_key": [m.entry_key for m in ms],
         "source_file": [m.source.file for m in ms],
@@ -281,7 +276,8 @@ def _supersede_pending(store: Store, booked: pl.DataFrame) -> int:
     confirmed = booked.select("identity_key", "account", "amount_minor", "end_to_end_id")
     condition = ("identity_key IN (SELECT identity_key FROM __cm_confirmed) OR "
                  "(end_to_end_id IS NOT NULL AND EXISTS (SELECT 1 FROM __cm_confirmed c "
-                 "WHERE c.end_to_end_id = p.end_to_end_id AND c.end_to_end_id <> '' AND c.amount_minor = p.amount_minor "
+                 "WHERE c.end_to_end_id = p.end_to_end_id AND c.end_to_end_id <> '' "
+                 "AND c.amount_minor = p.amount_minor "
                  "AND coalesce(c.account, '') = coalesce(p.account, '')))")
     with store.registered("__cm_confirmed", confirmed):
         n = int(store.scalar(f"SELECT count(*) FROM cm_pending_movements p WHERE {condition}"))
