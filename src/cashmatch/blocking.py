@@ -33,16 +33,21 @@ ITEM_DERIVED = {
     "name_norm": name_sql("i.party_name"),
 }
 
-#: One-typo keys of items (symmetric delete): the reference, and it with one character
-#: deleted. Run for the items of ``__cm_key_items`` (a table or view with item_id, ref_norm).
-ITEM_KEYS_SQL = """
-INSERT INTO cm_item_keys
-SELECT item_id, ref_norm FROM __cm_key_items WHERE length(ref_norm) >= 6
+def item_keys(source: str) -> str:
+    """One-typo keys of items (symmetric delete), as ``(item_id, k)``: the reference, and it
+    with one character deleted, of each item of ``source`` (a table, view or CTE with
+    item_id, ref_norm)."""
+    return f"""
+SELECT item_id, ref_norm AS k FROM {source} WHERE length(ref_norm) >= 6
 UNION
 SELECT item_id, substr(ref_norm, 1, p - 1) || substr(ref_norm, p + 1)
-FROM __cm_key_items, range(1, 41) r(p)
+FROM {source}, range(1, 41) r(p)
 WHERE length(ref_norm) >= 6 AND p <= length(ref_norm)
 """
+
+
+#: The keys of the items of ``__cm_key_items`` (a table or view with item_id, ref_norm), kept.
+ITEM_KEYS_SQL = "INSERT INTO cm_item_keys" + item_keys("__cm_key_items")
 
 OPEN_ITEMS_SQL = """
 CREATE OR REPLACE TEMP TABLE cm_tmp_open_items AS
@@ -230,13 +235,28 @@ def rules(cap: int) -> list[BlockingRule]:
         BlockingRule(
             "ref_typo",
             "a word of the text is one typo away from an item's reference",
-            _capped("""SELECT DISTINCT t.movement_id, i.item_id, o.due_date
-                       FROM cm_tmp_token_keys t
-                       JOIN cm_item_keys i ON i.k = t.k
-                       JOIN cm_tmp_open_items o ON o.item_id = i.item_id
-                       JOIN cm_tmp_movements m ON m.movement_id = t.movement_id
-                       WHERE NOT t.quoted
-                          OR (o.open_minor = m.amount_minor AND o.currency = m.currency)""",
+            # a quoted token's keys only meet the items of the payment's amount: those few
+            # items' keys are made here, not looked up among every item's (with sequential
+            # numbers each reference has hundreds of neighbours one typo away)
+            _capped(f"""WITH fitting AS MATERIALIZED (
+                            SELECT m.movement_id, o.item_id, o.due_date, o.ref_norm
+                            FROM cm_tmp_movements m
+                            JOIN cm_tmp_open_items o
+                              ON o.open_minor = m.amount_minor AND o.currency = m.currency
+                            WHERE m.movement_id IN (SELECT movement_id FROM cm_tmp_token_keys
+                                                    WHERE quoted)
+                        ), fitting_keys AS ({item_keys("fitting")})
+                        SELECT DISTINCT t.movement_id, i.item_id, o.due_date
+                        FROM cm_tmp_token_keys t
+                        JOIN cm_item_keys i ON i.k = t.k
+                        JOIN cm_tmp_open_items o ON o.item_id = i.item_id
+                        WHERE NOT t.quoted
+                        UNION
+                        SELECT DISTINCT t.movement_id, f.item_id, f.due_date
+                        FROM cm_tmp_token_keys t
+                        JOIN fitting f ON f.movement_id = t.movement_id
+                        JOIN fitting_keys fk ON fk.item_id = f.item_id AND fk.k = t.k
+                        WHERE t.quoted""",
                     "due_date, item_id", cap)),
         BlockingRule(
             "payer_party",

@@ -36,7 +36,7 @@ from cashmatch.config import IgnoreRule, Rules
 from cashmatch.journal import ENGINE_VERSION, Applier
 from cashmatch.money import from_minor
 from cashmatch.posting import Adjustment, ItemFacts, MovementFacts
-from cashmatch.refs import name_sql, rf_bodies
+from cashmatch.refs import names_once_sql, rf_bodies
 from cashmatch.scoring import BP, score
 from cashmatch.store import Store, now
 
@@ -58,17 +58,18 @@ INPUT_HASH_FIELDS = ("movement_id", "booking_date", "amount_minor", "currency",
 
 MOVEMENTS_SQL = f"""
 CREATE OR REPLACE TEMP TABLE cm_tmp_movements AS
-SELECT *, left(sha256(concat_ws(chr(31), {", ".join(
-    f"coalesce(CAST({f} AS VARCHAR), 'None')" for f in INPUT_HASH_FIELDS)})), 16) AS input_hash
-FROM (
+WITH run AS (
     SELECT m.movement_id, m.booking_date, m.amount_minor, m.currency, m.counterparty_name,
            m.counterparty_iban, m.remittance, m.bank_reference, m.instructed_minor,
            m.instructed_currency,
-           array_to_string(json_extract_string(m.refs_json, '$[*].value'), ' ') AS refs_text,
-           {name_sql('m.counterparty_name')} AS name_norm
+           array_to_string(json_extract_string(m.refs_json, '$[*].value'), ' ') AS refs_text
     FROM cm_movements m
     WHERE m.status = 'booked' AND m.movement_id NOT IN ({SETTLED_SQL})
-)
+), names AS MATERIALIZED ({names_once_sql("SELECT counterparty_name FROM run")})
+SELECT *, left(sha256(concat_ws(chr(31), {", ".join(
+    f"coalesce(CAST({f} AS VARCHAR), 'None')" for f in INPUT_HASH_FIELDS)})), 16) AS input_hash
+FROM (SELECT r.*, coalesce(n.name, '') AS name_norm
+      FROM run r LEFT JOIN names n ON n.raw = r.counterparty_name)
 """
 
 #: What scoring reads of a movement's text, once per movement: the text without separators
@@ -442,35 +443,34 @@ WITH decided AS (
     SELECT d.decision_id, d.movement_id,
            CASE WHEN d.actor = 'engine' THEN 'auto' ELSE 'manual' END AS source
     FROM cm_decisions d SEMI JOIN __cm_learn l ON l.movement_id = d.movement_id
-), parties AS (
-    SELECT x.decision_id, i.party_id
+), per_decision AS (
+    SELECT x.decision_id, x.movement_id, x.source, any_value(i.party_id) AS party_id,
+           count(DISTINCT i.party_id) AS n_parties
     FROM decided x
     JOIN cm_allocations a ON a.decision_id = x.decision_id
     JOIN cm_items i ON i.item_id = a.item_id
-), per_decision AS (
-    SELECT decision_id, count(DISTINCT party_id) AS n_parties FROM parties GROUP BY decision_id
+    GROUP BY ALL
+), payers AS (
+    SELECT p.*, m.counterparty_iban, m.counterparty_name
+    FROM per_decision p JOIN cm_movements m USING (movement_id)
+    WHERE p.party_id IS NOT NULL
+), names AS MATERIALIZED ({names}
 ), facts AS (
-    SELECT 'iban' AS kind, m.counterparty_iban AS value, p.party_id, x.source, x.decision_id
-    FROM decided x
-    JOIN parties p USING (decision_id)
-    JOIN cm_movements m ON m.movement_id = x.movement_id
-    WHERE m.counterparty_iban IS NOT NULL AND p.party_id IS NOT NULL
+    SELECT 'iban' AS kind, counterparty_iban AS value, party_id, source, decision_id, n_parties
+    FROM payers WHERE counterparty_iban IS NOT NULL
     UNION ALL
-    SELECT 'name', {name}, p.party_id, x.source, x.decision_id
-    FROM decided x
-    JOIN parties p USING (decision_id)
-    JOIN cm_movements m ON m.movement_id = x.movement_id
-    WHERE length({name}) >= 4 AND p.party_id IS NOT NULL
+    SELECT 'name', n.name, party_id, source, decision_id, n_parties
+    FROM payers p JOIN names n ON n.raw = p.counterparty_name
+    WHERE length(n.name) >= 4
 )
 SELECT (SELECT coalesce(max(alias_id), 0) FROM cm_aliases) + row_number() OVER (), kind, value,
        party_id, source, decision_id, now()::TIMESTAMP, NULL, NULL
-FROM (SELECT DISTINCT ON (kind, value) kind, value, party_id, source, decision_id
+FROM (SELECT DISTINCT ON (kind, value) kind, value, party_id, source, decision_id, n_parties
       FROM facts ORDER BY kind, value, decision_id) new
-JOIN per_decision pd USING (decision_id)
-WHERE pd.n_parties = 1
+WHERE n_parties = 1
   AND NOT EXISTS (SELECT 1 FROM cm_aliases a WHERE a.kind = new.kind AND a.value = new.value
                   AND a.removed_at IS NULL)
-""".replace("{name}", name_sql("m.counterparty_name"))
+""".replace("{names}", names_once_sql("SELECT counterparty_name FROM payers"))
 
 
 def learn_payers(store: Store, movement_ids: list[int]) -> None:

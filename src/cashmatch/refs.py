@@ -80,3 +80,13 @@ def name_sql(expr: str) -> str:
     squeeze = "trim(regexp_replace({}, '\\s+', ' ', 'g'))"
     return (f"CASE WHEN {squeeze.format(stripped)} = '' THEN {squeeze.format(base)} "
             f"ELSE {squeeze.format(stripped)} END")
+
+
+def names_once_sql(values: str) -> str:
+    """``raw``, ``name``: :func:`name_sql` of each distinct non-null value of ``values``, a
+    query of one column. Payer and party names repeat (a customer pays every month) and the
+    normalisation is several regular expressions: join this back rather than normalise every
+    row. Put it in a ``MATERIALIZED`` CTE, or the optimiser may move the normalisation back
+    onto the rows a filter on ``name`` sees."""
+    return (f"SELECT raw, {name_sql('raw')} AS name "
+            f"FROM (SELECT DISTINCT raw FROM ({values}) AS v(raw) WHERE raw IS NOT NULL)")
