@@ -103,6 +103,23 @@ def test_two_parties_of_one_name_are_not_told_apart_by_name(store, rules, statem
     assert (s.auto, s.review) == (0, 1)
 
 
+def test_parties_sharing_their_first_words_do_not_crowd_out_the_payers_own(
+        store, rules, statements_file, items_file) -> None:
+    """Many parties' names start alike; their older items must not push the payer's own
+    unquoted invoice out of the candidates (the quoted one would then be read alone, as an
+    over-payment)."""
+    crowd = [item(f"FA-2025-{k:04d}", "10.00", party=f"C9{k:03d}",
+                  name=f"ETABLISSEMENTS MARTIN {k}", due="2025-06-01")
+             for k in range(rules.matching.candidates_per_rule + 5)]
+    own = "ETABLISSEMENTS DUPONT SAS"
+    s = run(store, rules, statements_file, items_file,
+            [*crowd, item("FA-2026-0800", "15200.59", name=own),
+             item("FA-2026-0809", "3925.24", name=own, due="2026-02-28")],
+            [movement("19125.83", "FACTURES FA-2026-0800", name=own)])
+    assert s.auto == 1 and applied(store) == {1: {"FA-2026-0800": 1520059,
+                                                  "FA-2026-0809": 392524}}
+
+
 def test_several_invoices_and_a_credit_note(store, rules, statements_file, items_file) -> None:
     s = run(store, rules, statements_file, items_file,
             [item("FA-1", "1200.00"), item("FA-2", "300.00"), item("AV-1", "-150.00", kind="credit_note"),

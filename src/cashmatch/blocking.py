@@ -274,13 +274,18 @@ def rules(cap: int) -> list[BlockingRule]:
             "party_name",
             "the payer's name starts like the item's party name (legal form, case and "
             "accents ignored)",
-            _capped("""SELECT m.movement_id, i.item_id, i.due_date
+            # the payer's own party first (its name, or that name cut short), then the
+            # oldest: many parties share their first words ("ETABLISSEMENTS ...", "SOCIETE
+            # ..."), and their oldest items must not crowd the payer's own out of the cap
+            _capped("""SELECT m.movement_id, i.item_id, i.due_date,
+                              NOT starts_with(i.name_norm, m.name_norm) AS other_name
                        FROM cm_tmp_unsettled m
                        JOIN cm_tmp_open_items i
                          ON length(m.name_norm) >= 4
                         AND left(i.name_norm, 12) = left(m.name_norm, 12)
                        WHERE sign(i.open_minor) <> sign(m.amount_minor)
-                          OR abs(i.open_minor) <= abs(m.amount_minor)""", "due_date, item_id", cap)),
+                          OR abs(i.open_minor) <= abs(m.amount_minor)""",
+                    "other_name, due_date, item_id", cap)),
         BlockingRule(
             "amount_exact",
             "the movement amount equals an item's open amount in the same currency",
