@@ -152,6 +152,23 @@ def test_short_payments_post_the_difference(store, rules, statements_file, items
     assert (account, debit, 0) in lines(store)
 
 
+@pytest.mark.parametrize(("paid", "text", "kind"), [("395.00", "VIREMENT", "fee"),
+                                                    ("401.80", "VIREMENT ESCOMPTE", "discount")])
+def test_a_known_payer_paying_short_without_a_reference(store, rules, statements_file,
+                                                        items_file, paid, text, kind) -> None:
+    """The payer is known by its IBAN and quotes nothing; a bank fee or a discount came off
+    the invoice. Nothing says which invoice, so it is reviewed, with that invoice first
+    (the party rules used to skip every item larger than the payment)."""
+    s = run(store, rules, statements_file, items_file,
+            [item("FA-1", "410.00", iban=IBAN), item("FA-2", "95.00", iban=IBAN)],
+            [movement(paid, text, iban=IBAN)])
+    assert (s.auto, s.review) == (0, 1)
+    first = store.rows("SELECT l.item_id, c.evidence_json FROM cm_candidates c "
+                       "JOIN cm_candidate_lines l USING (candidate_id) WHERE c.rank = 1")
+    assert [item_id for item_id, _ in first] == ["FA-1"]
+    assert f'"amount_level":"{kind}"' in first[0][1]
+
+
 def test_over_payment_leaves_a_customer_credit(store, rules, statements_file, items_file) -> None:
     run(store, rules, statements_file, items_file, [item("FA-1", "500.00")],
         [movement("550.00", "FACT FA-1", name="Client Un")])

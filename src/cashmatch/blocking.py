@@ -200,8 +200,25 @@ def _capped(select: str, order: str, cap: int, tail_len: str = "NULL::INTEGER") 
     ) WHERE rn <= {cap}"""
 
 
-def rules(cap: int) -> list[BlockingRule]:
-    """The blocking rules in priority order; ``cap`` bounds pairs per movement and rule."""
+def _can_settle(short_max: int, short_max_bp: int) -> str:
+    """SQL condition: item ``i`` can take part in settling movement ``m``. No larger than
+    the payment (alone or in a set), of the other sign (a credit note netted in a payment),
+    or a receivable paid short by at most ``short_max`` minor units or ``short_max_bp``
+    hundredths of a percent of it, with a cent of rounding (a bank fee, an early-payment
+    discount: scoring's ``fee`` and ``discount`` levels)."""
+    return f"""(sign(i.open_minor) <> sign(m.amount_minor)
+               OR abs(i.open_minor) <= abs(m.amount_minor)
+               OR (i.open_minor > 0 AND m.amount_minor > 0
+                   AND (i.open_minor - m.amount_minor <= {short_max}
+                        OR (i.open_minor - m.amount_minor - 1) * 10000
+                           <= i.open_minor * {short_max_bp})))"""
+
+
+def rules(cap: int, short_max: int = 0, short_max_bp: int = 0) -> list[BlockingRule]:
+    """The blocking rules in priority order; ``cap`` bounds pairs per movement and rule.
+    The party rules also find a receivable paid short by at most ``short_max`` minor units
+    or ``short_max_bp`` hundredths of a percent of it (see :func:`_can_settle`)."""
+    settles = _can_settle(short_max, short_max_bp)
     return [
         BlockingRule(
             "ref_exact",
@@ -261,14 +278,11 @@ def rules(cap: int) -> list[BlockingRule]:
         BlockingRule(
             "payer_party",
             "the payer's IBAN or name is known for the item's party (ledger or memory)",
-            # items that can take part in settling the payment: no larger than it (alone or
-            # in a set), or of the other sign (a credit note netted in a payment)
-            _capped("""SELECT p.movement_id, i.item_id, i.due_date
-                       FROM cm_tmp_payer p
-                       JOIN cm_tmp_unsettled m USING (movement_id)
-                       JOIN cm_tmp_open_items i ON i.party_id = p.party_id
-                       WHERE sign(i.open_minor) <> sign(m.amount_minor)
-                          OR abs(i.open_minor) <= abs(m.amount_minor)""",
+            _capped(f"""SELECT p.movement_id, i.item_id, i.due_date
+                        FROM cm_tmp_payer p
+                        JOIN cm_tmp_unsettled m USING (movement_id)
+                        JOIN cm_tmp_open_items i ON i.party_id = p.party_id
+                        WHERE {settles}""",
                     "due_date, item_id", cap)),
         BlockingRule(
             "party_name",
@@ -277,14 +291,13 @@ def rules(cap: int) -> list[BlockingRule]:
             # the payer's own party first (its name, or that name cut short), then the
             # oldest: many parties share their first words ("ETABLISSEMENTS ...", "SOCIETE
             # ..."), and their oldest items must not crowd the payer's own out of the cap
-            _capped("""SELECT m.movement_id, i.item_id, i.due_date,
-                              NOT starts_with(i.name_norm, m.name_norm) AS other_name
-                       FROM cm_tmp_unsettled m
-                       JOIN cm_tmp_open_items i
-                         ON length(m.name_norm) >= 4
-                        AND left(i.name_norm, 12) = left(m.name_norm, 12)
-                       WHERE sign(i.open_minor) <> sign(m.amount_minor)
-                          OR abs(i.open_minor) <= abs(m.amount_minor)""",
+            _capped(f"""SELECT m.movement_id, i.item_id, i.due_date,
+                               NOT starts_with(i.name_norm, m.name_norm) AS other_name
+                        FROM cm_tmp_unsettled m
+                        JOIN cm_tmp_open_items i
+                          ON length(m.name_norm) >= 4
+                         AND left(i.name_norm, 12) = left(m.name_norm, 12)
+                        WHERE {settles}""",
                     "other_name, due_date, item_id", cap)),
         BlockingRule(
             "amount_exact",
