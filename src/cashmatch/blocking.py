@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cashmatch.config import Tolerances
 from cashmatch.refs import name_sql
+from cashmatch.scoring import cents
 
 #: Normalised text of a movement: remittance plus every reference, upper case, no accents.
 MOVEMENT_TEXT = ("upper(strip_accents(coalesce(m.remittance, '') || ' ' || "
@@ -200,12 +202,14 @@ def _capped(select: str, order: str, cap: int, tail_len: str = "NULL::INTEGER") 
     ) WHERE rn <= {cap}"""
 
 
-def _can_settle(short_max: int, short_max_bp: int) -> str:
+def _can_settle(tol: Tolerances) -> str:
     """SQL condition: item ``i`` can take part in settling movement ``m``. No larger than
     the payment (alone or in a set), of the other sign (a credit note netted in a payment),
-    or a receivable paid short by at most ``short_max`` minor units or ``short_max_bp``
-    hundredths of a percent of it, with a cent of rounding (a bank fee, an early-payment
-    discount: scoring's ``fee`` and ``discount`` levels)."""
+    or a receivable paid short by a shortfall scoring reads as ``fee``, ``rounding`` or
+    ``discount``: at most the larger of ``fee_max`` and ``rounding_max``, or at most
+    ``discount_max_percent`` of it, with a cent of rounding."""
+    short_max = cents(max(tol.fee_max, tol.rounding_max))
+    short_max_bp = int(tol.discount_max_percent * 100)
     return f"""(sign(i.open_minor) <> sign(m.amount_minor)
                OR abs(i.open_minor) <= abs(m.amount_minor)
                OR (i.open_minor > 0 AND m.amount_minor > 0
@@ -214,11 +218,11 @@ def _can_settle(short_max: int, short_max_bp: int) -> str:
                            <= i.open_minor * {short_max_bp})))"""
 
 
-def rules(cap: int, short_max: int = 0, short_max_bp: int = 0) -> list[BlockingRule]:
+def rules(cap: int, tol: Tolerances) -> list[BlockingRule]:
     """The blocking rules in priority order; ``cap`` bounds pairs per movement and rule.
-    The party rules also find a receivable paid short by at most ``short_max`` minor units
-    or ``short_max_bp`` hundredths of a percent of it (see :func:`_can_settle`)."""
-    settles = _can_settle(short_max, short_max_bp)
+    The party rules also find a receivable paid short within ``tol`` (see
+    :func:`_can_settle`)."""
+    settles = _can_settle(tol)
     return [
         BlockingRule(
             "ref_exact",
@@ -263,13 +267,13 @@ def rules(cap: int, short_max: int = 0, short_max_bp: int = 0) -> list[BlockingR
                             WHERE m.movement_id IN (SELECT movement_id FROM cm_tmp_token_keys
                                                     WHERE quoted)
                         ), fitting_keys AS ({item_keys("fitting")})
-                        SELECT DISTINCT t.movement_id, i.item_id, o.due_date
+                        SELECT t.movement_id, i.item_id, o.due_date
                         FROM cm_tmp_token_keys t
                         JOIN cm_item_keys i ON i.k = t.k
                         JOIN cm_tmp_open_items o ON o.item_id = i.item_id
                         WHERE NOT t.quoted
                         UNION
-                        SELECT DISTINCT t.movement_id, f.item_id, f.due_date
+                        SELECT t.movement_id, f.item_id, f.due_date
                         FROM cm_tmp_token_keys t
                         JOIN fitting f ON f.movement_id = t.movement_id
                         JOIN fitting_keys fk ON fk.item_id = f.item_id AND fk.k = t.k

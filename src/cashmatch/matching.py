@@ -37,7 +37,7 @@ from cashmatch.journal import ENGINE_VERSION, Applier
 from cashmatch.money import from_minor
 from cashmatch.posting import Adjustment, ItemFacts, MovementFacts
 from cashmatch.refs import names_once_sql, rf_bodies
-from cashmatch.scoring import BP, cents, score
+from cashmatch.scoring import BP, score
 from cashmatch.store import Store, now
 
 if TYPE_CHECKING:
@@ -203,10 +203,8 @@ def candidates(store: Store, rules: Rules) -> None:
     store.execute(blocking.TYPO_KEYS_SQL)
     store.execute(blocking.PAYER_SQL)
     store.execute(blocking.SETTLED_BY_REFERENCE_SQL)
-    tol = rules.tolerances
-    store.execute(blocking.pairs_sql(blocking.rules(
-        rules.matching.candidates_per_rule, cents(max(tol.fee_max, tol.rounding_max)),
-        int(tol.discount_max_percent * 100))))
+    store.execute(blocking.pairs_sql(blocking.rules(rules.matching.candidates_per_rule,
+                                                    rules.tolerances)))
 
 
 #: Movements whose candidates are found and scored together, one batch at a time, so that a
