@@ -41,3 +41,13 @@ def test_minor_round_trip(units: int, ccy: str) -> None:
     amount = from_minor(units, ccy)
     assert to_minor(amount, ccy) == units
     assert parse_amount(format_amount(amount, ccy)) == amount
+
+
+def test_an_amount_beyond_eighteen_digits_is_refused() -> None:
+    """The store and the exports hold 18 digits: a larger amount is an error, not a crash
+    later in the import."""
+    assert to_minor(Decimal("9999999999999999.99"), "EUR") == 999999999999999999
+    with pytest.raises(AmountError, match="too large"):
+        to_minor(Decimal("10000000000000000.00"), "EUR")
+    with pytest.raises(AmountError, match="too large"):
+        to_minor(Decimal(-10**18), "JPY")

@@ -10,47 +10,63 @@ Layered, strongest first:
 Two movements of one file with the same key get an occurrence number (``#2``, ``#3``...) in
 file order: identical lines on one day are legitimate and must both stay, and an overlapping
 file that holds the same lines gets the same keys.
+
+Keys are stored: they must never change for a file, or a file imported by an earlier version
+would be imported again. ``tests/test_identity.py`` pins the keys of the bundled samples.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
-from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from cashmatch.model import Movement
+if TYPE_CHECKING:
+    import polars as pl
 
-_NO_REF = {"", "NOTPROVIDED", "NONREF", "NONE"}
+#: Bank and end-to-end references that identify nothing.
+NO_REF = frozenset({"", "NOTPROVIDED", "NONREF", "NONE"})
 
-
-def base_key(m: Movement) -> str:
-    """The identity of ``m`` before occurrence numbering."""
-    account = m.account or ""
-    e2e = m.reference("end_to_end")
-    e2e = e2e if e2e and e2e.upper() not in _NO_REF else None
-    if m.bank_reference and m.bank_reference.upper() not in _NO_REF:
-        key = f"bank|{account}|{m.bank_reference}"
-        if m.entry_key is not None and e2e:
-            key += f"|{e2e}"
-        return key
-    if e2e:
-        return f"e2e|{account}|{e2e}|{m.amount}|{m.booking_date.isoformat()}"
-    content = "\x1f".join([
-        account, m.booking_date.isoformat(), m.value_date.isoformat() if m.value_date else "",
-        str(m.amount), m.currency, m.counterparty_name or "", m.counterparty_iban or "",
-        m.remittance, "\x1e".join(f"{r.kind}={r.value}" for r in m.references),
-        m.bank_tx_code or "",
-    ])
-    return "hash|" + hashlib.sha256(content.encode("utf-8")).hexdigest()[:32]
+#: Columns :func:`identity_keys` reads: the store's movement columns, plus ``amount_text``
+#: (``str`` of the ``Decimal`` amount; needed where the key holds the amount) and
+#: ``refs_text`` (the references as ``kind=value`` joined by ``\\x1e``).
+COLUMNS = ("account", "bank_reference", "end_to_end_id", "entry_key", "amount_text",
+           "booking_date", "value_date", "currency", "counterparty_name", "counterparty_iban",
+           "remittance", "refs_text", "bank_tx_code")
 
 
-def identity_keys(movements: Iterable[Movement]) -> list[str]:
-    """Keys for ``movements`` of one file, in order, with occurrence numbers where repeated."""
-    seen: Counter[str] = Counter()
-    keys = []
-    for m in movements:
-        base = base_key(m)
-        seen[base] += 1
-        n = seen[base]
-        keys.append(base if n == 1 else f"{base}#{n}")
-    return keys
+def identity_keys(movements: pl.DataFrame) -> pl.Series:
+    """Keys for the movements of one file, in order, with occurrence numbers where
+    repeated (see the module docstring)."""
+    import polars as pl
+
+    def usable(column: str) -> pl.Expr:
+        return pl.col(column).is_not_null() & ~pl.col(column).str.to_uppercase().is_in(NO_REF)
+
+    account = pl.col("account").fill_null("")
+    e2e = pl.when(usable("end_to_end_id")).then(pl.col("end_to_end_id"))
+    split_entry = pl.col("entry_key").is_not_null() & e2e.is_not_null()
+    bank = pl.concat_str([pl.lit("bank|"), account, pl.lit("|"), pl.col("bank_reference"),
+                          pl.when(split_entry).then(pl.lit("|") + e2e).otherwise(pl.lit(""))])
+    by_e2e = pl.concat_str([pl.lit("e2e|"), account, pl.lit("|"), e2e, pl.lit("|"),
+                            pl.col("amount_text"), pl.lit("|"),
+                            pl.col("booking_date").cast(pl.String)])
+    content = pl.concat_str(
+        [account, pl.col("booking_date").cast(pl.String),
+         pl.col("value_date").cast(pl.String).fill_null(""), pl.col("amount_text"),
+         pl.col("currency"), pl.col("counterparty_name").fill_null(""),
+         pl.col("counterparty_iban").fill_null(""), pl.col("remittance"),
+         pl.col("refs_text"), pl.col("bank_tx_code").fill_null("")], separator="\x1f")
+    keyed = movements.select(
+        key=pl.when(usable("bank_reference")).then(bank)
+        .when(e2e.is_not_null()).then(by_e2e),
+        content=pl.when(~usable("bank_reference") & e2e.is_null()).then(content))
+    hashed = ["hash|" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+              if text is not None else None for text in keyed["content"].to_list()]
+    base = keyed["key"].fill_null(pl.Series(hashed, dtype=pl.String))
+    if base.null_count():
+        raise ValueError("identity_keys: a movement keyed by its amount has no amount_text")
+    return pl.select(base=base).select(
+        identity_key=pl.when(pl.int_range(1, pl.len() + 1).over("base") > 1)
+        .then(pl.concat_str([pl.col("base"), pl.lit("#"),
+                             pl.int_range(1, pl.len() + 1).over("base").cast(pl.String)]))
+        .otherwise(pl.col("base"))).to_series()

@@ -34,6 +34,10 @@ _AMOUNT_RE = re.compile(r"^[+-]?(\d+)(?:\.(\d+))?$")
 
 ZERO = Decimal(0)
 
+#: The largest amount in minor units: the store and the exports hold 18 digits
+#: (``DECIMAL(18, scale)`` in Parquet, 64-bit integers in DuckDB).
+MAX_MINOR = 10**18 - 1
+
 
 class AmountError(CashmatchError, ValueError):
     """Text or value that is not an exact amount in the expected shape."""
@@ -82,6 +86,9 @@ def to_minor(amount: Decimal, currency: str) -> int:
         raise AmountError(f"{amount} is not an amount") from None
     if scaled != units:
         raise AmountError(f"{amount} has more than {exp} decimals for {currency}")
+    if abs(units) > MAX_MINOR:
+        raise AmountError(f"{amount} is too large: amounts have at most 18 digits "
+                          f"({exp} of them decimals for {currency})")
     return units
 
 

@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 from cashmatch.bulk import collector_paused
 from cashmatch.errors import Location, Problem
 from cashmatch.identity import identity_keys
-from cashmatch.model import Movement, ParseResult, Statement
+from cashmatch.model import ParseResult, Statement
 from cashmatch.money import format_amount, from_minor, to_minor
 from cashmatch.parsers import parse_file
-from cashmatch.parsers.csv import CsvMapping
+from cashmatch.parsers.csv import CANONICAL, CsvMapping
 from cashmatch.parsers.csv import parse as parse_csv
+from cashmatch.parsers.csv_columns import read_columns
 from cashmatch.store import Store, now
 
 if TYPE_CHECKING:
@@ -32,12 +33,15 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class ParsedFile:
-    """One parsed input file."""
+    """One parsed input file: its statements with their movements, or, when read a column
+    at a time (:func:`read_for_import`), its statements without movements and ``columns``,
+    the movements as the store's columns (see :func:`_movement_frame`)."""
 
     path: Path
     format: str
     result: ParseResult
     sha256: str
+    columns: pl.DataFrame | None = None
 
 
 @dataclass(slots=True)
@@ -91,6 +95,23 @@ def parse_statement_file(path: Path, fmt: str | None = None,
     return ParsedFile(path, fmt, ParseResult(result.statements, problems), digest)
 
 
+def read_for_import(path: Path, fmt: str | None = None,
+                    mapping: CsvMapping | None = None) -> ParsedFile:
+    """Parse one file for the import: a CSV export is read a column at a time when it can
+    be (:mod:`cashmatch.parsers.csv_columns`), any other file as
+    :func:`parse_statement_file` does."""
+    from cashmatch.parsers import identify
+
+    if mapping is None and fmt is None:
+        fmt = identify(path).format
+    if mapping is not None or fmt == "csv":
+        read = read_columns(path, mapping or CANONICAL)
+        if read is not None:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            return ParsedFile(path, "csv", ParseResult(read.statements), digest, read.movements)
+    return parse_statement_file(path, fmt, mapping)
+
+
 def balance_problems(result: ParseResult) -> list[Problem]:
     """Opening balance + Σ booked movements must equal the closing balance."""
     out = []
@@ -114,7 +135,7 @@ def import_statements(store: Store, paths: list[Path], fmt: str | None = None,
     """Parse every file, then store all new movements in one transaction."""
     summary = ImportSummary([])
     with collector_paused():
-        parsed = [parse_statement_file(p, fmt, mapping) for p in paths]
+        parsed = [read_for_import(p, fmt, mapping) for p in paths]
         with store.transaction():
             for pf in parsed:
                 summary.files.append(_store_file(store, pf))
@@ -125,63 +146,67 @@ def _store_file(store: Store, pf: ParsedFile) -> FileImport:
     """Store one parsed file: new booked movements, pending ones apart, duplicates flagged."""
     import polars as pl
 
-    movements = pf.result.movements
-    keys = identity_keys(movements)
-    known = _known_keys(store, keys)
+    statements = pf.result.statements
+    movements = (_movement_frame(statements) if pf.columns is None else pf.columns)
+    movements = movements.with_columns(identity_key=identity_keys(movements))
+    known = _known_keys(store, movements["identity_key"])
+    fresh = movements.filter(~pl.col("identity_key").is_in(known))
     import_id = store.next_id("cm_imports", "import_id")
     statement_id = store.next_id("cm_statements", "statement_id")
-    booked: list[tuple[Movement, str, int]] = []
-    pending: list[tuple[Movement, str, int]] = []
-    key_iter = iter(keys)
-    stmt_rows = []
-    n_known = 0
     problems = list(pf.result.problems)
-    for pos, st in enumerate(pf.result.statements):
-        stmt_rows.append(_statement_row(st, statement_id, import_id, pos))
+    stmt_rows = []
+    for pos, st in enumerate(statements):
+        stmt_rows.append(_statement_row(st, statement_id + pos, import_id, pos))
         problems.extend(_continuity_problems(store, st, pos))
-        for m in st.movements:
-            key = next(key_iter)
-            if key in known:
-                n_known += 1
-                continue
-            known.add(key)
-            (pending if m.status == "pending" else booked).append((m, key, statement_id))
-        statement_id += 1
-    new = _movement_frame(booked, store.next_id("cm_movements", "movement_id"), import_id)
+    is_pending = pl.col("status") == "pending"
+    booked = fresh.filter(~is_pending)
+    pending = fresh.filter(is_pending)
+    first_id = store.next_id("cm_movements", "movement_id")
+    new = _store_columns(booked, import_id, statement_id).with_columns(
+        movement_id=pl.int_range(first_id, first_id + booked.height, dtype=pl.Int64),
+        duplicate_of=pl.lit(None, pl.Int64)).select(list(_schemas()[1]))
     new, suspected = _flag_suspected_duplicates(store, new)
     superseded = _supersede_pending(store, new)
     store.execute(
         "INSERT INTO cm_imports VALUES (?, 'statement', ?, ?, ?, ?, ?, ?, ?)",
-        [import_id, str(pf.path), pf.sha256, pf.format, now(), len(movements),
-         len(booked) + len(pending), n_known])
+        [import_id, str(pf.path), pf.sha256, pf.format, now(), movements.height,
+         fresh.height, movements.height - fresh.height])
     store.insert_frame("cm_statements", pl.DataFrame(stmt_rows, schema=_schemas()[0]))
     store.insert_frame("cm_movements", new)
-    if pending:
-        waiting = _movement_frame(pending, None, import_id).drop("movement_id", "duplicate_of")
+    if pending.height:
+        waiting = _store_columns(pending, import_id, statement_id)
         with store.registered("__cm_pending", waiting.select("identity_key")):
             store.execute("DELETE FROM cm_pending_movements WHERE identity_key IN "
                           "(SELECT identity_key FROM __cm_pending)")
         store.insert_frame("cm_pending_movements", waiting)
-    return FileImport(str(pf.path), pf.format, len(pf.result.statements), len(movements),
-                      len(booked) - suspected, n_known, suspected, len(pending), superseded,
-                      problems)
+    return FileImport(str(pf.path), pf.format, len(statements), movements.height,
+                      booked.height - suspected, movements.height - fresh.height, suspected,
+                      pending.height, superseded, problems)
 
 
-def _movement_frame(rows: list[tuple[Movement, str, int]], first_id: int | None,
-                    import_id: int) -> pl.DataFrame:
-    """The store's rows of ``rows`` (movement, identity key, statement id), built a column
-    at a time; movement ids count from ``first_id`` (none for pending movements)."""
+def _store_columns(movements: pl.DataFrame, import_id: int, first_statement_id: int
+                   ) -> pl.DataFrame:
+    """The store's columns of ``movements`` (without ``movement_id`` and ``duplicate_of``):
+    ids of the import and of each movement's statement, working columns dropped."""
     import polars as pl
 
-    ms = [r[0] for r in rows]
-    ccys = [m.currency for m in ms]
-    n = len(ms)
+    schema = {k: v for k, v in _schemas()[1].items() if k not in ("movement_id", "duplicate_of")}
+    return movements.with_columns(
+        import_id=pl.lit(import_id, pl.Int64),
+        statement_id=pl.col("statement").cast(pl.Int64) + first_statement_id,
+    ).select([pl.col(k).cast(v) for k, v in schema.items()])
 
+
+def _movement_frame(statements: list[Statement]) -> pl.DataFrame:
+    """The store's columns of the statements' movements, in order, built a column at a time,
+    plus ``statement`` (the position of the movement's statement) and the working columns
+    :func:`cashmatch.identity.identity_keys` reads (``amount_text``, ``refs_text``)."""
+    import polars as pl
+
+    ms = [m for st in statements for m in st.movements]
+    ccys = [m.currency for m in ms]
     columns: dict[str, Any] = {
-        "movement_id": (None if first_id is None else range(first_id, first_id + n)),
-        "identity_key": [r[1] for r in rows],
-        "statement_id": [r[2] for r in rows],
-        "import_id": [import_id] * n,
+        "statement": [pos for pos, st in enumerate(statements) for _ in st.movements],
         "account": [m.account for m in ms],
         "booking_date": [m.booking_date for m in ms],
         "value_date": [m.value_date for m in ms],
@@ -203,26 +228,25 @@ def _movement_frame(rows: list[tuple[Movement, str, int]], first_id: int | None,
         "entry_key": [m.entry_key for m in ms],
         "source_file": [m.source.file for m in ms],
         "source_position": [m.source.position for m in ms],
-        "duplicate_of": None,
+        "amount_text": [str(m.amount) for m in ms],
+        "refs_text": ["\x1e".join(f"{r.kind}={r.value}" for r in m.references) for m in ms],
     }
-    schema = _schemas()[1]
-    return pl.DataFrame({k: [None] * n if v is None else v for k, v in columns.items()},
-                        schema=schema)
+    schema = {"statement": pl.Int64, **_schemas()[1], "amount_text": pl.String,
+              "refs_text": pl.String}
+    return pl.DataFrame(columns, schema={k: schema[k] for k in columns})
 
 
-def _known_keys(store: Store, keys: list[str]) -> set[str]:
+def _known_keys(store: Store, keys: pl.Series) -> list[str]:
     """Keys already stored, booked or pending (a pending key seen again is not new)."""
-    import polars as pl
-
-    if not keys:
-        return set()
-    with store.registered("__cm_keys", pl.DataFrame({"k": keys})):
+    if keys.is_empty():
+        return []
+    with store.registered("__cm_keys", keys.to_frame("k")):
         found = store.rows("SELECT m.identity_key FROM cm_movements m "
                            "JOIN __cm_keys k ON m.identity_key = k.k "
                            "UNION SELECT p.identity_key FROM cm_pending_movements p "
                            "JOIN __cm_keys k ON p.identity_key = k.k "
                            "WHERE p.identity_key NOT IN (SELECT identity_key FROM cm_movements)")
-    return {r[0] for r in found}
+    return [r[0] for r in found]
 
 
 def _text_key_sql(column: str) -> str:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from cashmatch.errors import ConfigError, Location, ParseError
 from cashmatch.model import Movement, ParseResult, Reference, Source, Statement
@@ -124,13 +125,7 @@ def identify(head: bytes, path: Path) -> str | None:
 
 def parse(path: Path, mapping: CsvMapping = CANONICAL) -> ParseResult:
     """Read ``path`` with ``mapping``; one statement per account column value."""
-    name = str(path)
-    try:
-        text = path.read_bytes().decode(mapping.encoding)
-    except UnicodeDecodeError as exc:
-        raise ParseError(Location(name), f"not valid {mapping.encoding} text at byte {exc.start}") from exc
-    except OSError as exc:
-        raise ParseError(Location(name), f"cannot read the file: {exc.strerror}") from exc
+    name, text = read_text(path, mapping)
     by_account: dict[str | None, list[Movement]] = {}
     for mv in _rows(name, text, mapping):
         by_account.setdefault(mv.account, []).append(mv)
@@ -146,7 +141,41 @@ def parse(path: Path, mapping: CsvMapping = CANONICAL) -> ParseResult:
     return ParseResult(statements=statements)
 
 
-def _rows(name: str, text: str, mp: CsvMapping) -> Iterator[Movement]:
+def read_text(path: Path, mp: CsvMapping) -> tuple[str, str]:
+    """The file's name and its text, decoded as the mapping says."""
+    name = str(path)
+    try:
+        return name, path.read_bytes().decode(mp.encoding)
+    except UnicodeDecodeError as exc:
+        raise ParseError(Location(name), f"not valid {mp.encoding} text at byte {exc.start}") from exc
+    except OSError as exc:
+        raise ParseError(Location(name), f"cannot read the file: {exc.strerror}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Where each mapped field sits in a row padded by :func:`pad`: a cell index, or -1 (the
+    empty cell :func:`pad` appends) for a column the mapping does not have."""
+
+    width: int
+    date: int
+    value: int
+    amount: int
+    debit: int
+    credit: int
+    ccy: int
+    name: int
+    iban: int
+    ref: int
+    bref: int
+    acct: int
+    text: tuple[int, ...]
+    has_amount: bool
+
+
+def open_rows(name: str, text: str, mp: CsvMapping) -> tuple[Any, int, Layout]:
+    """A ``csv.reader`` positioned on the first data row, the number of lines skipped
+    before the reader's first line, and the layout of the mapped columns."""
     lines = io.StringIO(text)
     for _ in range(mp.skip_rows):
         lines.readline()
@@ -175,63 +204,69 @@ def _rows(name: str, text: str, mp: CsvMapping) -> Iterator[Movement]:
                              f"required column {key!r} is missing (columns: {', '.join(index)})")
         return pos
 
-    c_date = col(mp.booking_date, True)
-    c_value = col(mp.value_date)
-    c_amount = col(mp.amount, mp.debit is None)
-    c_debit = col(mp.debit, mp.amount is None)
-    c_credit = col(mp.credit, mp.amount is None)
-    c_ccy = col(mp.currency)
-    c_text = [c for c in (col(t) for t in mp.text) if c is not None]
-    c_name = col(mp.counterparty_name)
-    c_iban = col(mp.counterparty_iban)
-    c_ref = col(mp.reference)
-    c_bref = col(mp.bank_reference)
-    c_acct = col(mp.account)
-    # A row is padded to ``width`` cells plus one empty cell, at index -1, that stands for
-    # every column the mapping does not have: each cell is then one index away.
-    given = [c for c in (c_date, c_value, c_amount, c_debit, c_credit, c_ccy, c_name, c_iban,
-                         c_ref, c_bref, c_acct, *c_text) if c is not None]
-    width = max(given) + 1
-    (i_date, i_value, i_amount, i_debit, i_credit, i_ccy, i_name, i_iban, i_ref, i_bref,
-     i_acct) = (-1 if c is None else c for c in (c_date, c_value, c_amount, c_debit, c_credit,
-                                                  c_ccy, c_name, c_iban, c_ref, c_bref, c_acct))
+    cols = (col(mp.booking_date, True), col(mp.value_date), col(mp.amount, mp.debit is None),
+            col(mp.debit, mp.amount is None), col(mp.credit, mp.amount is None),
+            col(mp.currency), col(mp.counterparty_name), col(mp.counterparty_iban),
+            col(mp.reference), col(mp.bank_reference), col(mp.account))
+    c_text = tuple(c for c in (col(t) for t in mp.text) if c is not None)
+    width = max(c for c in (*cols, *c_text) if c is not None) + 1
+    return reader, offset, Layout(width, *(-1 if c is None else c for c in cols),
+                                  text=c_text, has_amount=cols[2] is not None)
+
+
+def pad(row: list[str], width: int) -> list[str]:
+    """``row`` with at least ``width`` cells plus one empty cell, at index -1, that stands
+    for every column the mapping does not have: each cell is then one index away."""
+    if len(row) < width:
+        row += [""] * (width - len(row))
+    row.append("")
+    return row
+
+
+def signed_amount(amount: str | None, debit: str, credit: str, mp: CsvMapping,
+                  where: Callable[[str | None], Location]) -> Decimal:
+    """The movement's amount from the cell of the amount column (sign convention applied)
+    or, without one (``amount`` None), from the debit and credit cells (the debit is money
+    out)."""
+    if amount is not None:
+        value = _amount(amount.strip(), mp, where, mp.amount, required=True)
+        assert value is not None
+        return -value if mp.sign == "inverted" else value
+    paid = _amount(debit.strip(), mp, where, mp.debit, required=False)
+    received = _amount(credit.strip(), mp, where, mp.credit, required=False)
+    if paid is None and received is None:
+        raise ParseError(where(f"{mp.debit}/{mp.credit}"), "neither debit nor credit is filled")
+    return (received or Decimal(0)) - abs(paid or Decimal(0))
+
+
+def _rows(name: str, text: str, mp: CsvMapping) -> Iterator[Movement]:
+    reader, offset, lay = open_rows(name, text, mp)
     stmt_order = 0
-    for row in _safe(reader, name):
-        if not "".join(row).strip():
+    for raw in _safe(reader, name):
+        if not "".join(raw).strip():
             continue
         line = reader.line_num + offset
-        if len(row) < width:
-            row += [""] * (width - len(row))
-        row.append("")
+        row = pad(raw, lay.width)
 
         def where(column: str | None, line: int = line) -> Location:
             return Location(name, line, f"column {column}")
 
-        booking = _date(row[i_date].strip(), mp.date_format, where, mp.booking_date,
+        booking = _date(row[lay.date].strip(), mp.date_format, where, mp.booking_date,
                         required=True)
         assert booking is not None
-        value = _date(row[i_value].strip(), mp.date_format, where, mp.value_date,
+        value = _date(row[lay.value].strip(), mp.date_format, where, mp.value_date,
                       required=False)
-        currency = (row[i_ccy].strip() or mp.default_currency).upper()
+        currency = (row[lay.ccy].strip() or mp.default_currency).upper()
         if not is_currency(currency):
             raise ParseError(where(mp.currency), f"{currency!r} is not an ISO 4217 currency code")
-        if c_amount is not None:
-            amount = _amount(row[i_amount].strip(), mp, where, mp.amount, required=True)
-            assert amount is not None
-            if mp.sign == "inverted":
-                amount = -amount
-        else:
-            debit = _amount(row[i_debit].strip(), mp, where, mp.debit, required=False)
-            credit = _amount(row[i_credit].strip(), mp, where, mp.credit, required=False)
-            if debit is None and credit is None:
-                raise ParseError(where(f"{mp.debit}/{mp.credit}"), "neither debit nor credit is filled")
-            amount = (credit or Decimal(0)) - abs(debit or Decimal(0))
+        amount = signed_amount(row[lay.amount] if lay.has_amount else None, row[lay.debit],
+                               row[lay.credit], mp, where)
         try:
             to_minor(amount, currency)
         except AmountError as exc:
             raise ParseError(where(mp.amount), str(exc)) from exc
-        ref = row[i_ref].strip()
-        remittance = " ".join(" ".join([row[c] for c in c_text]).split())
+        ref = row[lay.ref].strip()
+        remittance = " ".join(" ".join([row[c] for c in lay.text]).split())
         if ref and ref not in remittance:
             remittance = f"{remittance} {ref}".strip()
         yield Movement(
@@ -240,12 +275,12 @@ def _rows(name: str, text: str, mp: CsvMapping) -> Iterator[Movement]:
             amount=amount,
             currency=currency,
             source=Source(name, stmt_order, f"line {line}"),
-            account=row[i_acct].strip().replace(" ", "") or mp.default_account,
-            counterparty_name=row[i_name].strip() or None,
-            counterparty_iban=row[i_iban].strip().replace(" ", "").upper() or None,
+            account=row[lay.acct].strip().replace(" ", "") or mp.default_account,
+            counterparty_name=row[lay.name].strip() or None,
+            counterparty_iban=row[lay.iban].strip().replace(" ", "").upper() or None,
             remittance=remittance,
             references=(Reference("reference", ref),) if ref else (),
-            bank_reference=row[i_bref].strip() or None,
+            bank_reference=row[lay.bref].strip() or None,
         )
 
 
