@@ -26,24 +26,26 @@ if TYPE_CHECKING:
 #: Bank and end-to-end references that identify nothing.
 NO_REF = frozenset({"", "NOTPROVIDED", "NONREF", "NONE"})
 
-#: Columns :func:`identity_keys` reads: the store's movement columns, plus ``amount_text``
-#: (``str`` of the ``Decimal`` amount; needed where the key holds the amount) and
-#: ``refs_text`` (the references as ``kind=value`` joined by ``\\x1e``).
-COLUMNS = ("account", "bank_reference", "end_to_end_id", "entry_key", "amount_text",
-           "booking_date", "value_date", "currency", "counterparty_name", "counterparty_iban",
-           "remittance", "refs_text", "bank_tx_code")
+
+def identifies(column: str) -> pl.Expr:
+    """A reference in ``column`` that identifies something: present and not one of
+    :data:`NO_REF` (case ignored)."""
+    import polars as pl
+
+    return pl.col(column).is_not_null() & ~pl.col(column).str.to_uppercase().is_in(NO_REF)
 
 
 def identity_keys(movements: pl.DataFrame) -> pl.Series:
     """Keys for the movements of one file, in order, with occurrence numbers where
-    repeated (see the module docstring)."""
+    repeated (see the module docstring).
+
+    ``movements`` holds the store's movement columns, plus ``amount_text`` (``str`` of the
+    ``Decimal`` amount; needed where the key holds the amount) and ``refs_text`` (the
+    references as ``kind=value`` joined by ``\\x1e``)."""
     import polars as pl
 
-    def usable(column: str) -> pl.Expr:
-        return pl.col(column).is_not_null() & ~pl.col(column).str.to_uppercase().is_in(NO_REF)
-
     account = pl.col("account").fill_null("")
-    e2e = pl.when(usable("end_to_end_id")).then(pl.col("end_to_end_id"))
+    e2e = pl.when(identifies("end_to_end_id")).then(pl.col("end_to_end_id"))
     split_entry = pl.col("entry_key").is_not_null() & e2e.is_not_null()
     bank = pl.concat_str([pl.lit("bank|"), account, pl.lit("|"), pl.col("bank_reference"),
                           pl.when(split_entry).then(pl.lit("|") + e2e).otherwise(pl.lit(""))])
@@ -57,16 +59,16 @@ def identity_keys(movements: pl.DataFrame) -> pl.Series:
          pl.col("counterparty_iban").fill_null(""), pl.col("remittance"),
          pl.col("refs_text"), pl.col("bank_tx_code").fill_null("")], separator="\x1f")
     keyed = movements.select(
-        key=pl.when(usable("bank_reference")).then(bank)
+        key=pl.when(identifies("bank_reference")).then(bank)
         .when(e2e.is_not_null()).then(by_e2e),
-        content=pl.when(~usable("bank_reference") & e2e.is_null()).then(content))
+        content=pl.when(~identifies("bank_reference") & e2e.is_null()).then(content))
     hashed = ["hash|" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
               if text is not None else None for text in keyed["content"].to_list()]
     base = keyed["key"].fill_null(pl.Series(hashed, dtype=pl.String))
     if base.null_count():
         raise ValueError("identity_keys: a movement keyed by its amount has no amount_text")
+    occurrence = pl.int_range(1, pl.len() + 1).over("base")
     return pl.select(base=base).select(
-        identity_key=pl.when(pl.int_range(1, pl.len() + 1).over("base") > 1)
-        .then(pl.concat_str([pl.col("base"), pl.lit("#"),
-                             pl.int_range(1, pl.len() + 1).over("base").cast(pl.String)]))
+        identity_key=pl.when(occurrence > 1)
+        .then(pl.concat_str([pl.col("base"), pl.lit("#"), occurrence.cast(pl.String)]))
         .otherwise(pl.col("base"))).to_series()

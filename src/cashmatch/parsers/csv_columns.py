@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from cashmatch.errors import Location
 from cashmatch.model import Statement
-from cashmatch.money import EXPONENTS
+from cashmatch.money import EXPONENTS, is_currency
 from cashmatch.parsers.csv import (
     FORMAT as CSV_FORMAT,
 )
@@ -74,16 +74,16 @@ def read_columns(path: Path, mp: CsvMapping) -> CsvColumns | None:
     if _PYTHON_ONLY_SPACES.search(text):
         return None
     reader, offset, lay = open_rows(name, text, mp)
+    texts = [f"t{k}" for k in range(len(lay.text))]
     fields = {"booking": lay.date, "value": lay.value, "amount": lay.amount,
               "debit": lay.debit, "credit": lay.credit, "ccy": lay.ccy, "name": lay.name,
               "iban": lay.iban, "ref": lay.ref, "bref": lay.bref, "acct": lay.acct,
-              **{f"t{k}": c for k, c in enumerate(lay.text)}}
+              **dict(zip(texts, lay.text, strict=True))}
     head_lines = reader.line_num + offset
-    cells = (_plain_cells(text, head_lines, mp, lay.width, fields)
+    cells = (_plain_cells(text, head_lines, mp, fields)
              if _is_plain(text, mp) else _quoted_cells(reader, offset, lay.width, fields))
     if cells is None or cells.height == 0:
         return None
-    texts = [f"t{k}" for k in range(len(lay.text))]
     raw = cells.with_columns(pl.exclude("line", *texts).str.strip_chars(),
                              text=pl.concat_str(texts, separator=" ") if texts else pl.lit(""))
     dates = _dates(raw, mp)
@@ -110,7 +110,7 @@ def _is_plain(text: str, mp: CsvMapping) -> bool:
             and text.count("\r") == text.count("\r\n"))
 
 
-def _plain_cells(text: str, head_lines: int, mp: CsvMapping, width: int,
+def _plain_cells(text: str, head_lines: int, mp: CsvMapping,
                  fields: dict[str, int]) -> pl.DataFrame:
     """The cells of ``fields`` (name: cell index, -1 for none) of a plain text (see
     :func:`_is_plain`) after its first ``head_lines`` lines, with each row's line number;
@@ -178,7 +178,7 @@ def _currencies(raw: pl.DataFrame, mp: CsvMapping) -> dict[str, str] | None:
     out = {}
     for cell in raw["ccy"].unique().to_list():
         code = (cell or mp.default_currency).upper()
-        if not re.fullmatch("[A-Z]{3}", code):
+        if not is_currency(code):
             return None
         out[cell] = code
     return out
@@ -267,11 +267,9 @@ def _amount_texts(frame: pl.DataFrame, mp: CsvMapping, has_amount: bool) -> pl.D
     identity key hashes the amount (no usable bank reference); null for the others."""
     import polars as pl
 
-    from cashmatch.identity import NO_REF
+    from cashmatch.identity import identifies
 
-    usable = (pl.col("bank_reference").is_not_null()
-              & ~pl.col("bank_reference").str.to_uppercase().is_in(NO_REF))
-    needed = frame.with_row_index("i").filter(~usable).select("i", "amount", "debit", "credit")
+    needed = frame.with_row_index("i").filter(~identifies("bank_reference")).select("i", "amount", "debit", "credit")
     if needed.height == 0:
         return frame.with_columns(amount_text=pl.lit(None, pl.String))
 
