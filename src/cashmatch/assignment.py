@@ -60,8 +60,7 @@ SUBSET_COLUMNS = ("movement_id", "i_party_id", "i_party", "item_id", "i_referenc
 #: intermediate flags) is dropped after scoring so that every later filter and sort moves
 #: less data.
 KEPT_COLUMNS = tuple(dict.fromkeys(
-    (*PROPOSAL_COLUMNS, *SUBSET_COLUMNS, "i_account", "i_amount_minor", "i_book_minor",
-     "i_book_currency", "fx")))
+    (*PROPOSAL_COLUMNS, *SUBSET_COLUMNS, "fx")))
 #: Columns of explained one-item proposals (:func:`explained`).
 EXPLAINED_COLUMNS = (*PROPOSAL_COLUMNS, "rule", "explanation", "fx")
 
