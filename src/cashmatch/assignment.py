@@ -60,7 +60,7 @@ SUBSET_COLUMNS = ("movement_id", "i_party_id", "i_party", "item_id", "i_referenc
 #: intermediate flags) is dropped after scoring so that every later filter and sort moves
 #: less data.
 KEPT_COLUMNS = tuple(dict.fromkeys(
-    (*PROPOSAL_COLUMNS, *SUBSET_COLUMNS, "fx")))
+    (*PROPOSAL_COLUMNS, *SUBSET_COLUMNS, "i_due_rank", "fx")))
 #: Columns of explained one-item proposals (:func:`explained`).
 EXPLAINED_COLUMNS = (*PROPOSAL_COLUMNS, "rule", "explanation", "fx")
 
@@ -147,11 +147,11 @@ def _review_schema() -> dict[str, Any]:
 
 def _ranked(scored: pl.DataFrame) -> pl.DataFrame:
     """Pairs in the order of :meth:`Proposal.sort_key` (most evidence, then oldest due date,
-    then item id), numbered ``_n`` within each movement."""
+    undated last, then item id: the item's ``i_due_rank``), numbered ``_n`` within each
+    movement."""
     import polars as pl
 
-    return (scored.sort(["movement_id", "points", "due_date", "item_id"],
-                        descending=[False, True, False, False], nulls_last=True)
+    return (scored.sort(["movement_id", "points", "i_due_rank"], descending=[False, True, False])
             .with_columns(pl.col("item_id").cum_count().over("movement_id").alias("_n")))
 
 
@@ -240,8 +240,7 @@ def subset_proposals(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules
                    .filter(pl.col("_floor").is_null() | (bound > pl.col("_floor"))))
     tried = (fitting
              .filter(pl.len().over(group) >= 2)
-             .sort([*group, pl.col("ref_level") == "none", ~pl.col("_credit"),
-                    pl.col("due_date").cast(pl.String), "item_id"], nulls_last=True)
+             .sort([*group, pl.col("ref_level") == "none", ~pl.col("_credit"), "i_due_rank"])
              .filter(pl.int_range(pl.len()).over(group) < rules.matching.max_subset_items)
              .select(SUBSET_COLUMNS))
     # the rows of a (movement, party) are contiguous: only the amounts reach Python, and the

@@ -106,7 +106,7 @@ SELECT p.movement_id, p.item_id, p.match_key, p.rules,
        i.ref_tail AS i_ref_tail,
        i.open_minor AS i_open_minor, i.currency AS i_currency, i.name_norm AS i_name,
        i.party_name AS i_party, i.party_id AS i_party_id, i.account AS i_account,
-       i.due_date,
+       i.due_date, i.due_rank AS i_due_rank,
        pp.vias AS payer_vias,
        coalesce(hp.has_iban_party, false) AS payer_other
 FROM cm_tmp_pairs p
