@@ -96,12 +96,15 @@ SELECT p.movement_id, p.item_id, p.match_key, p.rules,
                  AND m.instructed_minor IS NOT NULL
             THEN i.currency ELSE m.currency END AS m_currency,
        -- the text is compared with the references of the items a reference rule found
+       -- (the others' texts and references are not read: left null, not copied)
        CASE WHEN list_has_any(p.rules, ['ref_exact', 'ref_rf', 'ref_tail', 'ref_typo'])
             THEN tf.compact END AS m_compact,
+       CASE WHEN list_has_any(p.rules, ['ref_exact', 'ref_rf', 'ref_tail', 'ref_typo'])
+            THEN i.ref_norm END AS i_ref_norm,
        m.name_norm AS m_name,
        tf.discount_word AS m_discount_word,
        m.booking_date,
-       i.ref_norm AS i_ref_norm, i.reference AS i_reference,
+       i.reference AS i_reference,
        p.tail_len AS i_ref_tail_len,
        i.ref_tail AS i_ref_tail,
        i.open_minor AS i_open_minor, i.currency AS i_currency, i.name_norm AS i_name,
