@@ -9,7 +9,14 @@ from cashmatch.config import Ledger
 from cashmatch.errors import PostingError
 from cashmatch.journal import lettrage_code
 from cashmatch.model import JournalEntry, JournalLine
-from cashmatch.posting import ItemFacts, MovementFacts, check_entry, entry_for
+from cashmatch.posting import (
+    ItemFacts,
+    MovementFacts,
+    check_entry,
+    entry_for,
+    label,
+    label_expr,
+)
 
 D = Decimal
 
@@ -94,3 +101,19 @@ def test_exchange_gain_on_a_part_payment_and_missing_book_value() -> None:
     unbooked = ItemFacts("INV-2", "411000", "C1", "ACME", "INV-2", "USD", D("10.00"))
     with pytest.raises(PostingError, match="no book amount in EUR"):
         entry_for(_mv("9.00"), [(unbooked, D("10.00"))], Ledger())
+
+
+#: Every character Python splits on, and a few it does not (U+180E, U+200B, U+FEFF).
+SPACES = [c for c in map(chr, range(0x110000)) if c.isspace()] + ["\u180e", "\u200b", "\ufeff"]
+
+
+TEXTS = st.text(alphabet=st.sampled_from(SPACES) | st.characters(codec="utf-8"), max_size=60)
+
+
+@given(st.lists(TEXTS | st.just("x" * 150), max_size=8))
+def test_labels_over_a_frame_are_the_labels_of_each_text(texts) -> None:
+    import polars as pl
+
+    got = pl.DataFrame({"t": texts}, schema={"t": pl.String}).select(
+        label_expr(pl.col("t"))).to_series().to_list()
+    assert got == [label(t) for t in texts]

@@ -32,7 +32,7 @@ from cashmatch.posting import (
     adjustment_account,
     adjustment_label,
     entry_for,
-    label,
+    label_expr,
     one_line_differences,
 )
 from cashmatch.store import Store, now
@@ -176,11 +176,11 @@ class Applier:
             (self._id("cm_decisions", "decision_id", n) + at).alias("decision_id"),
             (self._id("cm_journal_entries", "entry_id", n) + at).alias("entry_id"),
             (self._id("cm_allocations", "allocation_id", n) + at).alias("allocation_id"),
-            pl.Series("label", [label(f"{who or ''} {text}") for who, text in zip(
-                rows["counterparty_name"].to_list(), rows["remittance"].to_list(),
-                strict=True)]),
-            pl.Series("item_label", [label(f"Règlement {ref or item}") for ref, item in zip(
-                rows["i_reference"].to_list(), rows["item_id"].to_list(), strict=True)]),
+            label_expr(pl.concat_str(pl.col("counterparty_name").fill_null(""), pl.lit(" "),
+                                     "remittance")).alias("label"),
+            label_expr(pl.concat_str(pl.lit("Règlement "), pl.when(
+                pl.col("i_reference").fill_null("") == "").then("item_id")
+                .otherwise("i_reference"))).alias("item_label"),
             pl.lit(stamp).alias("created_at"))
         self._frames.append(("cm_decisions", rows.select(
             "decision_id", "movement_id", pl.lit(None, pl.Int64).alias("review_id"),
@@ -213,27 +213,32 @@ class Applier:
 
     def _letter_in_bulk(self, items: pl.DataFrame, stamp: object) -> None:
         """Lettrage of one item per movement (as :meth:`_letter` does, in bulk): an item
-        already lettered keeps its code; each other one gets the next code of its
+        already lettered keeps its code; each other one, in order, gets the next code of its
         (account, party)."""
         import polars as pl
 
+        items = items.select("item_id", pl.col("i_account").alias("account"),
+                             pl.col("i_party_id").fill_null("").alias("aux_account"))
         self._preload(items["item_id"].to_list(),
-                      list(zip(items["i_account"], items["i_party_id"].fill_null(""),
-                               strict=True)))
-        codes = []
-        for item_id, account, party in zip(items["item_id"].to_list(),
-                                           items["i_account"].to_list(),
-                                           items["i_party_id"].to_list(), strict=True):
-            if item_id in self._codes:
-                continue
-            key = (account, party or "")
-            code = lettrage_code(self._code_count[key])
-            self._code_count[key] += 1
-            self._codes[item_id] = code
-            codes.append((item_id, key[0], key[1], code))
-        self._frames.append(("cm_lettrage", pl.DataFrame(
-            codes, schema=["item_id", "account", "aux_account", "code"], orient="row")
-            .with_columns(pl.lit(stamp).alias("created_at"))))
+                      list(zip(items["account"], items["aux_account"], strict=True)))
+        fresh = (items.filter(~pl.col("item_id").is_in(list(self._codes)))
+                 .unique("item_id", keep="first", maintain_order=True))
+        if fresh.height == 0:
+            return
+        key = ["account", "aux_account"]
+        counts = pl.DataFrame([(a, x, self._code_count[(a, x)]) for a, x in
+                               fresh.select(key).unique().iter_rows()],
+                              schema=[*key, "_first"], orient="row")
+        fresh = fresh.join(counts, on=key, maintain_order="left").with_columns(
+            (pl.col("_first") + pl.int_range(pl.len()).over(key)).alias("_n"))
+        numbers = fresh["_n"].unique().to_list()
+        fresh = fresh.with_columns(pl.col("_n").replace_strict(
+            numbers, [lettrage_code(n) for n in numbers], return_dtype=pl.String).alias("code"))
+        self._codes.update(zip(fresh["item_id"].to_list(), fresh["code"].to_list(), strict=True))
+        for account, aux, last in fresh.group_by(key).agg(pl.col("_n").max()).iter_rows():
+            self._code_count[(account, aux)] = last + 1
+        self._frames.append(("cm_lettrage", fresh.select(
+            "item_id", "account", "aux_account", "code", pl.lit(stamp).alias("created_at"))))
 
     def preload(self, items: list[ItemFacts]) -> None:
         """Read the lettrage state of ``items`` and their parties in two queries, so that

@@ -20,16 +20,20 @@ line. Writing the entry is :mod:`cashmatch.journal`'s job.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cashmatch.config import Ledger
 from cashmatch.errors import PostingError
 from cashmatch.model import JournalEntry, JournalLine
 from cashmatch.money import exponent, from_minor
+
+if TYPE_CHECKING:
+    import polars as pl
 
 ZERO = Decimal(0)
 
@@ -80,6 +84,23 @@ def label(text: str, limit: int = 100) -> str:
     when nothing is left."""
     clean = " ".join(text.split())
     return clean[:limit] if clean else "-"
+
+
+@functools.cache
+def _python_spaces() -> str:
+    """The characters :meth:`str.split` splits on (none above U+3000), as a
+    regular-expression class: polars' ``\\s`` is Unicode's White_Space, which leaves out
+    U+001C to U+001F."""
+    spaces = [c for c in map(chr, range(0x3001)) if c.isspace()]
+    return "[" + "".join(f"\\x{{{ord(c):x}}}" for c in spaces) + "]"
+
+
+def label_expr(text: pl.Expr, limit: int = 100) -> pl.Expr:
+    """:func:`label` over a frame's column of texts."""
+    import polars as pl
+
+    clean = text.str.replace_all(_python_spaces() + "+", " ").str.strip_chars(" ")
+    return pl.when(clean == "").then(pl.lit("-")).otherwise(clean.str.slice(0, limit))
 
 
 @dataclass(frozen=True, slots=True)
