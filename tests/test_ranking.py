@@ -13,6 +13,7 @@ from cashmatch.assignment import (
     Proposal,
     _ranked,
     explained,
+    item_texts,
     proposals,
     rank,
     subset_proposals,
@@ -77,11 +78,12 @@ def test_ranking_over_a_frame_decides_as_each_movement_alone(
     store.execute(blocking.OPEN_ITEMS_SQL)
     amounts = dict(store.rows("SELECT movement_id, amount_minor FROM cm_tmp_run_movements"))
     scored = matching._batch_scores(store, rules, sorted(amounts))
-    got = rank(scored, amounts, rules)
+    texts = item_texts(store.frame(matching.ITEM_TEXTS_SQL))
+    got = rank(scored, amounts, rules, texts)
 
     threshold = int(rules.matching.auto_threshold * 10_000)
     margin = tenths(rules.matching.auto_margin)
-    every = readings(scored, amounts, rules, one_item=got.clear)
+    every = readings(scored, amounts, rules, texts, one_item=got.clear)
     bulk = {r["movement_id"]: ((r["item_id"], r["applied_minor"]),)
             for frame in got.bulk for r in frame.iter_rows(named=True)}
     review = review_of(got.review)
@@ -99,7 +101,7 @@ def test_ranking_over_a_frame_decides_as_each_movement_alone(
             assert review.get(mid, []) == expected(props, rules), mid
     assert len(kinds) >= 4  # the world holds more than one kind of outcome
     # what a movement that lost a conflict is shown: every reading, whatever the decision
-    again = review_of([suggestions(scored, amounts, rules, one_item=got.clear)])
+    again = review_of([suggestions(scored, amounts, rules, texts, one_item=got.clear)])
     assert all(again.get(mid, []) == expected(every[mid], rules) for mid in amounts)
 
 
@@ -107,13 +109,13 @@ def test_ranking_over_a_frame_decides_as_each_movement_alone(
 
 
 def readings(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules,
-             one_item: set[int]) -> dict[int, list[Proposal]]:
+             texts: pl.DataFrame, one_item: set[int]) -> dict[int, list[Proposal]]:
     """Every proposal of each movement, best first: its best one-item proposals and, unless
     one item settles it exactly, the sets of items that add up to it."""
     keep = rules.matching.max_suggestions + 1
-    singles = proposals(explained(_ranked(scored).filter(pl.col("_n") <= keep)))
+    singles = proposals(explained(_ranked(scored).filter(pl.col("_n") <= keep), texts))
     subsets = subset_proposals(scored, amounts, rules,
-                               [mid for mid in amounts if mid not in one_item])
+                               [mid for mid in amounts if mid not in one_item], texts)
     return {mid: sorted(singles.get(mid, []) + subsets.get(mid, []), key=Proposal.sort_key)
             for mid in sorted(amounts)}
 

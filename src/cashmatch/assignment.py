@@ -56,11 +56,15 @@ PROPOSAL_COLUMNS = (*EVIDENCE, "movement_id", "item_id", "applied_minor", "adjus
 SUBSET_COLUMNS = ("movement_id", "i_party_id", "i_party", "item_id", "i_reference",
                   "i_open_minor", "ref_level", "party_level", "name_same", "due_date",
                   "m_currency")
+#: What a proposal says of its item beside its evidence: the scored pairs do not carry these
+#: (one copy per pair); they are gathered from the run's :func:`item_texts` for the pairs
+#: that become proposals, by the item's ``i_due_rank``.
+ITEM_TEXTS = ("i_reference", "i_ref_tail", "i_party", "i_account")
 #: Columns of the scored pairs that assignment and posting read; the rest (texts, names,
 #: intermediate flags) is dropped after scoring so that every later filter and sort moves
 #: less data.
-KEPT_COLUMNS = tuple(dict.fromkeys(
-    (*PROPOSAL_COLUMNS, *SUBSET_COLUMNS, "i_due_rank", "fx")))
+KEPT_COLUMNS = tuple(c for c in dict.fromkeys(
+    (*PROPOSAL_COLUMNS, *SUBSET_COLUMNS, "i_due_rank", "fx")) if c not in ITEM_TEXTS)
 #: Columns of explained one-item proposals (:func:`explained`).
 EXPLAINED_COLUMNS = (*PROPOSAL_COLUMNS, "rule", "explanation", "fx")
 
@@ -155,11 +159,27 @@ def _ranked(scored: pl.DataFrame) -> pl.DataFrame:
             .with_columns(pl.col("item_id").cum_count().over("movement_id").alias("_n")))
 
 
-def explained(pairs: pl.DataFrame) -> pl.DataFrame:
-    """Scored pairs as one-item proposals: :data:`EXPLAINED_COLUMNS`, with the rule name and
-    the explanation computed over the whole frame."""
+def item_texts(open_items: pl.DataFrame) -> pl.DataFrame:
+    """:data:`ITEM_TEXTS` of a run's open items (``reference``, ``ref_tail``, ``party_name``,
+    ``account``, ``due_rank``), row ``n`` for the item of ``due_rank`` n + 1."""
     import polars as pl
 
+    return open_items.sort("due_rank").select(
+        pl.col("reference").alias("i_reference"), pl.col("ref_tail").alias("i_ref_tail"),
+        pl.col("party_name").alias("i_party"), pl.col("account").alias("i_account"))
+
+
+def with_item_texts(pairs: pl.DataFrame, texts: pl.DataFrame) -> pl.DataFrame:
+    """``pairs`` with their items' :data:`ITEM_TEXTS` (``texts``: :func:`item_texts`)."""
+    return pairs.hstack(texts[pairs.get_column("i_due_rank") - 1].get_columns())
+
+
+def explained(pairs: pl.DataFrame, texts: pl.DataFrame) -> pl.DataFrame:
+    """Scored pairs as one-item proposals: :data:`EXPLAINED_COLUMNS`, with the rule name and
+    the explanation computed over the whole frame (``texts``: :func:`item_texts`)."""
+    import polars as pl
+
+    pairs = with_item_texts(pairs, texts)
     fx = pl.col("fx").fill_null(False) if "fx" in pairs.columns else pl.lit(False)
     return pairs.select(*PROPOSAL_COLUMNS, pl.concat_str(
         "ref_level", "amount_level", "party_level", separator="+").alias("rule"),
@@ -191,8 +211,8 @@ def proposals(rows: pl.DataFrame) -> dict[int, list[Proposal]]:
 
 
 def subset_proposals(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules,
-                     only: Iterable[int], floors: dict[int, int] | None = None,
-                     ) -> dict[int, list[Proposal]]:
+                     only: Iterable[int], texts: pl.DataFrame,
+                     floors: dict[int, int] | None = None) -> dict[int, list[Proposal]]:
     """Sets of one party's items whose open amounts add up exactly to the movement.
 
     Only items the payer is tied to (its IBAN, name or memory) or that the text references
@@ -201,7 +221,8 @@ def subset_proposals(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules
     (movement, party) reach Python, where :func:`_exact_subsets` finds the exact sums.
 
     ``floors`` (evidence points by movement) skips the parties none of whose sets could score
-    above that: :func:`_subset_points_bound` of what is tried."""
+    above that: :func:`_subset_points_bound` of what is tried. ``texts``: the run's
+    :func:`item_texts`."""
     import polars as pl
 
     wanted = list(set(only))
@@ -242,7 +263,7 @@ def subset_proposals(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules
              .filter(pl.len().over(group) >= 2)
              .sort([*group, pl.col("ref_level") == "none", ~pl.col("_credit"), "i_due_rank"])
              .filter(pl.int_range(pl.len()).over(group) < rules.matching.max_subset_items)
-             .select(SUBSET_COLUMNS))
+             .select(*(c for c in SUBSET_COLUMNS if c not in ITEM_TEXTS), "i_due_rank"))
     # the rows of a (movement, party) are contiguous: only the amounts reach Python, and the
     # rows of the few groups where some set adds up
     bounds = (tried.with_row_index("_row").group_by(group, maintain_order=True)
@@ -253,7 +274,7 @@ def subset_proposals(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules
         found = _exact_subsets(opens[start:start + length], amounts[movement_id])
         if not found:
             continue
-        rows = _rows(tried.slice(start, length))
+        rows = _rows(with_item_texts(tried.slice(start, length), texts))
         for combo in found:
             out[movement_id].append(_subset_proposal(movement_id, party_id,
                                                      [rows[i] for i in combo], rules))
@@ -443,8 +464,10 @@ class Ranking:
         self.review.extend(other.review)
 
 
-def rank(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules) -> Ranking:
-    """The proposals of each movement of ``amounts``, best first, from its scored pairs.
+def rank(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules,
+         texts: pl.DataFrame) -> Ranking:
+    """The proposals of each movement of ``amounts``, best first, from its scored pairs
+    (``texts``: the run's :func:`item_texts`).
 
     Everything here is per movement, so a run may rank its movements in batches. Movements
     one item settles exactly and decisively in their own currency stay a frame row (their
@@ -469,17 +492,18 @@ def rank(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules) -> Ranking
     best_clear = ranked.filter(in_clear & (pl.col("_n") == 1))
     clear_in_bulk = _posts_in_bulk(best_clear, rules)
     out.clear = clear
-    out.bulk.append(owned(explained(best_clear.filter(clear_in_bulk))))  # kept for the run
+    out.bulk.append(owned(explained(best_clear.filter(clear_in_bulk), texts)))  # kept
     singles = explained(pl.concat([
-        best_clear.filter(~clear_in_bulk), ranked.filter(~in_clear & (pl.col("_n") <= keep))]))
+        best_clear.filter(~clear_in_bulk), ranked.filter(~in_clear & (pl.col("_n") <= keep))]),
+        texts)
     table = _decided(proposal_table(singles, []), rules)
     # 1:N wherever no single item settles the movement exactly and decisively; where one item
     # is decisive, only sets that could come within the margin of it can change the decision
     floors = dict(table.filter(pl.col("_decisive") & (pl.col("_n") == 1))
                   .select("movement_id", pl.col("points") - margin).iter_rows())
     subsets = [p for props in subset_proposals(
-        scored, amounts, rules, [mid for mid in amounts if mid not in clear], floors).values()
-        for p in props]
+        scored, amounts, rules, [mid for mid in amounts if mid not in clear], texts,
+        floors).values() for p in props]
     if subsets:
         table = _decided(proposal_table(singles, subsets), rules)
     decisive = table.filter(pl.col("_decisive") & (pl.col("_n") == 1))
@@ -621,19 +645,19 @@ def _review_frame(table: pl.DataFrame) -> pl.DataFrame:
 
 
 def suggestions(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules,
-                one_item: set[int]) -> pl.DataFrame:
+                texts: pl.DataFrame, one_item: set[int]) -> pl.DataFrame:
     """What review shows for the movements of ``amounts`` whatever their decision (rows of
     :data:`REVIEW_SCHEMA`): their best one-item proposals and, except for the movements of
     ``one_item`` (one item settles them exactly), the sets of items that add up to them,
-    ranked as :func:`rank` ranks them."""
+    ranked as :func:`rank` ranks them (``texts``: the run's :func:`item_texts`)."""
     import polars as pl
 
     if scored.height == 0:
         return pl.DataFrame(schema=_review_schema())
     keep = rules.matching.max_suggestions + 1
-    singles = explained(_ranked(scored).filter(pl.col("_n") <= keep))
+    singles = explained(_ranked(scored).filter(pl.col("_n") <= keep), texts)
     subsets = [p for props in subset_proposals(
-        scored, amounts, rules, [mid for mid in amounts if mid not in one_item]).values()
+        scored, amounts, rules, [mid for mid in amounts if mid not in one_item], texts).values()
         for p in props]
     return _review_frame(_decided(proposal_table(singles, subsets), rules))
 
@@ -660,18 +684,6 @@ def decide(ranking: Ranking, rules: Rules,
     result.review = pl.concat([pl.DataFrame(schema=_review_schema()), *ranking.review,
                                *([rerank(lost)] if lost else [])])
     return result
-
-
-def assign(scored: pl.DataFrame, movements: dict[int, dict[str, Any]], rules: Rules) -> Assignment:
-    """Decide for every movement given its scored pairs (all at once: :func:`rank` then
-    :func:`decide`)."""
-    import polars as pl
-
-    amounts = {mid: mv["amount_minor"] for mid, mv in movements.items()}
-    ranking = rank(scored, amounts, rules)
-    return decide(ranking, rules, lambda ids: suggestions(
-        scored.filter(pl.col("movement_id").is_in(ids)), {mid: amounts[mid] for mid in ids},
-        rules, one_item=ranking.clear))
 
 
 def _claims(eligible: Iterable[Proposal], bulk: pl.DataFrame | None) -> pl.DataFrame:

@@ -28,6 +28,7 @@ from cashmatch.assignment import (
     Proposal,
     Ranking,
     decide,
+    item_texts,
     rank,
     suggestions,
 )
@@ -104,11 +105,9 @@ SELECT p.movement_id, p.item_id, p.match_key, p.rules,
        m.name_norm AS m_name,
        tf.discount_word AS m_discount_word,
        m.booking_date,
-       i.reference AS i_reference,
        p.tail_len AS i_ref_tail_len,
-       i.ref_tail AS i_ref_tail,
        i.open_minor AS i_open_minor, i.currency AS i_currency, i.name_norm AS i_name,
-       i.party_name AS i_party, i.party_id AS i_party_id, i.account AS i_account,
+       i.party_id AS i_party_id,
        i.due_date, i.due_rank AS i_due_rank,
        pp.vias AS payer_vias,
        coalesce(hp.has_iban_party, false) AS payer_other
@@ -121,6 +120,9 @@ LEFT JOIN (SELECT movement_id, party_id, list(DISTINCT via) AS vias FROM cm_tmp_
 LEFT JOIN (SELECT movement_id, bool_or(via IN ('iban', 'iban_memory')) AS has_iban_party
            FROM cm_tmp_payer GROUP BY movement_id) hp ON hp.movement_id = p.movement_id
 """
+
+#: What :func:`cashmatch.assignment.item_texts` reads of the run's open items.
+ITEM_TEXTS_SQL = "SELECT reference, ref_tail, party_name, account, due_rank FROM cm_tmp_open_items"
 
 TEMP_TABLES = ("cm_tmp_movements", "cm_tmp_open_items", "cm_tmp_tokens", "cm_tmp_pairs",
                "cm_tmp_rf_tokens", "cm_tmp_token_keys", "cm_tmp_payer",
@@ -258,6 +260,7 @@ def plan(store: Store, rules: Rules, only: list[int] | None = None,
     store.execute("CREATE OR REPLACE TEMP TABLE cm_tmp_run_movements AS "
                   "SELECT * FROM cm_tmp_movements")
     store.execute(blocking.OPEN_ITEMS_SQL)
+    texts = item_texts(store.frame(ITEM_TEXTS_SQL))
     amounts = store.frame("SELECT movement_id, amount_minor FROM cm_tmp_run_movements "
                           "ORDER BY movement_id")
     ranking = Ranking()
@@ -276,7 +279,7 @@ def plan(store: Store, rules: Rules, only: list[int] | None = None,
                 first, last = part.item(0, "movement_id"), part.item(-1, "movement_id")
                 ranked.append(ranker.submit(
                     rank, scored.filter(pl.col("movement_id").is_between(first, last)),
-                    dict(part.iter_rows()), rules))
+                    dict(part.iter_rows()), rules, texts))
             del scored
         for done in ranked:
             ranking.add(done.result())
@@ -284,7 +287,7 @@ def plan(store: Store, rules: Rules, only: list[int] | None = None,
     def rerank(lost: list[int]) -> pl.DataFrame:
         lost_amounts = amounts.filter(pl.col("movement_id").is_in(lost))
         return suggestions(_batch_scores(store, rules, lost), dict(lost_amounts.iter_rows()),
-                           rules, one_item=ranking.clear)
+                           rules, texts, one_item=ranking.clear)
 
     return Plan(amounts, decide(ranking, rules, rerank), ignored)
 

@@ -64,7 +64,7 @@ def score(pairs: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     ``m_currency``, ``m_compact`` (the movement's text without separators, upper case, for
     the pairs a reference rule found; null for the others), ``m_name``, ``m_discount_word``,
     ``booking_date``,
-    ``i_ref_norm`` (null where ``m_compact`` is), ``i_ref_tail``, ``i_open_minor``,
+    ``i_ref_norm`` (null where ``m_compact`` is), ``i_ref_tail_len``, ``i_open_minor``,
     ``i_currency``, ``i_name``, ``due_date``,
     ``payer_vias`` (how the payer is known to be the item's party) and ``payer_other`` (the
     payer's IBAN is known for some party).
