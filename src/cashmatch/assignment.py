@@ -676,8 +676,7 @@ def decide(ranking: Ranking, rules: Rules,
     conflicted = _conflicts(_claims(eligible.values(), bulk), margin)
     result.auto = [prop for mid, prop in sorted(eligible.items()) if mid not in conflicted]
     if bulk is not None:
-        result.bulk = bulk.filter(~pl.col("movement_id").is_in(list(conflicted))) \
-            .sort("movement_id")
+        result.bulk = bulk.filter(~pl.col("movement_id").is_in(list(conflicted)))
     # only the best reading of each was kept: review needs all of them
     lost = sorted(conflicted)
     result.reasons.update(dict.fromkeys(lost, "conflict"))

@@ -526,10 +526,13 @@ def _queue_for_review(store: Store, run_id: int, result: Assignment,
         pl.lit(None, pl.Int64).alias("decision_id")))
     if result.review is None or result.review.height == 0:
         return
-    cands = (result.review.join(reviews.select("movement_id", "review_id"), on="movement_id")
-             .sort("movement_id", "rank")
-             .with_columns((candidate_id + pl.int_range(pl.len(), dtype=pl.Int64))
-                           .alias("candidate_id")))
+    # numbered in (movement, rank) order where they are: sorting the frame would copy every
+    # explanation and evidence of the run's suggestions
+    cands = result.review.with_columns(
+        pl.col("movement_id").replace_strict(reviews["movement_id"], reviews["review_id"])
+        .alias("review_id"),
+        (candidate_id + pl.arg_sort_by("movement_id", "rank").arg_sort().cast(pl.Int64))
+        .alias("candidate_id"))
     adjusted = pl.col("adjust_kind").is_not_null() & (pl.col("adjust_minor").fill_null(0) != 0)
     store.insert_frame("cm_candidates", cands.select(
         "candidate_id", "review_id", "rank",
