@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cashmatch import blocking, matching
-from cashmatch.config import Rules, Tolerances
+from cashmatch.config import AliasRule, Rules, Tolerances
 from cashmatch.items import import_items
 from cashmatch.scoring import cents
 from cashmatch.statements import import_statements
@@ -49,10 +49,14 @@ ledgers = st.lists(st.tuples(st.integers(0, len(NAMES) - 1), st.sampled_from(DUE
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ledger=ledgers, payer=st.integers(0, len(NAMES) - 1),
-       amount=st.integers(1, 50_000), cap=st.integers(1, 6), by_iban=st.booleans())
+       amount=st.integers(1, 50_000), cap=st.integers(1, 6), by_iban=st.booleans(),
+       by_rule=st.booleans())
 def test_party_rules_keep_the_payers_own_then_the_oldest(ledger, payer, amount, cap,
-                                                         by_iban) -> None:
+                                                         by_iban, by_rule) -> None:
+    """(``by_rule``: an ``[[alias]]`` rule names the payer's party as well, so that the party
+    is known two ways: its items still count once each against the cap.)"""
     tol = Rules().tolerances
+    aliases = (AliasRule("payer", f"C{payer}", iban=IBAN),) if by_rule else ()
     items = [item(f"FA-{n:03d}", f"{c / 100:.2f}", party=f"C{p}", name=NAMES[p], due=due,
                   kind="invoice" if c > 0 else "credit_note",
                   iban=IBAN if known and p == payer else "")
@@ -64,7 +68,7 @@ def test_party_rules_keep_the_payers_own_then_the_oldest(ledger, payer, amount, 
                      iban=IBAN if by_iban else "")])])
         store.execute(matching.MOVEMENTS_SQL)
         store.execute(blocking.OPEN_ITEMS_SQL)
-        matching.candidates(store, Rules())
+        matching.candidates(store, Rules(aliases=aliases))
         rules = {r.name: r for r in blocking.rules(cap, tol)}
 
         found = {name: {i for (i,) in store.rows(f"SELECT item_id FROM ({rules[name].sql})")}

@@ -307,7 +307,8 @@ def rules(cap: int, tol: Tolerances) -> list[BlockingRule]:
         BlockingRule(
             "payer_party",
             "the payer's IBAN or name is known for the item's party (ledger or memory)",
-            _oldest(f"""SELECT p.movement_id, i.due_rank AS key
+            # (once per item: the payer's party may be known several ways, IBAN and memory)
+            _oldest(f"""SELECT DISTINCT p.movement_id, i.due_rank AS key
                         FROM cm_tmp_payer p
                         JOIN cm_tmp_unsettled m USING (movement_id)
                         JOIN cm_tmp_open_items i ON i.party_id = p.party_id
