@@ -13,7 +13,6 @@ from cashmatch.assignment import (
     Proposal,
     _ranked,
     explained,
-    item_texts,
     proposals,
     rank,
     subset_proposals,
@@ -78,7 +77,7 @@ def test_ranking_over_a_frame_decides_as_each_movement_alone(
     store.execute(blocking.OPEN_ITEMS_SQL)
     amounts = dict(store.rows("SELECT movement_id, amount_minor FROM cm_tmp_run_movements"))
     scored = matching._batch_scores(store, rules, sorted(amounts))
-    texts = item_texts(store.frame(matching.ITEM_TEXTS_SQL))
+    texts = store.frame(matching.ITEM_TEXTS_SQL)
     got = rank(scored, amounts, rules, texts)
 
     threshold = int(rules.matching.auto_threshold * 10_000)

@@ -57,8 +57,8 @@ SUBSET_COLUMNS = ("movement_id", "i_party_id", "i_party", "item_id", "i_referenc
                   "i_open_minor", "ref_level", "party_level", "name_same", "due_date",
                   "m_currency")
 #: What a proposal says of its item beside its evidence: the scored pairs do not carry these
-#: (one copy per pair); they are gathered from the run's :func:`item_texts` for the pairs
-#: that become proposals, by the item's ``i_due_rank``.
+#: (one copy per pair); :func:`with_item_texts` gathers them for the pairs that become
+#: proposals, by the item's ``i_due_rank``.
 ITEM_TEXTS = ("i_reference", "i_ref_tail", "i_party", "i_account")
 #: Columns of the scored pairs that assignment and posting read; the rest (texts, names,
 #: intermediate flags) is dropped after scoring so that every later filter and sort moves
@@ -159,24 +159,16 @@ def _ranked(scored: pl.DataFrame) -> pl.DataFrame:
             .with_columns(pl.col("item_id").cum_count().over("movement_id").alias("_n")))
 
 
-def item_texts(open_items: pl.DataFrame) -> pl.DataFrame:
-    """:data:`ITEM_TEXTS` of a run's open items (``reference``, ``ref_tail``, ``party_name``,
-    ``account``, ``due_rank``), row ``n`` for the item of ``due_rank`` n + 1."""
-    import polars as pl
-
-    return open_items.sort("due_rank").select(
-        pl.col("reference").alias("i_reference"), pl.col("ref_tail").alias("i_ref_tail"),
-        pl.col("party_name").alias("i_party"), pl.col("account").alias("i_account"))
-
-
 def with_item_texts(pairs: pl.DataFrame, texts: pl.DataFrame) -> pl.DataFrame:
-    """``pairs`` with their items' :data:`ITEM_TEXTS` (``texts``: :func:`item_texts`)."""
+    """``pairs`` with their items' :data:`ITEM_TEXTS`, gathered from ``texts``: those of the
+    run's open items, row ``n`` for the item of ``due_rank`` n + 1
+    (:data:`cashmatch.matching.ITEM_TEXTS_SQL`)."""
     return pairs.hstack(texts[pairs.get_column("i_due_rank") - 1].get_columns())
 
 
 def explained(pairs: pl.DataFrame, texts: pl.DataFrame) -> pl.DataFrame:
     """Scored pairs as one-item proposals: :data:`EXPLAINED_COLUMNS`, with the rule name and
-    the explanation computed over the whole frame (``texts``: :func:`item_texts`)."""
+    the explanation computed over the whole frame (``texts``: see :func:`with_item_texts`)."""
     import polars as pl
 
     pairs = with_item_texts(pairs, texts)
@@ -221,8 +213,8 @@ def subset_proposals(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules
     (movement, party) reach Python, where :func:`_exact_subsets` finds the exact sums.
 
     ``floors`` (evidence points by movement) skips the parties none of whose sets could score
-    above that: :func:`_subset_points_bound` of what is tried. ``texts``: the run's
-    :func:`item_texts`."""
+    above that: :func:`_subset_points_bound` of what is tried. ``texts``: see
+    :func:`with_item_texts`."""
     import polars as pl
 
     wanted = list(set(only))
@@ -467,7 +459,7 @@ class Ranking:
 def rank(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules,
          texts: pl.DataFrame) -> Ranking:
     """The proposals of each movement of ``amounts``, best first, from its scored pairs
-    (``texts``: the run's :func:`item_texts`).
+    (``texts``: see :func:`with_item_texts`).
 
     Everything here is per movement, so a run may rank its movements in batches. Movements
     one item settles exactly and decisively in their own currency stay a frame row (their
@@ -649,7 +641,7 @@ def suggestions(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules,
     """What review shows for the movements of ``amounts`` whatever their decision (rows of
     :data:`REVIEW_SCHEMA`): their best one-item proposals and, except for the movements of
     ``one_item`` (one item settles them exactly), the sets of items that add up to them,
-    ranked as :func:`rank` ranks them (``texts``: the run's :func:`item_texts`)."""
+    ranked as :func:`rank` ranks them (``texts``: see :func:`with_item_texts`)."""
     import polars as pl
 
     if scored.height == 0:

@@ -28,7 +28,6 @@ from cashmatch.assignment import (
     Proposal,
     Ranking,
     decide,
-    item_texts,
     rank,
     suggestions,
 )
@@ -83,7 +82,10 @@ SELECT m.movement_id,
 FROM cm_tmp_movements m
 """
 
-PAIRS_WITH_FACTS_SQL = """
+#: The pair was found by a reference rule (``p``: a row of ``cm_tmp_pairs``).
+BY_REFERENCE = "list_has_any(p.rules, ['ref_exact', 'ref_rf', 'ref_tail', 'ref_typo'])"
+
+PAIRS_WITH_FACTS_SQL = f"""
 SELECT p.movement_id, p.item_id, p.match_key, p.rules,
        -- a payment of a foreign-currency item is compared in the item's currency, through
        -- the amount the payer instructed (camt InstdAmt, MT940 /OCMT/)
@@ -98,10 +100,8 @@ SELECT p.movement_id, p.item_id, p.match_key, p.rules,
             THEN i.currency ELSE m.currency END AS m_currency,
        -- the text is compared with the references of the items a reference rule found
        -- (the others' texts and references are not read: left null, not copied)
-       CASE WHEN list_has_any(p.rules, ['ref_exact', 'ref_rf', 'ref_tail', 'ref_typo'])
-            THEN tf.compact END AS m_compact,
-       CASE WHEN list_has_any(p.rules, ['ref_exact', 'ref_rf', 'ref_tail', 'ref_typo'])
-            THEN i.ref_norm END AS i_ref_norm,
+       CASE WHEN {BY_REFERENCE} THEN tf.compact END AS m_compact,
+       CASE WHEN {BY_REFERENCE} THEN i.ref_norm END AS i_ref_norm,
        m.name_norm AS m_name,
        tf.discount_word AS m_discount_word,
        m.booking_date,
@@ -121,8 +121,13 @@ LEFT JOIN (SELECT movement_id, bool_or(via IN ('iban', 'iban_memory')) AS has_ib
            FROM cm_tmp_payer GROUP BY movement_id) hp ON hp.movement_id = p.movement_id
 """
 
-#: What :func:`cashmatch.assignment.item_texts` reads of the run's open items.
-ITEM_TEXTS_SQL = "SELECT reference, ref_tail, party_name, account, due_rank FROM cm_tmp_open_items"
+#: What proposals say of the run's open items (:data:`cashmatch.assignment.ITEM_TEXTS`), row n
+#: for the item of due_rank n + 1 (see :func:`cashmatch.assignment.with_item_texts`).
+ITEM_TEXTS_SQL = """
+SELECT reference AS i_reference, ref_tail AS i_ref_tail, party_name AS i_party,
+       account AS i_account
+FROM cm_tmp_open_items ORDER BY due_rank
+"""
 
 TEMP_TABLES = ("cm_tmp_movements", "cm_tmp_open_items", "cm_tmp_tokens", "cm_tmp_pairs",
                "cm_tmp_rf_tokens", "cm_tmp_token_keys", "cm_tmp_payer",
@@ -260,7 +265,7 @@ def plan(store: Store, rules: Rules, only: list[int] | None = None,
     store.execute("CREATE OR REPLACE TEMP TABLE cm_tmp_run_movements AS "
                   "SELECT * FROM cm_tmp_movements")
     store.execute(blocking.OPEN_ITEMS_SQL)
-    texts = item_texts(store.frame(ITEM_TEXTS_SQL))
+    texts = store.frame(ITEM_TEXTS_SQL)
     amounts = store.frame("SELECT movement_id, amount_minor FROM cm_tmp_run_movements "
                           "ORDER BY movement_id")
     ranking = Ranking()
