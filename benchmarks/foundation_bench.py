@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 
 from cashmatch.config import Rules
-from cashmatch.items import import_items
-from cashmatch.matching import run_match
-from cashmatch.statements import import_statements
+from cashmatch.ingest.items import import_items
+from cashmatch.match.run import run_match
+from cashmatch.ingest.statements import import_statements
 from cashmatch.store import Store
 
 LABELS = ["VIR SEPA RECU /DE {name} /MOTIF FACTURE {ref}", "Reglement {ref}", "PAIEMENT FACT {ref}",

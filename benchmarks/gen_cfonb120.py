@@ -54,7 +54,7 @@ def write(path: Path, n: int, seed: int = 0) -> None:
 
 
 if __name__ == "__main__":
-    from cashmatch.parsers.cfonb import parse
+    from cashmatch.ingest.parsers.cfonb import parse
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     target = Path("/tmp/bench.cfo")

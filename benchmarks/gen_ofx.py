@@ -162,7 +162,7 @@ def write(path: Path, n: int, seed: int = 0, *, xml: bool = False) -> None:
 
 
 def _measure(path: Path) -> tuple[int, float, float]:
-    from cashmatch.parsers import ofx
+    from cashmatch.ingest.parsers import ofx
 
     t0 = time.perf_counter()
     count = len(ofx.parse(path).movements)

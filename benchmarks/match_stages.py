@@ -57,11 +57,11 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
 
-    from cashmatch import matching
+    from cashmatch.match import run as matching
     from cashmatch.config import default_rules_path, load_rules
-    from cashmatch.items import import_items
-    from cashmatch.journal import Applier
-    from cashmatch.statements import import_statements
+    from cashmatch.ingest.items import import_items
+    from cashmatch.ledger.journal import Applier
+    from cashmatch.ingest.statements import import_statements
     from cashmatch.store import Store
 
     for name in ("plan", "candidates", "score", "rank", "decide", "_batch_scores",

@@ -50,7 +50,7 @@ elif kind == "bankstatementparser":
     parser = CamtParser(str(path))
     n = len(parser.get_transactions())
 else:
-    from cashmatch.parsers import parser_for
+    from cashmatch.ingest.parsers import parser_for
     n = len(parser_for(kind).parse(path).movements)
 secs = time.perf_counter() - t
 print(json.dumps({"n": n, "secs": secs,

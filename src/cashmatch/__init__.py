@@ -36,22 +36,22 @@ _EXPORTS = {
     "StoreError": "cashmatch.errors", "PostingError": "cashmatch.errors",
     "ReviewError": "cashmatch.errors",
     # imports and matching
-    "parse_statement_file": "cashmatch.statements", "import_statements": "cashmatch.statements",
-    "import_items": "cashmatch.items", "upsert_items": "cashmatch.items",
-    "run_match": "cashmatch.matching",
-    "daily_run": "cashmatch.pipeline", "preview": "cashmatch.stateless",
+    "parse_statement_file": "cashmatch.ingest.statements", "import_statements": "cashmatch.ingest.statements",
+    "import_items": "cashmatch.ingest.items", "upsert_items": "cashmatch.ingest.items",
+    "run_match": "cashmatch.match.run",
+    "daily_run": "cashmatch.pipeline", "preview": "cashmatch.match.preview",
     # review decisions
-    "list_reviews": "cashmatch.review", "show_review": "cashmatch.review",
-    "ReviewFilter": "cashmatch.review", "accept": "cashmatch.review",
-    "accept_above": "cashmatch.review", "assign": "cashmatch.review",
-    "ignore": "cashmatch.review", "writeoff": "cashmatch.review",
-    "suspense": "cashmatch.review", "reclass": "cashmatch.review",
-    "unmatch": "cashmatch.review", "movement_story": "cashmatch.history",
+    "list_reviews": "cashmatch.ledger.review", "show_review": "cashmatch.ledger.review",
+    "ReviewFilter": "cashmatch.ledger.review", "accept": "cashmatch.ledger.review",
+    "accept_above": "cashmatch.ledger.review", "assign": "cashmatch.ledger.review",
+    "ignore": "cashmatch.ledger.review", "writeoff": "cashmatch.ledger.review",
+    "suspense": "cashmatch.ledger.review", "reclass": "cashmatch.ledger.review",
+    "unmatch": "cashmatch.ledger.review", "movement_story": "cashmatch.ledger.history",
     # exports, audit, reports
-    "matches_frame": "cashmatch.export", "journal_frame": "cashmatch.export",
-    "write": "cashmatch.export", "write_fec": "cashmatch.fec", "check_fec": "cashmatch.fec",
-    "replay": "cashmatch.audit", "aged_balance": "cashmatch.reports", "dso": "cashmatch.reports",
-    "payment_delays": "cashmatch.reports", "matching_kpis": "cashmatch.reports",
+    "matches_frame": "cashmatch.ledger.export", "journal_frame": "cashmatch.ledger.export",
+    "write": "cashmatch.ledger.export", "write_fec": "cashmatch.ledger.fec", "check_fec": "cashmatch.ledger.fec",
+    "replay": "cashmatch.match.replay", "aged_balance": "cashmatch.ledger.reports", "dso": "cashmatch.ledger.reports",
+    "payment_delays": "cashmatch.ledger.reports", "matching_kpis": "cashmatch.ledger.reports",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -113,7 +113,7 @@ def init(ctx: click.Context) -> None:
                                                                    dir_okay=False))
 def identify(files: tuple[Path, ...]) -> None:
     """Show which statement format each file is detected as, and why."""
-    from cashmatch.parsers import identify as ident
+    from cashmatch.ingest.parsers import identify as ident
 
     failed = False
     for f in files:
@@ -145,7 +145,7 @@ def statements() -> None:
 def _mapping(path: Path | None) -> Any:
     if path is None:
         return None
-    from cashmatch.parsers.csv import load_mapping
+    from cashmatch.ingest.parsers.csv import load_mapping
 
     with _errors():
         return load_mapping(path)
@@ -167,7 +167,7 @@ files_argument = click.argument("files", nargs=-1, required=True,
 def statements_import(ctx: click.Context, files: tuple[Path, ...], fmt: str | None,
                       mapping: Path | None) -> None:
     """Import statement files (all or nothing; movements already known are skipped)."""
-    from cashmatch.statements import import_statements
+    from cashmatch.ingest.statements import import_statements
 
     with _session(ctx) as store:
         summary = import_statements(store, list(files), fmt, _mapping(mapping))
@@ -197,7 +197,7 @@ def statements_parse(files: tuple[Path, ...], fmt: str | None, mapping: Path | N
                      as_json: bool) -> None:
     """Parse statement files and print what they hold, without storing anything."""
     from cashmatch.errors import InputError
-    from cashmatch.statements import parse_statement_file
+    from cashmatch.ingest.statements import parse_statement_file
 
     out: dict[str, list[dict[str, Any]]] = {"statements": [], "problems": []}
     failed = False
@@ -270,7 +270,7 @@ def items() -> None:
 @click.pass_context
 def items_import(ctx: click.Context, file: Path) -> None:
     """Import or update open items from CSV, Parquet or JSON (all rows or none)."""
-    from cashmatch.items import import_items
+    from cashmatch.ingest.items import import_items
 
     with _session(ctx) as store:
         r = import_items(store, file)
@@ -298,7 +298,7 @@ def _print_match(s: Any) -> None:
 @click.pass_context
 def match(ctx: click.Context, rules_path: Path | None) -> None:
     """Match every unsettled movement against the open items."""
-    from cashmatch.matching import run_match
+    from cashmatch.match.run import run_match
 
     rules = _rules(rules_path)
     with _session(ctx) as store:
@@ -336,7 +336,7 @@ def run(ctx: click.Context, files: tuple[Path, ...], items_file: Path | None, fm
 @click.pass_context
 def explain(ctx: click.Context, movement_id: int, as_json: bool) -> None:
     """Why a movement was applied, queued or left alone: decisions and candidates."""
-    from cashmatch.history import movement_story
+    from cashmatch.ledger.history import movement_story
 
     with _session(ctx, read_only=True) as store:
         story = movement_story(store, movement_id)
@@ -367,7 +367,7 @@ def replay(ctx: click.Context, run_id: int | None, rules_path: Path | None,
     Exits 1 when one does."""
     from dataclasses import asdict
 
-    from cashmatch.audit import replay as do_replay
+    from cashmatch.match.replay import replay as do_replay
 
     rules = _rules(rules_path)
     with _session(ctx, read_only=True) as store:
@@ -424,7 +424,7 @@ def aliases() -> None:
 @click.pass_context
 def aliases_list(ctx: click.Context, party: str | None, show_all: bool, as_json: bool) -> None:
     """List what the memory knows: payer IBAN or name → party, with source and date."""
-    from cashmatch.memory import list_aliases
+    from cashmatch.match.memory import list_aliases
 
     with _session(ctx, read_only=True) as store:
         rows = list_aliases(store, party=party, include_removed=show_all)
@@ -445,8 +445,8 @@ def aliases_list(ctx: click.Context, party: str | None, show_all: bool, as_json:
 @click.pass_context
 def aliases_remove(ctx: click.Context, alias_id: int, user: str | None) -> None:
     """Forget an alias (kept in the history as removed)."""
-    from cashmatch.memory import remove_alias
-    from cashmatch.review import current_user
+    from cashmatch.match.memory import remove_alias
+    from cashmatch.ledger.review import current_user
 
     with _session(ctx) as store:
         remove_alias(store, alias_id, current_user(user))
@@ -491,7 +491,7 @@ def review_list(ctx: click.Context, status: str, reason: str | None, party: str 
                 min_amount: Decimal | None, max_amount: Decimal | None, date_from: date | None,
                 date_to: date | None, as_json: bool) -> None:
     """List review items."""
-    from cashmatch.review import ReviewFilter, list_reviews
+    from cashmatch.ledger.review import ReviewFilter, list_reviews
 
     flt = ReviewFilter(None if status == "all" else status, reason, party, min_amount,
                        max_amount, date_from, date_to)
@@ -515,7 +515,7 @@ def review_list(ctx: click.Context, status: str, reason: str | None, party: str 
 @click.pass_context
 def review_show(ctx: click.Context, review_id: int, as_json: bool) -> None:
     """A review item with its ranked candidates and their evidence."""
-    from cashmatch.review import show_review
+    from cashmatch.ledger.review import show_review
 
     with _session(ctx, read_only=True) as store:
         item = show_review(store, review_id)
@@ -548,7 +548,7 @@ def review_show(ctx: click.Context, review_id: int, as_json: bool) -> None:
 def review_accept(ctx: click.Context, review_id: int | None, rank: int, minimum: Decimal | None,
                   user: str | None, rules_path: Path | None) -> None:
     """Apply a ranked candidate and post it (or, with --all-above, many at once)."""
-    from cashmatch.review import accept, accept_above
+    from cashmatch.ledger.review import accept, accept_above
 
     if (review_id is None) == (minimum is None):
         raise click.UsageError("give a review id or --all-above, not both")
@@ -580,7 +580,7 @@ def review_assign(ctx: click.Context, review_id: int, item_ids: tuple[str, ...],
                   amounts: tuple[str, ...], reason: str | None, user: str | None,
                   rules_path: Path | None) -> None:
     """Apply the movement to items chosen by hand (remainder to suspense)."""
-    from cashmatch.review import assign
+    from cashmatch.ledger.review import assign
 
     lines = _item_amounts(item_ids, amounts)
     rules = _rules(rules_path)
@@ -599,7 +599,7 @@ def review_assign(ctx: click.Context, review_id: int, item_ids: tuple[str, ...],
 def review_writeoff(ctx: click.Context, review_id: int, item_ids: tuple[str, ...], reason: str,
                     user: str | None, rules_path: Path | None) -> None:
     """Settle items in full and write the small difference off (658 / 758)."""
-    from cashmatch.review import writeoff
+    from cashmatch.ledger.review import writeoff
 
     rules = _rules(rules_path)
     with _session(ctx) as store:
@@ -616,7 +616,7 @@ def review_writeoff(ctx: click.Context, review_id: int, item_ids: tuple[str, ...
 def review_suspense(ctx: click.Context, review_id: int, reason: str, user: str | None,
                     rules_path: Path | None) -> None:
     """Book an unidentified movement on the suspense account (471) until it is known."""
-    from cashmatch.review import suspense
+    from cashmatch.ledger.review import suspense
 
     rules = _rules(rules_path)
     with _session(ctx) as store:
@@ -636,7 +636,7 @@ def reclass(ctx: click.Context, movement_id: int, item_ids: tuple[str, ...],
             amounts: tuple[str, ...], reason: str | None, user: str | None,
             rules_path: Path | None) -> None:
     """Move money booked in suspense (471) to the items it pays, once identified."""
-    from cashmatch.review import reclass as do_reclass
+    from cashmatch.ledger.review import reclass as do_reclass
 
     lines = _item_amounts(item_ids, amounts)
     rules = _rules(rules_path)
@@ -654,7 +654,7 @@ def reclass(ctx: click.Context, movement_id: int, item_ids: tuple[str, ...],
 def review_ignore(ctx: click.Context, review_id: int, reason: str, user: str | None,
                   rules_path: Path | None) -> None:
     """Take a movement out of matching, with a reason."""
-    from cashmatch.review import ignore
+    from cashmatch.ledger.review import ignore
 
     rules = _rules(rules_path)
     with _session(ctx) as store:
@@ -671,7 +671,7 @@ def review_ignore(ctx: click.Context, review_id: int, reason: str, user: str | N
 def review_reopen(ctx: click.Context, review_id: int, reason: str, user: str | None,
                   rules_path: Path | None) -> None:
     """Undo the decision taken on a review item (a reversal entry is posted)."""
-    from cashmatch.review import reopen
+    from cashmatch.ledger.review import reopen
 
     rules = _rules(rules_path)
     with _session(ctx) as store:
@@ -689,7 +689,7 @@ def unmatch(ctx: click.Context, movement_id: int, reason: str, user: str | None,
             rules_path: Path | None) -> None:
     """Undo what was decided for a movement: a reversal entry is posted, the items reopen and
     the movement goes back to the review queue. Nothing is edited or deleted."""
-    from cashmatch.review import unmatch as undo
+    from cashmatch.ledger.review import unmatch as undo
 
     rules = _rules(rules_path)
     with _session(ctx) as store:
@@ -705,7 +705,7 @@ def export() -> None:
 
 
 def _export(ctx: click.Context, what: str, output: Path, fmt: str | None) -> None:
-    from cashmatch import export as ex
+    from cashmatch.ledger import export as ex
 
     fmt = fmt or output.suffix.lstrip(".").lower() or "csv"
     if fmt not in ex.FORMATS:
@@ -760,8 +760,8 @@ def export_journal(ctx: click.Context, output: Path, fmt: str | None, siren: str
             raise click.BadParameter("give a file name", param_hint="-o")
         _export(ctx, "journal", output, fmt)
         return
-    from cashmatch import export as ex
-    from cashmatch.fec import file_name, write_fec
+    from cashmatch.ledger import export as ex
+    from cashmatch.ledger.fec import file_name, write_fec
 
     if output.is_dir():
         if not siren or not year_end:
@@ -786,7 +786,7 @@ def fec() -> None:
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 def fec_check(file: Path) -> None:
     """Check a FEC file against the format's rules; print every problem."""
-    from cashmatch.fec import check_fec
+    from cashmatch.ledger.fec import check_fec
 
     problems = check_fec(file)
     for p in problems:
@@ -838,7 +838,7 @@ as_of_option = click.option("--as-of", callback=_parse_date,
 def report_aged(ctx: click.Context, as_of: date | None, as_json: bool, as_csv: bool,
                 png: Path | None) -> None:
     """Aged balance per customer: not due, 1-30, 31-60, 61-90, > 90 days past due."""
-    from cashmatch.reports import BUCKETS, aged_balance, aged_balance_chart
+    from cashmatch.ledger.reports import BUCKETS, aged_balance, aged_balance_chart
 
     day = as_of or date.today()
     with _session(ctx, read_only=True) as store:
@@ -859,7 +859,7 @@ def report_dso(ctx: click.Context, as_of: date | None, months: int, as_json: boo
     """Days sales outstanding: simple ratio and countback, over the last months' sales."""
     from dataclasses import asdict
 
-    from cashmatch.reports import dso
+    from cashmatch.ledger.reports import dso
 
     with _session(ctx, read_only=True) as store:
         rows = [asdict(d) for d in dso(store, as_of or date.today(), months)]
@@ -876,7 +876,7 @@ def report_dso(ctx: click.Context, as_of: date | None, months: int, as_json: boo
 @click.pass_context
 def report_delays(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
     """Average payment delay per customer (days after the due date, weighted by amount)."""
-    from cashmatch.reports import payment_delays
+    from cashmatch.ledger.reports import payment_delays
 
     with _session(ctx, read_only=True) as store:
         rows = payment_delays(store)
@@ -892,7 +892,7 @@ def report_delays(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
 def report_kpis(ctx: click.Context, as_of: date | None, as_json: bool, as_csv: bool,
                 png: Path | None) -> None:
     """Matching per booking day (automatic, by a person, open) and the review backlog."""
-    from cashmatch.reports import kpi_chart, matching_kpis, review_backlog
+    from cashmatch.ledger.reports import kpi_chart, matching_kpis, review_backlog
 
     with _session(ctx, read_only=True) as store:
         rows = matching_kpis(store)
@@ -929,7 +929,7 @@ def serve(ctx: click.Context, host: str, port: int, tokens_file: Path | None,
     import uvicorn
 
     from cashmatch.config import default_rules_path
-    from cashmatch.service import create_app, load_tokens
+    from cashmatch.http.app import create_app, load_tokens
 
     with _errors():
         tokens = load_tokens(tokens_file)
@@ -948,7 +948,7 @@ def serve(ctx: click.Context, host: str, port: int, tokens_file: Path | None,
               show_default=True, help="Where to write the store and the exports.")
 def demo(samples: Path | None, out: Path) -> None:
     """Run the whole pipeline on the bundled samples into a fresh store."""
-    from cashmatch import export as ex
+    from cashmatch.ledger import export as ex
     from cashmatch.pipeline import daily_run, sample_files, samples_dir
     from cashmatch.store import Store
 

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cashmatch.config import Rules
-from cashmatch.items import ItemsImport, import_items
-from cashmatch.matching import MatchSummary, run_match
-from cashmatch.parsers.csv import CsvMapping
-from cashmatch.statements import ImportSummary, import_statements
+from cashmatch.ingest.items import ItemsImport, import_items
+from cashmatch.match.run import MatchSummary, run_match
+from cashmatch.ingest.parsers.csv import CsvMapping
+from cashmatch.ingest.statements import ImportSummary, import_statements
 from cashmatch.store import Store
 
 

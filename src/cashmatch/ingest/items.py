@@ -1,0 +1,423 @@
+"""Open items import: CSV, Parquet or JSON → validated rows → upsert by ``id``.
+
+Columns: ``id, kind, account, party_id, party_name, party_iban, reference, issue_date,
+due_date, amount, currency, description`` and optional ``open_amount``. Only ``id``,
+``amount`` and one of the dates are required. ``amount`` is the signed movement expected on
+the bank account (invoice positive, credit note negative, supplier invoice negative...).
+
+Validation is vectorised with polars over the whole file; every bad cell is reported with
+file, row and column, and a file with any bad cell imports nothing. Re-importing updates
+items in place of duplicating them; an update that would leave an item with less than what
+cashmatch has already applied to it is refused.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cashmatch.match.candidates import ITEM_DERIVED, ITEM_KEYS_SQL
+from cashmatch.errors import ItemsError, Location, Problem
+from cashmatch.model import DEFAULT_ACCOUNT, EXPECTED_SIGN, ItemKind
+from cashmatch.money import EXPONENTS
+from cashmatch.store import Store, now
+
+if TYPE_CHECKING:
+    import polars as pl
+
+COLUMNS = ("id", "kind", "account", "party_id", "party_name", "party_iban", "reference",
+           "issue_date", "due_date", "amount", "currency", "description", "open_amount",
+           "book_amount", "book_currency")
+DEFAULT_CURRENCY = "EUR"
+_AMOUNT_RE = r"^[+-]?\d{1,15}(\.\d+)?$"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemsImport:
+    """What an items import did."""
+
+    file: str
+    rows: int
+    new: int
+    updated: int
+    unchanged: int
+
+
+def read_items(path: Path) -> tuple[pl.DataFrame, int]:
+    """Read an items file as an all-text frame; returns it and the row number of its first
+    data row (2 for CSV with a header, 1 for JSON and Parquet)."""
+    name = str(path)
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise ItemsError(name, [Problem(Location(name), "the file does not exist", "error")])
+    if suffix == ".csv":
+        return _read_csv(path), 2
+    if suffix in (".parquet", ".pq"):
+        return _read_parquet(path), 1
+    if suffix in (".json", ".jsonl", ".ndjson"):
+        return _read_json(path), 1
+    raise ItemsError(name, [Problem(Location(name), f"unknown items file type {suffix!r} "
+                                    "(expected .csv, .parquet or .json)", "error")])
+
+
+def _fail(path: Path, message: str, line: int | None = None, element: str | None = None) -> ItemsError:
+    return ItemsError(str(path), [Problem(Location(str(path), line, element), message, "error")])
+
+
+def _read_csv(path: Path) -> pl.DataFrame:
+    import polars as pl
+
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise _fail(path, f"not valid UTF-8 text (byte {exc.start})", line) from exc
+    if not text.strip():
+        raise _fail(path, "the file is empty")
+    try:
+        return pl.read_csv(text.encode("utf-8"), infer_schema=False)
+    except pl.exceptions.PolarsError as exc:
+        raise _fail(path, f"not a readable CSV file: {str(exc).splitlines()[0]}") from exc
+
+
+def _read_parquet(path: Path) -> pl.DataFrame:
+    import polars as pl
+
+    try:
+        df = pl.read_parquet(path)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise _fail(path, f"not a readable Parquet file: {str(exc).splitlines()[0]}") from exc
+    problems = []
+    casts = []
+    for col, dtype in df.schema.items():
+        if dtype.is_float():
+            problems.append(Problem(Location(str(path), element=f"column {col}"),
+                                    f"is a floating-point column ({dtype}); amounts must be "
+                                    "exact: use a decimal or text column", "error"))
+        elif dtype == pl.Date:
+            casts.append(pl.col(col).dt.strftime("%Y-%m-%d"))
+        else:
+            casts.append(pl.col(col).cast(pl.String))
+    if problems:
+        raise ItemsError(str(path), problems)
+    return df.select(casts)
+
+
+def _read_json(path: Path) -> pl.DataFrame:
+    import polars as pl
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        if path.suffix.lower() in (".jsonl", ".ndjson"):
+            records = [json.loads(ln, parse_float=Decimal) for ln in text.splitlines() if ln.strip()]
+        else:
+            data = json.loads(text, parse_float=Decimal)
+            records = data.get("items") if isinstance(data, dict) else data
+    except UnicodeDecodeError as exc:
+        raise _fail(path, f"not valid UTF-8 text (byte {exc.start})") from exc
+    except json.JSONDecodeError as exc:
+        raise _fail(path, f"not valid JSON: {exc.msg}", exc.lineno) from exc
+    if not isinstance(records, list):
+        raise _fail(path, "expected a JSON array of items (or an object with an \"items\" array)")
+    rows: dict[str, list[str | None]] = {}
+    problems = []
+    for i, rec in enumerate(records):
+        if not isinstance(rec, dict):
+            problems.append(Problem(Location(str(path), element=f"item {i + 1}"),
+                                    "is not a JSON object", "error"))
+            continue
+        for key, value in rec.items():
+            if isinstance(value, (dict, list)):
+                problems.append(Problem(Location(str(path), element=f"item {i + 1}, field {key}"),
+                                        "must be a plain value, not an object or array", "error"))
+                continue
+            rows.setdefault(key, [None] * i)
+            rows[key].append(None if value is None else str(value))
+        for col in rows.values():
+            if len(col) < i + 1:
+                col.append(None)
+    if problems:
+        raise ItemsError(str(path), problems)
+    return pl.DataFrame(rows, schema={k: pl.String for k in rows})
+
+
+def validate(df: pl.DataFrame, file: str, first_row: int) -> pl.DataFrame:
+    """Check every cell; return the typed frame ready for the store, or raise ItemsError."""
+    import polars as pl
+
+    problems: list[Problem] = []
+    cols = [c.strip().lower() for c in df.columns]
+    df = df.rename(dict(zip(df.columns, cols, strict=True)))
+    unknown = [c for c in cols if c not in COLUMNS]
+    for c in unknown:
+        problems.append(Problem(Location(file, element=f"column {c}"),
+                                f"unknown column (expected some of: {', '.join(COLUMNS)})", "error"))
+    for c in ("id", "amount"):
+        if c not in cols:
+            problems.append(Problem(Location(file, element=f"column {c}"), "required column is missing", "error"))
+    if "issue_date" not in cols and "due_date" not in cols:
+        problems.append(Problem(Location(file, element="column issue_date/due_date"),
+                                "one date column is required", "error"))
+    if problems:
+        raise ItemsError(file, problems)
+    if df.height == 0:
+        raise ItemsError(file, [Problem(Location(file), "the file has no item rows", "error")])
+    df = df.with_columns(pl.lit(None, pl.String).alias(c) for c in COLUMNS if c not in cols)
+    df = df.select(COLUMNS).with_columns(
+        pl.col(c).str.strip_chars().replace("", None) for c in COLUMNS)
+    df = df.with_row_index("_row", offset=first_row)
+
+    def bad(mask: pl.Expr, column: str, message: str | pl.Expr) -> None:
+        msg = message if isinstance(message, pl.Expr) else pl.lit(message)
+        found = df.filter(mask).select("_row", msg.alias("m"))
+        for row, m in found.iter_rows():
+            problems.append(Problem(Location(file, int(row), f"column {column}"), m, "error"))
+
+    bad(pl.col("id").is_null(), "id", "an id is required")
+    dup = pl.col("id").is_duplicated() & pl.col("id").is_not_null()
+    bad(dup, "id", pl.format("id {} appears more than once in the file", pl.col("id")))
+    df = df.with_columns(pl.col("currency").fill_null(DEFAULT_CURRENCY).str.to_uppercase())
+    bad(~pl.col("currency").str.contains(r"^[A-Z]{3}$"), "currency",
+        pl.format("{} is not an ISO 4217 currency code", pl.col("currency")))
+    df = df.with_columns(pl.col("book_currency").str.to_uppercase())
+    bad(pl.col("book_currency").is_not_null() & ~pl.col("book_currency").str.contains(r"^[A-Z]{3}$"),
+        "book_currency", pl.format("{} is not an ISO 4217 currency code", pl.col("book_currency")))
+    bad(pl.col("book_amount").is_not_null() & pl.col("book_currency").is_null(), "book_currency",
+        "a book_amount needs its book_currency (the ledger's currency)")
+    for c in ("amount", "open_amount", "book_amount"):
+        bad(pl.col(c).is_not_null() & ~pl.col(c).str.contains(_AMOUNT_RE), c,
+            pl.format("{} is not an amount (digits, optional dot and decimals)", pl.col(c)))
+    bad(pl.col("amount").is_null(), "amount", "an amount is required")
+    for c in ("issue_date", "due_date"):
+        parsed = pl.col(c).str.to_date("%Y-%m-%d", strict=False)
+        bad(pl.col(c).is_not_null() & parsed.is_null(), c,
+            pl.format("{} is not a date (YYYY-MM-DD)", pl.col(c)))
+    bad(pl.col("issue_date").is_null() & pl.col("due_date").is_null(), "issue_date",
+        "an issue_date or a due_date is required")
+    kinds = [k.value for k in ItemKind]
+    bad(pl.col("kind").is_not_null() & ~pl.col("kind").is_in(kinds), "kind",
+        pl.format("{} is not a kind (" + ", ".join(kinds) + ")", pl.col("kind")))
+    if problems:
+        raise ItemsError(file, _in_file_order(problems))
+
+    exp = pl.col("currency").replace_strict(EXPONENTS, default=2, return_dtype=pl.Int64)
+    book_exp = pl.col("book_currency").replace_strict(EXPONENTS, default=2,
+                                                      return_dtype=pl.Int64)
+    df = df.with_columns(
+        _minor_expr("book_amount", book_exp).alias("book_minor"),
+        (_decimals_expr("book_amount") > book_exp).alias("_book_bad"),
+        _minor_expr("amount", exp).alias("amount_minor"),
+        _minor_expr("open_amount", exp).alias("open_minor"),
+        _decimals_expr("amount").alias("_amount_dec"),
+        _decimals_expr("open_amount").alias("_open_dec"),
+        exp.alias("_exp"),
+        pl.col("issue_date").str.to_date("%Y-%m-%d"),
+        pl.col("due_date").str.to_date("%Y-%m-%d"),
+    )
+    for c, d in (("amount", "_amount_dec"), ("open_amount", "_open_dec")):
+        bad(pl.col(d) > pl.col("_exp"), c,
+            pl.format("{} has more decimals than {} allows", pl.col(c), pl.col("currency")))
+    bad(pl.col("amount_minor") == 0, "amount", "an amount of zero is not an open item")
+    bad(pl.col("_book_bad").fill_null(False), "book_amount",
+        pl.format("{} has more decimals than {} allows", pl.col("book_amount"),
+                  pl.col("book_currency")))
+    bad(pl.col("book_minor").is_not_null()
+        & (pl.col("book_minor").sign() != pl.col("amount_minor").sign()), "book_amount",
+        pl.format("{} must have the sign of the amount {}", pl.col("book_amount"),
+                  pl.col("amount")))
+    df = df.with_columns(pl.col("kind").fill_null(
+        pl.when(pl.col("amount_minor") < 0).then(pl.lit("credit_note")).otherwise(pl.lit("invoice"))))
+    sign = pl.col("kind").replace_strict({k.value: v for k, v in EXPECTED_SIGN.items()},
+                                         return_dtype=pl.Int64)
+    bad((sign != 0) & (pl.col("amount_minor").sign() != sign), "amount",
+        pl.format("{} has the wrong sign for a {} (amount is the signed movement expected on "
+                  "the bank account)", pl.col("amount"), pl.col("kind")))
+    open_bad = pl.col("open_minor").is_not_null() & (
+        (pl.col("open_minor").sign() * pl.col("amount_minor").sign() < 0)
+        | (pl.col("open_minor").abs() > pl.col("amount_minor").abs()))
+    bad(open_bad, "open_amount", pl.format(
+        "{} must lie between 0 and the amount {}", pl.col("open_amount"), pl.col("amount")))
+    problems.extend(_iban_problems(df, file))
+    if problems:
+        raise ItemsError(file, _in_file_order(problems))
+    accounts = {k.value: v for k, v in DEFAULT_ACCOUNT.items()}
+    return df.select(
+        pl.col("id").alias("item_id"),
+        "kind",
+        pl.col("account").fill_null(pl.col("kind").replace_strict(accounts, return_dtype=pl.String)),
+        "party_id", "party_name",
+        pl.col("party_iban").str.replace_all(r"\s", "").str.to_uppercase(),
+        "reference",
+        _ref_norm(pl.coalesce("reference", "id")).alias("ref_norm"),
+        "issue_date", "due_date", "amount_minor",
+        (pl.col("amount_minor") - pl.col("open_minor").fill_null(pl.col("amount_minor")))
+        .alias("settled_outside_minor"),
+        "currency", "description", "book_minor", "book_currency", "_row",
+    )
+
+
+def _in_file_order(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: p.location.line or 0)
+
+
+def _ref_norm(expr: pl.Expr) -> pl.Expr:
+    """Reference as matched: upper case, accents and every separator removed."""
+    return expr.str.to_uppercase().str.replace_all(r"[^A-Z0-9]", "")
+
+
+def _decimals_expr(col: str) -> pl.Expr:
+    import polars as pl
+
+    frac = pl.col(col).str.extract(r"\.(\d+)$", 1)
+    return frac.str.len_chars().fill_null(0).cast(pl.Int64)
+
+
+def _minor_expr(col: str, exp: pl.Expr) -> pl.Expr:
+    """Exact minor units from decimal text, with integer arithmetic only."""
+    import polars as pl
+
+    text = pl.col(col)
+    negative = text.str.starts_with("-")
+    digits = text.str.replace(r"^[+-]", "")
+    whole = digits.str.extract(r"^(\d+)", 1).cast(pl.Int64)
+    frac = digits.str.extract(r"\.(\d+)$", 1)
+    frac_len = frac.str.len_chars().fill_null(0).cast(pl.Int64)
+    frac_val = frac.fill_null("0").cast(pl.Int64)
+    scale = pl.lit(10, pl.Int64).pow(exp)
+    # frac_len > exp is reported as an error; clip so the expression stays defined meanwhile
+    frac_minor = frac_val * pl.lit(10, pl.Int64).pow((exp - frac_len).clip(lower_bound=0))
+    units = whole * scale + frac_minor
+    return pl.when(negative).then(-units).otherwise(units)
+
+
+def _iban_problems(df: pl.DataFrame, file: str) -> list[Problem]:
+    import polars as pl
+
+    ibans = df.filter(pl.col("party_iban").is_not_null()).select("_row", "party_iban")
+    if ibans.height == 0:
+        return []
+    from schwifty import IBAN
+    from schwifty.exceptions import SchwiftyException
+
+    verdict: dict[str, str | None] = {}
+    for value in ibans.get_column("party_iban").unique().to_list():
+        try:
+            IBAN(value)
+            verdict[value] = None
+        except SchwiftyException as exc:
+            verdict[value] = str(exc)
+    out = []
+    for row, value in ibans.iter_rows():
+        if verdict[value]:
+            out.append(Problem(Location(file, int(row), "column party_iban"),
+                               f"{value} is not a valid IBAN: {verdict[value]}", "error"))
+    return out
+
+
+def import_items(store: Store, path: Path) -> ItemsImport:
+    """Validate ``path`` and upsert its items in one transaction."""
+    import hashlib
+
+    raw, first_row = read_items(path)
+    df = validate(raw, str(path), first_row)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return store_items(store, df, str(path), digest, path.suffix.lstrip(".").lower())
+
+
+def upsert_items(store: Store, records: list[dict[str, object]],
+                 source: str = "records") -> ItemsImport:
+    """Validate item records (dicts with the columns of an items file; amounts as decimal
+    strings or ``Decimal``) and upsert them, like a file import."""
+    import hashlib
+
+    import polars as pl
+
+    rows = [{k: (None if v is None else str(v)) for k, v in r.items()} for r in records]
+    names = sorted({k for r in rows for k in r})
+    frame = pl.DataFrame(rows, schema={c: pl.String for c in names})
+    digest = hashlib.sha256(repr(rows).encode()).hexdigest()
+    return store_items(store, validate(frame, source, 1), source, digest, "records")
+
+
+def store_items(store: Store, df: pl.DataFrame, source: str, digest: str,
+                fmt: str) -> ItemsImport:
+    """Upsert validated items (from :func:`validate`) in one transaction."""
+    path = Path(source)
+    with store.transaction():
+        with store.registered("__cm_new_items", df):
+            conflicts = store.rows("""
+                SELECT n._row, n.item_id, n.amount_minor, n.currency, i.currency,
+                       i.settled_outside_minor + coalesce(a.applied, 0) AS applied
+                FROM __cm_new_items n
+                JOIN cm_items i USING (item_id)
+                LEFT JOIN (SELECT item_id, sum(amount_minor) AS applied FROM cm_allocations
+                           GROUP BY item_id) a USING (item_id)
+                WHERE coalesce(a.applied, 0) <> 0
+                  AND (n.currency <> i.currency
+                       OR sign(n.amount_minor) <> sign(i.amount_minor)
+                       OR abs(n.amount_minor) < abs(n.settled_outside_minor + a.applied))
+                ORDER BY n._row""")
+            if conflicts:
+                raise ItemsError(str(path), [
+                    Problem(Location(str(path), int(r[0]), "column amount"),
+                            f"item {r[1]} already has {_fmt(r[5], r[4])} {r[4]} applied; "
+                            f"the new amount {_fmt(r[2], r[3])} {r[3]} would leave it over-applied",
+                            "error") for r in conflicts])
+            counts = store.row("""
+                SELECT count(*) FILTER (WHERE i.item_id IS NULL),
+                       count(*) FILTER (WHERE i.item_id IS NOT NULL AND (
+                           n.kind, n.account, n.party_id, n.party_name, n.party_iban,
+                           n.reference, n.issue_date, n.due_date, n.amount_minor,
+                           n.settled_outside_minor, n.currency, n.description, n.book_minor,
+                           n.book_currency)
+                           IS DISTINCT FROM (
+                           i.kind, i.account, i.party_id, i.party_name, i.party_iban,
+                           i.reference, i.issue_date, i.due_date, i.amount_minor,
+                           i.settled_outside_minor, i.currency, i.description, i.book_minor,
+                           i.book_currency))
+                FROM __cm_new_items n LEFT JOIN cm_items i USING (item_id)""")
+            assert counts is not None
+            import_id = store.next_id("cm_imports", "import_id")
+            stamp = now()
+            derived = ", ".join(f"{sql} AS {col}" for col, sql in ITEM_DERIVED.items())
+            store.execute(f"""
+                INSERT INTO cm_items
+                SELECT i.item_id, i.kind, i.account, i.party_id, i.party_name, i.party_iban,
+                       i.reference, i.ref_norm, {derived}, i.issue_date, i.due_date,
+                       i.amount_minor, i.settled_outside_minor, i.currency, i.description,
+                       i.book_minor, i.book_currency, ? AS import_id, ? AS updated_at
+                FROM __cm_new_items i
+                ON CONFLICT (item_id) DO UPDATE SET
+                    kind = excluded.kind, account = excluded.account,
+                    party_id = excluded.party_id, party_name = excluded.party_name,
+                    party_iban = excluded.party_iban, reference = excluded.reference,
+                    ref_norm = excluded.ref_norm, ref_tail = excluded.ref_tail,
+                    ref_tail_short = excluded.ref_tail_short, name_norm = excluded.name_norm,
+                    issue_date = excluded.issue_date,
+                    due_date = excluded.due_date, amount_minor = excluded.amount_minor,
+                    settled_outside_minor = excluded.settled_outside_minor,
+                    currency = excluded.currency, description = excluded.description,
+                    book_minor = excluded.book_minor, book_currency = excluded.book_currency,
+                    import_id = excluded.import_id, updated_at = excluded.updated_at""",
+                          [import_id, stamp])
+            store.execute("DELETE FROM cm_item_keys WHERE item_id IN "
+                          "(SELECT item_id FROM __cm_new_items)")
+            store.execute("CREATE OR REPLACE TEMP VIEW __cm_key_items AS "
+                          "SELECT item_id, ref_norm FROM __cm_new_items")
+            store.execute(ITEM_KEYS_SQL)
+            store.execute("DROP VIEW __cm_key_items")
+        new, updated = int(counts[0]), int(counts[1])
+        store.execute("INSERT INTO cm_imports VALUES (?, 'items', ?, ?, ?, ?, ?, ?, ?)",
+                      [import_id, source, digest, fmt, stamp, df.height, new, df.height - new])
+    return ItemsImport(str(path), df.height, new, updated, df.height - new - updated)
+
+
+def _fmt(minor: int, currency: str) -> str:
+    from cashmatch.money import format_amount, from_minor
+
+    return format_amount(from_minor(minor, currency))
+

@@ -1,0 +1,376 @@
+"""Statement import: parse files, check them, store new movements once.
+
+All files of one call are parsed before anything is written; then one transaction stores
+every new movement. A file that fails to parse aborts the whole call and stores nothing.
+Movements already in the store (same identity key, see :mod:`cashmatch.ingest.identity`) are
+counted as known and skipped, so importing a file twice, or overlapping files, adds nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cashmatch.bulk import collector_paused
+from cashmatch.errors import Location, Problem
+from cashmatch.ingest.identity import identity_keys
+from cashmatch.model import ParseResult, Statement
+from cashmatch.money import format_amount, from_minor, to_minor
+from cashmatch.ingest.parsers import parse_file
+from cashmatch.ingest.parsers.csv import CANONICAL, CsvMapping
+from cashmatch.ingest.parsers.csv import parse as parse_csv
+from cashmatch.ingest.parsers.csv_columns import read_columns
+from cashmatch.store import Store, now
+
+if TYPE_CHECKING:
+    import polars as pl
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFile:
+    """One parsed input file: its statements with their movements, or, when read a column
+    at a time (:func:`read_for_import`), its statements without movements and ``columns``,
+    the movements as the store's columns (see :func:`_movement_frame`)."""
+
+    path: Path
+    format: str
+    result: ParseResult
+    sha256: str
+    columns: pl.DataFrame | None = None
+
+
+@dataclass(slots=True)
+class FileImport:
+    """What importing one file did."""
+
+    file: str
+    format: str
+    statements: int
+    movements: int
+    new: int
+    known: int
+    suspected_duplicates: int = 0
+    pending: int = 0
+    pending_superseded: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ImportSummary:
+    """What an import call did, file by file."""
+
+    files: list[FileImport]
+
+    @property
+    def new(self) -> int:
+        return sum(f.new for f in self.files)
+
+    @property
+    def known(self) -> int:
+        return sum(f.known for f in self.files)
+
+    @property
+    def movements(self) -> int:
+        return sum(f.movements for f in self.files)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for f in self.files for p in f.problems]
+
+
+def parse_statement_file(path: Path, fmt: str | None = None,
+                         mapping: CsvMapping | None = None) -> ParsedFile:
+    """Parse one file (format detected unless given; a CSV mapping forces the CSV parser)."""
+    if mapping is not None:
+        fmt, result = "csv", parse_csv(path, mapping)
+    else:
+        fmt, result = parse_file(path, fmt)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    problems = list(result.problems) + balance_problems(result)
+    return ParsedFile(path, fmt, ParseResult(result.statements, problems), digest)
+
+
+def read_for_import(path: Path, fmt: str | None = None,
+                    mapping: CsvMapping | None = None) -> ParsedFile:
+    """Parse one file for the import: a CSV export is read a column at a time when it can
+    be (:mod:`cashmatch.ingest.parsers.csv_columns`), any other file as
+    :func:`parse_statement_file` does."""
+    from cashmatch.ingest.parsers import identify
+
+    if mapping is None and fmt is None:
+        fmt = identify(path).format
+    if mapping is not None or fmt == "csv":
+        read = read_columns(path, mapping or CANONICAL)
+        if read is not None:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            return ParsedFile(path, "csv", ParseResult(read.statements), digest, read.movements)
+    return parse_statement_file(path, fmt, mapping)
+
+
+def balance_problems(result: ParseResult) -> list[Problem]:
+    """Opening balance + Σ booked movements must equal the closing balance."""
+    out = []
+    for i, st in enumerate(result.statements):
+        if st.opening_balance is None or st.closing_balance is None:
+            continue
+        total = sum((m.amount for m in st.movements if m.status == "booked"), Decimal(0))
+        if st.opening_balance + total != st.closing_balance:
+            ccy = st.currency
+            out.append(Problem(
+                Location(st.file, element=f"statement {i + 1} ({st.statement_id or st.account or ''})"),
+                f"balances do not add up: opening {format_amount(st.opening_balance, ccy)} + "
+                f"movements {format_amount(total, ccy)} = "
+                f"{format_amount(st.opening_balance + total, ccy)}, but the closing balance is "
+                f"{format_amount(st.closing_balance, ccy)}"))
+    return out
+
+
+def import_statements(store: Store, paths: list[Path], fmt: str | None = None,
+                      mapping: CsvMapping | None = None) -> ImportSummary:
+    """Parse every file, then store all new movements in one transaction."""
+    summary = ImportSummary([])
+    with collector_paused():
+        parsed = [read_for_import(p, fmt, mapping) for p in paths]
+        with store.transaction():
+            for pf in parsed:
+                summary.files.append(_store_file(store, pf))
+    return summary
+
+
+def _store_file(store: Store, pf: ParsedFile) -> FileImport:
+    """Store one parsed file: new booked movements, pending ones apart, duplicates flagged."""
+    import polars as pl
+
+    statements = pf.result.statements
+    movements = (_movement_frame(statements) if pf.columns is None else pf.columns)
+    movements = movements.with_columns(identity_key=identity_keys(movements))
+    known = _known_keys(store, movements["identity_key"])
+    fresh = movements.filter(~pl.col("identity_key").is_in(known))
+    import_id = store.next_id("cm_imports", "import_id")
+    statement_id = store.next_id("cm_statements", "statement_id")
+    problems = list(pf.result.problems)
+    stmt_rows = []
+    for pos, st in enumerate(statements):
+        stmt_rows.append(_statement_row(st, statement_id + pos, import_id, pos))
+        problems.extend(_continuity_problems(store, st, pos))
+    is_pending = pl.col("status") == "pending"
+    booked = fresh.filter(~is_pending)
+    pending = fresh.filter(is_pending)
+    first_id = store.next_id("cm_movements", "movement_id")
+    new = _store_columns(booked, import_id, statement_id).with_columns(
+        movement_id=pl.int_range(first_id, first_id + booked.height, dtype=pl.Int64),
+        duplicate_of=pl.lit(None, pl.Int64)).select(list(_schemas()[1]))
+    new, suspected = _flag_suspected_duplicates(store, new)
+    superseded = _supersede_pending(store, new)
+    store.execute(
+        "INSERT INTO cm_imports VALUES (?, 'statement', ?, ?, ?, ?, ?, ?, ?)",
+        [import_id, str(pf.path), pf.sha256, pf.format, now(), movements.height,
+         fresh.height, movements.height - fresh.height])
+    store.insert_frame("cm_statements", pl.DataFrame(stmt_rows, schema=_schemas()[0]))
+    store.insert_frame("cm_movements", new)
+    if pending.height:
+        waiting = _store_columns(pending, import_id, statement_id)
+        with store.registered("__cm_pending", waiting.select("identity_key")):
+            store.execute("DELETE FROM cm_pending_movements WHERE identity_key IN "
+                          "(SELECT identity_key FROM __cm_pending)")
+        store.insert_frame("cm_pending_movements", waiting)
+    return FileImport(str(pf.path), pf.format, len(statements), movements.height,
+                      booked.height - suspected, movements.height - fresh.height, suspected,
+                      pending.height, superseded, problems)
+
+
+def _store_columns(movements: pl.DataFrame, import_id: int, first_statement_id: int
+                   ) -> pl.DataFrame:
+    """The store's columns of ``movements`` (without ``movement_id`` and ``duplicate_of``):
+    ids of the import and of each movement's statement, working columns dropped."""
+    import polars as pl
+
+    schema = {k: v for k, v in _schemas()[1].items() if k not in ("movement_id", "duplicate_of")}
+    return movements.with_columns(
+        import_id=pl.lit(import_id, pl.Int64),
+        statement_id=pl.col("statement").cast(pl.Int64) + first_statement_id,
+    ).select([pl.col(k).cast(v) for k, v in schema.items()])
+
+
+def _movement_frame(statements: list[Statement]) -> pl.DataFrame:
+    """The store's columns of the statements' movements, in order, built a column at a time,
+    plus ``statement`` (the position of the movement's statement) and the working columns
+    :func:`cashmatch.ingest.identity.identity_keys` reads (``amount_text``, ``refs_text``)."""
+    import polars as pl
+
+    ms = [m for st in statements for m in st.movements]
+    ccys = [m.currency for m in ms]
+    columns: dict[str, Any] = {
+        "statement": [pos for pos, st in enumerate(statements) for _ in st.movements],
+        "account": [m.account for m in ms],
+        "booking_date": [m.booking_date for m in ms],
+        "value_date": [m.value_date for m in ms],
+        "amount_minor": [to_minor(m.amount, c) for m, c in zip(ms, ccys, strict=True)],
+        "currency": ccys,
+        "counterparty_name": [m.counterparty_name for m in ms],
+        "counterparty_iban": [m.counterparty_iban for m in ms],
+        "counterparty_bic": [m.counterparty_bic for m in ms],
+        "remittance": [m.remittance for m in ms],
+        "refs_json": [json.dumps([{"kind": r.kind, "value": r.value} for r in m.references],
+                                 ensure_ascii=False) if m.references else "[]" for m in ms],
+        "end_to_end_id": [m.reference("end_to_end") if m.references else None for m in ms],
+        "bank_reference": [m.bank_reference for m in ms],
+        "bank_tx_code": [m.bank_tx_code for m in ms],
+        "status": [m.status for m in ms],
+        "charges_minor": [_minor(m.charges, m.currency) for m in ms],
+        "instructed_minor": [_minor(m.instructed_amount, m.instructed_currency) for m in ms],
+        "instructed_currency": [m.instructed_currency for m in ms],
+        "entry_key": [m.entry_key for m in ms],
+        "source_file": [m.source.file for m in ms],
+        "source_position": [m.source.position for m in ms],
+        "amount_text": [str(m.amount) for m in ms],
+        "refs_text": ["\x1e".join(f"{r.kind}={r.value}" for r in m.references) for m in ms],
+    }
+    schema = {"statement": pl.Int64, **_schemas()[1], "amount_text": pl.String,
+              "refs_text": pl.String}
+    return pl.DataFrame(columns, schema={k: schema[k] for k in columns})
+
+
+def _known_keys(store: Store, keys: pl.Series) -> list[str]:
+    """Keys already stored, booked or pending (a pending key seen again is not new)."""
+    if keys.is_empty():
+        return []
+    with store.registered("__cm_keys", keys.to_frame("k")):
+        found = store.rows("SELECT m.identity_key FROM cm_movements m "
+                           "JOIN __cm_keys k ON m.identity_key = k.k "
+                           "UNION SELECT p.identity_key FROM cm_pending_movements p "
+                           "JOIN __cm_keys k ON p.identity_key = k.k "
+                           "WHERE p.identity_key NOT IN (SELECT identity_key FROM cm_movements)")
+    return [r[0] for r in found]
+
+
+def _text_key_sql(column: str) -> str:
+    """A text compared for suspected duplicates: upper case, letters A-Z and digits only."""
+    return f"regexp_replace(upper(coalesce({column}, '')), '[^A-Z0-9]', '', 'g')"
+
+
+def _flag_suspected_duplicates(store: Store, new: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """A new movement with another identity but the same account, date, amount, currency,
+    counterparty and text as one already stored from another file is most likely the same
+    movement delivered twice (another format, a re-export without bank ids). It is kept,
+    marked ``suspected_duplicate`` with the id it duplicates, and never matched. Movements
+    with the same identity before occurrence numbering are not suspects: identical lines of
+    one day are told apart by their occurrence number already. Both sides' texts are
+    compared through the same SQL expression. Returns the frame and the number flagged."""
+    import polars as pl
+
+    if new.height == 0:
+        return new, 0
+    probe = new.select("movement_id", "account", "booking_date", "amount_minor", "currency",
+                       "remittance", "counterparty_name", "identity_key")
+    with store.registered("__cm_probe", probe):
+        hits = store.frame(f"""
+            SELECT p.movement_id, min(m.movement_id) AS original FROM __cm_probe p
+            JOIN cm_movements m
+              ON m.account IS NOT DISTINCT FROM p.account AND m.booking_date = p.booking_date
+             AND m.amount_minor = p.amount_minor AND m.currency = p.currency
+             AND {_text_key_sql('m.remittance')} = {_text_key_sql('p.remittance')}
+             AND {_text_key_sql('m.counterparty_name')}
+                 = {_text_key_sql('p.counterparty_name')}
+            WHERE m.status = 'booked'
+              AND regexp_replace(m.identity_key, '#[0-9]+$', '')
+                  <> regexp_replace(p.identity_key, '#[0-9]+$', '')
+            GROUP BY p.movement_id""")
+    if hits.height == 0:
+        return new, 0
+    flagged = (new.join(hits, on="movement_id", how="left")
+               .with_columns(pl.when(pl.col("original").is_not_null())
+                             .then(pl.lit("suspected_duplicate"))
+                             .otherwise(pl.col("status")).alias("status"),
+                             pl.col("original").alias("duplicate_of"))
+               .drop("original"))
+    return flagged, hits.height
+
+
+def _supersede_pending(store: Store, booked: pl.DataFrame) -> int:
+    """Booked movements replace the pending ones they confirm: same identity, or same
+    account, amount and end-to-end id."""
+    if booked.height == 0 or not store.scalar("SELECT count(*) FROM cm_pending_movements"):
+        return 0
+    confirmed = booked.select("identity_key", "account", "amount_minor", "end_to_end_id")
+    condition = ("identity_key IN (SELECT identity_key FROM __cm_confirmed) OR "
+                 "(end_to_end_id IS NOT NULL AND EXISTS (SELECT 1 FROM __cm_confirmed c "
+                 "WHERE c.end_to_end_id = p.end_to_end_id AND c.end_to_end_id <> '' "
+                 "AND c.amount_minor = p.amount_minor "
+                 "AND coalesce(c.account, '') = coalesce(p.account, '')))")
+    with store.registered("__cm_confirmed", confirmed):
+        n = int(store.scalar(f"SELECT count(*) FROM cm_pending_movements p WHERE {condition}"))
+        store.execute(f"DELETE FROM cm_pending_movements p WHERE {condition}")
+    return n
+
+
+def _continuity_problems(store: Store, st: Statement, pos: int) -> list[Problem]:
+    """The opening balance must be the closing balance of the account's previous statement."""
+    if st.account is None or st.opening_balance is None or st.opening_date is None:
+        return []
+    ccy = st.currency or (st.movements[0].currency if st.movements else None)
+    if ccy is None:
+        return []
+    prev = store.row(
+        "SELECT closing_minor, closing_date, file_name FROM cm_statements "
+        "WHERE account = ? AND closing_minor IS NOT NULL AND closing_date <= ? "
+        "ORDER BY closing_date DESC, statement_id DESC LIMIT 1", [st.account, st.opening_date])
+    if prev is None:
+        return []
+    where = Location(st.file, element=f"statement {pos + 1} ({st.statement_id or st.account})")
+    opening = to_minor(st.opening_balance, ccy)
+    if prev[0] == opening:
+        return []
+    return [Problem(where, f"opening balance {format_amount(st.opening_balance, ccy)} on "
+                           f"{st.opening_date} does not continue the closing balance "
+                           f"{format_amount(from_minor(prev[0], ccy), ccy)} of {prev[1]} "
+                           f"({prev[2]}): a statement may be missing or overlap")]
+
+
+def _minor(amount: Decimal | None, currency: str | None) -> int | None:
+    if amount is None or currency is None:
+        return None
+    return to_minor(amount, currency)
+
+
+def _statement_row(st: Statement, statement_id: int, import_id: int, pos: int) -> dict[str, object]:
+    ccy = st.currency or (st.movements[0].currency if st.movements else None)
+    return {
+        "statement_id": statement_id, "import_id": import_id, "file_name": st.file,
+        "position": pos, "format": st.format, "account": st.account, "currency": ccy,
+        "bank_statement_id": st.statement_id,
+        "opening_minor": _minor(st.opening_balance, ccy),
+        "closing_minor": _minor(st.closing_balance, ccy),
+        "opening_date": st.opening_date, "closing_date": st.closing_date,
+    }
+
+
+@cache
+def _schemas() -> tuple[dict[str, Any], dict[str, Any]]:
+    """polars schemas of the statement and movement rows (built on first use: polars is
+    imported lazily to keep CLI start-up fast)."""
+    import polars as pl
+
+    statement = {
+        "statement_id": pl.Int64, "import_id": pl.Int64, "file_name": pl.String,
+        "position": pl.Int32, "format": pl.String, "account": pl.String, "currency": pl.String,
+        "bank_statement_id": pl.String, "opening_minor": pl.Int64, "closing_minor": pl.Int64,
+        "opening_date": pl.Date, "closing_date": pl.Date,
+    }
+    movement = {
+        "movement_id": pl.Int64, "identity_key": pl.String, "statement_id": pl.Int64,
+        "import_id": pl.Int64, "account": pl.String, "booking_date": pl.Date,
+        "value_date": pl.Date, "amount_minor": pl.Int64, "currency": pl.String,
+        "counterparty_name": pl.String, "counterparty_iban": pl.String,
+        "counterparty_bic": pl.String, "remittance": pl.String, "refs_json": pl.String,
+        "end_to_end_id": pl.String, "bank_reference": pl.String, "bank_tx_code": pl.String,
+        "status": pl.String, "charges_minor": pl.Int64, "instructed_minor": pl.Int64,
+        "instructed_currency": pl.String, "entry_key": pl.String, "source_file": pl.String,
+        "source_position": pl.String, "duplicate_of": pl.Int64,
+    }
+    return statement, movement

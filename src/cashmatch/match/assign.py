@@ -1,0 +1,715 @@
+"""Assignment: from scored pairs to proposals and decisions, across the whole run at once.
+
+For each movement the proposals are:
+
+- every scored pair (one item; fully settled with a posted difference, or partly paid);
+- for the payer's parties, the sets of 2 to ``max_subset_items`` of its open items whose open
+  amounts add up exactly to the movement (invoices, credit notes netted in), found by a
+  bounded subset-sum over that party's few candidate items only.
+
+A proposal is applied automatically when its confidence reaches ``auto_threshold`` *and* it
+stands at least ``auto_margin`` evidence points above the movement's next proposal (so two
+equally good readings never become a guess) *and* no other movement of the run claims one of
+its items as strongly (conflicts are settled over the whole run, never first come, first
+served; instalments that fit together in what is open are not a conflict). Everything else
+goes to review with its best proposals, ranked; a movement with none is unmatched.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from cashmatch.bulk import owned
+from cashmatch.config import Rules, Weights
+from cashmatch.match.explain import describe_expr, describe_subset
+from cashmatch.ledger.posting import one_line_differences
+from cashmatch.match.evidence import confidence_bp, tenths
+
+if TYPE_CHECKING:
+    import polars as pl
+
+REASONS = {
+    "conflict": "another movement claims the same item",
+    "ambiguous": "several readings fit about equally well",
+    "amount_differs": "the reference is found but the amount differs",
+    "no_reference": "the amount fits but nothing tells the payer or the invoice",
+    "other_party": "the payer's IBAN belongs to another party",
+    "weak": "only weak evidence",
+    "no_candidate": "no candidate",
+}
+
+#: Columns of a pair kept as a proposal's evidence.
+EVIDENCE = ("match_key", "rules", "ref_level", "amount_level", "party_level", "ref_similarity",
+            "name_similarity", "name_same", "amount_diff_minor", "days_after_due", "points",
+            "confidence_bp")
+#: Columns a proposal is built and explained from.
+PROPOSAL_COLUMNS = (*EVIDENCE, "movement_id", "item_id", "applied_minor", "adjust_kind",
+                    "adjust_minor", "due_date", "i_party_id", "i_party", "i_reference",
+                    "i_ref_tail", "i_open_minor", "i_currency", "m_currency", "m_amount_minor",
+                    "i_account")
+#: Columns a several-items proposal is built and explained from.
+SUBSET_COLUMNS = ("movement_id", "i_party_id", "i_party", "item_id", "i_reference",
+                  "i_open_minor", "ref_level", "party_level", "name_same", "due_date",
+                  "m_currency")
+#: What a proposal says of its item beside its evidence: the scored pairs do not carry these
+#: (one copy per pair); :func:`with_item_texts` gathers them for the pairs that become
+#: proposals, by the item's ``i_due_rank``.
+ITEM_TEXTS = ("i_reference", "i_ref_tail", "i_party", "i_account")
+#: Columns of the scored pairs that assignment and posting read; the rest (texts, names,
+#: intermediate flags) is dropped after scoring so that every later filter and sort moves
+#: less data.
+KEPT_COLUMNS = tuple(c for c in dict.fromkeys(
+    (*PROPOSAL_COLUMNS, *SUBSET_COLUMNS, "i_due_rank", "fx")) if c not in ITEM_TEXTS)
+#: Columns of explained one-item proposals (:func:`explained`).
+EXPLAINED_COLUMNS = (*PROPOSAL_COLUMNS, "rule", "explanation", "fx")
+
+
+@dataclass(slots=True)
+class Proposal:
+    """One way to apply a movement: items, amounts and the difference to post."""
+
+    movement_id: int
+    lines: tuple[tuple[str, int], ...]        # (item_id, applied minor units)
+    points: int                                # evidence, tenths of log-odds
+    rule: str
+    explanation: str                           # "" until :meth:`explain` fills it
+    evidence: dict[str, Any]
+    adjust_kind: str | None = None             # rounding | fee | discount | over
+    adjust_minor: int = 0                      # Σ applied - movement (debit-positive)
+    due: tuple[str, ...] = ()                  # due dates, for ordering ties (oldest first)
+    rank: int = 0
+    opens: tuple[int, ...] = ()                # open amount of each line's item
+
+    def explain(self) -> str:
+        return self.explanation
+
+    @property
+    def confidence_bp(self) -> int:
+        return confidence_bp(self.points)
+
+    @property
+    def items(self) -> frozenset[str]:
+        return frozenset(i for i, _ in self.lines)
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (-self.points, self.due, len(self.lines), sorted(self.items))
+
+
+@dataclass(slots=True)
+class Assignment:
+    """Output of :func:`decide`: automatic applications, ranked suggestions, reasons.
+
+    Automatic applications come in two forms: ``bulk``, a frame of one-item applications
+    that settle their item in full in the movement's currency, exactly or with one line for
+    a difference (most of a day's movements; posted in bulk, columns
+    :data:`EXPLAINED_COLUMNS`; see :func:`_posts_in_bulk`), and ``auto``, every other one as
+    a :class:`Proposal`. :meth:`all_auto` gives them all as proposals. Every other movement
+    has a reason (``reasons``) and its suggestions, ranked, are rows of ``review``
+    (:data:`REVIEW_SCHEMA`); :meth:`all_suggestions` gives them as proposals."""
+
+    auto: list[Proposal] = field(default_factory=list)
+    reasons: dict[int, str] = field(default_factory=dict)
+    bulk: pl.DataFrame | None = None
+    review: pl.DataFrame | None = None
+
+    def all_auto(self) -> list[Proposal]:
+        """Every automatic application, in movement order."""
+        bulk = [] if self.bulk is None else [
+            p for props in proposals(self.bulk).values() for p in props]
+        return sorted(self.auto + bulk, key=lambda p: p.movement_id)
+
+    def all_suggestions(self) -> dict[int, list[Proposal]]:
+        """The suggestions of every movement sent to review, best first."""
+        out: dict[int, list[Proposal]] = {}
+        if self.review is None:
+            return out
+        for row in _rows(self.review.sort("movement_id", "rank")):
+            out.setdefault(row["movement_id"], []).append(Proposal(
+                row["movement_id"], tuple((x["item_id"], x["amount_minor"]) for x in row["lines"]),
+                row["points"], row["rule"], row["explanation"], json.loads(row["evidence_json"]),
+                row["adjust_kind"], row["adjust_minor"], rank=row["rank"]))
+        return out
+
+    @property
+    def auto_count(self) -> int:
+        return len(self.auto) + (0 if self.bulk is None else self.bulk.height)
+
+
+def _review_schema() -> dict[str, Any]:
+    import polars as pl
+
+    return {"movement_id": pl.Int64, "rank": pl.Int64, "points": pl.Int64,
+            "confidence_bp": pl.Int64, "rule": pl.String, "explanation": pl.String,
+            "evidence_json": pl.String, "adjust_kind": pl.String, "adjust_minor": pl.Int64,
+            "lines": pl.List(pl.Struct({"item_id": pl.String, "amount_minor": pl.Int64}))}
+
+
+def _ranked(scored: pl.DataFrame) -> pl.DataFrame:
+    """Pairs in the order of :meth:`Proposal.sort_key` (most evidence, then oldest due date,
+    undated last, then item id: the item's ``i_due_rank``), numbered ``_n`` within each
+    movement."""
+    import polars as pl
+
+    return (scored.sort(["movement_id", "points", "i_due_rank"], descending=[False, True, False])
+            .with_columns(pl.col("item_id").cum_count().over("movement_id").alias("_n")))
+
+
+def with_item_texts(pairs: pl.DataFrame, texts: pl.DataFrame) -> pl.DataFrame:
+    """``pairs`` with their items' :data:`ITEM_TEXTS`, gathered from ``texts``: those of the
+    run's open items, row ``n`` for the item of ``due_rank`` n + 1
+    (:data:`cashmatch.match.run.ITEM_TEXTS_SQL`)."""
+    return pairs.hstack(texts[pairs.get_column("i_due_rank") - 1].get_columns())
+
+
+def explained(pairs: pl.DataFrame, texts: pl.DataFrame) -> pl.DataFrame:
+    """Scored pairs as one-item proposals: :data:`EXPLAINED_COLUMNS`, with the rule name and
+    the explanation computed over the whole frame (``texts``: see :func:`with_item_texts`)."""
+    import polars as pl
+
+    pairs = with_item_texts(pairs, texts)
+    fx = pl.col("fx").fill_null(False) if "fx" in pairs.columns else pl.lit(False)
+    return pairs.select(*PROPOSAL_COLUMNS, pl.concat_str(
+        "ref_level", "amount_level", "party_level", separator="+").alias("rule"),
+        describe_expr().alias("explanation"), fx.alias("fx"))
+
+
+def proposals(rows: pl.DataFrame) -> dict[int, list[Proposal]]:
+    """:class:`Proposal` objects from explained one-item proposals (:func:`explained`),
+    built column-wise (a dict per row would cost more than the proposal itself)."""
+    import polars as pl
+
+    cols = rows.select(
+        "movement_id", "item_id", "applied_minor", "rule", "explanation",
+        "adjust_kind", pl.col("adjust_minor").fill_null(0),
+        pl.col("due_date").cast(pl.String).fill_null("None"), "i_open_minor",
+        *EVIDENCE, pl.col("i_party_id").alias("party_id")).to_dict(as_series=False)
+    keys = (*EVIDENCE, "party_id")
+    evidence = zip(*(cols[k] for k in keys), strict=True)
+    out: dict[int, list[Proposal]] = defaultdict(list)
+    for mid, item, applied, points, rule, text, kind, adjust, due, open_, ev in zip(
+            cols["movement_id"], cols["item_id"], cols["applied_minor"], cols["points"],
+            cols["rule"], cols["explanation"], cols["adjust_kind"], cols["adjust_minor"],
+            cols["due_date"], cols["i_open_minor"], evidence, strict=True):
+        facts = dict(zip(keys, ev, strict=True))
+        facts["rules"] = facts["rules"] or []
+        out[mid].append(Proposal(mid, ((item, applied),), points, rule, text, facts, kind,
+                                 adjust, (due,), opens=(open_,)))
+    return out
+
+
+def subset_proposals(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules,
+                     only: Iterable[int], texts: pl.DataFrame,
+                     floors: dict[int, int] | None = None) -> dict[int, list[Proposal]]:
+    """Sets of one party's items whose open amounts add up exactly to the movement.
+
+    Only items the payer is tied to (its IBAN, name or memory) or that the text references
+    are tried, at most ``max_subset_items`` per party: quoted items first, then credit notes,
+    then the oldest, chosen over all movements at once with polars. Only those few items per
+    (movement, party) reach Python, where :func:`_exact_subsets` finds the exact sums.
+
+    ``floors`` (evidence points by movement) skips the parties none of whose sets could score
+    above that: :func:`_subset_points_bound` of what is tried. ``texts``: see
+    :func:`with_item_texts`."""
+    import polars as pl
+
+    wanted = list(set(only))
+    if scored.height == 0 or not wanted:
+        return {}
+    booked = pl.DataFrame({"movement_id": wanted, "_booked": [amounts[m] for m in wanted]},
+                          schema={"movement_id": pl.Int64, "_booked": pl.Int64})
+    # items in the movement's own currency only (a foreign-currency item is compared through
+    # the instructed amount, one item at a time)
+    usable = scored.join(booked, on="movement_id").filter(
+        (pl.col("m_amount_minor") == pl.col("_booked"))
+        & (pl.col("m_currency") == pl.col("i_currency"))
+        & ((pl.col("party_level").is_in(["iban", "name"])) | (pl.col("ref_level") != "none"))
+        & pl.col("i_party_id").is_not_null())
+    group = ["movement_id", "i_party_id"]
+    # an item larger than the payment plus every credit note of the party cannot be part of
+    # an exact sum; quoted items first, then the party's credit notes (netted into payments),
+    # then the oldest: the first max_subset_items of each (movement, party) are tried
+    other_sign = (pl.col("i_open_minor") > 0) != (pl.col("m_amount_minor") > 0)
+    fitting = (usable
+               .with_columns(other_sign.alias("_credit"),
+                             pl.when(other_sign).then(pl.col("i_open_minor").abs()).otherwise(0)
+                             .sum().over(group).alias("_credits"))
+               .filter(pl.col("_credit") | (pl.col("i_open_minor").abs()
+                                            <= pl.col("m_amount_minor").abs()
+                                            + pl.col("_credits"))))
+    if floors:  # (a bound over all of a party's fitting items holds for those tried)
+        anchored, unanchored = _subset_points_bound(rules.weights)
+        bound = pl.when(pl.col("ref_level").is_in(["exact", "rf"]).any().over(group)) \
+            .then(anchored).otherwise(unanchored)
+        fitting = (fitting.join(pl.DataFrame({"movement_id": list(floors),
+                                              "_floor": list(floors.values())},
+                                             schema={"movement_id": pl.Int64,
+                                                     "_floor": pl.Int64}),
+                                on="movement_id", how="left", maintain_order="left")
+                   .filter(pl.col("_floor").is_null() | (bound > pl.col("_floor"))))
+    tried = (fitting
+             .filter(pl.len().over(group) >= 2)
+             .sort([*group, pl.col("ref_level") == "none", ~pl.col("_credit"), "i_due_rank"])
+             .filter(pl.int_range(pl.len()).over(group) < rules.matching.max_subset_items)
+             .select(*(c for c in SUBSET_COLUMNS if c not in ITEM_TEXTS), "i_due_rank"))
+    # the rows of a (movement, party) are contiguous: only the amounts reach Python, and the
+    # rows of the few groups where some set adds up
+    bounds = (tried.with_row_index("_row").group_by(group, maintain_order=True)
+              .agg(pl.col("_row").first().alias("_start"), pl.len().alias("_len")))
+    opens = tried.get_column("i_open_minor").to_list()
+    out: dict[int, list[Proposal]] = defaultdict(list)
+    for movement_id, party_id, start, length in bounds.iter_rows():
+        found = _exact_subsets(opens[start:start + length], amounts[movement_id])
+        if not found:
+            continue
+        rows = _rows(with_item_texts(tried.slice(start, length), texts))
+        for combo in found:
+            out[movement_id].append(_subset_proposal(movement_id, party_id,
+                                                     [rows[i] for i in combo], rules))
+    return out
+
+
+def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts, built column-wise (much faster than ``iter_rows(named=True)``)."""
+    columns = frame.to_dict(as_series=False)
+    names = list(columns)
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+
+
+_MASKS: dict[int, Any] = {}
+
+
+def _bit_matrix(h: int) -> Any:
+    """All 2^h subsets of h items as a 0/1 matrix (cached per h)."""
+    import numpy as np
+
+    got = _MASKS.get(h)
+    if got is None:
+        got = ((np.arange(1 << h)[:, None] >> np.arange(h)) & 1).astype(np.int64)
+        _MASKS[h] = got
+    return got
+
+
+def _exact_subsets(values: list[int], target: int, limit: int = 20) -> list[list[int]]:
+    """Positions of two or more ``values`` that add up to ``target`` (at most ``limit`` sets,
+    fewest first). Meet in the middle: the subset sums of each half are computed with numpy
+    (2^(n/2) each) and matched by sorting, so 20 values cost two small matrix products
+    instead of a million additions."""
+    import numpy as np
+
+    half = len(values) // 2
+    lv = np.array(values[:half], dtype=np.int64)
+    rv = np.array(values[half:], dtype=np.int64)
+    lbits, rbits = _bit_matrix(len(lv)), _bit_matrix(len(rv))
+    lsums, rsums = lbits @ lv, rbits @ rv
+    want = target - lsums
+    sorted_r = np.sort(rsums)
+    lo = np.searchsorted(sorted_r, want, side="left")
+    hit = np.nonzero(sorted_r[np.minimum(lo, len(sorted_r) - 1)] == want)[0]
+    if not len(hit):
+        return []  # most sets of a party's items add up to nothing in particular
+    order = np.argsort(rsums, kind="stable")
+    hi = np.searchsorted(sorted_r, want, side="right")
+    found: list[tuple[int, int, int]] = []
+    for li in hit:
+        for ri in order[lo[li]:hi[li]]:
+            size = int(lbits[li].sum() + rbits[ri].sum())
+            if size >= 2:
+                found.append((size, int(li), int(ri)))
+    found.sort()
+    return [[i for i in range(len(lv)) if lbits[li, i]]
+            + [half + i for i in range(len(rv)) if rbits[ri, i]] for _, li, ri in found[:limit]]
+
+
+def _subset_proposal(movement_id: int, party_id: str, combo: list[dict[str, Any]],
+                     rules: Rules) -> Proposal:
+    w = rules.weights
+    n_ref = sum(r["ref_level"] != "none" for r in combo)
+    party = max((r["party_level"] for r in combo),
+                key=lambda lv: {"iban": 3, "name": 2, "none": 1, "other": 0}[lv])
+    same_name = party == "name" and bool(combo[0].get("name_same"))  # one party: one name
+    party_pts = {"iban": w.party_iban, "name": w.party_name_same if same_name else w.party_name,
+                 "other": w.party_other}.get(party, 0)
+    points = tenths(w.prior + _subset_ref_points(combo, w) + w.amount_exact + party_pts)
+    ev = {"match_key": "subset", "items": [r["item_id"] for r in combo], "referenced": n_ref,
+          "party_level": party, "party_id": party_id, "amount_level": "exact", "points": points}
+    return Proposal(movement_id, tuple((r["item_id"], r["i_open_minor"]) for r in combo), points,
+                    f"subset:{n_ref}/{len(combo)}ref+{party}",
+                    describe_subset(combo, n_ref, party), ev,
+                    due=tuple(sorted(str(r["due_date"]) for r in combo)),
+                    opens=tuple(r["i_open_minor"] for r in combo))
+
+
+def _subset_points_bound(w: Weights) -> tuple[int, int]:
+    """The most evidence points (tenths) a set of items can score, with and without an item
+    its text quotes exactly among those tried (:func:`_subset_proposal`)."""
+    party = max(w.party_iban, w.party_name_same, w.party_name, w.party_other, Decimal(0))
+    quoted = max(w.ref_exact, w.subset_some_referenced
+                 + max(Decimal(0), -w.subset_unreferenced_item) * 1000)
+    return (tenths(w.prior + quoted + w.amount_exact + party),
+            tenths(w.prior + w.subset_without_reference + w.amount_exact + party))
+
+
+def _subset_ref_points(combo: list[dict[str, Any]], w: Weights) -> Decimal:
+    """Reference evidence of a set of items.
+
+    A set is anchored by the items its text quotes exactly (or by an RF reference); items
+    only one typo or a numeric tail away count as quoted beside such an anchor, never on
+    their own (a customer number that is also the tail of one invoice's reference anchors
+    nothing). Anchored and every item quoted: ``ref_exact``. Anchored, some quoted:
+    ``subset_some_referenced`` less ``subset_unreferenced_item`` for each unquoted invoice
+    beyond one per quoted item: an invoice nobody quoted was picked for its amount alone, and
+    among a party's twenty items some set adds up to almost any amount by chance (a payment
+    quoting two invoices and settling a third is common; one quote among four invoices is a
+    coincidence). Unquoted credit notes netted into a payment cost nothing. Not anchored:
+    ``subset_without_reference``."""
+    strong = sum(1 for r in combo if r["ref_level"] in ("exact", "rf"))
+    if not strong:
+        return w.subset_without_reference
+    quoted = sum(1 for r in combo if r["ref_level"] != "none")
+    if quoted == len(combo):
+        return w.ref_exact
+    payment_sign = sum(r["i_open_minor"] for r in combo) > 0
+    unquoted_invoices = sum(1 for r in combo if r["ref_level"] == "none"
+                            and (r["i_open_minor"] > 0) == payment_sign)
+    extra = max(0, unquoted_invoices - quoted)
+    return w.subset_some_referenced - w.subset_unreferenced_item * extra
+
+
+def clear_exact_winners(ranked: pl.DataFrame, threshold: int, margin: int) -> set[int]:
+    """Movements whose best one-item reading settles them exactly and decisively (the test
+    of :func:`_decided`, over all pairs at once; ``ranked`` as :func:`_ranked` orders them).
+    Most movements of a day are such; only the others need a proposal table."""
+    import polars as pl
+
+    if ranked.height == 0:
+        return set()
+    best = ranked.filter(pl.col("_n") == 1).select(
+        "movement_id", pl.col("points").alias("b_points"), pl.col("i_party_id").alias("b_party"),
+        pl.col("ref_level").alias("b_ref"), pl.col("amount_level").alias("b_amount"),
+        pl.col("party_level").alias("b_party_level"),
+        pl.col("amount_diff_minor").alias("b_diff"), pl.col("confidence_bp").alias("b_conf"))
+    rival = (pl.col("_n") > 1) & (pl.col("b_points") - pl.col("points") < margin)
+    same = ((pl.col("points") == pl.col("b_points")) & (pl.col("i_party_id") == pl.col("b_party"))
+            & (pl.col("b_ref") == "none") & (pl.col("ref_level") == "none")
+            & (pl.col("amount_level") == pl.col("b_amount"))
+            & (pl.col("party_level") == pl.col("b_party_level"))
+            & (pl.col("amount_diff_minor") == pl.col("b_diff"))).fill_null(False)
+    verdict = (ranked.join(best, on="movement_id")
+               .group_by("movement_id")
+               .agg((~rival | same).all().alias("clear"), pl.col("b_conf").first(),
+                    pl.col("b_amount").first()))
+    return set(verdict.filter(pl.col("clear") & (pl.col("b_conf") >= threshold)
+                              & (pl.col("b_amount") == "exact"))
+               .get_column("movement_id").to_list())
+
+
+def _posts_in_bulk(pairs: pl.DataFrame, rules: Rules) -> pl.Expr:
+    """One-item proposals :meth:`cashmatch.ledger.journal.Applier.apply_in_bulk` posts: the item
+    settled in full in the movement's own currency, and either nothing else (in kind) or
+    one line for a difference (a fee, a rounding, an over-payment, a discount without VAT)
+    that makes up the movement exactly."""
+    import polars as pl
+
+    adjust = pl.col("adjust_minor").fill_null(0)
+    one_line = (pl.col("adjust_kind").is_in(one_line_differences(rules.ledger)) & (adjust != 0)
+                & (pl.col("m_amount_minor") + adjust == pl.col("applied_minor"))
+                & (pl.col("m_amount_minor").sign() == pl.col("applied_minor").sign()))
+    return (_one_currency(pairs) & (pl.col("applied_minor") != 0)
+            & ((adjust == 0) & (pl.col("applied_minor") == pl.col("m_amount_minor"))
+               | one_line)).fill_null(False)
+
+
+def _one_currency(pairs: pl.DataFrame) -> pl.Expr:
+    """The item is settled in full, in the movement's own currency."""
+    import polars as pl
+
+    fx = pl.col("fx").fill_null(False) if "fx" in pairs.columns else pl.lit(False)
+    return (~fx & (pl.col("m_currency") == pl.col("i_currency"))
+            & (pl.col("applied_minor") == pl.col("i_open_minor")))
+
+
+@dataclass(slots=True)
+class Ranking:
+    """What batches of movements contribute to a run's decisions (see :func:`rank`).
+
+    Only automatic candidates wait for :func:`decide` (conflicts are settled over the whole
+    run), each with its best reading alone: the few that lose a conflict are ranked again
+    for review. A movement that cannot be applied automatically is decided in its batch:
+    its reason and its ranked suggestions (compact rows) are final there."""
+
+    eligible: dict[int, Proposal] = field(default_factory=dict)  # other decisive: best reading
+    clear: set[int] = field(default_factory=set)    # settled by one item, exactly, decisively
+    bulk: list[pl.DataFrame] = field(default_factory=list)  # decisive, posted in bulk (frames)
+    reasons: dict[int, str] = field(default_factory=dict)   # the others: why review
+    review: list[pl.DataFrame] = field(default_factory=list)  # ...and their suggestions
+
+    def add(self, other: Ranking) -> None:
+        self.eligible.update(other.eligible)
+        self.clear |= other.clear
+        self.bulk.extend(other.bulk)
+        self.reasons.update(other.reasons)
+        self.review.extend(other.review)
+
+
+def rank(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules,
+         texts: pl.DataFrame) -> Ranking:
+    """The proposals of each movement of ``amounts``, best first, from its scored pairs
+    (``texts``: see :func:`with_item_texts`).
+
+    Everything here is per movement, so a run may rank its movements in batches. Movements
+    one item settles exactly and decisively in their own currency stay a frame row (their
+    best pair, explained: :attr:`Ranking.bulk`). For the others every proposal is a row of
+    one frame (:func:`proposal_table`), ordered as :meth:`Proposal.sort_key` orders them, and
+    the decision is taken over that frame: the decisive ones keep their best proposal (a
+    row of :attr:`Ranking.bulk` when :func:`_posts_in_bulk` can post it, otherwise a
+    :class:`Proposal`), the others their reason and the suggestions review shows (rows)."""
+    import polars as pl
+
+    m = rules.matching
+    threshold = int(m.auto_threshold * 10_000)
+    margin = tenths(m.auto_margin)
+    keep = m.max_suggestions + 1
+    out = Ranking()
+    if scored.height == 0:
+        out.reasons = {mid: "no_candidate" for mid in amounts}
+        return out
+    ranked = _ranked(scored)
+    clear = clear_exact_winners(ranked, threshold, margin)
+    in_clear = pl.col("movement_id").is_in(list(clear))
+    best_clear = ranked.filter(in_clear & (pl.col("_n") == 1))
+    clear_in_bulk = _posts_in_bulk(best_clear, rules)
+    out.clear = clear
+    out.bulk.append(owned(explained(best_clear.filter(clear_in_bulk), texts)))  # kept
+    singles = explained(pl.concat([
+        best_clear.filter(~clear_in_bulk), ranked.filter(~in_clear & (pl.col("_n") <= keep))]),
+        texts)
+    table = _decided(proposal_table(singles, []), rules)
+    # 1:N wherever no single item settles the movement exactly and decisively; where one item
+    # is decisive, only sets that could come within the margin of it can change the decision
+    floors = dict(table.filter(pl.col("_decisive") & (pl.col("_n") == 1))
+                  .select("movement_id", pl.col("points") - margin).iter_rows())
+    subsets = [p for props in subset_proposals(
+        scored, amounts, rules, [mid for mid in amounts if mid not in clear], texts,
+        floors).values() for p in props]
+    if subsets:
+        table = _decided(proposal_table(singles, subsets), rules)
+    decisive = table.filter(pl.col("_decisive") & (pl.col("_n") == 1))
+    best_single = singles.join(decisive.filter(pl.col("_subset").is_null())
+                               .select("movement_id", pl.col("_items").list.first()
+                                       .alias("item_id")),
+                               on=["movement_id", "item_id"])
+    in_bulk = _posts_in_bulk(best_single, rules)
+    posted_in_bulk = owned(best_single.filter(in_bulk))
+    out.bulk.append(posted_in_bulk)  # kept for the whole run
+    chosen = proposals(best_single.filter(~in_bulk))
+    out.eligible = {mid: props[0] for mid, props in chosen.items()}
+    out.eligible.update((subsets[i].movement_id, subsets[i]) for i in
+                        decisive.get_column("_subset").drop_nulls().to_list())
+    out.review.append(owned(_review_frame(table.filter(~pl.col("_decisive")))))  # kept
+    undecided = table.filter(~pl.col("_decisive")).group_by("movement_id").agg(
+        pl.when(pl.col("confidence_bp").first() >= threshold).then(pl.lit("ambiguous"))
+        .otherwise(_reason_expr().filter(pl.col("_shown_rank") == 1).first()
+                   .fill_null("no_candidate")).alias("reason"))
+    out.reasons = dict(undecided.iter_rows())
+    settled = set(out.eligible) | clear | set(posted_in_bulk.get_column("movement_id"))
+    out.reasons.update((mid, "no_candidate") for mid in amounts
+                       if mid not in settled and mid not in out.reasons)
+    return out
+
+
+def proposal_table(singles: pl.DataFrame, subsets: list[Proposal]) -> pl.DataFrame:
+    """Every proposal of some movements as a row: one-item proposals (``singles``, as
+    :func:`explained` gives them) and several-items ones (``subsets``, whose position in
+    that list is ``_subset``), with the columns a decision and review read."""
+    import polars as pl
+
+    one = singles.select(
+        "movement_id", "points", "confidence_bp", "rule", "explanation",
+        pl.concat_list(pl.col("due_date").cast(pl.String).fill_null("None")).alias("_due"),
+        pl.lit(1, pl.Int64).alias("_lines"), pl.concat_list("item_id").alias("_items"),
+        "amount_level", "ref_level", "party_level", "amount_diff_minor",
+        pl.col("i_party_id").alias("party_id"), pl.lit(None, pl.Int64).alias("referenced"),
+        evidence_json_expr().alias("evidence_json"),
+        "adjust_kind", pl.col("adjust_minor").fill_null(0),
+        pl.concat_list(pl.struct("item_id", pl.col("applied_minor").alias("amount_minor")))
+        .alias("lines"),
+        pl.lit(None, pl.Int64).alias("_subset"))
+    if not subsets:
+        return one
+    several = pl.DataFrame([(
+        p.movement_id, p.points, p.confidence_bp, p.rule, p.explanation, list(p.due),
+        len(p.lines), sorted(p.items), p.evidence.get("amount_level"), None,
+        p.evidence.get("party_level"), None, p.evidence.get("party_id"),
+        p.evidence.get("referenced"),
+        json.dumps(p.evidence, sort_keys=True, default=str, separators=(",", ":")),
+        p.adjust_kind, p.adjust_minor, [{"item_id": i, "amount_minor": a} for i, a in p.lines],
+        position) for position, p in enumerate(subsets)], schema=one.schema, orient="row")
+    return pl.concat([one, several])
+
+
+def evidence_json_expr(*extra: str) -> pl.Expr:
+    """The evidence of one-item proposals as JSON text with sorted keys, over a frame of
+    scored pairs: :data:`EVIDENCE`, the item's party (``party_id``) and the ``extra``
+    columns (what decisions and review candidates store)."""
+    import polars as pl
+
+    return pl.struct(*(pl.col("i_party_id").alias(k) if k == "party_id"
+                       else pl.col(k).fill_null(pl.lit([], pl.List(pl.String))) if k == "rules"
+                       else pl.col(k) for k in sorted((*EVIDENCE, "party_id", *extra)))
+                     ).struct.json_encode()
+
+
+def _decided(table: pl.DataFrame, rules: Rules) -> pl.DataFrame:
+    """The proposal table in :meth:`Proposal.sort_key` order within each movement (``_n``),
+    with whether the movement is decisive (``_decisive``, on every row of it) and, for the
+    proposals review would show, their rank (``_shown_rank``).
+
+    A movement is decisive when its best proposal is sure enough (``auto_threshold``, and
+    not an amount mismatch) and every other proposal within ``auto_margin`` points of it is
+    the same reading: a one-item proposal of the same party's identical item (same points,
+    no reference, same levels, same difference). Subscriptions are no ambiguity:
+    accountants letter the oldest due first, and proposals are sorted oldest first among
+    equals. Review shows the first ``max_suggestions`` proposals of at least
+    ``review_min_confidence`` that are not amount mismatches."""
+    import polars as pl
+
+    m = rules.matching
+    threshold = int(m.auto_threshold * 10_000)
+    margin = tenths(m.auto_margin)
+    min_bp = int(m.review_min_confidence * 10_000)
+    by = pl.col("movement_id")
+    ordered = table.sort(["movement_id", "points", "_due", "_lines", "_items"],
+                         descending=[False, True, False, False, False])
+    first = {c: pl.col(c).first().over(by) for c in (
+        "points", "confidence_bp", "amount_level", "ref_level", "party_level",
+        "amount_diff_minor", "party_id", "_lines")}
+    n = pl.int_range(1, pl.len() + 1).over(by)
+    rival = (n > 1) & (first["points"] - pl.col("points") < margin)
+    same = ((pl.col("_lines") == 1) & (first["_lines"] == 1)
+            & (pl.col("points") == first["points"]) & first["party_id"].is_not_null()
+            & (first["ref_level"] == "none")
+            & pl.col("party_id").eq_missing(first["party_id"])
+            & pl.col("ref_level").eq_missing(first["ref_level"])
+            & pl.col("amount_level").eq_missing(first["amount_level"])
+            & pl.col("party_level").eq_missing(first["party_level"])
+            & pl.col("amount_diff_minor").eq_missing(first["amount_diff_minor"])).fill_null(False)
+    decisive = ((first["confidence_bp"] >= threshold)
+                & first["amount_level"].ne_missing(pl.lit("mismatch"))
+                & (~rival | same).all().over(by))
+    shown = (pl.col("confidence_bp") >= min_bp) & pl.col("amount_level").ne_missing(
+        pl.lit("mismatch"))
+    position = shown.cast(pl.Int64).cum_sum().over(by)
+    return ordered.with_columns(n.alias("_n"), decisive.alias("_decisive"),
+                                pl.when(shown & (position <= m.max_suggestions))
+                                .then(position).alias("_shown_rank"))
+
+
+def _reason_expr() -> pl.Expr:
+    """Why a movement goes to review, read from the first proposal review shows for it (a
+    movement with none has ``no_candidate``): the payer's IBAN is another party's; a
+    reference is found but the amount differs (or everything fits but too weakly); the
+    amount fits but nothing tells the payer or the invoice; or only weak evidence."""
+    import polars as pl
+
+    referenced = (pl.col("ref_level").is_not_null() & (pl.col("ref_level") != "none")) | (
+        pl.col("referenced").fill_null(0) > 0)
+    return (pl.when(pl.col("party_level") == "other").then(pl.lit("other_party"))
+            .when(referenced).then(pl.when(pl.col("amount_level") != "exact")
+                                   .then(pl.lit("amount_differs")).otherwise(pl.lit("weak")))
+            .when(pl.col("amount_level") == "exact").then(pl.lit("no_reference"))
+            .otherwise(pl.lit("weak")))
+
+
+def _review_frame(table: pl.DataFrame) -> pl.DataFrame:
+    """The rows of a decided proposal table (:func:`_decided`) that review shows, as
+    :data:`REVIEW_SCHEMA` rows."""
+    import polars as pl
+
+    return table.filter(pl.col("_shown_rank").is_not_null()).select(
+        "movement_id", pl.col("_shown_rank").alias("rank"), "points", "confidence_bp", "rule",
+        "explanation", "evidence_json", "adjust_kind", "adjust_minor", "lines",
+    ).cast(_review_schema())  # type: ignore[arg-type]
+
+
+def suggestions(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules,
+                texts: pl.DataFrame, one_item: set[int]) -> pl.DataFrame:
+    """What review shows for the movements of ``amounts`` whatever their decision (rows of
+    :data:`REVIEW_SCHEMA`): their best one-item proposals and, except for the movements of
+    ``one_item`` (one item settles them exactly), the sets of items that add up to them,
+    ranked as :func:`rank` ranks them (``texts``: see :func:`with_item_texts`)."""
+    import polars as pl
+
+    if scored.height == 0:
+        return pl.DataFrame(schema=_review_schema())
+    keep = rules.matching.max_suggestions + 1
+    singles = explained(_ranked(scored).filter(pl.col("_n") <= keep), texts)
+    subsets = [p for props in subset_proposals(
+        scored, amounts, rules, [mid for mid in amounts if mid not in one_item], texts).values()
+        for p in props]
+    return _review_frame(_decided(proposal_table(singles, subsets), rules))
+
+
+def decide(ranking: Ranking, rules: Rules,
+           rerank: Callable[[list[int]], pl.DataFrame]) -> Assignment:
+    """Decide for the automatic candidates of every batch, over the whole run: those that
+    no other movement contests are applied; the others go to review with all their
+    readings, which ``rerank`` gives (:func:`suggestions` of these movements)."""
+    import polars as pl
+
+    margin = tenths(rules.matching.auto_margin)
+    result = Assignment(reasons=ranking.reasons)
+    eligible = ranking.eligible
+    bulk = pl.concat(ranking.bulk, how="vertical_relaxed") if ranking.bulk else None
+    conflicted = _conflicts(_claims(eligible.values(), bulk), margin)
+    result.auto = [prop for mid, prop in sorted(eligible.items()) if mid not in conflicted]
+    if bulk is not None:
+        result.bulk = bulk.filter(~pl.col("movement_id").is_in(list(conflicted)))
+    # only the best reading of each was kept: review needs all of them
+    lost = sorted(conflicted)
+    result.reasons.update(dict.fromkeys(lost, "conflict"))
+    result.review = pl.concat([pl.DataFrame(schema=_review_schema()), *ranking.review,
+                               *([rerank(lost)] if lost else [])])
+    return result
+
+
+def _claims(eligible: Iterable[Proposal], bulk: pl.DataFrame | None) -> pl.DataFrame:
+    """What every automatic candidate of a run would apply: one row per (movement, item)."""
+    import polars as pl
+
+    schema = {"movement_id": pl.Int64, "item_id": pl.String, "applied_minor": pl.Int64,
+              "open_minor": pl.Int64, "points": pl.Int64, "partial": pl.Boolean}
+    rows = [(p.movement_id, item_id, applied, open_, p.points,
+             len(p.lines) == 1 and p.evidence.get("amount_level") == "partial")
+            for p in eligible for (item_id, applied), open_ in zip(p.lines, p.opens, strict=True)]
+    claims = pl.DataFrame(rows, schema=schema, orient="row")
+    if bulk is None:
+        return claims
+    return pl.concat([claims, bulk.select(
+        "movement_id", "item_id", "applied_minor", pl.col("i_open_minor").alias("open_minor"),
+        "points", pl.lit(False).alias("partial")).cast(schema)])
+
+
+def _conflicts(claims: pl.DataFrame, margin: int) -> set[int]:
+    """Movements whose automatic proposal collides with another movement's on an item.
+
+    Instalments that fit together in what is open are no collision; otherwise a claim wins
+    its item only if it stands ``margin`` points above every other claim, and all lose when
+    none does."""
+    import polars as pl
+
+    contested = (claims.group_by("item_id")
+                 .agg(pl.len().alias("_n"), pl.col("partial").all().alias("_partials"),
+                      pl.col("applied_minor").abs().sum().alias("_total"),
+                      pl.col("open_minor").abs().first().alias("_open"),
+                      pl.col("points").max().alias("_top"),
+                      pl.col("points").top_k(2).min().alias("_second"))
+                 .filter((pl.col("_n") >= 2)
+                         & ~(pl.col("_partials") & (pl.col("_total") <= pl.col("_open")))))
+    losers = claims.join(contested, on="item_id").filter(
+        (pl.col("_top") - pl.col("_second") < margin) | (pl.col("points") < pl.col("_top")))
+    return set(losers.get_column("movement_id").to_list())

@@ -1,0 +1,369 @@
+"""Candidate generation: blocking rules as SQL, run inside DuckDB.
+
+Each rule is an equality join between the run's movements and the open items that yields
+``(movement_id, item_id)`` pairs; every pair remembers which rules found it (``rules``) and
+the first one (``match_key``), as splink does, so a decision can say why a pair was even
+considered. No rule compares a movement with every open item: each joins on a key
+(reference token, decoded RF reference, reference with one character deleted, numeric tail,
+amount, payer party), so the work grows with the data, not with its square.
+
+The builders return SQL text; :class:`cashmatch.store.Store` executes it. The matcher first
+prepares ``cm_tmp_movements``, ``cm_tmp_rf_tokens`` (decoded RF references, from Python) and
+``cm_tmp_rule_payer`` (payers named by ``[[alias]]`` rules, from Python) before these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cashmatch.config import Tolerances
+from cashmatch.ingest.normalize import name_sql
+from cashmatch.match.evidence import cents
+
+#: Normalised text of a movement: remittance plus every reference, upper case, no accents.
+MOVEMENT_TEXT = ("upper(strip_accents(coalesce(m.remittance, '') || ' ' || "
+                 "coalesce(m.refs_text, '')))")
+
+#: Columns derived from an item for matching, computed once at import (``i`` = the row).
+ITEM_DERIVED = {
+    # the last group of digits of the reference as written ("FA-2026-004512" → 4512)
+    "ref_tail": "ltrim(regexp_extract(upper(coalesce(i.reference, i.item_id)), "
+                "'([0-9]+)[^0-9]*$', 1), '0')",
+    # a long run of digits without separators ("FA2026004512") also answers to its last 6
+    "ref_tail_short": "CASE WHEN length(regexp_extract(i.ref_norm, '([0-9]+)$', 1)) >= 8 "
+                      "THEN ltrim(right(regexp_extract(i.ref_norm, '([0-9]+)$', 1), 6), '0') END",
+    "name_norm": name_sql("i.party_name"),
+}
+
+def item_keys(source: str) -> str:
+    """One-typo keys of items (symmetric delete), as ``(item_id, k)``: the reference, and it
+    with one character deleted, of each item of ``source`` (a table, view or CTE with
+    item_id, ref_norm)."""
+    return f"""
+SELECT item_id, ref_norm AS k FROM {source} WHERE length(ref_norm) >= 6
+UNION
+SELECT item_id, substr(ref_norm, 1, p - 1) || substr(ref_norm, p + 1)
+FROM {source}, range(1, 41) r(p)
+WHERE length(ref_norm) >= 6 AND p <= length(ref_norm)
+"""
+
+
+#: The keys of the items of ``__cm_key_items`` (a table or view with item_id, ref_norm), kept.
+ITEM_KEYS_SQL = "INSERT INTO cm_item_keys" + item_keys("__cm_key_items")
+
+#: The run's open items. ``due_rank`` numbers them oldest due first, then by id (undated
+#: last): the order in which the party rules keep a movement's candidates, as one integer
+#: (see :func:`_oldest`).
+OPEN_ITEMS_SQL = """
+CREATE OR REPLACE TEMP TABLE cm_tmp_open_items AS
+SELECT i.item_id, i.kind, i.account, i.party_id, i.party_name, i.party_iban, i.reference,
+       i.ref_norm, i.issue_date, i.due_date, i.currency, i.amount_minor, i.book_minor,
+       i.book_currency,
+       i.amount_minor - i.settled_outside_minor - coalesce(a.applied, 0) AS open_minor,
+       i.name_norm, i.ref_tail, i.ref_tail_short
+FROM cm_items i
+LEFT JOIN (SELECT item_id, CAST(sum(amount_minor) AS BIGINT) AS applied
+           FROM cm_allocations GROUP BY item_id) a USING (item_id)
+WHERE i.amount_minor - i.settled_outside_minor - coalesce(a.applied, 0) <> 0;
+-- numbered apart and joined back: a window that carries every column is slower
+CREATE OR REPLACE TEMP TABLE cm_tmp_open_items AS
+SELECT o.*, r.due_rank FROM cm_tmp_open_items o
+JOIN (SELECT item_id, row_number() OVER (ORDER BY due_date NULLS LAST, item_id) AS due_rank
+      FROM cm_tmp_open_items) r USING (item_id)
+"""
+
+TOKENS_SQL = f"""
+CREATE OR REPLACE TEMP TABLE cm_tmp_tokens AS
+WITH t AS (
+    SELECT m.movement_id, regexp_extract_all({MOVEMENT_TEXT}, '[A-Z0-9]+') AS toks
+    FROM cm_tmp_movements m
+), u AS (
+    SELECT movement_id, toks, unnest(range(1, len(toks) + 1)) AS i FROM t
+), grams AS (
+    SELECT movement_id, toks[i] AS tok FROM u
+    UNION ALL
+    SELECT movement_id, toks[i] || toks[i + 1] FROM u WHERE i + 1 <= len(toks)
+    UNION ALL
+    SELECT movement_id, toks[i] || toks[i + 1] || toks[i + 2] FROM u WHERE i + 2 <= len(toks)
+)
+SELECT DISTINCT movement_id, tok FROM grams
+WHERE length(tok) >= 3 AND regexp_matches(tok, '[0-9]')
+"""
+
+#: Items a movement quotes by their exact reference: a word of its text (``text``) or a valid
+#: RF creditor reference (``rf``). Computed once a run; the reference rules, the typo keys and
+#: the movements settled by reference all read it.
+QUOTED_SQL = """
+CREATE OR REPLACE TEMP TABLE cm_tmp_quoted AS
+SELECT DISTINCT t.movement_id, i.item_id, t.tok, 'text' AS via
+FROM cm_tmp_tokens t JOIN cm_tmp_open_items i ON i.ref_norm = t.tok
+UNION
+SELECT DISTINCT r.movement_id, i.item_id, r.tok, 'rf'
+FROM cm_tmp_rf_tokens r JOIN cm_tmp_open_items i ON i.ref_norm = r.tok
+"""
+
+#: Deletion neighbourhoods (symmetric delete): a reference and a token one typo apart (a
+#: character substituted, inserted, dropped, or two neighbours swapped) share a key. The
+#: items' keys are kept in ``cm_item_keys`` (see :data:`ITEM_KEYS_SQL`); the tokens' here.
+#: A token that names an open item is read as that reference first: with sequential invoice
+#: numbers every reference has dozens of one-typo neighbours, and they would crowd the
+#: candidates of every quoting payment. It is read as a typo of another reference only when
+#: that other item fits the payment (the same amount, the same currency) and its own item
+#: does not (a payer who typed an existing reference of another customer): ``quoted`` marks
+#: the keys of such tokens, and the ``ref_typo`` rule holds them to that (so such a token of a
+#: payment no open item matches in amount gets no keys at all). One typo changes a length by
+#: one at most, so only tokens within one character of some open reference's length get keys
+#: (most words of a text have none).
+TYPO_KEYS_SQL = """
+CREATE OR REPLACE TEMP TABLE cm_tmp_token_keys AS
+WITH fitting AS (
+    SELECT q.movement_id, q.tok
+    FROM cm_tmp_quoted q
+    JOIN cm_tmp_movements m USING (movement_id)
+    JOIN cm_tmp_open_items i USING (item_id)
+    WHERE q.via = 'text' AND i.open_minor = m.amount_minor AND i.currency = m.currency
+), payable AS (
+    SELECT m.movement_id FROM cm_tmp_movements m
+    SEMI JOIN cm_tmp_open_items i ON i.open_minor = m.amount_minor AND i.currency = m.currency
+), typo_tokens AS (
+    SELECT * FROM (
+        SELECT t.movement_id, t.tok,
+               EXISTS (SELECT 1 FROM cm_tmp_quoted q WHERE q.movement_id = t.movement_id
+                       AND q.tok = t.tok AND q.via = 'text') AS quoted
+        FROM (SELECT movement_id, tok FROM cm_tmp_tokens WHERE length(tok) >= 5
+                AND length(tok) IN (SELECT DISTINCT length(ref_norm) + d
+                                    FROM cm_tmp_open_items, (VALUES (-1), (0), (1)) v(d)
+                                    WHERE length(ref_norm) >= 6)
+              EXCEPT
+              SELECT movement_id, tok FROM fitting) t)
+    WHERE NOT quoted OR movement_id IN (SELECT movement_id FROM payable)
+)
+SELECT movement_id, k, bool_and(quoted) AS quoted FROM (
+    SELECT movement_id, tok AS k, quoted FROM typo_tokens
+    UNION ALL
+    SELECT movement_id, substr(tok, 1, p - 1) || substr(tok, p + 1), quoted
+    FROM typo_tokens, range(1, 41) r(p)
+    WHERE p <= length(tok)
+) GROUP BY movement_id, k;
+"""
+
+#: Who the payer is: parties known for its IBAN (ledger or memory) or for its name.
+PAYER_SQL = """
+CREATE OR REPLACE TEMP TABLE cm_tmp_payer AS
+WITH iban_parties AS (
+    SELECT DISTINCT party_iban AS iban, party_id, 'iban' AS via FROM cm_items
+    WHERE party_iban IS NOT NULL AND party_id IS NOT NULL
+    UNION
+    SELECT value, party_id, 'iban_memory' FROM cm_aliases
+    WHERE kind = 'iban' AND removed_at IS NULL
+)
+SELECT DISTINCT m.movement_id, p.party_id, p.via
+FROM cm_tmp_movements m JOIN iban_parties p ON p.iban = m.counterparty_iban
+UNION
+SELECT DISTINCT m.movement_id, a.party_id, 'name_memory'
+FROM cm_tmp_movements m
+JOIN cm_aliases a ON a.kind = 'name' AND a.removed_at IS NULL AND a.value = m.name_norm
+WHERE m.name_norm <> ''
+UNION
+SELECT DISTINCT movement_id, party_id, 'rule' FROM cm_tmp_rule_payer
+"""
+
+
+#: Movements a quoted reference settles on its own: the reference rules find exactly one open
+#: item, and its open amount is the movement's in the same currency. The broad rules (payer
+#: party, party name, amount) are not run for them: whatever they would add scores at least
+#: ``ref_exact`` points below that item (no reference evidence), so it could never be a rival
+#: within the automatic margin; it would only cost time. Every other movement gets every rule.
+SETTLED_BY_REFERENCE_SQL = """
+CREATE OR REPLACE TEMP TABLE cm_tmp_unsettled AS
+WITH settled AS (
+    SELECT q.movement_id
+    FROM cm_tmp_quoted q
+    JOIN cm_tmp_movements m USING (movement_id)
+    JOIN cm_tmp_open_items i USING (item_id)
+    GROUP BY q.movement_id
+    HAVING count(DISTINCT q.item_id) = 1
+       AND bool_and(i.open_minor = m.amount_minor AND i.currency = m.currency)
+)
+SELECT m.* FROM cm_tmp_movements m ANTI JOIN settled s USING (movement_id)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class BlockingRule:
+    """A named way to find candidate pairs."""
+
+    name: str
+    description: str
+    sql: str  # SELECT movement_id, item_id, tail_len FROM ...
+    # tail_len: how many digits of the item's reference the text holds (``ref_tail``; NULL
+    # for the other rules)
+
+
+def _capped(select: str, order: str, cap: int, tail_len: str = "NULL::INTEGER") -> str:
+    """Keep at most ``cap`` pairs per movement, the best ones by ``order`` (``tail_len``: the
+    column of ``select`` that holds it, if any)."""
+    return f"""
+    SELECT movement_id, item_id, {tail_len} AS tail_len FROM (
+        SELECT *, row_number() OVER (PARTITION BY movement_id ORDER BY {order}) AS rn
+        FROM ({select})
+    ) WHERE rn <= {cap}"""
+
+
+#: Added to the ``due_rank`` of an item that comes after all the others (see :func:`_oldest`).
+LATER = 1 << 40
+
+
+def _oldest(select: str, cap: int) -> str:
+    """Keep at most ``cap`` pairs per movement: those of the smallest ``key``, an item's
+    ``due_rank`` plus :data:`LATER` for an item to come after the others (``select`` yields
+    movement_id, key). The same pairs as :func:`_capped` ordered by due date and item id, but
+    an aggregate of integers keeps them (rather than a window ordering dates and ids): the
+    party rules meet every item of a payer's party, often hundreds per movement."""
+    return f"""
+    SELECT k.movement_id, i.item_id, NULL::INTEGER AS tail_len
+    FROM (SELECT movement_id, unnest(min(key, {cap})) % {LATER} AS due_rank
+          FROM ({select}) GROUP BY movement_id) k
+    JOIN cm_tmp_open_items i USING (due_rank)"""
+
+
+def _can_settle(tol: Tolerances) -> str:
+    """SQL condition: item ``i`` can take part in settling movement ``m``. No larger than
+    the payment (alone or in a set), of the other sign (a credit note netted in a payment),
+    or a receivable paid short by a shortfall scoring reads as ``fee``, ``rounding`` or
+    ``discount``: at most the larger of ``fee_max`` and ``rounding_max``, or at most
+    ``discount_max_percent`` of it, with a cent of rounding."""
+    short_max = cents(max(tol.fee_max, tol.rounding_max))
+    short_max_bp = int(tol.discount_max_percent * 100)
+    return f"""(sign(i.open_minor) <> sign(m.amount_minor)
+               OR abs(i.open_minor) <= abs(m.amount_minor)
+               OR (i.open_minor > 0 AND m.amount_minor > 0
+                   AND (i.open_minor - m.amount_minor <= {short_max}
+                        OR (i.open_minor - m.amount_minor - 1) * 10000
+                           <= i.open_minor * {short_max_bp})))"""
+
+
+def rules(cap: int, tol: Tolerances) -> list[BlockingRule]:
+    """The blocking rules in priority order; ``cap`` bounds pairs per movement and rule.
+    The party rules also find a receivable paid short within ``tol`` (see
+    :func:`_can_settle`)."""
+    settles = _can_settle(tol)
+    return [
+        BlockingRule(
+            "ref_exact",
+            "an item's reference appears in the movement text (separators ignored)",
+            "SELECT movement_id, item_id, NULL::INTEGER FROM cm_tmp_quoted WHERE via = 'text'"),
+        BlockingRule(
+            "ref_rf",
+            "a valid ISO 11649 RF creditor reference of the movement encodes an item's reference",
+            "SELECT movement_id, item_id, NULL::INTEGER FROM cm_tmp_quoted WHERE via = 'rf'"),
+        BlockingRule(
+            "ref_tail",
+            "the numeric tail of an item's reference appears as a number in the text",
+            _capped("""SELECT movement_id, item_id, due_date, max(tail_len) AS tail_len FROM (
+                           SELECT t.movement_id, i.item_id, i.due_date,
+                                  length(i.ref_tail) AS tail_len
+                           FROM cm_tmp_tokens t
+                           JOIN cm_tmp_open_items i
+                             ON length(i.ref_tail) >= 3
+                            AND i.ref_tail = ltrim(t.tok, '0')
+                           WHERE regexp_matches(t.tok, '^[0-9]+$')
+                           UNION ALL
+                           SELECT t.movement_id, i.item_id, i.due_date,
+                                  length(i.ref_tail_short)
+                           FROM cm_tmp_tokens t
+                           JOIN cm_tmp_open_items i
+                             ON length(i.ref_tail_short) >= 4
+                            AND i.ref_tail_short = ltrim(t.tok, '0')
+                           WHERE regexp_matches(t.tok, '^[0-9]+$'))
+                       GROUP BY movement_id, item_id, due_date""",
+                    "due_date, item_id", cap, tail_len="tail_len")),
+        BlockingRule(
+            "ref_typo",
+            "a word of the text is one typo away from an item's reference",
+            # a quoted token's keys only meet the items of the payment's amount: those few
+            # items' keys are made here, not looked up among every item's (with sequential
+            # numbers each reference has hundreds of neighbours one typo away)
+            _capped(f"""WITH fitting AS MATERIALIZED (
+                            SELECT m.movement_id, o.item_id, o.due_date, o.ref_norm
+                            FROM cm_tmp_movements m
+                            JOIN cm_tmp_open_items o
+                              ON o.open_minor = m.amount_minor AND o.currency = m.currency
+                            WHERE m.movement_id IN (SELECT movement_id FROM cm_tmp_token_keys
+                                                    WHERE quoted)
+                        ), fitting_keys AS ({item_keys("fitting")})
+                        SELECT t.movement_id, i.item_id, o.due_date
+                        FROM cm_tmp_token_keys t
+                        JOIN cm_item_keys i ON i.k = t.k
+                        JOIN cm_tmp_open_items o ON o.item_id = i.item_id
+                        WHERE NOT t.quoted
+                        UNION
+                        SELECT t.movement_id, f.item_id, f.due_date
+                        FROM cm_tmp_token_keys t
+                        JOIN fitting f ON f.movement_id = t.movement_id
+                        JOIN fitting_keys fk ON fk.item_id = f.item_id AND fk.k = t.k
+                        WHERE t.quoted""",
+                    "due_date, item_id", cap)),
+        BlockingRule(
+            "payer_party",
+            "the payer's IBAN or name is known for the item's party (ledger or memory)",
+            # (once per item: the payer's party may be known several ways, IBAN and memory)
+            _oldest(f"""SELECT DISTINCT p.movement_id, i.due_rank AS key
+                        FROM cm_tmp_payer p
+                        JOIN cm_tmp_unsettled m USING (movement_id)
+                        JOIN cm_tmp_open_items i ON i.party_id = p.party_id
+                        WHERE {settles}""", cap)),
+        BlockingRule(
+            "party_name",
+            "the payer's name starts like the item's party name (legal form, case and "
+            "accents ignored)",
+            # the payer's own party first (its name, or that name cut short), then the
+            # oldest: many parties share their first words ("ETABLISSEMENTS ...", "SOCIETE
+            # ..."), and their oldest items must not crowd the payer's own out of the cap
+            _oldest(f"""SELECT m.movement_id,
+                               i.due_rank + CASE WHEN starts_with(i.name_norm, m.name_norm)
+                                                 THEN 0 ELSE {LATER} END AS key
+                        FROM cm_tmp_unsettled m
+                        JOIN cm_tmp_open_items i
+                          ON length(m.name_norm) >= 4
+                         AND left(i.name_norm, 12) = left(m.name_norm, 12)
+                        WHERE {settles}""", cap)),
+        BlockingRule(
+            "amount_exact",
+            "the movement amount equals an item's open amount in the same currency",
+            _capped("""SELECT m.movement_id, i.item_id, i.due_date, m.booking_date
+                       FROM cm_tmp_unsettled m
+                       JOIN cm_tmp_open_items i
+                         ON i.open_minor = m.amount_minor AND i.currency = m.currency
+                       UNION ALL
+                       SELECT m.movement_id, i.item_id, i.due_date, m.booking_date
+                       FROM cm_tmp_unsettled m
+                       JOIN cm_tmp_open_items i
+                         ON i.currency = m.instructed_currency AND i.currency <> m.currency
+                        AND i.open_minor = m.instructed_minor * sign(m.amount_minor)""",
+                    "abs(date_diff('day', coalesce(due_date, booking_date), booking_date)), item_id",
+                    cap)),
+    ]
+
+
+def pairs_sql(block_rules: list[BlockingRule]) -> str:
+    """All pairs found by any rule, once each, with the rules that found them (``rules``,
+    alphabetical), the first of them in priority order (``match_key``) and the longest
+    numeric tail matched (``tail_len``). The rules of a pair are gathered as a bit mask (one
+    bit per rule, a cheap aggregate) and written out as names afterwards."""
+    parts = [f"SELECT movement_id, item_id, tail_len, {1 << k} AS bit "
+             f"FROM ({r.sql}) AS found(movement_id, item_id, tail_len)"
+             for k, r in enumerate(block_rules)]
+    union = "\nUNION ALL\n".join(parts)
+    bits = {r.name: 1 << k for k, r in enumerate(block_rules)}
+    first = " ".join(f"WHEN mask & {bit} <> 0 THEN '{name}'" for name, bit in bits.items())
+    names = ", ".join(f"CASE WHEN mask & {bits[name]} <> 0 THEN ['{name}'] ELSE [] END"
+                      for name in sorted(bits))
+    return f"""
+    CREATE OR REPLACE TEMP TABLE cm_tmp_pairs AS
+    SELECT movement_id, item_id, CASE {first} END AS match_key,
+           list_concat({names}) AS rules, tail_len
+    FROM (SELECT movement_id, item_id, bit_or(bit) AS mask, max(tail_len) AS tail_len
+          FROM ({union})
+          GROUP BY movement_id, item_id)
+    """

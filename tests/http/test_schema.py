@@ -1,0 +1,35 @@
+"""A bounded schemathesis run against the service's own OpenAPI document: whatever the
+generated request, the service answers with a documented status and never a server error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+schemathesis = pytest.importorskip("schemathesis")
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+
+from cashmatch.http.app import create_app  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_no_server_errors(tmp_path: Path) -> None:
+    from schemathesis.checks import not_a_server_error
+
+    app = create_app(tmp_path / "s.duckdb", {"w": "write"}, ROOT / "rules" / "default.toml")
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 14
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=8, deadline=None, derandomize=True, database=None,
+                  suppress_health_check=list(HealthCheck))
+        def check(case) -> None:  # type: ignore[no-untyped-def]
+            response = case.call(headers={"Authorization": "Bearer w"})
+            case.validate_response(response, checks=[not_a_server_error])
+
+        check()

@@ -1,0 +1,327 @@
+"""One small case per phenomenon of real payments: what is applied, and how it is posted."""
+
+
+import pytest
+
+from cashmatch.ingest.items import import_items
+from cashmatch.match.run import run_match
+from cashmatch.ingest.normalize import rf_encode
+from cashmatch.ingest.statements import import_statements
+from tests.conftest import item, movement
+
+IBAN = "FR7630004000031234567890143"
+OTHER_IBAN = "DE89370400440532013000"
+
+
+def run(store, rules, statements_file, items_file, items, movements):
+    import_items(store, items_file(*items))
+    import_statements(store, [statements_file(*movements)])
+    return run_match(store, rules)
+
+
+def applied(store) -> dict[int, dict[str, int]]:
+    out: dict[int, dict[str, int]] = {}
+    for mid, iid, amount in store.rows("SELECT movement_id, item_id, amount_minor "
+                                       "FROM cm_allocations ORDER BY 1, 2"):
+        out.setdefault(mid, {})[iid] = amount
+    return out
+
+
+def lines(store, movement_id: int = 1) -> list[tuple[str, int, int]]:
+    return store.rows("SELECT account, debit_minor, credit_minor FROM cm_journal_lines "
+                      "JOIN cm_journal_entries USING (entry_id) WHERE movement_id = ? "
+                      "ORDER BY line_no", [movement_id])
+
+
+@pytest.mark.parametrize("text", [
+    "Facture n° FA-2026-004512", "FA2026004512", "fa 2026 004512", "REGLEMENT 004512 MERCI",
+    "VIR SEPA RECU /DE X /MOTIF FACT FA-2026-004512 DU 12/03/2026 /REF E2E-1",
+    "CDE 88123 FACT FA-2026-004512 CLIENT 0042",
+])
+def test_reference_shapes(store, rules, statements_file, items_file, text) -> None:
+    s = run(store, rules, statements_file, items_file,
+            [item("FA-2026-004512", "812.40"), item("FA-2026-004513", "812.40")],
+            [movement("812.40", text, name="Client Un")])
+    assert s.auto == 1 and applied(store) == {1: {"FA-2026-004512": 81240}}
+
+
+def test_rf_creditor_reference(store, rules, statements_file, items_file) -> None:
+    rf = rf_encode("FA-2026-004512")
+    assert run(store, rules, statements_file, items_file, [item("FA-2026-004512", "99.00")],
+               [movement("99.00", "", ref=rf)]).auto == 1
+
+
+@pytest.mark.parametrize("typo", ["FA-2026-004521", "FA-2026-004612", "FA-2026-00412"])
+def test_reference_with_a_typo(store, rules, statements_file, items_file, typo) -> None:
+    s = run(store, rules, statements_file, items_file, [item("FA-2026-004512", "640.00")],
+            [movement("640.00", f"FACTURE {typo}", name="CLIENT UN")])
+    assert s.auto == 1
+
+
+def test_known_iban_without_reference(store, rules, statements_file, items_file) -> None:
+    s = run(store, rules, statements_file, items_file,
+            [item("FA-1", "410.00", iban=IBAN), item("FA-2", "95.00", iban=IBAN)],
+            [movement("410.00", "VIREMENT", iban=IBAN)])
+    assert s.auto == 1 and applied(store) == {1: {"FA-1": 41000}}
+
+
+def test_the_partys_own_name_and_its_exact_amount(store, rules, statements_file,
+                                                  items_file) -> None:
+    """No reference, no known IBAN: the payer's name is the party's own (legal form moved,
+    accents and case as the bank writes them; or cut at 35 characters) and one open item of
+    that party has exactly the amount."""
+    long_name = "Société Générale de Boulangerie et Pâtisserie du Centre SARL"
+    s = run(store, rules, statements_file, items_file,
+            [item("FA-1", "410.00", name="Boulangerie Dupont SARL"), item("FA-2", "95.00"),
+             item("FA-3", "77.10", party="C3", name=long_name)],
+            [movement("410.00", "VIREMENT", name="SARL BOULANGERIE DUPONT"),
+             movement("77.10", "PAIEMENT", name=long_name.upper()[:35])])
+    assert s.auto == 2 and applied(store) == {1: {"FA-1": 41000}, 2: {"FA-3": 7710}}
+    assert store.scalar("SELECT explanation FROM cm_decisions WHERE movement_id = 1") == (
+        "No reference to FA-1; amount 410.00 EUR equals the open amount; payer name is that "
+        "of Boulangerie Dupont SARL")
+
+
+@pytest.mark.parametrize(("payer", "ledger"), [
+    ("DUPONT", "Dupont et Fils SARL"),      # a part of the party's name
+    ("DUPONT ET FILS DISTRIBUTION", "Dupont et Fils SARL"),  # more than the party's name
+    ("DUPOND ET FILS", "Dupont et Fils SARL"),               # a name like it
+])
+def test_a_name_that_is_not_the_partys_own_is_not_enough(store, rules, statements_file,
+                                                         items_file, payer, ledger) -> None:
+    s = run(store, rules, statements_file, items_file, [item("FA-1", "410.00", name=ledger)],
+            [movement("410.00", "VIREMENT", name=payer)])
+    assert (s.auto, s.review) == (0, 1)
+
+
+def test_two_parties_of_one_name_are_not_told_apart_by_name(store, rules, statements_file,
+                                                            items_file) -> None:
+    s = run(store, rules, statements_file, items_file,
+            [item("FA-1", "410.00", name="MARTIN SARL"),
+             item("FA-2", "410.00", party="C2", name="Martin SAS")],
+            [movement("410.00", "VIREMENT", name="MARTIN")])
+    assert (s.auto, s.review) == (0, 1)
+
+
+def test_parties_sharing_their_first_words_do_not_crowd_out_the_payers_own(
+        store, rules, statements_file, items_file) -> None:
+    """Many parties' names start alike; their older items must not push the payer's own
+    unquoted invoice out of the candidates (the quoted one would then be read alone, as an
+    over-payment)."""
+    crowd = [item(f"FA-2025-{k:04d}", "10.00", party=f"C9{k:03d}",
+                  name=f"ETABLISSEMENTS MARTIN {k}", due="2025-06-01")
+             for k in range(rules.matching.candidates_per_rule + 5)]
+    own = "ETABLISSEMENTS DUPONT SAS"
+    s = run(store, rules, statements_file, items_file,
+            [*crowd, item("FA-2026-0800", "15200.59", name=own),
+             item("FA-2026-0809", "3925.24", name=own, due="2026-02-28")],
+            [movement("19125.83", "FACTURES FA-2026-0800", name=own)])
+    assert s.auto == 1 and applied(store) == {1: {"FA-2026-0800": 1520059,
+                                                  "FA-2026-0809": 392524}}
+
+
+def test_several_invoices_and_a_credit_note(store, rules, statements_file, items_file) -> None:
+    s = run(store, rules, statements_file, items_file,
+            [item("FA-1", "1200.00"), item("FA-2", "300.00"), item("AV-1", "-150.00", kind="credit_note"),
+             item("FA-3", "77.00")],
+            [movement("1350.00", "FACTURES FA-1 FA-2 AVOIR AV-1")])
+    assert s.auto == 1 and applied(store) == {1: {"FA-1": 120000, "FA-2": 30000, "AV-1": -15000}}
+    assert sorted(lines(store)) == [("411000", 0, 30000), ("411000", 0, 120000),
+                                    ("411000", 15000, 0), ("512000", 135000, 0)]
+
+
+def test_instalments_then_balance(store, rules, statements_file, items_file) -> None:
+    import_items(store, items_file(item("FA-1", "1000.00", iban=IBAN)))
+    import_statements(store, [statements_file(movement("400.00", "ACOMPTE FA-1", iban=IBAN, bank_ref="1"))])
+    assert run_match(store, rules).auto == 1
+    import_statements(store, [statements_file(movement("600.00", "SOLDE FA-1", iban=IBAN, bank_ref="2"))])
+    assert run_match(store, rules).auto == 1
+    assert applied(store) == {1: {"FA-1": 40000}, 2: {"FA-1": 60000}}
+
+
+@pytest.mark.parametrize("paid, text, account, debit", [
+    ("1188.00", "FACT FA-1", "627000", 1200),             # intermediary bank fee
+    ("1176.00", "FACT FA-1 ESCOMPTE 2%", "665000", 2400),  # early-payment discount
+    ("1199.97", "FACT FA-1", "658000", 3),                 # rounding
+])
+def test_short_payments_post_the_difference(store, rules, statements_file, items_file, paid, text,
+                                            account, debit) -> None:
+    assert run(store, rules, statements_file, items_file, [item("FA-1", "1200.00")],
+               [movement(paid, text)]).auto == 1
+    assert applied(store) == {1: {"FA-1": 120000}}
+    assert (account, debit, 0) in lines(store)
+
+
+@pytest.mark.parametrize(("paid", "text", "kind"), [("395.00", "VIREMENT", "fee"),
+                                                    ("401.80", "VIREMENT ESCOMPTE", "discount")])
+def test_a_known_payer_paying_short_without_a_reference(store, rules, statements_file,
+                                                        items_file, paid, text, kind) -> None:
+    """The payer is known by its IBAN and quotes nothing; a bank fee or a discount came off
+    the invoice. Nothing says which invoice, so it is reviewed, with that invoice first
+    (the party rules used to skip every item larger than the payment)."""
+    s = run(store, rules, statements_file, items_file,
+            [item("FA-1", "410.00", iban=IBAN), item("FA-2", "95.00", iban=IBAN)],
+            [movement(paid, text, iban=IBAN)])
+    assert (s.auto, s.review) == (0, 1)
+    first = store.rows("SELECT l.item_id, c.evidence_json FROM cm_candidates c "
+                       "JOIN cm_candidate_lines l USING (candidate_id) WHERE c.rank = 1")
+    assert [item_id for item_id, _ in first] == ["FA-1"]
+    assert f'"amount_level":"{kind}"' in first[0][1]
+
+
+def test_over_payment_leaves_a_customer_credit(store, rules, statements_file, items_file) -> None:
+    run(store, rules, statements_file, items_file, [item("FA-1", "500.00")],
+        [movement("550.00", "FACT FA-1", name="Client Un")])
+    assert applied(store) == {1: {"FA-1": 50000}}
+    assert lines(store) == [("512000", 55000, 0), ("411000", 0, 5000), ("411000", 0, 50000)]
+
+
+def test_same_invoice_paid_twice(store, rules, statements_file, items_file) -> None:
+    s = run(store, rules, statements_file, items_file, [item("FA-1", "80.00")],
+            [movement("80.00", "FACT FA-1"), movement("80.00", "FACT FA-1", day="2026-02-11")])
+    assert s.auto == 0 and s.review == 2  # a conflict: a person decides which one is the double
+
+
+def test_wrong_reference_with_a_fitting_own_invoice(store, rules, statements_file, items_file) -> None:
+    s = run(store, rules, statements_file, items_file,
+            [item("FA-1", "300.00", party="C1", iban=IBAN), item("FA-9", "999.00", party="C9", name="AUTRE")],
+            [movement("300.00", "FACTURE FA-9", iban=IBAN)])
+    assert applied(store) == {1: {"FA-1": 30000}} or s.auto == 0
+    assert "FA-9" not in str(applied(store))
+
+
+def test_recurring_amounts_letter_the_oldest(store, rules, statements_file, items_file) -> None:
+    s = run(store, rules, statements_file, items_file,
+            [item("AB-3", "49.00", iban=IBAN, due="2026-03-01"),
+             item("AB-1", "49.00", iban=IBAN, due="2026-01-01"),
+             item("AB-2", "49.00", iban=IBAN, due="2026-02-01")],
+            [movement("49.00", "ABONNEMENT", iban=IBAN)])
+    assert s.auto == 1 and applied(store) == {1: {"AB-1": 4900}}
+
+
+@pytest.mark.parametrize("amount, text", [
+    ("-120.00", "REMBOURSEMENT FA-1"),      # a refund is not a receipt
+    ("120.00", "REMISE CB 8812"),           # a card settlement of the same amount
+    ("120.00", "DIVERS"),                   # an unknown payer, same amount
+])
+def test_non_receipts_are_never_applied(store, rules, statements_file, items_file, amount, text) -> None:
+    run(store, rules, statements_file, items_file, [item("FA-1", "120.00")],
+        [movement(amount, text, iban=OTHER_IBAN, name="QUELQU'UN")])
+    assert applied(store) == {}
+
+
+def test_supplier_payment(store, rules, statements_file, items_file) -> None:
+    run(store, rules, statements_file, items_file,
+        [item("FF-88213", "-412.80", kind="supplier_invoice", party="F1", ref="88213")],
+        [movement("-412.80", "VIR FACTURE 88213")])
+    assert applied(store) == {1: {"FF-88213": -41280}}
+    assert lines(store) == [("512000", 0, 41280), ("401000", 41280, 0)]
+
+
+def test_explanations_say_why(store, rules, statements_file, items_file) -> None:
+    run(store, rules, statements_file, items_file, [item("FA-1", "1200.00")],
+        [movement("1188.00", "FACT FA-1")])
+    (text,) = store.row("SELECT explanation FROM cm_decisions")
+    assert "FA-1" in text and "12.00 short" in text and "bank fee" in text
+
+
+def test_foreign_currency_invoice_with_an_exchange_difference(store, rules, tmp_path) -> None:
+    """A USD 1,000.00 invoice booked at EUR 920.00, paid EUR 900.00 (instructed USD 1,000.00):
+    512 900 / 656 20 / 411 920, the invoice settled in full in its own currency."""
+    from cashmatch.ingest.items import upsert_items
+
+    upsert_items(store, [{"id": "INV-US-7", "amount": "1000.00", "currency": "USD",
+                          "book_amount": "920.00", "book_currency": "EUR",
+                          "due_date": "2026-02-01", "party_id": "C77", "party_name": "ACME INC"}])
+    camt = tmp_path / "fx.xml"
+    camt.write_text(
+        "<?xml version='1.0'?><Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.053.001.08'>"
+        "<BkToCstmrStmt><GrpHdr><MsgId>M</MsgId><CreDtTm>2026-02-04T06:00:00</CreDtTm></GrpHdr>"
+        "<Stmt><Id>S</Id><Acct><Id><IBAN>FR7630004001230001234567805</IBAN></Id></Acct>"
+        "<Ntry><Amt Ccy='EUR'>900.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>"
+        "<BookgDt><Dt>2026-02-03</Dt></BookgDt><AcctSvcrRef>FX1</AcctSvcrRef><NtryDtls><TxDtls>"
+        "<AmtDtls><InstdAmt><Amt Ccy='USD'>1000.00</Amt></InstdAmt></AmtDtls>"
+        "<RmtInf><Ustrd>INVOICE INV-US-7</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"
+        "</Stmt></BkToCstmrStmt></Document>")
+    import_statements(store, [camt])
+    assert run_match(store, rules).auto == 1
+    assert store.rows("SELECT item_id, amount_minor, currency FROM cm_allocations") == [
+        ("INV-US-7", 100000, "USD")]
+    assert lines(store) == [("512000", 90000, 0), ("411000", 0, 92000), ("656000", 2000, 0)]
+
+
+def test_a_weakly_quoted_item_does_not_vouch_for_a_chance_sum(store, rules, statements_file,
+                                                              items_file) -> None:
+    """The customer number 1797 is also the tail of one invoice's reference; that invoice and
+    three others of the party happen to add up to the payment. One weak quote among four
+    items is no evidence for the set: review, not an automatic application."""
+    s = run(store, rules, statements_file, items_file,
+            [item("FA-2026-0001797", "2418.33", name="CLIENT 1797 SAS"),
+             item("FA-2026-0041797", "8035.87", name="CLIENT 1797 SAS"),
+             item("FA-2026-0066797", "794.24", name="CLIENT 1797 SAS"),
+             item("FA-2026-0156797", "372.30", name="CLIENT 1797 SAS"),
+             item("FA-2026-0201797", "9999.99", name="CLIENT 1797 SAS")],
+            [movement("11620.74", "VIR CLIENT 1797", name="CLIENT 1797 SAS")])
+    assert (s.auto, s.review) == (0, 1)
+
+
+def test_quoted_invoices_and_an_unquoted_credit_note(store, rules, statements_file,
+                                                     items_file) -> None:
+    """Two invoices quoted exactly, the party's credit note netted without being quoted."""
+    s = run(store, rules, statements_file, items_file,
+            [item("FA-2026-0012", "1200.00", iban=IBAN), item("FA-2026-0013", "300.00", iban=IBAN),
+             item("AV-2026-0003", "-150.00", kind="credit_note", iban=IBAN)],
+            [movement("1350.00", "FACTURES FA-2026-0012 FA-2026-0013", iban=IBAN)])
+    assert s.auto == 1 and applied(store) == {
+        1: {"FA-2026-0012": 120000, "FA-2026-0013": 30000, "AV-2026-0003": -15000}}
+
+
+def test_a_fitting_reference_is_not_read_as_a_typo_of_its_neighbours(
+        store, rules, statements_file, items_file) -> None:
+    """Sequential invoice numbers: FA-2026-004512 has open neighbours one typo away. A payment
+    quoting it with its exact amount is that invoice; the neighbours are not candidates."""
+    from cashmatch.match.run import plan
+
+    neighbours = [item(f"FA-2026-0045{n:02d}", "100.00", party="C2", name="AUTRE")
+                  for n in range(10, 20) if n != 12]
+    import_items(store, items_file(item("FA-2026-004512", "640.00"), *neighbours))
+    import_statements(store, [statements_file(movement("640.00", "FACTURE FA-2026-004512"))])
+    with store.transaction():
+        plan(store, rules)
+        assert store.rows("SELECT item_id FROM cm_tmp_pairs") == [("FA-2026-004512",)]
+
+
+def test_a_reference_quoted_for_a_part_payment_is_read_as_a_typo_only_of_what_fits(
+        store, rules, statements_file, items_file) -> None:
+    """A part payment quoting FA-2026-004512 (an open invoice that does not fit the amount):
+    of its one-typo neighbours only the one whose open amount is the payment is a candidate
+    (the payer may have typed an existing reference); the others are not."""
+    from cashmatch.match.run import plan
+
+    neighbours = [item(f"FA-2026-0045{n:02d}", "300.00" if n == 13 else "100.00",
+                       party="C2", name="AUTRE") for n in range(10, 20) if n != 12]
+    import_items(store, items_file(item("FA-2026-004512", "640.00"), *neighbours))
+    import_statements(store, [statements_file(movement("300.00", "FACTURE FA-2026-004512"))])
+    plan(store, rules)
+    assert store.rows("SELECT item_id FROM cm_tmp_pairs ORDER BY 1") == [
+        ("FA-2026-004512",), ("FA-2026-004513",)]
+
+
+def test_a_quoted_reference_that_does_not_fit_is_still_read_as_a_possible_typo(
+        store, rules, statements_file, items_file) -> None:
+    """The payer typed FA-2026-004521 (an open invoice of another party and amount) for
+    FA-2026-004512: the neighbour one typo away that fits the amount is found. Without the
+    payer's identity a person chooses between the two; with the party's own name it is
+    applied."""
+    items = [item("FA-2026-004512", "640.00"),
+             item("FA-2026-004521", "99.00", party="C2", name="AUTRE CLIENT")]
+    s = run(store, rules, statements_file, items_file, items,
+            [movement("640.00", "FACTURE FA-2026-004521")])
+    assert (s.auto, s.review) == (0, 1)
+    assert sorted(store.rows("SELECT l.item_id FROM cm_candidates c JOIN cm_candidate_lines l "
+                             "USING (candidate_id) WHERE c.rank <= 2")) == [
+        ("FA-2026-004512",), ("FA-2026-004521",)]
+    import_statements(store, [statements_file(
+        movement("640.00", "FACTURE FA-2026-004521", name="CLIENT UN", day="2026-02-11"))])
+    s = run_match(store, rules)
+    assert s.auto == 1 and applied(store) == {2: {"FA-2026-004512": 64000}}
