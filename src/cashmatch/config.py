@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from cashmatch.errors import ConfigError
+from cashmatch.ingest import normalize
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +267,7 @@ def _rule_list(cls: type[Any], entries: Any, section: str, errors: list[str]) ->
             for key in ("examples", "counter_examples"):
                 kwargs[key] = tuple(kwargs.get(key, ()))
             if kwargs.get("iban"):
-                kwargs["iban"] = "".join(str(kwargs["iban"]).split()).upper()
+                kwargs["iban"] = normalize.iban(str(kwargs["iban"]))
             out.append(cls(**kwargs))
     return out
 

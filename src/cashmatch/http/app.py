@@ -35,6 +35,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 import cashmatch
+from cashmatch.ingest import normalize
 from cashmatch.errors import (CashmatchError, ConfigError, InputError, ItemsError, ReviewError,
                               StoreError)
 
@@ -324,7 +325,7 @@ def create_app(db: Path, tokens: dict[str, str], rules_path: Path | None = None,
             m.booking_date, Decimal(m.amount), m.currency.upper(),
             cashmatch.Source("request", 0, f"movements[{n}]"), value_date=m.value_date,
             counterparty_name=m.counterparty_name,
-            counterparty_iban=(m.counterparty_iban or "").replace(" ", "").upper() or None,
+            counterparty_iban=normalize.iban(m.counterparty_iban),
             remittance=" ".join(filter(None, [m.remittance, m.reference])),
             references=(cashmatch.Reference("reference", m.reference),) if m.reference else (),
             bank_reference=m.bank_reference or f"request-{n}")

@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cashmatch.match.candidates import ITEM_DERIVED, ITEM_KEYS_SQL
+from cashmatch.ingest.normalize import ITEM_KEYS, iban_expr, typo_keys_sql
 from cashmatch.errors import ItemsError, Location, Problem
 from cashmatch.model import DEFAULT_ACCOUNT, EXPECTED_SIGN, ItemKind
 from cashmatch.money import EXPONENTS
@@ -250,9 +250,8 @@ def validate(df: pl.DataFrame, file: str, first_row: int) -> pl.DataFrame:
         "kind",
         pl.col("account").fill_null(pl.col("kind").replace_strict(accounts, return_dtype=pl.String)),
         "party_id", "party_name",
-        pl.col("party_iban").str.replace_all(r"\s", "").str.to_uppercase(),
+        iban_expr(pl.col("party_iban")).alias("party_iban"),
         "reference",
-        _ref_norm(pl.coalesce("reference", "id")).alias("ref_norm"),
         "issue_date", "due_date", "amount_minor",
         (pl.col("amount_minor") - pl.col("open_minor").fill_null(pl.col("amount_minor")))
         .alias("settled_outside_minor"),
@@ -262,11 +261,6 @@ def validate(df: pl.DataFrame, file: str, first_row: int) -> pl.DataFrame:
 
 def _in_file_order(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: p.location.line or 0)
-
-
-def _ref_norm(expr: pl.Expr) -> pl.Expr:
-    """Reference as matched: upper case, accents and every separator removed."""
-    return expr.str.to_uppercase().str.replace_all(r"[^A-Z0-9]", "")
 
 
 def _decimals_expr(col: str) -> pl.Expr:
@@ -383,11 +377,11 @@ def store_items(store: Store, df: pl.DataFrame, source: str, digest: str,
             assert counts is not None
             import_id = store.next_id("cm_imports", "import_id")
             stamp = now()
-            derived = ", ".join(f"{sql} AS {col}" for col, sql in ITEM_DERIVED.items())
+            keys = ", ".join(f"{sql} AS {col}" for col, sql in ITEM_KEYS.items())
             store.execute(f"""
                 INSERT INTO cm_items
                 SELECT i.item_id, i.kind, i.account, i.party_id, i.party_name, i.party_iban,
-                       i.reference, i.ref_norm, {derived}, i.issue_date, i.due_date,
+                       i.reference, {keys}, i.issue_date, i.due_date,
                        i.amount_minor, i.settled_outside_minor, i.currency, i.description,
                        i.book_minor, i.book_currency, ? AS import_id, ? AS updated_at
                 FROM __cm_new_items i
@@ -406,10 +400,9 @@ def store_items(store: Store, df: pl.DataFrame, source: str, digest: str,
                           [import_id, stamp])
             store.execute("DELETE FROM cm_item_keys WHERE item_id IN "
                           "(SELECT item_id FROM __cm_new_items)")
-            store.execute("CREATE OR REPLACE TEMP VIEW __cm_key_items AS "
-                          "SELECT item_id, ref_norm FROM __cm_new_items")
-            store.execute(ITEM_KEYS_SQL)
-            store.execute("DROP VIEW __cm_key_items")
+            store.execute("INSERT INTO cm_item_keys " + typo_keys_sql(
+                "(SELECT item_id, ref_norm FROM cm_items SEMI JOIN __cm_new_items "
+                "USING (item_id))"))
         new, updated = int(counts[0]), int(counts[1])
         store.execute("INSERT INTO cm_imports VALUES (?, 'items', ?, ?, ?, ?, ?, ?, ?)",
                       [import_id, source, digest, fmt, stamp, df.height, new, df.height - new])

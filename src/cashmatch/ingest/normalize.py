@@ -1,24 +1,136 @@
-"""References and names as matching sees them.
+"""The one place where raw text from a file becomes a key that matching compares.
 
-- ISO 11649 creditor references (``RF`` + 2 check digits + up to 21 characters): validated with
-  ISO 7064 MOD 97-10 and decoded to the reference they carry, so ``RF21FA20240012`` matches
-  invoice ``FA-2024-0012``.
-- Party names: upper case, accents and punctuation removed, legal forms (SARL, SAS, GmbH,
-  Ltd...) dropped wherever they stand, so ``Dupont S.A.R.L.`` and ``SARL DUPONT`` compare equal.
+Parsers and the items import hand raw strings over; nothing else strips, folds or
+upper-cases. Each key has one definition here:
+
+- **IBAN** (:func:`iban`): whitespace removed, upper case. :func:`iban_expr` is the same key
+  over a polars column; ``tests/ingest/test_normalize.py`` feeds both the same inputs.
+- **text key** (:func:`text_key_sql`): what references and texts are compared as — accents
+  folded, upper case, every character but ``A-Z0-9`` dropped, so ``FACTÉ-2026/0042`` and
+  ``facte 2026 0042`` are both ``FACTE20260042``, on the item side and on the movement side.
+- **party name** (:func:`name_sql`): upper case, accents and punctuation removed, ``&`` read
+  as ``ET``, legal forms (SARL, SAS, GmbH, Ltd...) dropped wherever they stand, so
+  ``Dupont S.A.R.L.`` and ``SARL DUPONT`` compare equal.
+- **item keys** (:data:`ITEM_KEYS`): what the candidate rules look items up by, derived once
+  when items are stored (reference key, numeric tails, normalised party name) and the
+  one-typo keys of each reference (:func:`typo_keys_sql`).
+- **ISO 11649 creditor references** (:func:`rf_bodies`): validated with ISO 7064 MOD 97-10 and
+  decoded to the reference they carry, so ``RF21FA20240012`` designates ``FA-2024-0012``.
+
+Keys that the store computes are SQL (DuckDB) expressions: they run where the rows are.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
+from typing import TYPE_CHECKING
 
-_RF_RE = re.compile(r"\bRF\s?(\d{2})((?:\s?[A-Z0-9]){1,21})\b")
+if TYPE_CHECKING:
+    import polars as pl
+
+# -- IBAN ------------------------------------------------------------------------------------
+
+
+def iban(text: str | None) -> str | None:
+    """An account number as compared and stored: whitespace removed, upper case; None when
+    nothing is left."""
+    if text is None:
+        return None
+    compact = "".join(text.split()).upper()
+    return compact or None
+
+
+def iban_expr(column: pl.Expr) -> pl.Expr:
+    """:func:`iban` over a column of texts."""
+    import polars as pl
+
+    compact = column.str.replace_all(r"\s", "").str.to_uppercase()
+    return pl.when(compact != "").then(compact)
+
+
+# -- text and reference keys -----------------------------------------------------------------
+
+
+def text_key_sql(expr: str) -> str:
+    """DuckDB expression: the text key of the SQL expression ``expr`` (accents folded, upper
+    case, only ``A-Z0-9`` kept; '' for null)."""
+    return f"regexp_replace(upper(strip_accents(coalesce({expr}, ''))), '[^A-Z0-9]', '', 'g')"
+
+
+def words_sql(expr: str) -> str:
+    """DuckDB expression: ``expr`` with accents folded, upper case, for splitting into words
+    (``[A-Z0-9]+`` runs)."""
+    return f"upper(strip_accents(coalesce({expr}, '')))"
+
+
+# -- party names -----------------------------------------------------------------------------
 
 LEGAL_FORMS = frozenset("""
 SA SAS SASU SARL EURL SNC SCI SCA SCOP SCS SEM SELARL SELAS GIE EI EIRL SC
 LTD LIMITED PLC INC INCORPORATED LLC LLP CORP CORPORATION CO COMPANY
 GMBH AG KG OHG UG EV BV NV VOF SPA SRL SL SLU SAU OY AB AS APS SPRL BVBA ASBL
 """.split())
+
+
+def name_sql(expr: str) -> str:
+    """DuckDB expression: the normalised party name of the SQL expression ``expr``
+    (``"Dupont S.A.R.L."`` → ``"DUPONT"``; a name made only of legal forms keeps them)."""
+    base = (f"regexp_replace(upper(strip_accents(replace(coalesce({expr}, ''), '&', ' ET '))), "
+            "'[^A-Z0-9 ]', '', 'g')")
+    forms = "|".join(sorted(LEGAL_FORMS))
+    stripped = f"regexp_replace(' ' || {base} || ' ', ' (({forms}) )+', ' ', 'g')"
+    # a legal form followed by another one: run twice so that "SA SARL" both go
+    stripped = f"regexp_replace({stripped}, ' (({forms}) )+', ' ', 'g')"
+    squeeze = "trim(regexp_replace({}, '\\s+', ' ', 'g'))"
+    return (f"CASE WHEN {squeeze.format(stripped)} = '' THEN {squeeze.format(base)} "
+            f"ELSE {squeeze.format(stripped)} END")
+
+
+def names_once_sql(values: str) -> str:
+    """``raw``, ``name``: :func:`name_sql` of each distinct non-null value of ``values``, a
+    query of one column. Payer and party names repeat (a customer pays every month) and the
+    normalisation is several regular expressions: join this back rather than normalise every
+    row. Put it in a ``MATERIALIZED`` CTE, or the optimiser may move the normalisation back
+    onto the rows a filter on ``name`` sees."""
+    return (f"SELECT raw, {name_sql('raw')} AS name "
+            f"FROM (SELECT DISTINCT raw FROM ({values}) AS v(raw) WHERE raw IS NOT NULL)")
+
+
+# -- item keys -------------------------------------------------------------------------------
+
+#: Keys of an item, computed when it is stored (``i`` = the row: item_id, reference,
+#: party_name), in this order (``ref_norm`` first: the tails read it).
+ITEM_KEYS = {
+    # the reference (or the id) as a text key
+    "ref_norm": text_key_sql("coalesce(i.reference, i.item_id)"),
+    # the last group of digits of the reference as written ("FA-2026-004512" → 4512)
+    "ref_tail": "ltrim(regexp_extract(upper(coalesce(i.reference, i.item_id)), "
+                "'([0-9]+)[^0-9]*$', 1), '0')",
+    # a long run of digits without separators ("FA2026004512") also answers to its last 6
+    "ref_tail_short": "CASE WHEN length(regexp_extract(ref_norm, '([0-9]+)$', 1)) >= 8 "
+                      "THEN ltrim(right(regexp_extract(ref_norm, '([0-9]+)$', 1), 6), '0') "
+                      "END",
+    "name_norm": name_sql("i.party_name"),
+}
+
+
+def typo_keys_sql(source: str) -> str:
+    """One-typo keys (symmetric delete), as ``(item_id, k)``: the reference key, and it with
+    one character deleted, of each item of ``source`` (a table, view or CTE with item_id,
+    ref_norm). A reference and a word one typo apart (a character substituted, inserted,
+    dropped, or two neighbours swapped) share a key."""
+    return f"""
+SELECT item_id, ref_norm AS k FROM {source} WHERE length(ref_norm) >= 6
+UNION
+SELECT item_id, substr(ref_norm, 1, p - 1) || substr(ref_norm, p + 1)
+FROM {source}, range(1, 41) r(p)
+WHERE length(ref_norm) >= 6 AND p <= length(ref_norm)
+"""
+
+
+# -- ISO 11649 creditor references -----------------------------------------------------------
+
+_RF_RE = re.compile(r"\bRF\s?(\d{2})((?:\s?[A-Z0-9]){1,21})\b")
 
 
 def mod97(text: str) -> int:
@@ -51,42 +163,3 @@ def rf_bodies(text: str) -> list[str]:
         if len(candidate) > 4:
             out.append(candidate[4:])
     return out
-
-
-def strip_accents(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
-def normalise_name(name: str | None) -> str:
-    """Comparable form of a party name: ``"Dupont S.A.R.L."`` → ``"DUPONT"``.
-
-    Same result as :func:`name_sql` computes in DuckDB (a test holds them together)."""
-    if not name:
-        return ""
-    text = re.sub(r"[^A-Z0-9 ]", "", strip_accents(name.replace("&", " ET ")).upper())
-    words = text.split()
-    kept = [w for w in words if w not in LEGAL_FORMS]
-    return " ".join(kept or words)
-
-
-def name_sql(expr: str) -> str:
-    """DuckDB expression computing :func:`normalise_name` of the SQL expression ``expr``."""
-    base = (f"regexp_replace(upper(strip_accents(replace(coalesce({expr}, ''), '&', ' ET '))), "
-            "'[^A-Z0-9 ]', '', 'g')")
-    forms = "|".join(sorted(LEGAL_FORMS))
-    stripped = f"regexp_replace(' ' || {base} || ' ', ' (({forms}) )+', ' ', 'g')"
-    # a legal form followed by another one: run twice so that "SA SARL" both go
-    stripped = f"regexp_replace({stripped}, ' (({forms}) )+', ' ', 'g')"
-    squeeze = "trim(regexp_replace({}, '\\s+', ' ', 'g'))"
-    return (f"CASE WHEN {squeeze.format(stripped)} = '' THEN {squeeze.format(base)} "
-            f"ELSE {squeeze.format(stripped)} END")
-
-
-def names_once_sql(values: str) -> str:
-    """``raw``, ``name``: :func:`name_sql` of each distinct non-null value of ``values``, a
-    query of one column. Payer and party names repeat (a customer pays every month) and the
-    normalisation is several regular expressions: join this back rather than normalise every
-    row. Put it in a ``MATERIALIZED`` CTE, or the optimiser may move the normalisation back
-    onto the rows a filter on ``name`` sees."""
-    return (f"SELECT raw, {name_sql('raw')} AS name "
-            f"FROM (SELECT DISTINCT raw FROM ({values}) AS v(raw) WHERE raw IS NOT NULL)")

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from cashmatch.bulk import collector_paused
 from cashmatch.errors import Location, Problem
+from cashmatch.ingest.normalize import text_key_sql
 from cashmatch.ingest.identity import identity_keys
 from cashmatch.model import ParseResult, Statement
 from cashmatch.money import format_amount, from_minor, to_minor
@@ -249,11 +250,6 @@ def _known_keys(store: Store, keys: pl.Series) -> list[str]:
     return [r[0] for r in found]
 
 
-def _text_key_sql(column: str) -> str:
-    """A text compared for suspected duplicates: upper case, letters A-Z and digits only."""
-    return f"regexp_replace(upper(coalesce({column}, '')), '[^A-Z0-9]', '', 'g')"
-
-
 def _flag_suspected_duplicates(store: Store, new: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     """A new movement with another identity but the same account, date, amount, currency,
     counterparty and text as one already stored from another file is most likely the same
@@ -274,9 +270,9 @@ def _flag_suspected_duplicates(store: Store, new: pl.DataFrame) -> tuple[pl.Data
             JOIN cm_movements m
               ON m.account IS NOT DISTINCT FROM p.account AND m.booking_date = p.booking_date
              AND m.amount_minor = p.amount_minor AND m.currency = p.currency
-             AND {_text_key_sql('m.remittance')} = {_text_key_sql('p.remittance')}
-             AND {_text_key_sql('m.counterparty_name')}
-                 = {_text_key_sql('p.counterparty_name')}
+             AND {text_key_sql('m.remittance')} = {text_key_sql('p.remittance')}
+             AND {text_key_sql('m.counterparty_name')}
+                 = {text_key_sql('p.counterparty_name')}
             WHERE m.status = 'booked'
               AND regexp_replace(m.identity_key, '#[0-9]+$', '')
                   <> regexp_replace(p.identity_key, '#[0-9]+$', '')

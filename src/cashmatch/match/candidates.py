@@ -17,39 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cashmatch.config import Tolerances
-from cashmatch.ingest.normalize import name_sql
+from cashmatch.ingest.normalize import typo_keys_sql, words_sql
 from cashmatch.match.evidence import cents
 
-#: Normalised text of a movement: remittance plus every reference, upper case, no accents.
-MOVEMENT_TEXT = ("upper(strip_accents(coalesce(m.remittance, '') || ' ' || "
-                 "coalesce(m.refs_text, '')))")
-
-#: Columns derived from an item for matching, computed once at import (``i`` = the row).
-ITEM_DERIVED = {
-    # the last group of digits of the reference as written ("FA-2026-004512" → 4512)
-    "ref_tail": "ltrim(regexp_extract(upper(coalesce(i.reference, i.item_id)), "
-                "'([0-9]+)[^0-9]*$', 1), '0')",
-    # a long run of digits without separators ("FA2026004512") also answers to its last 6
-    "ref_tail_short": "CASE WHEN length(regexp_extract(i.ref_norm, '([0-9]+)$', 1)) >= 8 "
-                      "THEN ltrim(right(regexp_extract(i.ref_norm, '([0-9]+)$', 1), 6), '0') END",
-    "name_norm": name_sql("i.party_name"),
-}
-
-def item_keys(source: str) -> str:
-    """One-typo keys of items (symmetric delete), as ``(item_id, k)``: the reference, and it
-    with one character deleted, of each item of ``source`` (a table, view or CTE with
-    item_id, ref_norm)."""
-    return f"""
-SELECT item_id, ref_norm AS k FROM {source} WHERE length(ref_norm) >= 6
-UNION
-SELECT item_id, substr(ref_norm, 1, p - 1) || substr(ref_norm, p + 1)
-FROM {source}, range(1, 41) r(p)
-WHERE length(ref_norm) >= 6 AND p <= length(ref_norm)
-"""
-
-
-#: The keys of the items of ``__cm_key_items`` (a table or view with item_id, ref_norm), kept.
-ITEM_KEYS_SQL = "INSERT INTO cm_item_keys" + item_keys("__cm_key_items")
+#: A movement's text as words are read from it: remittance plus every reference, accents
+#: folded, upper case (``m`` = the movement's row).
+MOVEMENT_TEXT = words_sql("m.remittance || ' ' || coalesce(m.refs_text, '')")
 
 #: The run's open items. ``due_rank`` numbers them oldest due first, then by id (undated
 #: last): the order in which the party rules keep a movement's candidates, as one integer
@@ -104,7 +77,7 @@ FROM cm_tmp_rf_tokens r JOIN cm_tmp_open_items i ON i.ref_norm = r.tok
 
 #: Deletion neighbourhoods (symmetric delete): a reference and a token one typo apart (a
 #: character substituted, inserted, dropped, or two neighbours swapped) share a key. The
-#: items' keys are kept in ``cm_item_keys`` (see :data:`ITEM_KEYS_SQL`); the tokens' here.
+#: items' keys are kept in ``cm_item_keys`` (stored with the items); the tokens' here.
 #: A token that names an open item is read as that reference first: with sequential invoice
 #: numbers every reference has dozens of one-typo neighbours, and they would crowd the
 #: candidates of every quoting payment. It is read as a typo of another reference only when
@@ -291,7 +264,7 @@ def rules(cap: int, tol: Tolerances) -> list[BlockingRule]:
                               ON o.open_minor = m.amount_minor AND o.currency = m.currency
                             WHERE m.movement_id IN (SELECT movement_id FROM cm_tmp_token_keys
                                                     WHERE quoted)
-                        ), fitting_keys AS ({item_keys("fitting")})
+                        ), fitting_keys AS ({typo_keys_sql("fitting")})
                         SELECT t.movement_id, i.item_id, o.due_date
                         FROM cm_tmp_token_keys t
                         JOIN cm_item_keys i ON i.k = t.k

@@ -36,7 +36,7 @@ from cashmatch.config import IgnoreRule, Rules
 from cashmatch.ledger.journal import ENGINE_VERSION, Applier
 from cashmatch.money import from_minor
 from cashmatch.ledger.posting import Adjustment, ItemFacts, MovementFacts
-from cashmatch.ingest.normalize import names_once_sql, rf_bodies
+from cashmatch.ingest.normalize import names_once_sql, rf_bodies, text_key_sql
 from cashmatch.match.evidence import BP, score
 from cashmatch.store import Store, now
 
@@ -77,7 +77,7 @@ FROM (SELECT r.*, coalesce(n.name, '') AS name_norm
 TEXT_FACTS_SQL = f"""
 CREATE OR REPLACE TEMP TABLE cm_tmp_text_facts AS
 SELECT m.movement_id,
-       regexp_replace({blocking.MOVEMENT_TEXT}, '[^A-Z0-9]', '', 'g') AS compact,
+       {text_key_sql("m.remittance || ' ' || coalesce(m.refs_text, '')")} AS compact,
        regexp_matches({blocking.MOVEMENT_TEXT}, 'ESCOMPTE|DISCOUNT|SKONTO') AS discount_word
 FROM cm_tmp_movements m
 """

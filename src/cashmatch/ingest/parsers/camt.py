@@ -43,6 +43,7 @@ from typing import IO, Any
 
 from lxml import etree
 
+from cashmatch.ingest import normalize
 from cashmatch.errors import Location, ParseError, Problem
 from cashmatch.model import Movement, ParseResult, Reference, Source, Statement
 from cashmatch.money import AmountError, to_minor
@@ -427,7 +428,7 @@ def _party(tx: _Leaves, role: str) -> tuple[str | None, str | None, str | None]:
     iban = _one(tx, f"{parties}Acct/Id/IBAN") or _one(tx, f"{parties}Acct/Id/Othr/Id")
     bic = (_one(tx, f"/RltdAgts/{role}Agt/FinInstnId/BIC")
            or _one(tx, f"/RltdAgts/{role}Agt/FinInstnId/BICFI"))
-    return name, iban.replace(" ", "").upper() if iban else None, bic
+    return name, normalize.iban(iban), bic
 
 
 def _charges(leaves: _Leaves, where: Location) -> Decimal | None:
@@ -616,7 +617,7 @@ def _date(elem: Any, n: _Names, path: str, where: Location) -> date | None:
 def _account(stmt: Any, n: _Names) -> str | None:
     iban = (_text(stmt, n("Acct/Id/IBAN")) or _text(stmt, n("Acct/Id/Othr/Id"))
             or _text(stmt, n("Acct/Id/PrtryAcct/Id")))  # version 1
-    return iban.replace(" ", "").upper() if iban else None
+    return normalize.iban(iban)
 
 
 _OPENING = ("OPBD", "PRCD", "OPAV")

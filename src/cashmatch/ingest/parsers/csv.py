@@ -24,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from cashmatch.ingest import normalize
 from cashmatch.errors import ConfigError, Location, ParseError
 from cashmatch.model import Movement, ParseResult, Reference, Source, Statement
 from cashmatch.money import AmountError, is_currency, parse_amount, to_minor
@@ -277,7 +278,7 @@ def _rows(name: str, text: str, mp: CsvMapping) -> Iterator[Movement]:
             source=Source(name, stmt_order, f"line {line}"),
             account=row[lay.acct].strip().replace(" ", "") or mp.default_account,
             counterparty_name=row[lay.name].strip() or None,
-            counterparty_iban=row[lay.iban].strip().replace(" ", "").upper() or None,
+            counterparty_iban=normalize.iban(row[lay.iban]),
             remittance=remittance,
             references=(Reference("reference", ref),) if ref else (),
             bank_reference=row[lay.bref].strip() or None,

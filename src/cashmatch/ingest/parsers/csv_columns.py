@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cashmatch.ingest import normalize
 from cashmatch.errors import Location
 from cashmatch.model import Statement
 from cashmatch.money import EXPONENTS, is_currency
@@ -252,8 +253,7 @@ def _texts(frame: pl.DataFrame, mp: CsvMapping) -> pl.DataFrame:
         account=pl.when(account != "").then(account).otherwise(pl.lit(mp.default_account,
                                                                       pl.String)),
         counterparty_name=pl.when(pl.col("name") != "").then(pl.col("name")),
-        counterparty_iban=pl.when(pl.col("iban") != "").then(
-            pl.col("iban").str.replace_all(" ", "", literal=True).str.to_uppercase()),
+        counterparty_iban=normalize.iban_expr(pl.col("iban")),
         refs_json=pl.when(ref != "").then(
             pl.concat_str([pl.lit('[{"kind": "reference", "value": '), quoted, pl.lit("}]")]))
         .otherwise(pl.lit("[]")),

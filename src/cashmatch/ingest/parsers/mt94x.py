@@ -34,6 +34,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO
 
+from cashmatch.ingest import normalize
 from cashmatch.errors import Location, ParseError, Problem
 from cashmatch.model import Movement, ParseResult, Reference, Source, Statement
 from cashmatch.money import AmountError, is_currency, to_minor
@@ -303,8 +304,8 @@ def _movement(name: str, index: int, f61: _Field, f86: _Field | None, currency: 
     text_parts = [details.text]
     if supplementary.strip() and not ocmt and not _looks_like_iban(supplementary.strip()):
         text_parts.append(" ".join(supplementary.split()))
-    iban = details.iban or (supplementary.strip().replace(" ", "")
-                            if _looks_like_iban(supplementary.strip()) else None)
+    iban = normalize.iban(details.iban or (supplementary if _looks_like_iban(supplementary.strip())
+                                           else None))
     return Movement(
         booking_date=booking, value_date=value_date, amount=signed, currency=currency,
         source=Source(name, index, f"line {f61.line}"), account=account,
@@ -356,7 +357,7 @@ def _german(joined: str) -> _Details:
     purpose = "".join(parts.get(k, "") for k in [*(f"{i}" for i in range(20, 30)),
                                                    "60", "61", "62", "63"])
     d.name = ("".join(parts.get(k, "") for k in ("32", "33")).strip()) or None
-    d.iban = parts.get("31", "").strip().replace(" ", "") or None
+    d.iban = parts.get("31", "").strip() or None
     d.bic = parts.get("30", "").strip() or None
     if _SEPA.search(purpose):
         _sepa(purpose, d)

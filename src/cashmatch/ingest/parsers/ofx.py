@@ -87,6 +87,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
 
+from cashmatch.ingest import normalize
 from cashmatch.errors import Location, ParseError, Problem
 from cashmatch.model import Movement, ParseResult, Reference, Source, Statement
 from cashmatch.money import AmountError, exponent, is_currency, to_minor
@@ -812,7 +813,7 @@ def _movement_fields(name: str, index: int, t: _Txn, account: str | None, curdef
         val = f.get(tag)
         if val and val.strip("0"):
             refs.append(Reference(kind, val))
-    iban = (f.get("BANKACCTTO/ACCTID") or f.get("CCACCTTO/ACCTID") or "").replace(" ", "").upper()
+    iban = normalize.iban(f.get("BANKACCTTO/ACCTID") or f.get("CCACCTTO/ACCTID"))
     orig = f.get("ORIGCURRENCY/CURSYM", "").upper() or None
     return Movement(
         booking_date=booking, value_date=value_date, amount=amount, currency=currency,
