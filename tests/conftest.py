@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from cashmatch.config import Rules
 from cashmatch.store import Store
@@ -17,6 +18,10 @@ STATEMENT_HEADER = ["booking_date", "value_date", "amount", "currency", "descrip
 ITEM_HEADER = ["id", "kind", "party_id", "party_name", "party_iban", "reference", "issue_date",
                "due_date", "amount", "currency"]
 ACCOUNT = "FR7630004001230001234567805"
+
+#: Timing is not what property tests check: a first call that imports polars is slow.
+settings.register_profile("cashmatch", deadline=None)
+settings.load_profile("cashmatch")
 
 
 @pytest.fixture
@@ -71,3 +76,14 @@ def items_file(tmp_path: Path):  # type: ignore[no-untyped-def]
     def make(*rows: dict[str, str]) -> Path:
         return write_csv(tmp_path / f"items{next(counter)}.csv", ITEM_HEADER, list(rows))
     return make
+
+
+def plan_of(store: Store, rules: Rules, **options: object):  # type: ignore[no-untyped-def]
+    """What a run would decide now (nothing written): :func:`cashmatch.match.run.plan` in a
+    workspace of its own."""
+    from cashmatch.match.run import plan
+    from cashmatch.match.workspace import Workspace
+
+    with Workspace(store) as ws:
+        return plan(ws, rules, **options)  # type: ignore[arg-type]
+

@@ -51,3 +51,41 @@ def test_an_amount_beyond_eighteen_digits_is_refused() -> None:
         to_minor(Decimal("10000000000000000.00"), "EUR")
     with pytest.raises(AmountError, match="too large"):
         to_minor(Decimal(-10**18), "JPY")
+
+
+@given(st.lists(st.tuples(st.integers(-10**15, 10**15),
+                          st.sampled_from(["EUR", "eur", "JPY", "KWD", "CLF", "XXX", "GBP"])),
+                min_size=1, max_size=20))
+def test_amounts_over_a_frame_are_written_as_format_amount_writes_them(values) -> None:
+    import polars as pl
+
+    from cashmatch.money import amount_text_expr
+
+    frame = pl.DataFrame(values, schema={"m": pl.Int64, "c": pl.String}, orient="row")
+    got = frame.select(amount_text_expr(pl.col("m"), pl.col("c"))).to_series().to_list()
+    assert got == [format_amount(from_minor(m, c)) for m, c in values]
+
+
+@given(st.lists(st.tuples(st.integers(-10**14, 10**14), st.integers(0, 4),
+                          st.sampled_from(["EUR", "JPY", "KWD", "CLF"]), st.booleans()),
+                min_size=1, max_size=20))
+def test_minor_units_over_a_frame_are_those_of_parse_amount(values) -> None:
+    """The column parser reads every amount the scalar one reads, to the same minor units
+    (amounts written with at most the currency's decimals, a + or - sign or none)."""
+    import polars as pl
+
+    from cashmatch.money import decimals_expr, exponent, exponent_expr, minor_units_expr
+
+    texts, ccys = [], []
+    for units, decimals, ccy, plus in values:
+        d = min(decimals, exponent(ccy))
+        text = format_amount(from_minor(units, ccy).quantize(Decimal(1).scaleb(-d)))
+        texts.append(("+" + text) if plus and not text.startswith("-") else text)
+        ccys.append(ccy)
+    frame = pl.DataFrame({"t": texts, "c": ccys})
+    got = frame.select(minor_units_expr(pl.col("t"), exponent_expr(pl.col("c"))),
+                       decimals_expr(pl.col("t")).alias("d"))
+    assert got.to_series(0).to_list() == [to_minor(parse_amount(t), c)
+                                         for t, c in zip(texts, ccys, strict=True)]
+    assert all(d <= exponent(c) for d, c in zip(got["d"], ccys, strict=True))
+

@@ -1,7 +1,7 @@
 """cashmatch: bank reconciliation and cash application.
 
-The Python API — the command line (:mod:`cashmatch.cli`) and the HTTP service call only
-these::
+The Python API — the command line (:mod:`cashmatch.cli`) and the HTTP service
+(:mod:`cashmatch.http`) call only these names::
 
     import cashmatch
 
@@ -26,33 +26,39 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_EXPORTS = {
-    # store, rules, records, errors
-    "Store": "cashmatch.store", "load_rules": "cashmatch.config", "Rules": "cashmatch.config",
-    "Movement": "cashmatch.model", "Statement": "cashmatch.model", "OpenItem": "cashmatch.model",
-    "Reference": "cashmatch.model", "Source": "cashmatch.model",
-    "CashmatchError": "cashmatch.errors", "ParseError": "cashmatch.errors",
-    "ItemsError": "cashmatch.errors", "ConfigError": "cashmatch.errors",
-    "StoreError": "cashmatch.errors", "PostingError": "cashmatch.errors",
-    "ReviewError": "cashmatch.errors",
-    # imports and matching
-    "parse_statement_file": "cashmatch.ingest.statements", "import_statements": "cashmatch.ingest.statements",
-    "import_items": "cashmatch.ingest.items", "upsert_items": "cashmatch.ingest.items",
-    "run_match": "cashmatch.match.run",
-    "daily_run": "cashmatch.pipeline", "preview": "cashmatch.match.preview",
-    # review decisions
-    "list_reviews": "cashmatch.ledger.review", "show_review": "cashmatch.ledger.review",
-    "ReviewFilter": "cashmatch.ledger.review", "accept": "cashmatch.ledger.review",
-    "accept_above": "cashmatch.ledger.review", "assign": "cashmatch.ledger.review",
-    "ignore": "cashmatch.ledger.review", "writeoff": "cashmatch.ledger.review",
-    "suspense": "cashmatch.ledger.review", "reclass": "cashmatch.ledger.review",
-    "unmatch": "cashmatch.ledger.review", "movement_story": "cashmatch.ledger.history",
-    # exports, audit, reports
-    "matches_frame": "cashmatch.ledger.export", "journal_frame": "cashmatch.ledger.export",
-    "write": "cashmatch.ledger.export", "write_fec": "cashmatch.ledger.fec", "check_fec": "cashmatch.ledger.fec",
-    "replay": "cashmatch.match.replay", "aged_balance": "cashmatch.ledger.reports", "dso": "cashmatch.ledger.reports",
-    "payment_delays": "cashmatch.ledger.reports", "matching_kpis": "cashmatch.ledger.reports",
+_MODULES = {
+    "cashmatch.store": ("Store", "default_path"),
+    "cashmatch.store.idempotency": ("recall_response", "remember_response"),
+    "cashmatch.config": ("Rules", "load_rules", "default_rules_path", "check_examples"),
+    "cashmatch.model": ("Movement", "Statement", "Reference", "Source", "Action",
+                        "ReviewStatus"),
+    "cashmatch.errors": ("CashmatchError", "InputError", "ParseError", "ItemsError",
+                         "ConfigError", "StoreError", "PostingError", "ReviewError",
+                         "NotFound", "Conflict"),
+    "cashmatch.money": ("parse_amount",),
+    "cashmatch.ingest.parsers": ("identify",),
+    "cashmatch.ingest.parsers.csv": ("load_mapping",),
+    "cashmatch.ingest.statements": ("parse_statement_file", "import_statements",
+                                    "import_uploads", "statement_dict", "file_import_dict"),
+    "cashmatch.ingest.items": ("import_items", "import_items_upload", "upsert_items"),
+    "cashmatch.match.run": ("run_match",),
+    "cashmatch.match.preview": ("preview", "movements_from_records"),
+    "cashmatch.match.replay": ("replay",),
+    "cashmatch.match.memory": ("list_aliases", "remove_alias"),
+    "cashmatch.pipeline": ("daily_run", "demo"),
+    "cashmatch.ledger.review": ("ReviewFilter", "list_reviews", "show_review", "reason_text"),
+    "cashmatch.ledger.actions": ("accept", "accept_above", "assign", "ignore", "writeoff",
+                                 "suspense", "reclass", "unmatch", "reopen", "in_suspense",
+                                 "current_user"),
+    "cashmatch.ledger.history": ("movement_story",),
+    "cashmatch.ledger.export": ("MatchFilter", "matches_frame", "journal_frame", "write",
+                                "export_text", "EXPORT_FORMATS"),
+    "cashmatch.ledger.fec": ("fec_lines", "write_fec", "check_fec", "fec_path"),
+    "cashmatch.ledger.reports": ("aged_balance", "aged_balance_chart", "dso",
+                                 "payment_delays", "matching_kpis", "review_backlog",
+                                 "kpi_chart", "AGED_BUCKETS"),
 }
+_EXPORTS = {name: module for module, names in _MODULES.items() for name in names}
 
 __all__ = sorted(_EXPORTS)
 

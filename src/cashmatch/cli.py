@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from cashmatch.errors import CashmatchError
+import cashmatch
+
 
 if TYPE_CHECKING:
     from cashmatch.config import Rules
@@ -45,27 +46,24 @@ def _errors() -> Iterator[None]:
     """Library errors → a clear message and exit status 1."""
     try:
         yield
-    except CashmatchError as exc:
+    except cashmatch.CashmatchError as exc:
         raise click.ClickException(str(exc)) from exc
 
 
 @contextmanager
 def _session(ctx: click.Context, read_only: bool = False) -> Iterator[Store]:
     """The store for one command: opened, errors made clear, always closed."""
-    from cashmatch.store import Store
-
     with _errors():
-        store = Store.open(ctx.obj["db"], read_only=read_only)
+        store = cashmatch.Store.open(ctx.obj["db"], read_only=read_only)
         try:
             yield store
         finally:
             store.close()
 
 def _rules(path: Path | None) -> Rules:
-    from cashmatch.config import default_rules_path, load_rules
-
     with _errors():
-        return load_rules(path if path is not None else default_rules_path())
+        return cashmatch.load_rules(path if path is not None
+                                    else cashmatch.default_rules_path())
 
 
 def rules_option(f: F) -> F:
@@ -79,11 +77,9 @@ def user_option(f: F) -> F:
 
 
 def _amount(text: str) -> Decimal:
-    from cashmatch.money import AmountError, parse_amount
-
     try:
-        return parse_amount(text)
-    except AmountError as exc:
+        return cashmatch.parse_amount(text)
+    except cashmatch.CashmatchError as exc:
         raise click.BadParameter(str(exc)) from exc
 
 
@@ -113,12 +109,10 @@ def init(ctx: click.Context) -> None:
                                                                    dir_okay=False))
 def identify(files: tuple[Path, ...]) -> None:
     """Show which statement format each file is detected as, and why."""
-    from cashmatch.ingest.parsers import identify as ident
-
     failed = False
     for f in files:
         with _errors():
-            result = ident(f)
+            result = cashmatch.identify(f)
         failed |= result.format is None
         click.echo(f"{f}: {result.format or 'unknown'} ({result.reason})")
     if failed:
@@ -145,10 +139,8 @@ def statements() -> None:
 def _mapping(path: Path | None) -> Any:
     if path is None:
         return None
-    from cashmatch.ingest.parsers.csv import load_mapping
-
     with _errors():
-        return load_mapping(path)
+        return cashmatch.load_mapping(path)
 
 
 format_option = click.option("--format", "fmt", help="Force the format instead of detecting it.")
@@ -167,10 +159,8 @@ files_argument = click.argument("files", nargs=-1, required=True,
 def statements_import(ctx: click.Context, files: tuple[Path, ...], fmt: str | None,
                       mapping: Path | None) -> None:
     """Import statement files (all or nothing; movements already known are skipped)."""
-    from cashmatch.ingest.statements import import_statements
-
     with _session(ctx) as store:
-        summary = import_statements(store, list(files), fmt, _mapping(mapping))
+        summary = cashmatch.import_statements(store, list(files), fmt, _mapping(mapping))
     _print_import(summary)
 
 
@@ -196,21 +186,18 @@ def _print_import(summary: Any) -> None:
 def statements_parse(files: tuple[Path, ...], fmt: str | None, mapping: Path | None,
                      as_json: bool) -> None:
     """Parse statement files and print what they hold, without storing anything."""
-    from cashmatch.errors import InputError
-    from cashmatch.ingest.statements import parse_statement_file
-
     out: dict[str, list[dict[str, Any]]] = {"statements": [], "problems": []}
     failed = False
     for f in files:
         try:
-            pf = parse_statement_file(f, fmt, _mapping(mapping))
-        except InputError as exc:
+            pf = cashmatch.parse_statement_file(f, fmt, _mapping(mapping))
+        except cashmatch.InputError as exc:
             failed = True
             out["problems"].append({"file": str(f), "location": str(exc.location),
                                     "severity": "error", "message": exc.reason})
             continue
         for st in pf.result.statements:
-            out["statements"].append(_statement_json(st))
+            out["statements"].append(cashmatch.statement_dict(st))
         out["problems"].extend({"file": p.location.file, "location": str(p.location),
                                 "severity": p.severity, "message": p.message}
                                for p in pf.result.problems)
@@ -230,34 +217,6 @@ def statements_parse(files: tuple[Path, ...], fmt: str | None, mapping: Path | N
         sys.exit(1)
 
 
-def _statement_json(st: Any) -> dict[str, Any]:
-    from cashmatch.money import format_amount
-
-    def amt(v: Decimal | None, ccy: str | None) -> str | None:
-        return None if v is None else format_amount(v, ccy)
-
-    return {
-        "file": st.file, "format": st.format, "account": st.account, "currency": st.currency,
-        "statement_id": st.statement_id,
-        "opening_balance": amt(st.opening_balance, st.currency),
-        "closing_balance": amt(st.closing_balance, st.currency),
-        "opening_date": st.opening_date, "closing_date": st.closing_date,
-        "movements": [{
-            "bank_reference": m.bank_reference, "booking_date": m.booking_date,
-            "value_date": m.value_date, "amount": format_amount(m.amount, m.currency),
-            "currency": m.currency, "counterparty_name": m.counterparty_name,
-            "counterparty_iban": m.counterparty_iban, "counterparty_bic": m.counterparty_bic,
-            "remittance": m.remittance,
-            "references": [{"kind": r.kind, "value": r.value} for r in m.references],
-            "bank_tx_code": m.bank_tx_code, "status": m.status,
-            "charges": amt(m.charges, m.currency),
-            "instructed_amount": amt(m.instructed_amount, m.instructed_currency),
-            "instructed_currency": m.instructed_currency, "entry_key": m.entry_key,
-            "source": str(m.source),
-        } for m in st.movements],
-    }
-
-
 # -- open items ---------------------------------------------------------------------------
 
 @cli.group()
@@ -270,10 +229,8 @@ def items() -> None:
 @click.pass_context
 def items_import(ctx: click.Context, file: Path) -> None:
     """Import or update open items from CSV, Parquet or JSON (all rows or none)."""
-    from cashmatch.ingest.items import import_items
-
     with _session(ctx) as store:
-        r = import_items(store, file)
+        r = cashmatch.import_items(store, file)
     click.echo(f"{r.file}: {r.rows} item(s): {r.new} new, {r.updated} updated, "
                f"{r.unchanged} unchanged")
 
@@ -298,11 +255,9 @@ def _print_match(s: Any) -> None:
 @click.pass_context
 def match(ctx: click.Context, rules_path: Path | None) -> None:
     """Match every unsettled movement against the open items."""
-    from cashmatch.match.run import run_match
-
     rules = _rules(rules_path)
     with _session(ctx) as store:
-        summary = run_match(store, rules)
+        summary = cashmatch.run_match(store, rules)
     _print_match(summary)
 
 
@@ -318,11 +273,10 @@ def match(ctx: click.Context, rules_path: Path | None) -> None:
 def run(ctx: click.Context, files: tuple[Path, ...], items_file: Path | None, fmt: str | None,
         mapping: Path | None, rules_path: Path | None) -> None:
     """The daily run: import statements (and items), match, print the summary."""
-    from cashmatch.pipeline import daily_run
-
     rules = _rules(rules_path)
     with _session(ctx) as store:
-        result = daily_run(store, rules, list(files), items_file, fmt, _mapping(mapping))
+        result = cashmatch.daily_run(store, rules, list(files), items_file, fmt,
+                                     _mapping(mapping))
     if result.items is not None:
         r = result.items
         click.echo(f"{r.file}: {r.rows} item(s): {r.new} new, {r.updated} updated")
@@ -336,10 +290,8 @@ def run(ctx: click.Context, files: tuple[Path, ...], items_file: Path | None, fm
 @click.pass_context
 def explain(ctx: click.Context, movement_id: int, as_json: bool) -> None:
     """Why a movement was applied, queued or left alone: decisions and candidates."""
-    from cashmatch.ledger.history import movement_story
-
     with _session(ctx, read_only=True) as store:
-        story = movement_story(store, movement_id)
+        story = cashmatch.movement_story(store, movement_id)
     if as_json:
         _dump(story)
     else:
@@ -367,11 +319,9 @@ def replay(ctx: click.Context, run_id: int | None, rules_path: Path | None,
     Exits 1 when one does."""
     from dataclasses import asdict
 
-    from cashmatch.match.replay import replay as do_replay
-
     rules = _rules(rules_path)
     with _session(ctx, read_only=True) as store:
-        report = do_replay(store, rules, run_id)
+        report = cashmatch.replay(store, rules, run_id)
     if as_json:
         _dump({"runs": report.runs, "decisions": report.decisions, "notes": report.notes,
                "differences": [asdict(d) for d in report.differences]})
@@ -398,10 +348,8 @@ def rules_group() -> None:
 @rules_option
 def rules_check(rules_path: Path | None) -> None:
     """Load the rules (every error with its rule and key) and test each rule's examples."""
-    from cashmatch.config import check_examples
-
     rules = _rules(rules_path)
-    results = check_examples(rules)
+    results = cashmatch.check_examples(rules)
     failed = [r for r in results if not r[2]]
     for label, what, ok in results:
         click.echo(f"{'ok  ' if ok else 'FAIL'} {label}: {what}")
@@ -424,10 +372,8 @@ def aliases() -> None:
 @click.pass_context
 def aliases_list(ctx: click.Context, party: str | None, show_all: bool, as_json: bool) -> None:
     """List what the memory knows: payer IBAN or name → party, with source and date."""
-    from cashmatch.match.memory import list_aliases
-
     with _session(ctx, read_only=True) as store:
-        rows = list_aliases(store, party=party, include_removed=show_all)
+        rows = cashmatch.list_aliases(store, party=party, include_removed=show_all)
     if as_json:
         _dump(rows)
         return
@@ -445,11 +391,8 @@ def aliases_list(ctx: click.Context, party: str | None, show_all: bool, as_json:
 @click.pass_context
 def aliases_remove(ctx: click.Context, alias_id: int, user: str | None) -> None:
     """Forget an alias (kept in the history as removed)."""
-    from cashmatch.match.memory import remove_alias
-    from cashmatch.ledger.review import current_user
-
     with _session(ctx) as store:
-        remove_alias(store, alias_id, current_user(user))
+        cashmatch.remove_alias(store, alias_id, cashmatch.current_user(user))
     click.echo(f"alias {alias_id} removed")
 
 
@@ -491,12 +434,10 @@ def review_list(ctx: click.Context, status: str, reason: str | None, party: str 
                 min_amount: Decimal | None, max_amount: Decimal | None, date_from: date | None,
                 date_to: date | None, as_json: bool) -> None:
     """List review items."""
-    from cashmatch.ledger.review import ReviewFilter, list_reviews
-
-    flt = ReviewFilter(None if status == "all" else status, reason, party, min_amount,
+    flt = cashmatch.ReviewFilter(None if status == "all" else status, reason, party, min_amount,
                        max_amount, date_from, date_to)
     with _session(ctx, read_only=True) as store:
-        rows = list_reviews(store, flt)
+        rows = cashmatch.list_reviews(store, flt)
     if as_json:
         _dump(rows)
     else:
@@ -515,10 +456,8 @@ def review_list(ctx: click.Context, status: str, reason: str | None, party: str 
 @click.pass_context
 def review_show(ctx: click.Context, review_id: int, as_json: bool) -> None:
     """A review item with its ranked candidates and their evidence."""
-    from cashmatch.ledger.review import show_review
-
     with _session(ctx, read_only=True) as store:
-        item = show_review(store, review_id)
+        item = cashmatch.show_review(store, review_id)
     if as_json:
         _dump(item)
     else:
@@ -548,21 +487,19 @@ def review_show(ctx: click.Context, review_id: int, as_json: bool) -> None:
 def review_accept(ctx: click.Context, review_id: int | None, rank: int, minimum: Decimal | None,
                   user: str | None, rules_path: Path | None) -> None:
     """Apply a ranked candidate and post it (or, with --all-above, many at once)."""
-    from cashmatch.ledger.review import accept, accept_above
-
     if (review_id is None) == (minimum is None):
         raise click.UsageError("give a review id or --all-above, not both")
     rules = _rules(rules_path)
     with _session(ctx) as store:
         if minimum is not None:
-            result = accept_above(store, rules, minimum, user)
+            result = cashmatch.accept_above(store, rules, minimum, user)
             click.echo(f"accepted {len(result.accepted)} review item(s) with confidence "
                        f">= {minimum}")
             for rid, why in result.refused:
                 click.echo(f"  review {rid} skipped: {why}")
             return
         assert review_id is not None
-        decision = accept(store, rules, review_id, rank, user)
+        decision = cashmatch.accept(store, rules, review_id, rank, user)
     click.echo(f"review {review_id}: candidate {rank} applied (decision {decision})")
 
 
@@ -580,12 +517,10 @@ def review_assign(ctx: click.Context, review_id: int, item_ids: tuple[str, ...],
                   amounts: tuple[str, ...], reason: str | None, user: str | None,
                   rules_path: Path | None) -> None:
     """Apply the movement to items chosen by hand (remainder to suspense)."""
-    from cashmatch.ledger.review import assign
-
     lines = _item_amounts(item_ids, amounts)
     rules = _rules(rules_path)
     with _session(ctx) as store:
-        decision = assign(store, rules, review_id, lines, user, reason)
+        decision = cashmatch.assign(store, rules, review_id, lines, user, reason)
     click.echo(f"review {review_id}: assigned to {', '.join(item_ids)} (decision {decision})")
 
 
@@ -599,11 +534,9 @@ def review_assign(ctx: click.Context, review_id: int, item_ids: tuple[str, ...],
 def review_writeoff(ctx: click.Context, review_id: int, item_ids: tuple[str, ...], reason: str,
                     user: str | None, rules_path: Path | None) -> None:
     """Settle items in full and write the small difference off (658 / 758)."""
-    from cashmatch.ledger.review import writeoff
-
     rules = _rules(rules_path)
     with _session(ctx) as store:
-        decision = writeoff(store, rules, review_id, list(item_ids), reason, user)
+        decision = cashmatch.writeoff(store, rules, review_id, list(item_ids), reason, user)
     click.echo(f"review {review_id}: settled with a write-off (decision {decision})")
 
 
@@ -616,11 +549,9 @@ def review_writeoff(ctx: click.Context, review_id: int, item_ids: tuple[str, ...
 def review_suspense(ctx: click.Context, review_id: int, reason: str, user: str | None,
                     rules_path: Path | None) -> None:
     """Book an unidentified movement on the suspense account (471) until it is known."""
-    from cashmatch.ledger.review import suspense
-
     rules = _rules(rules_path)
     with _session(ctx) as store:
-        decision = suspense(store, rules, review_id, reason, user)
+        decision = cashmatch.suspense(store, rules, review_id, reason, user)
     click.echo(f"review {review_id}: booked in suspense (decision {decision})")
 
 
@@ -636,12 +567,10 @@ def reclass(ctx: click.Context, movement_id: int, item_ids: tuple[str, ...],
             amounts: tuple[str, ...], reason: str | None, user: str | None,
             rules_path: Path | None) -> None:
     """Move money booked in suspense (471) to the items it pays, once identified."""
-    from cashmatch.ledger.review import reclass as do_reclass
-
     lines = _item_amounts(item_ids, amounts)
     rules = _rules(rules_path)
     with _session(ctx) as store:
-        decision = do_reclass(store, rules, movement_id, lines, user, reason)
+        decision = cashmatch.reclass(store, rules, movement_id, lines, user, reason)
     click.echo(f"movement {movement_id}: reclassified (decision {decision})")
 
 
@@ -654,11 +583,9 @@ def reclass(ctx: click.Context, movement_id: int, item_ids: tuple[str, ...],
 def review_ignore(ctx: click.Context, review_id: int, reason: str, user: str | None,
                   rules_path: Path | None) -> None:
     """Take a movement out of matching, with a reason."""
-    from cashmatch.ledger.review import ignore
-
     rules = _rules(rules_path)
     with _session(ctx) as store:
-        decision = ignore(store, rules, review_id, reason, user)
+        decision = cashmatch.ignore(store, rules, review_id, reason, user)
     click.echo(f"review {review_id}: ignored (decision {decision})")
 
 
@@ -671,11 +598,9 @@ def review_ignore(ctx: click.Context, review_id: int, reason: str, user: str | N
 def review_reopen(ctx: click.Context, review_id: int, reason: str, user: str | None,
                   rules_path: Path | None) -> None:
     """Undo the decision taken on a review item (a reversal entry is posted)."""
-    from cashmatch.ledger.review import reopen
-
     rules = _rules(rules_path)
     with _session(ctx) as store:
-        decision = reopen(store, rules, review_id, reason, user)
+        decision = cashmatch.reopen(store, rules, review_id, reason, user)
     click.echo(f"review {review_id}: reopened (decision {decision})")
 
 
@@ -689,11 +614,9 @@ def unmatch(ctx: click.Context, movement_id: int, reason: str, user: str | None,
             rules_path: Path | None) -> None:
     """Undo what was decided for a movement: a reversal entry is posted, the items reopen and
     the movement goes back to the review queue. Nothing is edited or deleted."""
-    from cashmatch.ledger.review import unmatch as undo
-
     rules = _rules(rules_path)
     with _session(ctx) as store:
-        decision = undo(store, rules, movement_id, reason, user)
+        decision = cashmatch.unmatch(store, rules, movement_id, reason, user)
     click.echo(f"movement {movement_id}: decision undone (decision {decision})")
 
 
@@ -705,15 +628,14 @@ def export() -> None:
 
 
 def _export(ctx: click.Context, what: str, output: Path, fmt: str | None) -> None:
-    from cashmatch.ledger import export as ex
-
     fmt = fmt or output.suffix.lstrip(".").lower() or "csv"
-    if fmt not in ex.FORMATS:
+    if fmt not in cashmatch.EXPORT_FORMATS:
         raise click.BadParameter(f"unknown format {fmt!r} (csv, parquet, json)",
                                  param_hint="--format")
     with _session(ctx, read_only=True) as store:
-        frame = ex.matches_frame(store) if what == "matches" else ex.journal_frame(store)
-        n = ex.write(frame, output, fmt)
+        frame = (cashmatch.matches_frame(store) if what == "matches"
+                 else cashmatch.journal_frame(store))
+        n = cashmatch.write(frame, output, fmt)
     click.echo(f"{output}: {n} row(s) ({fmt})")
 
 
@@ -760,20 +682,12 @@ def export_journal(ctx: click.Context, output: Path, fmt: str | None, siren: str
             raise click.BadParameter("give a file name", param_hint="-o")
         _export(ctx, "journal", output, fmt)
         return
-    from cashmatch.ledger import export as ex
-    from cashmatch.ledger.fec import file_name, write_fec
-
-    if output.is_dir():
-        if not siren or not year_end:
-            raise click.UsageError("--siren and --year-end name the FEC file in a folder")
-        try:
-            output = output / file_name(siren, year_end)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--siren") from exc
     rules = _rules(rules_path)
     with _session(ctx, read_only=True) as store:
-        n = write_fec(ex.journal_frame(store), output, rules.ledger.journal_label,
-                      "\t" if separator == "tab" else "|")
+        with _errors():
+            output = cashmatch.fec_path(output, siren, year_end)
+        n = cashmatch.write_fec(cashmatch.journal_frame(store), output,
+                                rules.ledger.journal_label, "\t" if separator == "tab" else "|")
     click.echo(f"{output}: {n} line(s) (FEC)")
 
 
@@ -786,9 +700,7 @@ def fec() -> None:
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 def fec_check(file: Path) -> None:
     """Check a FEC file against the format's rules; print every problem."""
-    from cashmatch.ledger.fec import check_fec
-
-    problems = check_fec(file)
+    problems = cashmatch.check_fec(file)
     for p in problems:
         click.echo(f"{file}: {p}")
     click.echo(f"{file}: {'OK' if not problems else f'{len(problems)} problem(s)'}")
@@ -838,14 +750,13 @@ as_of_option = click.option("--as-of", callback=_parse_date,
 def report_aged(ctx: click.Context, as_of: date | None, as_json: bool, as_csv: bool,
                 png: Path | None) -> None:
     """Aged balance per customer: not due, 1-30, 31-60, 61-90, > 90 days past due."""
-    from cashmatch.ledger.reports import BUCKETS, aged_balance, aged_balance_chart
-
     day = as_of or date.today()
     with _session(ctx, read_only=True) as store:
-        rows = aged_balance(store, day)
-    _table(rows, ["party_id", "party_name", "currency", *BUCKETS, "total"], as_json, as_csv)
+        rows = cashmatch.aged_balance(store, day)
+    _table(rows, ["party_id", "party_name", "currency", *cashmatch.AGED_BUCKETS, "total"],
+           as_json, as_csv)
     if png:
-        aged_balance_chart(rows, str(png), day)
+        cashmatch.aged_balance_chart(rows, str(png), day)
         click.echo(f"chart: {png}", err=True)
 
 
@@ -859,10 +770,8 @@ def report_dso(ctx: click.Context, as_of: date | None, months: int, as_json: boo
     """Days sales outstanding: simple ratio and countback, over the last months' sales."""
     from dataclasses import asdict
 
-    from cashmatch.ledger.reports import dso
-
     with _session(ctx, read_only=True) as store:
-        rows = [asdict(d) for d in dso(store, as_of or date.today(), months)]
+        rows = [asdict(d) for d in cashmatch.dso(store, as_of or date.today(), months)]
     _table(rows, ["currency", "receivables", "sales", "months", "simple_ratio", "countback"],
            as_json, as_csv)
     if not (as_json or as_csv):
@@ -876,10 +785,8 @@ def report_dso(ctx: click.Context, as_of: date | None, months: int, as_json: boo
 @click.pass_context
 def report_delays(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
     """Average payment delay per customer (days after the due date, weighted by amount)."""
-    from cashmatch.ledger.reports import payment_delays
-
     with _session(ctx, read_only=True) as store:
-        rows = payment_delays(store)
+        rows = cashmatch.payment_delays(store)
     _table(rows, ["party_id", "party_name", "currency", "items", "paid", "average_delay_days"],
            as_json, as_csv)
 
@@ -892,11 +799,9 @@ def report_delays(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
 def report_kpis(ctx: click.Context, as_of: date | None, as_json: bool, as_csv: bool,
                 png: Path | None) -> None:
     """Matching per booking day (automatic, by a person, open) and the review backlog."""
-    from cashmatch.ledger.reports import kpi_chart, matching_kpis, review_backlog
-
     with _session(ctx, read_only=True) as store:
-        rows = matching_kpis(store)
-        backlog = review_backlog(store, as_of or date.today())
+        rows = cashmatch.matching_kpis(store)
+        backlog = cashmatch.review_backlog(store, as_of or date.today())
     if as_json:
         _dump({"days": rows, "review_backlog": backlog})
     else:
@@ -907,7 +812,7 @@ def report_kpis(ctx: click.Context, as_of: date | None, as_json: bool, as_csv: b
                        f"{backlog['oldest_booking_date']}, median age "
                        f"{backlog['median_age_days']} days")
     if png:
-        kpi_chart(rows, str(png))
+        cashmatch.kpi_chart(rows, str(png))
         click.echo(f"chart: {png}", err=True)
 
 
@@ -928,14 +833,13 @@ def serve(ctx: click.Context, host: str, port: int, tokens_file: Path | None,
     """Run the HTTP JSON service over the store (its single writer)."""
     import uvicorn
 
-    from cashmatch.config import default_rules_path
     from cashmatch.http.app import create_app, load_tokens
 
     with _errors():
         tokens = load_tokens(tokens_file)
         if not tokens:
             raise click.UsageError("no tokens: give --tokens FILE or set $CASHMATCH_TOKENS")
-        app = create_app(ctx.obj["db"], tokens, rules_path or default_rules_path())
+        app = create_app(ctx.obj["db"], tokens, rules_path or cashmatch.default_rules_path())
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 
@@ -948,34 +852,22 @@ def serve(ctx: click.Context, host: str, port: int, tokens_file: Path | None,
               show_default=True, help="Where to write the store and the exports.")
 def demo(samples: Path | None, out: Path) -> None:
     """Run the whole pipeline on the bundled samples into a fresh store."""
-    from cashmatch.ledger import export as ex
-    from cashmatch.pipeline import daily_run, sample_files, samples_dir
-    from cashmatch.store import Store
-
-    folder = samples or samples_dir()
-    statements_, items_file = sample_files(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    db = out / "demo.duckdb"
-    for stale in (db, out / "demo.duckdb.wal"):
-        stale.unlink(missing_ok=True)
     rules = _rules(None)
-    with _errors(), Store.open(db) as store:
-        result = daily_run(store, rules, statements_, items_file)
-        matches = ex.matches_frame(store)
-        journal = ex.journal_frame(store)
-    click.echo(f"store: {db}")
-    click.echo(f"{result.items.rows if result.items else 0} open item(s) from {items_file}")
+    with _errors():
+        done = cashmatch.demo(rules, out, samples)
+    result = done.run
+    click.echo(f"store: {done.store}")
+    click.echo(f"{result.items.rows if result.items else 0} open item(s) from {done.items_file}")
     _print_import(result.imported)
     _print_match(result.matched)
     click.echo("\nsome matches:")
     for status in ("auto", "suggested", "unmatched", "ignored"):
-        for row in matches.filter(matches["status"] == status).head(3).iter_rows(named=True):
+        for row in done.matches.filter(done.matches["status"] == status).head(3).iter_rows(
+                named=True):
             click.echo(f"  [{row['status']}] movement {row['transaction_id']} {row['amount']} "
                        f"{row['currency']} → {row['item_id'] or '-'}: {row['explanation']}")
-    for what, frame in (("matches", matches), ("journal", journal)):
-        path = out / f"{what}.csv"
-        ex.write(frame, path, "csv")
-        click.echo(f"wrote {path} ({frame.height} rows)")
+    for path, rows in done.written:
+        click.echo(f"wrote {path} ({rows} rows)")
 
 
 def main() -> None:

@@ -9,7 +9,10 @@ Exception tree::
     ├── ConfigError           a rules file with errors (lists every error with rule and key)
     ├── StoreError            the DuckDB store cannot be opened, is newer than the code, is busy
     ├── PostingError          an entry that would not balance or would over-apply an item
-    ├── ReviewError           a review decision that cannot be taken (closed item, bad amount)
+    ├── ReviewError           a decision that cannot be taken as asked (bad amount, no reason)
+    ├── NotFound              no such review item, movement, item, alias...
+    ├── Conflict              the thing exists but its state forbids the action (already
+    │                         decided, settled meanwhile, idempotency key reused)
     └── AmountError           (cashmatch.money) text that is not an exact amount, or too many
                               decimals for the currency
 
@@ -110,4 +113,12 @@ class PostingError(CashmatchError):
 
 
 class ReviewError(CashmatchError):
-    """A review decision that cannot be taken."""
+    """A decision that cannot be taken as asked (a bad amount, a missing reason...)."""
+
+
+class NotFound(CashmatchError, LookupError):
+    """What was asked for does not exist."""
+
+
+class Conflict(CashmatchError):
+    """What was asked for exists, but its state forbids the action."""

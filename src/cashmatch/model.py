@@ -45,13 +45,49 @@ EXPECTED_SIGN: dict[ItemKind, int] = {
 }
 
 
-class MatchStatus(StrEnum):
-    """Status of a row of the matches export."""
+#: Confidences are kept in basis points: 1.0 is 10000.
+BP = 10_000
 
-    AUTO = "auto"  #: applied by the engine
-    MANUAL = "manual"  #: applied by a person from the review queue
-    SUGGESTED = "suggested"  #: a ranked candidate waiting in the review queue
-    UNMATCHED = "unmatched"  #: no candidate at all
+
+class Action(StrEnum):
+    """What a decision of the log does to a movement."""
+
+    AUTO = "auto"          #: applied by the engine
+    ACCEPT = "accept"      #: a person applied a ranked candidate
+    ASSIGN = "assign"      #: a person applied items of their choice (or wrote a difference off)
+    IGNORE = "ignore"      #: not to be matched (a rule or a person said why)
+    SUSPENSE = "suspense"  #: booked on the suspense account until identified
+    RECLASS = "reclass"    #: money taken from suspense to the items it pays
+    UNMATCH = "unmatch"    #: undoes an earlier decision (a reversal is posted)
+
+
+#: Decisions that settle a movement (nothing more to do while they stand).
+SETTLING = (Action.AUTO, Action.ACCEPT, Action.ASSIGN, Action.IGNORE, Action.SUSPENSE)
+#: Decisions that apply money to items (their allocations count).
+APPLYING = (Action.AUTO, Action.ACCEPT, Action.ASSIGN, Action.RECLASS)
+#: Decisions an unmatch can undo.
+UNDOABLE = (*SETTLING, Action.RECLASS)
+
+
+def sql_list(actions: tuple[StrEnum, ...]) -> str:
+    """``('auto', 'accept', ...)``: values as a SQL list, for ``IN``."""
+    return "(" + ", ".join(f"'{a.value}'" for a in actions) + ")"
+
+
+class ReviewStatus(StrEnum):
+    """Where a review item stands."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    ASSIGNED = "assigned"
+    IGNORED = "ignored"
+    SUSPENSE = "suspense"
+    SUPERSEDED = "superseded"
+
+
+#: Statuses of a review item someone decided (it can be reopened).
+DECIDED = (ReviewStatus.ACCEPTED, ReviewStatus.ASSIGNED, ReviewStatus.IGNORED,
+           ReviewStatus.SUSPENSE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,169 +211,3 @@ class ParseResult:
     @property
     def movements(self) -> list[Movement]:
         return [m for s in self.statements for m in s.movements]
-
-
-@dataclass(frozen=True, slots=True)
-class OpenItem:
-    """An open book entry waiting for its bank movement (an invoice, a credit note...).
-
-    Attributes:
-        id: the ledger's id; import upserts on it.
-        kind: see :class:`ItemKind`.
-        account: general-ledger account (411000 for customers, 401000 for suppliers...).
-        amount: signed movement expected on the bank account when the item is settled.
-        currency: ISO 4217 code.
-        party_id: customer or supplier id, used as the auxiliary account.
-        party_name: customer or supplier name.
-        party_iban: an IBAN the party is known to pay from.
-        reference: the number printed on the document (defaults to ``id`` for matching).
-        issue_date / due_date: document and due dates.
-        description: free text.
-        open_amount: amount still open in the source ledger at import (partially paid there).
-    """
-
-    id: str
-    kind: ItemKind
-    account: str
-    amount: Decimal
-    currency: str
-    party_id: str | None = None
-    party_name: str | None = None
-    party_iban: str | None = None
-    reference: str | None = None
-    issue_date: date | None = None
-    due_date: date | None = None
-    description: str | None = None
-    open_amount: Decimal | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Allocation:
-    """Part of a movement applied to an open item."""
-
-    item_id: str
-    amount: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A proposed set of allocations for one movement, with why it was proposed.
-
-    Attributes:
-        movement_id: the movement.
-        allocations: what would be applied to which item.
-        confidence: 0..1, how sure the engine is.
-        rule: the blocking rule(s) that found it and the scoring rule that ranked it.
-        explanation: one line for a person.
-        evidence: the features behind the score (JSON-able).
-    """
-
-    movement_id: int
-    allocations: tuple[Allocation, ...]
-    confidence: Decimal
-    rule: str
-    explanation: str
-    evidence: dict[str, object] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class JournalLine:
-    """One line of a journal entry; exactly one of debit and credit is non-zero.
-
-    Attributes:
-        account: general-ledger account.
-        debit / credit: non-negative amounts.
-        label: line label.
-        aux_account: auxiliary (customer/supplier) account, on 411/401 lines.
-        aux_label: the party's name.
-        item_id: the open item this line settles, on 411/401 lines.
-    """
-
-    account: str
-    debit: Decimal
-    credit: Decimal
-    label: str
-    aux_account: str | None = None
-    aux_label: str | None = None
-    item_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class JournalEntry:
-    """A balanced journal entry (Σ debit = Σ credit), never edited once posted.
-
-    Attributes:
-        journal: journal code (``BQ``).
-        entry_date: accounting date (the booking date of the movement).
-        label: entry label.
-        piece_ref: supporting document reference (the bank reference).
-        currency: currency of the amounts.
-        lines: the lines.
-        movement_id: the movement it books.
-        reverses: number of the entry this one reverses, for reversals.
-    """
-
-    journal: str
-    entry_date: date
-    label: str
-    piece_ref: str
-    currency: str
-    lines: tuple[JournalLine, ...]
-    movement_id: int | None = None
-    reverses: str | None = None
-
-    @property
-    def total_debit(self) -> Decimal:
-        return sum((ln.debit for ln in self.lines), Decimal(0))
-
-    @property
-    def total_credit(self) -> Decimal:
-        return sum((ln.credit for ln in self.lines), Decimal(0))
-
-    @property
-    def balanced(self) -> bool:
-        return self.total_debit == self.total_credit
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """A recorded decision about a movement: by the engine or by a person.
-
-    Attributes:
-        movement_id: the movement.
-        action: ``auto``, ``accept``, ``assign`` or ``ignore``.
-        actor: ``engine`` or the user's name.
-        created_at: when.
-        rule: the rule behind it.
-        explanation: one line for a person.
-        reason: the person's reason, for ``ignore``.
-    """
-
-    movement_id: int
-    action: str
-    actor: str
-    created_at: datetime
-    rule: str
-    explanation: str
-    reason: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewItem:
-    """A movement waiting for a person, with its ranked candidates.
-
-    Attributes:
-        review_id: id in the queue.
-        movement_id: the movement.
-        reason: why it was not applied (``amount_differs``, ``no_reference``, ``conflict``,
-            ``ambiguous``, ``weak``, ``no_candidate``).
-        status: ``open``, ``accepted``, ``assigned``, ``ignored`` or ``superseded`` (a later
-            run queued it again).
-        candidates: best first (rank 1).
-    """
-
-    review_id: int
-    movement_id: int
-    reason: str
-    status: str
-    candidates: tuple[Candidate, ...] = ()

@@ -14,8 +14,12 @@ from __future__ import annotations
 import functools
 import re
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from cashmatch.errors import CashmatchError
+
+if TYPE_CHECKING:
+    import polars as pl
 
 # ISO 4217 minor-unit exponents that are not 2.
 EXPONENTS: dict[str, int] = {
@@ -103,3 +107,58 @@ def format_amount(amount: Decimal, currency: str | None = None) -> str:
     if currency is not None:
         amount = amount.quantize(Decimal(1).scaleb(-exponent(currency)))
     return format(amount, "f")
+
+
+# -- the same over frames ---------------------------------------------------------------------
+
+
+def exponent_expr(currency: pl.Expr) -> pl.Expr:
+    """:func:`exponent` of each currency of a column."""
+    import polars as pl
+
+    return currency.str.to_uppercase().replace_strict(EXPONENTS, default=2,
+                                                      return_dtype=pl.Int64)
+
+
+def amount_text_expr(minor: pl.Expr, currency: pl.Expr) -> pl.Expr:
+    """Minor units written as :func:`format_amount` writes the amount at its currency's scale
+    (``-1234.50``; no decimal point for a currency without minor unit); null stays null."""
+    import polars as pl
+
+    exp = exponent_expr(currency)
+    scale = pl.lit(10, dtype=pl.Int64).pow(exp)
+    units = minor.abs()
+    whole = (units // scale).cast(pl.String)
+    # the fraction zero-padded: 10^e + fraction written, its leading 1 dropped
+    fraction = (units % scale + scale).cast(pl.String).str.slice(1)
+    sign = pl.when(minor < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    text = (pl.when(exp == 0).then(pl.concat_str(sign, whole))
+            .otherwise(pl.concat_str(sign, whole, pl.lit("."), fraction)))
+    return pl.when(minor.is_null()).then(None).otherwise(text)
+
+
+def decimals_expr(text: pl.Expr) -> pl.Expr:
+    """How many decimals each amount written in a column of texts has."""
+    import polars as pl
+
+    return text.str.extract(r"\.(\d+)$", 1).str.len_chars().fill_null(0).cast(pl.Int64)
+
+
+def minor_units_expr(text: pl.Expr, exp: pl.Expr) -> pl.Expr:
+    """Exact minor units of amounts written as text (``-1250.5``: sign, digits, a dot and
+    decimals), at ``exp`` decimals, with integer arithmetic only. An amount with more decimals
+    than ``exp`` must be refused by the caller (:func:`decimals_expr`): its extra digits are
+    dropped here so that the expression stays defined."""
+    import polars as pl
+
+    negative = text.str.starts_with("-")
+    digits = text.str.replace(r"^[+-]", "")
+    whole = digits.str.extract(r"^(\d+)", 1).cast(pl.Int64)
+    frac = digits.str.extract(r"\.(\d+)$", 1)
+    frac_len = frac.str.len_chars().fill_null(0).cast(pl.Int64)
+    kept = frac.str.slice(0, exp).fill_null("0").cast(pl.Int64)
+    frac_minor = kept * pl.lit(10, pl.Int64).pow(
+        (exp - frac_len.clip(upper_bound=exp)).clip(lower_bound=0))
+    units = whole * pl.lit(10, pl.Int64).pow(exp) + frac_minor
+    return pl.when(negative).then(-units).otherwise(units)
+

@@ -5,6 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from cashmatch.cli import cli
+from cashmatch.errors import InputError
 from cashmatch.ledger.fec import COLUMNS, check_fec, file_name
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,5 +63,5 @@ def test_checker_finds_problems(tmp_path: Path, mutate, message: str) -> None:
 
 def test_file_name() -> None:
     assert file_name("123456789", date(2026, 12, 31)) == "123456789FEC20261231.txt"
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError, match="not a SIREN"):
         file_name("12345", date(2026, 12, 31))

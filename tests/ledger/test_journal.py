@@ -1,36 +1,19 @@
-"""Bulk posting of one-item applications (exact, or with one line for a difference) writes
-what posting them one by one writes."""
+"""What a run writes to the journal: one entry per application, differences on their
+accounts, lettrage codes per party, entry numbers without a gap."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from pathlib import Path
 
 from cashmatch.config import Ledger, Rules
 from cashmatch.ingest.items import import_items
-from cashmatch.ledger.journal import Applier
-from cashmatch.match.run import (
-    MatchSummary,
-    _apply_in_bulk,
-    apply_proposals,
-    movement_rows,
-    plan,
-    run_match,
-)
-from cashmatch.ledger.review import assign
+import cashmatch
+from cashmatch.match.run import run_match
+from cashmatch.ledger.actions import assign
 from cashmatch.ingest.statements import import_statements
 from cashmatch.store import Store
 from tests.conftest import item, movement
-
-TABLES = {
-    "cm_decisions": "decision_id",
-    "cm_journal_entries": "entry_id",
-    "cm_journal_lines": "entry_id, line_no",
-    "cm_allocations": "allocation_id",
-    "cm_lettrage": "item_id",
-}
-
 
 def _store(path: Path, statements_file, items_file,  # type: ignore[no-untyped-def]
            rules: Rules) -> Store:
@@ -64,74 +47,47 @@ def _store(path: Path, statements_file, items_file,  # type: ignore[no-untyped-d
     return store
 
 
-def _tables(store: Store) -> dict[str, list[tuple[object, ...]]]:
-    out = {}
-    for table, order in TABLES.items():
-        frame = store.frame(f"SELECT * FROM {table} ORDER BY {order}")
-        frame = frame.drop("created_at", strict=False)
-        if table == "cm_decisions":
-            frame = frame.with_columns(frame["evidence_json"].map_elements(
-                lambda text: json.dumps(json.loads(text), sort_keys=True), return_dtype=str))
-        out[table] = frame.rows()
-    return out
+def _run(tmp_path: Path, statements_file, items_file,  # type: ignore[no-untyped-def]
+         rules: Rules) -> tuple[cashmatch.run_match, list[dict[str, object]]]:
+    with _store(tmp_path / "s.duckdb", statements_file, items_file, rules) as store:
+        summary = run_match(store, rules)
+        return summary, cashmatch.journal_frame(store).to_dicts()
 
 
-def _written(tmp_path: Path, statements_file, items_file,  # type: ignore[no-untyped-def]
-             rules: Rules, bulk: bool) -> tuple[object, ...]:
-    with _store(tmp_path / f"{bulk}.duckdb", statements_file, items_file, rules) as store:
-        with store.transaction():
-            result = plan(store, rules).result
-            # applied or sent to review, never both
-            assert not set(result.reasons) & {p.movement_id for p in result.all_auto()}
-            summary = MatchSummary(2)
-            applier = Applier(store, rules, 2)
-            if bulk:
-                _apply_in_bulk(store, applier, result.bulk, summary)
-                apply_proposals(store, applier, result.auto, movement_rows(store), summary)
-            else:
-                apply_proposals(store, applier, result.all_auto(), movement_rows(store),
-                                summary)
-            applier.flush()
-        assert summary.auto == 10
-        return (0 if result.bulk is None else result.bulk.height, len(result.auto),
-                _tables(store), summary.amounts)
+def _differences(lines: list[dict[str, object]]) -> list[tuple[object, ...]]:
+    """(account, aux account, debit, credit) of the lines that are neither bank nor item."""
+    return sorted((ln["account"], ln["aux_account"], ln["debit"], ln["credit"]) for ln in lines
+                  if ln["item_id"] is None and ln["account"] != "512000")
 
 
-def test_bulk_posting_writes_what_posting_one_by_one_writes(tmp_path, statements_file,
-                                                             items_file) -> None:
-    rules = Rules()
-    (tmp_path / "bulk").mkdir()
-    (tmp_path / "one").mkdir()
-    bulk = _written(tmp_path / "bulk", statements_file, items_file, rules, True)
-    one_by_one = _written(tmp_path / "one", statements_file, items_file, rules, False)
-    assert bulk[:2] == (10, 0)  # every one of them is posted in bulk
-    assert bulk[2:] == one_by_one[2:]
-    tables = bulk[2]
-    assert len(tables["cm_journal_lines"]) == 2 * 7 + 3 * 4  # the earlier payment, 6, 4
-    # (account, aux account, debit, credit) of the lines of differences
-    differences = [(ln[2], ln[3], ln[6], ln[7]) for ln in tables["cm_journal_lines"]
-                   if ln[9] is None and ln[2] != "512000"]
-    assert sorted(differences) == [("411000", "C9", 0, 5000), ("627000", None, 1500, 0),
-                                   ("665000", None, 2000, 0), ("758000", None, 0, 3)]
-    assert tables["cm_lettrage"] == [
-        ("FA-1", "411000", "C1", "AAB"), ("FA-10", "411000", "C10", "AAA"),
-        ("FA-2", "411000", "C2", "AAA"),
-        ("FA-3", "411000", "C1", "AAA"), ("FA-4", "411000", "C3", "AAA"),
-        ("FA-5", "411000", "C1", "AAC"), ("FA-6", "411000", "C6", "AAA"),
-        ("FA-8", "411000", "C8", "AAA"), ("FA-9", "411000", "C9", "AAA"),
-        ("FF-7", "401000", "F1", "AAA")]
+def test_a_run_posts_each_application_with_its_difference(tmp_path, statements_file,
+                                                         items_file) -> None:
+    summary, lines = _run(tmp_path, statements_file, items_file, Rules())
+    assert summary.auto == 10 and summary.amounts["auto"]["EUR"] == Decimal("1702.23")
+    assert len(lines) == 2 * 7 + 3 * 4  # the earlier payment and 6 exact ones; 4 with a line
+    assert _differences(lines) == [("411000", "C9", "0.00", "50.00"),
+                                   ("627000", None, "15.00", "0.00"),
+                                   ("665000", None, "20.00", "0.00"),
+                                   ("758000", None, "0.00", "0.03")]
+    numbers = list(dict.fromkeys(ln["entry_number"] for ln in lines))
+    assert numbers == [f"BQ{n:06d}" for n in range(1, 12)]
+    codes = {ln["item_id"]: (ln["aux_account"], ln["lettrage_code"]) for ln in lines
+             if ln["item_id"]}
+    assert codes == {"FA-1": ("C1", "AAB"), "FA-10": ("C10", "AAA"), "FA-2": ("C2", "AAA"),
+                     "FA-3": ("C1", "AAA"), "FA-4": ("C3", "AAA"), "FA-5": ("C1", "AAC"),
+                     "FA-6": ("C6", "AAA"), "FA-8": ("C8", "AAA"), "FA-9": ("C9", "AAA"),
+                     "FF-7": ("F1", "AAA")}
+    labels = {ln["label"] for ln in lines if ln["account"] == "512000"}
+    long = "Deux SA virement FA-2 " + "x" * 78  # whitespace made one, cut at 100 characters
+    assert len(long) == 100 and long in labels
 
 
-def test_a_discount_split_with_its_vat_is_posted_one_by_one(tmp_path, statements_file,
-                                                            items_file) -> None:
-    """A discount whose VAT the ledger splits off takes two lines: it is not posted in bulk,
-    and what is posted is the same either way."""
+def test_a_discount_split_with_its_vat(tmp_path, statements_file, items_file) -> None:
+    """A discount whose VAT the ledger splits off takes two lines."""
     rules = Rules(ledger=Ledger(discount_vat_rate=Decimal("20")))
-    (tmp_path / "bulk").mkdir()
-    (tmp_path / "one").mkdir()
-    bulk = _written(tmp_path / "bulk", statements_file, items_file, rules, True)
-    one_by_one = _written(tmp_path / "one", statements_file, items_file, rules, False)
-    assert bulk[:2] == (9, 1)
-    assert bulk[2:] == one_by_one[2:]
-    vat = [ln for ln in bulk[2]["cm_journal_lines"] if ln[2] == "445710"]
-    assert [(ln[6], ln[7]) for ln in vat] == [(333, 0)]  # 20.00 * 20 / 120
+    summary, lines = _run(tmp_path, statements_file, items_file, rules)
+    assert summary.auto == 10
+    assert [(ln["debit"], ln["credit"]) for ln in lines if ln["account"] == "445710"] == [
+        ("3.33", "0.00")]  # 20.00 * 20 / 120
+    assert [(ln["debit"], ln["credit"]) for ln in lines if ln["account"] == "665000"] == [
+        ("16.67", "0.00")]

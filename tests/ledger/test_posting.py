@@ -1,72 +1,112 @@
+"""The one line-builder: balanced entries for one movement or many, differences, exchange
+differences, suspense remainders, reversals."""
+
+from __future__ import annotations
+
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
+import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from cashmatch.config import Ledger
 from cashmatch.errors import PostingError
-from cashmatch.ledger.journal import lettrage_code
-from cashmatch.model import JournalEntry, JournalLine
+from cashmatch.ledger.lettrage import lettrage_code
 from cashmatch.ledger.posting import (
-    ItemFacts,
-    MovementFacts,
-    check_entry,
-    entry_for,
-    label,
+    ALLOCATION_COLUMNS,
+    ENTRY_COLUMNS,
+    check_entries,
+    entry_lines,
     label_expr,
+    reversal_lines,
 )
 
-D = Decimal
+ENTRY_SCHEMA = {"k": pl.Int64, "movement_id": pl.Int64, "booking_date": pl.Date,
+                "amount_minor": pl.Int64, "currency": pl.String, "bank_reference": pl.String,
+                "counterparty_name": pl.String, "remittance": pl.String,
+                "cash_account": pl.String, "adjust_kind": pl.String, "adjust_minor": pl.Int64}
+ALLOCATION_SCHEMA = {"k": pl.Int64, "item_id": pl.String, "account": pl.String,
+                     "party_id": pl.String, "party_name": pl.String, "reference": pl.String,
+                     "item_currency": pl.String, "applied_minor": pl.Int64,
+                     "open_minor": pl.Int64, "item_amount_minor": pl.Int64,
+                     "book_minor": pl.Int64, "book_currency": pl.String}
 
 
-def _mv(amount: str) -> MovementFacts:
-    return MovementFacts(1, date(2026, 2, 3), D(amount), "EUR", "BQ1", "DUPONT SARL", "FACT")
+def _entries(*rows: tuple[int, int, str | None, int]) -> pl.DataFrame:
+    """(k, amount, adjust kind, adjust) per entry, EUR, on 2026-02-03."""
+    assert set(ENTRY_SCHEMA) == set(ENTRY_COLUMNS)
+    return pl.DataFrame([(k, k + 1, date(2026, 2, 3), amount, "EUR", f"BQ{k}", "DUPONT SARL",
+                          "FACT", None, kind, adjust) for k, amount, kind, adjust in rows],
+                        schema=ENTRY_SCHEMA, orient="row")
 
 
-def _item(item_id: str, open_amount: str, account: str = "411000") -> ItemFacts:
-    return ItemFacts(item_id, account, "C1", "DUPONT SARL", item_id, "EUR", D(open_amount))
+def _allocs(*rows: tuple, ccy: str = "EUR") -> pl.DataFrame:
+    """(k, item, open, applied[, item amount, book amount, book currency])."""
+    assert set(ALLOCATION_SCHEMA) == set(ALLOCATION_COLUMNS)
+    out = []
+    for k, item, open_, applied, *fx in rows:
+        whole, book, book_ccy = fx or (open_, None, None)
+        out.append((k, item, "411000", "C1", "DUPONT SARL", item, ccy, applied, open_, whole,
+                    book, book_ccy))
+    return pl.DataFrame(out, schema=ALLOCATION_SCHEMA, orient="row")
+
+
+def _lines(frame: pl.DataFrame) -> list[tuple]:
+    return frame.select("k", "account", "debit_minor", "credit_minor", "item_id").rows()
 
 
 def test_invoice_minus_credit_note() -> None:
-    e = entry_for(_mv("1000.00"), [(_item("FA-1", "1200.00"), D("1200.00")),
-                                   (_item("AV-1", "-200.00"), D("-200.00"))], Ledger())
-    assert [(ln.account, ln.debit, ln.credit, ln.item_id) for ln in e.lines] == [
-        ("512000", D("1000.00"), 0, None), ("411000", 0, D("1200.00"), "FA-1"),
-        ("411000", D("200.00"), 0, "AV-1")]
-    assert e.balanced and e.piece_ref == "BQ1"
+    lines = entry_lines(_entries((0, 100000, None, 0)),
+                        _allocs((0, "FA-1", 120000, 120000), (0, "AV-1", -20000, -20000)),
+                        Ledger())
+    assert _lines(lines) == [(0, "512000", 100000, 0, None), (0, "411000", 0, 120000, "FA-1"),
+                             (0, "411000", 20000, 0, "AV-1")]
+    assert lines.get_column("line_no").to_list() == [1, 2, 3]
 
 
-def test_remainder_goes_to_suspense() -> None:
-    e = entry_for(_mv("150.00"), [(_item("FA-1", "100.00"), D("100.00"))], Ledger())
-    assert (e.lines[-1].account, e.lines[-1].credit) == ("471000", D("50.00"))
+def test_remainder_goes_to_suspense_and_many_entries_at_once() -> None:
+    lines = entry_lines(_entries((0, 15000, None, 0), (1, 4000, None, 0)),
+                        _allocs((0, "FA-1", 10000, 10000), (1, "FA-2", 4000, 4000)), Ledger())
+    assert _lines(lines) == [(0, "512000", 15000, 0, None), (0, "411000", 0, 10000, "FA-1"),
+                             (0, "471000", 0, 5000, None), (1, "512000", 4000, 0, None),
+                             (1, "411000", 0, 4000, "FA-2")]
 
 
 @pytest.mark.parametrize("allocs, message", [
-    ([("FA-1", "100.00", "120.00")], "exceeds the open amount"),
-    ([("FA-1", "100.00", "-10.00")], "does not have the sign"),
-    ([("FA-1", "500.00", "200.00")], "beyond its amount"),
-    ([("FA-1", "100.00", "0")], "is zero"),
+    ([(0, "FA-1", 10000, 12000)], "exceeds the open amount 100.00"),
+    ([(0, "FA-1", 10000, -1000)], "does not have the sign"),
+    ([(0, "FA-1", 50000, 20000)], "beyond its amount"),
+    ([(0, "FA-1", 10000, 0)], "is zero"),
+    ([(0, "FA-1", 10000, 6000), (0, "FA-1", 10000, 6000)], "exceeds the open amount"),
 ])
-def test_refused_allocations(allocs, message: str) -> None:
+def test_refused_allocations(allocs: list[tuple], message: str) -> None:
     with pytest.raises(PostingError, match=message):
-        entry_for(_mv("150.00"), [(_item(i, o), D(a)) for i, o, a in allocs], Ledger())
+        entry_lines(_entries((0, 15000, None, 0)), _allocs(*allocs), Ledger())
 
 
-def test_unbalanced_entry_is_refused() -> None:
-    e = JournalEntry("BQ", date(2026, 1, 1), "x", "p", "EUR", (
-        JournalLine("512000", D("10"), D("0"), "a"), JournalLine("411000", D("0"), D("9"), "b")))
-    with pytest.raises(PostingError, match="does not balance"):
-        check_entry(e)
+def test_unbalanced_lines_are_refused() -> None:
+    lines = pl.DataFrame({"k": [0, 0], "account": ["512000", "411000"], "debit_minor": [10, 0],
+                          "credit_minor": [0, 9], "currency": ["EUR", "EUR"]})
+    with pytest.raises(PostingError, match="does not balance: debit 0.10, credit 0.09"):
+        check_entries(lines)
+    with pytest.raises(PostingError, match="exactly one positive side"):
+        check_entries(lines.with_columns(pl.lit(5).alias("credit_minor")))
 
 
-@given(st.lists(st.integers(1, 10**8), min_size=1, max_size=8), st.integers(0, 10**8))
-def test_entries_always_balance(opens: list[int], extra: int) -> None:
-    items = [(_item(f"I{i}", str(D(c).scaleb(-2))), D(c).scaleb(-2)) for i, c in enumerate(opens)]
-    total = sum(a for _, a in items) + D(extra).scaleb(-2)
-    e = entry_for(_mv(str(total)), items, Ledger())
-    assert e.total_debit == e.total_credit == total
+@given(st.lists(st.lists(st.integers(1, 10**8), min_size=1, max_size=6), min_size=1,
+                max_size=5), st.integers(0, 10**8))
+def test_entries_always_balance(opens: list[list[int]], extra: int) -> None:
+    entries = _entries(*[(k, sum(o) + extra, None, 0) for k, o in enumerate(opens)])
+    allocs = _allocs(*[(k, f"I{k}-{i}", c, c) for k, o in enumerate(opens)
+                       for i, c in enumerate(o)])
+    lines = entry_lines(entries, allocs, Ledger())
+    sums = lines.group_by("k").agg(pl.col("debit_minor").sum(), pl.col("credit_minor").sum())
+    assert (sums["debit_minor"] == sums["credit_minor"]).all()
+    undone = reversal_lines(lines)
+    assert undone["debit_minor"].to_list() == lines["credit_minor"].to_list()
 
 
 def test_lettrage_codes() -> None:
@@ -75,45 +115,36 @@ def test_lettrage_codes() -> None:
 
 
 def test_discount_vat_and_overpayment_account() -> None:
-    from dataclasses import replace
-
-    from cashmatch.ledger.posting import Adjustment
-
-    ledger = replace(Ledger(), discount_vat_rate=D("20"), overpayment_account="419100")
-    e = entry_for(_mv("1176.00"), [(_item("FA-1", "1200.00"), D("1200.00"))], ledger,
-                  Adjustment("discount", D("24.00")))
-    assert [(ln.account, ln.debit, ln.credit) for ln in e.lines] == [
-        ("512000", D("1176.00"), 0), ("665000", D("20.00"), 0), ("445710", D("4.00"), 0),
-        ("411000", 0, D("1200.00"))]
-    over = entry_for(_mv("1250.00"), [(_item("FA-1", "1200.00"), D("1200.00"))], ledger,
-                     Adjustment("over", D("-50.00")))
-    assert [(ln.account, ln.debit, ln.credit, ln.aux_account) for ln in over.lines] == [
-        ("512000", D("1250.00"), 0, None), ("419100", 0, D("50.00"), "C1"),
-        ("411000", 0, D("1200.00"), "C1")]
+    ledger = replace(Ledger(), discount_vat_rate=Decimal("20"), overpayment_account="419100")
+    lines = entry_lines(_entries((0, 117600, "discount", 2400), (1, 125000, "over", -5000)),
+                        _allocs((0, "FA-1", 120000, 120000), (1, "FA-2", 120000, 120000)),
+                        ledger)
+    assert lines.select("k", "account", "debit_minor", "credit_minor", "aux_account").rows() == [
+        (0, "512000", 117600, 0, None), (0, "665000", 2000, 0, None),
+        (0, "445710", 400, 0, None), (0, "411000", 0, 120000, "C1"),
+        (1, "512000", 125000, 0, None), (1, "419100", 0, 5000, "C1"),
+        (1, "411000", 0, 120000, "C1")]
+    assert lines.get_column("label").to_list()[1:3] == ["Escompte accordé FA-1",
+                                                         "TVA sur escompte FA-1"]
 
 
 def test_exchange_gain_on_a_part_payment_and_missing_book_value() -> None:
-    usd = ItemFacts("INV-1", "411000", "C1", "ACME", "INV-1", "USD", D("1000.00"), D("1000.00"),
-                    D("920.00"), "EUR")
-    e = entry_for(_mv("470.00"), [(usd, D("500.00"))], Ledger())  # booked 460.00 for half
-    assert [(ln.account, ln.debit, ln.credit) for ln in e.lines] == [
-        ("512000", D("470.00"), 0), ("411000", 0, D("460.00")), ("756000", 0, D("10.00"))]
-    unbooked = ItemFacts("INV-2", "411000", "C1", "ACME", "INV-2", "USD", D("10.00"))
+    usd = _allocs((0, "INV-1", 100000, 50000, 100000, 92000, "EUR"), ccy="USD")
+    lines = entry_lines(_entries((0, 47000, None, 0)), usd, Ledger())  # 460.00 booked for half
+    assert _lines(lines) == [(0, "512000", 47000, 0, None), (0, "411000", 0, 46000, "INV-1"),
+                             (0, "756000", 0, 1000, None)]
+    unbooked = _allocs((0, "INV-2", 1000, 1000), ccy="USD")
     with pytest.raises(PostingError, match="no book amount in EUR"):
-        entry_for(_mv("9.00"), [(unbooked, D("10.00"))], Ledger())
+        entry_lines(_entries((0, 900, None, 0)), unbooked, Ledger())
 
 
 #: Every character Python splits on, and a few it does not (U+180E, U+200B, U+FEFF).
 SPACES = [c for c in map(chr, range(0x110000)) if c.isspace()] + ["\u180e", "\u200b", "\ufeff"]
-
-
 TEXTS = st.text(alphabet=st.sampled_from(SPACES) | st.characters(codec="utf-8"), max_size=60)
 
 
 @given(st.lists(TEXTS | st.just("x" * 150), max_size=8))
-def test_labels_over_a_frame_are_the_labels_of_each_text(texts) -> None:
-    import polars as pl
-
+def test_labels_collapse_whitespace_and_are_cut(texts: list[str]) -> None:
     got = pl.DataFrame({"t": texts}, schema={"t": pl.String}).select(
         label_expr(pl.col("t"))).to_series().to_list()
-    assert got == [label(t) for t in texts]
+    assert got == [(" ".join(t.split())[:100] or "-") for t in texts]

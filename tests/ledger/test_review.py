@@ -2,10 +2,11 @@ from decimal import Decimal
 
 import pytest
 
-from cashmatch.errors import ReviewError
+from cashmatch.errors import Conflict, NotFound, ReviewError
 from cashmatch.ingest.items import import_items
 from cashmatch.match.run import run_match
-from cashmatch.ledger.review import ReviewFilter, accept, assign, ignore, list_reviews, show_review
+from cashmatch.ledger.review import ReviewFilter, list_reviews, show_review
+from cashmatch.ledger.actions import accept, assign, ignore
 from cashmatch.ingest.statements import import_statements
 from tests.conftest import item, movement
 
@@ -43,7 +44,7 @@ def test_accept_posts_a_partial_payment_and_logs_who(store, rules, queued) -> No
     accept(store, rules, queued[1], user="alice")
     assert _lines(store, 1) == [("512000", None, 6000, 0, None), ("411000", "C1", 0, 6000, "FA-1")]
     assert store.row("SELECT action, actor FROM cm_decisions") == ("accept", "alice")
-    with pytest.raises(ReviewError, match="is accepted, not open"):
+    with pytest.raises(Conflict, match="is accepted, not open"):
         accept(store, rules, queued[1])
 
 
@@ -63,7 +64,7 @@ def test_assign_refuses_over_application_and_changes_nothing(store, rules, queue
         assign(store, rules, queued[2], [("FA-3", Decimal("50.00"))])
     with pytest.raises(ReviewError, match="beyond its amount"):
         assign(store, rules, queued[2], [("FA-1", Decimal("100.00")), ("FA-2", Decimal("10.00"))])
-    with pytest.raises(ReviewError, match="no open item with id NOPE"):
+    with pytest.raises(NotFound, match="no open item with id NOPE"):
         assign(store, rules, queued[2], [("NOPE", None)])
     assert store.scalar("SELECT count(*) FROM cm_journal_entries") == 0
     assert store.scalar("SELECT count(*) FROM cm_decisions") == 0
@@ -98,7 +99,7 @@ def test_lettrage_codes_partial_then_full(store, rules, statements_file, items_f
 
 def test_unmatch_posts_a_reversal_and_reopens(store, rules, statements_file, items_file) -> None:
     from cashmatch.ledger.export import journal_frame, matches_frame
-    from cashmatch.ledger.review import unmatch
+    from cashmatch.ledger.actions import unmatch
 
     import_items(store, items_file(item("FA-1", "100.00", iban="FR7630004000031234567890143")))
     import_statements(store, [statements_file(movement("100.00", "FACT FA-1",
@@ -116,7 +117,7 @@ def test_unmatch_posts_a_reversal_and_reopens(store, rules, statements_file, ite
     assert store.scalar("SELECT count(*) FROM cm_aliases WHERE removed_at IS NULL") == 0
     assert [r["status"] for r in matches_frame(store).to_dicts()] == ["unmatched"]
     assert list_reviews(store)[0]["reason"] == "reopened"
-    with pytest.raises(ReviewError, match="nothing to undo"):
+    with pytest.raises(Conflict, match="nothing to undo"):
         unmatch(store, rules, 1, "again")
     # matching again applies it again, with a new entry: the history stays whole
     assert run_match(store, rules).auto == 1
@@ -125,7 +126,7 @@ def test_unmatch_posts_a_reversal_and_reopens(store, rules, statements_file, ite
 
 def test_writeoff_settles_with_a_difference_line(store, rules, statements_file,
                                                  items_file) -> None:
-    from cashmatch.ledger.review import writeoff
+    from cashmatch.ledger.actions import writeoff
 
     import_items(store, items_file(item("FA-9", "100.00")))
     import_statements(store, [statements_file(movement("62.50", "VIREMENT", bank_ref="W1"),
@@ -142,7 +143,7 @@ def test_writeoff_settles_with_a_difference_line(store, rules, statements_file,
 
 
 def test_bulk_accept_above_a_confidence(store, rules, queued) -> None:
-    from cashmatch.ledger.review import accept_above
+    from cashmatch.ledger.actions import accept_above
 
     result = accept_above(store, rules, Decimal("0.5"), user="gil")
     assert result.accepted and all(r in queued.values() for r in result.accepted)
@@ -151,7 +152,7 @@ def test_bulk_accept_above_a_confidence(store, rules, queued) -> None:
 
 
 def test_suspense_then_reclass(store, rules, statements_file, items_file) -> None:
-    from cashmatch.ledger.review import in_suspense, reclass, suspense, unmatch
+    from cashmatch.ledger.actions import in_suspense, reclass, suspense, unmatch
 
     import_items(store, items_file(item("FA-5", "70.00"), item("FA-6", "50.00")))
     import_statements(store, [statements_file(movement("100.00", "VIR INCONNU"))])

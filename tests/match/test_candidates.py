@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cashmatch.match import candidates as blocking
-from cashmatch.match import run as matching
+from cashmatch.match.text_rules import named_payers
+from cashmatch.match.workspace import Workspace
 from cashmatch.config import AliasRule, Rules, Tolerances
 from cashmatch.ingest.items import import_items
 from cashmatch.match.evidence import cents
@@ -67,17 +68,18 @@ def test_party_rules_keep_the_payers_own_then_the_oldest(ledger, payer, amount, 
         import_statements(store, [write_csv(Path(tmp) / "bank.csv", STATEMENT_HEADER, [
             movement(f"{amount / 100:.2f}", "VIREMENT", name=NAMES[payer],
                      iban=IBAN if by_iban else "")])])
-        store.execute(matching.MOVEMENTS_SQL)
-        store.execute(blocking.OPEN_ITEMS_SQL)
-        matching.candidates(store, Rules(aliases=aliases))
-        rules = {r.name: r for r in blocking.rules(cap, tol)}
-
-        found = {name: {i for (i,) in store.rows(f"SELECT item_id FROM ({rules[name].sql})")}
-                 for name in ("party_name", "payer_party")}
-        ((m_name, m_amount),) = store.rows("SELECT name_norm, amount_minor FROM cm_tmp_movements")
-        open_items = store.rows("SELECT item_id, name_norm, party_id, open_minor, due_date "
-                                "FROM cm_tmp_open_items")
-        payers = {p for (p,) in store.rows("SELECT party_id FROM cm_tmp_payer")}
+        with Workspace(store) as ws:
+            ids = ws.open().get_column("movement_id").to_list()
+            with_aliases = Rules(aliases=aliases)
+            ws.pairs(with_aliases, ids, named_payers(ws.texts(), with_aliases))
+            rules = {r.name: r for r in blocking.rules(cap, tol)}
+            found = {name: {i for (i,) in store.rows(f"SELECT item_id FROM ({rules[name].sql})")}
+                     for name in ("party_name", "payer_party")}
+            ((m_name, m_amount),) = store.rows(
+                "SELECT name_norm, amount_minor FROM cm_tmp_movements")
+            open_items = store.rows("SELECT item_id, name_norm, party_id, open_minor, due_date "
+                                    "FROM cm_tmp_open_items")
+            payers = {p for (p,) in store.rows("SELECT party_id FROM cm_tmp_payer")}
     usable = [(i, name, party, due) for i, name, party, o, due in open_items
               if _settles(o, m_amount, tol)]
     by_name = [(i, due, not name.startswith(m_name)) for i, name, _, due in usable

@@ -85,7 +85,8 @@ def test_a_payment_for_several_parties_teaches_nothing(store, rules, statements_
     payment of one party's invoice from the same account teaches them."""
     from decimal import Decimal
 
-    from cashmatch.ledger.review import assign, list_reviews
+    from cashmatch.ledger.actions import assign
+    from cashmatch.ledger.review import list_reviews
 
     import_items(store, items_file(item("FA-1", "100.00", party="C1", name="ALPHA"),
                                    item("FA-2", "50.00", party="C2", name="BETA"),

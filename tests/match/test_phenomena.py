@@ -281,13 +281,14 @@ def test_a_fitting_reference_is_not_read_as_a_typo_of_its_neighbours(
     """Sequential invoice numbers: FA-2026-004512 has open neighbours one typo away. A payment
     quoting it with its exact amount is that invoice; the neighbours are not candidates."""
     from cashmatch.match.run import plan
+    from cashmatch.match.workspace import Workspace
 
     neighbours = [item(f"FA-2026-0045{n:02d}", "100.00", party="C2", name="AUTRE")
                   for n in range(10, 20) if n != 12]
     import_items(store, items_file(item("FA-2026-004512", "640.00"), *neighbours))
     import_statements(store, [statements_file(movement("640.00", "FACTURE FA-2026-004512"))])
-    with store.transaction():
-        plan(store, rules)
+    with Workspace(store) as ws:
+        plan(ws, rules)
         assert store.rows("SELECT item_id FROM cm_tmp_pairs") == [("FA-2026-004512",)]
 
 
@@ -297,14 +298,16 @@ def test_a_reference_quoted_for_a_part_payment_is_read_as_a_typo_only_of_what_fi
     of its one-typo neighbours only the one whose open amount is the payment is a candidate
     (the payer may have typed an existing reference); the others are not."""
     from cashmatch.match.run import plan
+    from cashmatch.match.workspace import Workspace
 
     neighbours = [item(f"FA-2026-0045{n:02d}", "300.00" if n == 13 else "100.00",
                        party="C2", name="AUTRE") for n in range(10, 20) if n != 12]
     import_items(store, items_file(item("FA-2026-004512", "640.00"), *neighbours))
     import_statements(store, [statements_file(movement("300.00", "FACTURE FA-2026-004512"))])
-    plan(store, rules)
-    assert store.rows("SELECT item_id FROM cm_tmp_pairs ORDER BY 1") == [
-        ("FA-2026-004512",), ("FA-2026-004513",)]
+    with Workspace(store) as ws:
+        plan(ws, rules)
+        assert store.rows("SELECT item_id FROM cm_tmp_pairs ORDER BY 1") == [
+            ("FA-2026-004512",), ("FA-2026-004513",)]
 
 
 def test_a_quoted_reference_that_does_not_fit_is_still_read_as_a_possible_typo(

@@ -8,9 +8,10 @@ import random
 import polars as pl
 import pytest
 
-from cashmatch.match import candidates as blocking
-from cashmatch.match import run as matching
+from cashmatch.match.text_rules import named_payers
+from cashmatch.match.workspace import Workspace
 from cashmatch.match.assign import (
+    KEPT_COLUMNS,
     Proposal,
     _ranked,
     explained,
@@ -21,7 +22,7 @@ from cashmatch.match.assign import (
 )
 from cashmatch.config import Rules
 from cashmatch.ingest.items import import_items
-from cashmatch.match.evidence import tenths
+from cashmatch.match.evidence import score, tenths
 from cashmatch.ingest.statements import import_statements
 from tests.conftest import item, movement
 
@@ -73,12 +74,11 @@ def test_ranking_over_a_frame_decides_as_each_movement_alone(
     items, movements = _world(seed)
     import_items(store, items_file(*items))
     import_statements(store, [statements_file(*movements)])
-    store.execute(matching.MOVEMENTS_SQL)
-    store.execute("CREATE TEMP TABLE cm_tmp_run_movements AS SELECT * FROM cm_tmp_movements")
-    store.execute(blocking.OPEN_ITEMS_SQL)
-    amounts = dict(store.rows("SELECT movement_id, amount_minor FROM cm_tmp_run_movements"))
-    scored = matching._batch_scores(store, rules, sorted(amounts))
-    texts = store.frame(matching.ITEM_TEXTS_SQL)
+    with Workspace(store) as ws:
+        amounts = dict(ws.open().iter_rows())
+        payers = named_payers(ws.texts(), rules)
+        scored = score(ws.pairs(rules, sorted(amounts), payers), rules).select(KEPT_COLUMNS)
+        texts = ws.item_texts()
     got = rank(scored, amounts, rules, texts)
 
     threshold = int(rules.matching.auto_threshold * 10_000)

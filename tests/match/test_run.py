@@ -3,7 +3,7 @@ from cashmatch.ingest.items import import_items
 from cashmatch.match.run import run_match
 from cashmatch.ingest.statements import import_statements
 from cashmatch.store import Store
-from tests.conftest import item, movement
+from tests.conftest import item, movement, plan_of
 
 
 def _setup(store: Store, statements_file, items_file, movements, items) -> None:
@@ -124,7 +124,9 @@ def test_settled_by_reference_skips_only_work_that_cannot_change_a_decision(
     import random
 
     from cashmatch.match import candidates as blocking
-    from cashmatch.match.run import MOVEMENTS_SQL, candidates, plan
+    from cashmatch.match.run import plan
+    from cashmatch.match.text_rules import named_payers
+    from cashmatch.match.workspace import Workspace
 
     rng = random.Random(7)
     iban = "FR7630004000031234567890143"
@@ -145,16 +147,15 @@ def test_settled_by_reference_skips_only_work_that_cannot_change_a_decision(
     _setup(store, statements_file, items_file, movements, items)
 
     def outcome() -> tuple[object, ...]:
-        with store.transaction():
-            planned = plan(store, rules)
-            result = planned.result
+        with Workspace(store) as ws:
+            result = plan(ws, rules).result
             out = (sorted((p.movement_id, p.lines, p.points) for p in result.all_auto()),
                    sorted(result.reasons.items()),
                    sorted((m, [(p.lines, p.points) for p in ps])
                           for m, ps in result.all_suggestions().items()))
             # the candidates of all the run's movements at once, to count the shortcut
-            store.execute(MOVEMENTS_SQL)
-            candidates(store, rules)
+            ids = ws.open().get_column("movement_id").to_list()
+            ws.pairs(rules, ids, named_payers(ws.texts(), rules))
             skipped = store.rows("SELECT (SELECT count(*) FROM cm_tmp_movements) - "
                                  "(SELECT count(*) FROM cm_tmp_unsettled)")[0][0]
         return out, skipped
@@ -173,8 +174,6 @@ def test_ranking_in_batches_decides_as_ranking_all_at_once(store, rules, stateme
     """A run ranks its movements a batch at a time; conflicts between movements of different
     batches are still settled over the run, and nothing else depends on the batch."""
     import random
-
-    from cashmatch.match.run import plan
 
     rng = random.Random(11)
     iban = "FR7630004000031234567890143"
@@ -195,13 +194,12 @@ def test_ranking_in_batches_decides_as_ranking_all_at_once(store, rules, stateme
     _setup(store, statements_file, items_file, movements, items)
 
     def outcome(batch: int) -> tuple[object, ...]:
-        with store.transaction():
-            result = plan(store, rules, batch=batch).result
-            return (sorted((p.movement_id, p.lines, p.points, p.explanation)
-                           for p in result.all_auto()),
-                    sorted(result.reasons.items()),
-                    sorted((m, [(p.rank, p.lines, p.points, p.explanation) for p in ps])
-                           for m, ps in result.all_suggestions().items()))
+        result = plan_of(store, rules, batch=batch).result
+        return (sorted((p.movement_id, p.lines, p.points, p.explanation)
+                       for p in result.all_auto()),
+                sorted(result.reasons.items()),
+                sorted((m, [(p.rank, p.lines, p.points, p.explanation) for p in ps])
+                       for m, ps in result.all_suggestions().items()))
 
     whole = outcome(10_000)
     assert whole == outcome(3) == outcome(1)
@@ -224,7 +222,7 @@ def test_a_ranking_that_fails_in_its_thread_fails_the_plan(store, rules, stateme
 
     monkeypatch.setattr(matching, "rank", broken)
     with pytest.raises(RuntimeError, match="ranking failed"):
-        matching.plan(store, rules, batch=1)
+        plan_of(store, rules, batch=1)
 
 
 def test_a_run_that_fails_while_writing_writes_nothing_and_leaves_no_temp_table(

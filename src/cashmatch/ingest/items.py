@@ -14,7 +14,8 @@ cashmatch has already applied to it is refused.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING
 from cashmatch.ingest.normalize import ITEM_KEYS, iban_expr, typo_keys_sql
 from cashmatch.errors import ItemsError, Location, Problem
 from cashmatch.model import DEFAULT_ACCOUNT, EXPECTED_SIGN, ItemKind
-from cashmatch.money import EXPONENTS
+from cashmatch.money import decimals_expr, exponent_expr, minor_units_expr
 from cashmatch.store import Store, now
 
 if TYPE_CHECKING:
@@ -204,16 +205,15 @@ def validate(df: pl.DataFrame, file: str, first_row: int) -> pl.DataFrame:
     if problems:
         raise ItemsError(file, _in_file_order(problems))
 
-    exp = pl.col("currency").replace_strict(EXPONENTS, default=2, return_dtype=pl.Int64)
-    book_exp = pl.col("book_currency").replace_strict(EXPONENTS, default=2,
-                                                      return_dtype=pl.Int64)
+    exp = exponent_expr(pl.col("currency"))
+    book_exp = exponent_expr(pl.col("book_currency"))
     df = df.with_columns(
-        _minor_expr("book_amount", book_exp).alias("book_minor"),
-        (_decimals_expr("book_amount") > book_exp).alias("_book_bad"),
-        _minor_expr("amount", exp).alias("amount_minor"),
-        _minor_expr("open_amount", exp).alias("open_minor"),
-        _decimals_expr("amount").alias("_amount_dec"),
-        _decimals_expr("open_amount").alias("_open_dec"),
+        minor_units_expr(pl.col("book_amount"), book_exp).alias("book_minor"),
+        (decimals_expr(pl.col("book_amount")) > book_exp).alias("_book_bad"),
+        minor_units_expr(pl.col("amount"), exp).alias("amount_minor"),
+        minor_units_expr(pl.col("open_amount"), exp).alias("open_minor"),
+        decimals_expr(pl.col("amount")).alias("_amount_dec"),
+        decimals_expr(pl.col("open_amount")).alias("_open_dec"),
         exp.alias("_exp"),
         pl.col("issue_date").str.to_date("%Y-%m-%d"),
         pl.col("due_date").str.to_date("%Y-%m-%d"),
@@ -263,31 +263,6 @@ def _in_file_order(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: p.location.line or 0)
 
 
-def _decimals_expr(col: str) -> pl.Expr:
-    import polars as pl
-
-    frac = pl.col(col).str.extract(r"\.(\d+)$", 1)
-    return frac.str.len_chars().fill_null(0).cast(pl.Int64)
-
-
-def _minor_expr(col: str, exp: pl.Expr) -> pl.Expr:
-    """Exact minor units from decimal text, with integer arithmetic only."""
-    import polars as pl
-
-    text = pl.col(col)
-    negative = text.str.starts_with("-")
-    digits = text.str.replace(r"^[+-]", "")
-    whole = digits.str.extract(r"^(\d+)", 1).cast(pl.Int64)
-    frac = digits.str.extract(r"\.(\d+)$", 1)
-    frac_len = frac.str.len_chars().fill_null(0).cast(pl.Int64)
-    frac_val = frac.fill_null("0").cast(pl.Int64)
-    scale = pl.lit(10, pl.Int64).pow(exp)
-    # frac_len > exp is reported as an error; clip so the expression stays defined meanwhile
-    frac_minor = frac_val * pl.lit(10, pl.Int64).pow((exp - frac_len).clip(lower_bound=0))
-    units = whole * scale + frac_minor
-    return pl.when(negative).then(-units).otherwise(units)
-
-
 def _iban_problems(df: pl.DataFrame, file: str) -> list[Problem]:
     import polars as pl
 
@@ -314,20 +289,34 @@ def _iban_problems(df: pl.DataFrame, file: str) -> list[Problem]:
 
 def import_items(store: Store, path: Path) -> ItemsImport:
     """Validate ``path`` and upsert its items in one transaction."""
-    import hashlib
-
     raw, first_row = read_items(path)
     df = validate(raw, str(path), first_row)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return store_items(store, df, str(path), digest, path.suffix.lstrip(".").lower())
 
 
+def import_items_upload(store: Store, name: str, data: bytes) -> ItemsImport:
+    """Import an items file received as ``name`` and its content (an HTTP upload); errors
+    and the summary name it as sent."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / (Path(name).name or "items.csv")
+        path.write_bytes(data)
+        try:
+            raw, first_row = read_items(path)
+            df = validate(raw, name, first_row)
+        except ItemsError as exc:
+            raise ItemsError(name, [replace(p, location=replace(p.location, file=name))
+                                    for p in exc.problems]) from None
+        digest = hashlib.sha256(data).hexdigest()
+        return store_items(store, df, name, digest, path.suffix.lstrip(".").lower())
+
+
 def upsert_items(store: Store, records: list[dict[str, object]],
                  source: str = "records") -> ItemsImport:
     """Validate item records (dicts with the columns of an items file; amounts as decimal
     strings or ``Decimal``) and upsert them, like a file import."""
-    import hashlib
-
     import polars as pl
 
     rows = [{k: (None if v is None else str(v)) for k, v in r.items()} for r in records]

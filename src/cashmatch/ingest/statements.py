@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cashmatch.bulk import collector_paused
-from cashmatch.errors import Location, Problem
+from cashmatch.errors import InputError, Location, Problem
 from cashmatch.ingest.normalize import text_key_sql
 from cashmatch.ingest.identity import identity_keys
 from cashmatch.model import ParseResult, Statement
@@ -141,6 +141,13 @@ def import_statements(store: Store, paths: list[Path], fmt: str | None = None,
             for pf in parsed:
                 summary.files.append(_store_file(store, pf))
     return summary
+
+
+def store_statements(store: Store, statements: list[Statement], source: str) -> FileImport:
+    """Store statements built in memory (not read from a file), as an import of ``source``."""
+    parsed = ParsedFile(Path(source), "records", ParseResult(statements), "records")
+    with store.transaction():
+        return _store_file(store, parsed)
 
 
 def _store_file(store: Store, pf: ParsedFile) -> FileImport:
@@ -370,3 +377,70 @@ def _schemas() -> tuple[dict[str, Any], dict[str, Any]]:
         "source_position": pl.String, "duplicate_of": pl.Int64,
     }
     return statement, movement
+
+
+def statement_dict(st: Statement) -> dict[str, Any]:
+    """A parsed statement as plain data (amounts as decimal strings): what
+    ``statements parse --json`` prints."""
+
+    def amt(v: Decimal | None, ccy: str | None) -> str | None:
+        return None if v is None else format_amount(v, ccy)
+
+    return {
+        "file": st.file, "format": st.format, "account": st.account, "currency": st.currency,
+        "statement_id": st.statement_id,
+        "opening_balance": amt(st.opening_balance, st.currency),
+        "closing_balance": amt(st.closing_balance, st.currency),
+        "opening_date": st.opening_date, "closing_date": st.closing_date,
+        "movements": [{
+            "bank_reference": m.bank_reference, "booking_date": m.booking_date,
+            "value_date": m.value_date, "amount": format_amount(m.amount, m.currency),
+            "currency": m.currency, "counterparty_name": m.counterparty_name,
+            "counterparty_iban": m.counterparty_iban, "counterparty_bic": m.counterparty_bic,
+            "remittance": m.remittance,
+            "references": [{"kind": r.kind, "value": r.value} for r in m.references],
+            "bank_tx_code": m.bank_tx_code, "status": m.status,
+            "charges": amt(m.charges, m.currency),
+            "instructed_amount": amt(m.instructed_amount, m.instructed_currency),
+            "instructed_currency": m.instructed_currency, "entry_key": m.entry_key,
+            "source": str(m.source),
+        } for m in st.movements],
+    }
+
+
+def import_uploads(store: Store, uploads: list[tuple[str, bytes]], fmt: str | None = None,
+                   mapping: CsvMapping | None = None) -> ImportSummary:
+    """Import files received as (name, content) (an HTTP upload): each is written under its
+    own name in a private folder for the import, and every file named in the summary is the
+    name it was sent under."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for n, (name, data) in enumerate(uploads):
+            folder = Path(tmp) / str(n)
+            folder.mkdir()
+            path = folder / (Path(name).name or "upload")
+            path.write_bytes(data)
+            paths.append(path)
+        sent = {str(p): name for p, (name, _) in zip(paths, uploads, strict=True)}
+        try:
+            summary = import_statements(store, paths, fmt, mapping)
+        except InputError as exc:
+            where = exc.location
+            raise type(exc)(Location(sent.get(where.file, where.file), where.line,
+                                     where.element), exc.reason) from None
+    for f in summary.files:
+        f.file = sent.get(f.file, f.file)
+        f.problems = [replace(p, location=replace(p.location, file=sent.get(
+            p.location.file, p.location.file))) for p in f.problems]
+    return summary
+
+
+def file_import_dict(f: FileImport) -> dict[str, Any]:
+    """What importing one file did, as plain data (the HTTP service's answer)."""
+    return {"file": f.file, "format": f.format, "statements": f.statements,
+            "movements": f.movements, "new": f.new, "known": f.known,
+            "suspected_duplicates": f.suspected_duplicates, "pending": f.pending,
+            "problems": [str(p) for p in f.problems]}
+

@@ -9,17 +9,20 @@ with an apostrophe; amount columns are numbers and are left alone.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cashmatch.match.run import SETTLED_SQL
-from cashmatch.money import EXPONENTS
+from cashmatch.ledger.journal import SETTLED_SQL
+from cashmatch.model import APPLYING, Action, sql_list
+from cashmatch.money import EXPONENTS, amount_text_expr
 from cashmatch.store import Store
 
 if TYPE_CHECKING:
     import polars as pl
 
-FORMATS = ("csv", "parquet", "json")
+EXPORT_FORMATS = ("csv", "parquet", "json")
 
 MATCH_COLUMNS = ("transaction_id", "bank_reference", "booking_date", "amount", "currency",
                  "item_id", "party_id", "applied_amount", "status", "rank", "confidence",
@@ -38,7 +41,7 @@ applied AS (
     JOIN cm_decisions d USING (decision_id)
     JOIN cm_movements m ON m.movement_id = a.movement_id
     LEFT JOIN cm_items i ON i.item_id = a.item_id
-    WHERE d.action IN ('auto', 'accept', 'assign', 'reclass')
+    WHERE d.action IN {sql_list(APPLYING)}
       AND d.decision_id NOT IN (SELECT reverses_decision_id FROM cm_decisions
                                 WHERE reverses_decision_id IS NOT NULL)
 ),
@@ -121,46 +124,54 @@ ORDER BY e.entry_id, jl.line_no
 """
 
 
-def minor_text(col: str, currency: str = "currency") -> pl.Expr:
-    """Decimal text of an integer minor-unit column, at its currency's scale (exact)."""
-    import polars as pl
-
-    exp = pl.col(currency).replace_strict(EXPONENTS, default=2, return_dtype=pl.Int64)
-    units = pl.col(col)
-    scale = pl.lit(10, pl.Int64).pow(exp)
-    whole = (units.abs() // scale).cast(pl.String)
-    frac = (units.abs() % scale).cast(pl.String).str.pad_start(8, "0")
-    frac = frac.str.slice(pl.lit(8, pl.Int64) - exp)
-    sign = pl.when(units < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-    text = pl.when(exp > 0).then(pl.concat_str(sign, whole, pl.lit("."), frac)) \
-        .otherwise(pl.concat_str(sign, whole))
-    return pl.when(units.is_null()).then(None).otherwise(text)
+#: The statuses of the matches export.
+MATCH_STATUSES = ("auto", "manual", "suggested", "unmatched", "ignored")
 
 
-def matches_frame(store: Store) -> pl.DataFrame:
+@dataclass(frozen=True, slots=True)
+class MatchFilter:
+    """Filters of the matches export; None means no filter."""
+
+    status: str | None = None
+    party_id: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def matches_frame(store: Store, flt: MatchFilter = MatchFilter()) -> pl.DataFrame:
     """One row per allocation (status ``auto`` or ``manual``), per suggested candidate item
     (``suggested``), and per movement left alone: ``ignored`` by a rule (not a receipt) or
-    ``unmatched``."""
+    ``unmatched``; only the rows ``flt`` keeps."""
     import polars as pl
 
-    from cashmatch.match.assign import REASONS
+    from cashmatch.ledger.review import REASONS
 
+    if flt.status is not None and flt.status not in MATCH_STATUSES:
+        raise ValueError(f"unknown status {flt.status!r} (known: {', '.join(MATCH_STATUSES)})")
     raw = store.frame(_MATCHES_SQL).with_columns(
         pl.col("explanation").replace(REASONS).str.slice(0, 1).str.to_uppercase()
         + pl.col("explanation").replace(REASONS).str.slice(1))
+    keep = [test(pl.col(column), value) for column, test, value in (
+        ("status", pl.Expr.eq, flt.status), ("party_id", pl.Expr.eq, flt.party_id),
+        ("booking_date", pl.Expr.ge, flt.date_from), ("booking_date", pl.Expr.le, flt.date_to))
+        if value is not None]
+    if keep:
+        raw = raw.filter(*keep)
     return raw.select(
         "transaction_id", "bank_reference", "booking_date",
-        minor_text("amount_minor").alias("amount"), "currency", "item_id", "party_id",
-        minor_text("applied_minor").alias("applied_amount"), "status", "rank",
+        amount_text_expr(pl.col("amount_minor"), pl.col("currency")).alias("amount"), "currency", "item_id", "party_id",
+        amount_text_expr(pl.col("applied_minor"), pl.col("currency")).alias("applied_amount"), "status", "rank",
         pl.col("confidence").cast(pl.String), "rule", "explanation",
         pl.col("evidence_json").alias("evidence"))
 
 
 def journal_frame(store: Store) -> pl.DataFrame:
     """One row per journal line, with lettrage and the decision behind the entry."""
+    import polars as pl
+
     raw = store.frame(_JOURNAL_SQL)
-    return raw.with_columns(minor_text("debit_minor").alias("debit"),
-                            minor_text("credit_minor").alias("credit")).select(
+    return raw.with_columns(amount_text_expr(pl.col("debit_minor"), pl.col("currency")).alias("debit"),
+                            amount_text_expr(pl.col("credit_minor"), pl.col("currency")).alias("credit")).select(
         "entry_number", "journal", "entry_date", "line_no", "account", "aux_account",
         "aux_label", "label", "piece_ref", "debit", "credit", "currency", "lettrage_code",
         "lettrage_state", "lettrage_date", "item_id", "movement_id", "decision_id", "action",
@@ -174,8 +185,8 @@ def write(frame: pl.DataFrame, path: Path, fmt: str) -> int:
     """Write ``frame`` as ``fmt``; returns the number of rows."""
     import polars as pl
 
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown format {fmt!r} (known: {', '.join(EXPORT_FORMATS)})")
     if fmt == "csv":
         safe = frame.with_columns(
             _defuse(pl.col(c)).alias(c) for c, t in frame.schema.items()
@@ -209,3 +220,14 @@ def _defuse(expr: pl.Expr) -> pl.Expr:
     import polars as pl
 
     return pl.when(expr.str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + expr).otherwise(expr)
+
+
+def export_text(frame: pl.DataFrame, fmt: str) -> str:
+    """``frame`` written as ``fmt`` (``csv`` or ``json``) into a string."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"export.{fmt}"
+        write(frame, out, fmt)
+        return out.read_text(encoding="utf-8")
+

@@ -15,6 +15,8 @@ DateLet present exactly when EcritureLet is, file name ``<SIREN>FEC<AAAAMMJJ>``)
 
 from __future__ import annotations
 
+from cashmatch.errors import InputError, Location
+
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -54,8 +56,19 @@ def account_label(account: str) -> str:
 def file_name(siren: str, closing: date) -> str:
     """``<SIREN>FEC<AAAAMMJJ>.txt`` with the fiscal year's closing date."""
     if not re.fullmatch(r"\d{9}", siren):
-        raise ValueError(f"{siren!r} is not a SIREN (9 digits)")
+        raise InputError(Location("--siren"), f"{siren!r} is not a SIREN (9 digits)")
     return f"{siren}FEC{closing:%Y%m%d}.txt"
+
+
+def fec_path(output: Path, siren: str | None, closing: date | None) -> Path:
+    """Where a FEC goes: ``output`` itself, or the legal file name inside ``output`` when it
+    is a folder (which needs the SIREN and the closing date)."""
+    if not output.is_dir():
+        return output
+    if not siren or not closing:
+        raise InputError(Location(str(output)), "--siren and --year-end name the FEC file in "
+                                                "a folder")
+    return output / file_name(siren, closing)
 
 
 def _clean(text: object, sep: str) -> str:

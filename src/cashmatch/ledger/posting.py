@@ -1,9 +1,11 @@
-"""Posting: a movement and its allocations → one balanced journal entry (pure functions).
+"""Posting: applications → balanced journal lines, for any number of entries at once.
 
-For a movement of amount ``m`` applied to items with allocations ``a1..an`` (same signs as
-the items' amounts, which are the movements expected on the bank), with an optional
-difference ``x`` that explains why the items settled are worth more (or less) than the money
-received::
+This is the one line-builder of cashmatch: a run's thousands of automatic applications, a
+person's single decision (a one-row frame) and reversals all become lines here and pass
+:func:`check_entries` before anything is written. For a movement of amount ``m`` applied to
+items with allocations ``a1..an`` (same signs as the items' amounts, which are the movements
+expected on the bank), with an optional difference ``x`` that explains why the items settled
+are worth more (or less) than the money received::
 
     512 bank account      debit m                (credit -m for a payment)
     627/665/658 or 758    debit x                (a fee, a discount, a rounding loss; credit
@@ -11,83 +13,62 @@ received::
     411/401 item account  credit a_i             (debit -a_i for a credit note or supplier item)
     411/401 + party       credit -x              (an over-payment: the excess stays on the
                                                   party's account, lettered to nothing)
+    656 / 756             the exchange difference, when an item is in another currency
     471 suspense          credit m + x - Σ a_i   when part of the movement is left unallocated
 
-so every entry balances by construction, and :func:`check_entry` proves it before anything
-is written. An item never receives more than its open amount; an excess is always an explicit
-line. Writing the entry is :mod:`cashmatch.ledger.journal`'s job.
+so every entry balances by construction, and :func:`check_entries` proves it. An item never
+receives more than its open amount; an excess is always an explicit line.
+
+Frames (amounts in integer minor units):
+
+- **entries**, one row per entry: :data:`ENTRY_COLUMNS` — ``k`` identifies the entry in the
+  batch; ``cash_account`` replaces the bank account (money reclassified from suspense);
+  ``adjust_kind`` is ``fee``, ``discount``, ``rounding`` or ``over`` and ``adjust_minor`` the
+  difference, debit-positive.
+- **allocations**, in allocation order: :data:`ALLOCATION_COLUMNS` — the item's facts and
+  ``applied_minor``, in the item's own currency.
+- **lines**: :data:`LINE_COLUMNS`, numbered from 1 within each entry.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cashmatch.config import Ledger
 from cashmatch.errors import PostingError
-from cashmatch.model import JournalEntry, JournalLine
-from cashmatch.money import exponent, from_minor
+from cashmatch.money import exponent, format_amount, from_minor
 
 if TYPE_CHECKING:
     import polars as pl
 
-ZERO = Decimal(0)
+ENTRY_COLUMNS = ("k", "movement_id", "booking_date", "amount_minor", "currency",
+                 "bank_reference", "counterparty_name", "remittance", "cash_account",
+                 "adjust_kind", "adjust_minor")
+ALLOCATION_COLUMNS = ("k", "item_id", "account", "party_id", "party_name", "reference",
+                      "item_currency", "applied_minor", "open_minor", "item_amount_minor",
+                      "book_minor", "book_currency")
+LINE_COLUMNS = ("k", "line_no", "account", "aux_account", "aux_label", "label", "debit_minor",
+                "credit_minor", "currency", "item_id")
+
+#: The label of the line posting each kind of difference.
+ADJUST_LABELS = {"fee": "Frais bancaires déduits", "discount": "Escompte accordé",
+                 "rounding": "Écart de règlement", "over": "Trop-perçu"}
+LABEL_LIMIT = 100
 
 
-@dataclass(frozen=True, slots=True)
-class MovementFacts:
-    """What posting needs to know of a movement."""
-
-    movement_id: int
-    booking_date: date
-    amount: Decimal
-    currency: str
-    bank_reference: str | None
-    counterparty_name: str | None
-    remittance: str
-
-    @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> MovementFacts:
-        """From a ``cm_movements`` row (amount in minor units)."""
-        ccy = row["currency"]
-        return cls(row["movement_id"], row["booking_date"], from_minor(row["amount_minor"], ccy),
-                   ccy, row["bank_reference"], row["counterparty_name"], row["remittance"])
+def one_line_differences(ledger: Ledger) -> tuple[str, ...]:
+    """The kinds of difference posted as a single line: all but a discount the ledger splits
+    into its net part and VAT."""
+    return tuple(k for k in ADJUST_LABELS if k != "discount" or not ledger.discount_vat_rate)
 
 
-@dataclass(frozen=True, slots=True)
-class ItemFacts:
-    """What posting needs to know of an open item, and what it still has open."""
-
-    item_id: str
-    account: str
-    party_id: str | None
-    party_name: str | None
-    reference: str | None
-    currency: str
-    open_amount: Decimal
-    amount: Decimal | None = None          # the item's whole amount, in its currency
-    book_amount: Decimal | None = None     # its value in the ledger, for a foreign item
-    book_currency: str | None = None
-
-
-def _sides(amount: Decimal) -> tuple[Decimal, Decimal]:
-    """(debit, credit) for a signed amount: positive = debit."""
-    return (amount, ZERO) if amount > 0 else (ZERO, -amount)
-
-
-def label(text: str, limit: int = 100) -> str:
-    """A journal label: whitespace runs made one space, at most ``limit`` characters, "-"
-    when nothing is left."""
-    clean = " ".join(text.split())
-    return clean[:limit] if clean else "-"
+# -- labels ----------------------------------------------------------------------------------
 
 
 @functools.cache
-def _python_spaces() -> str:
+def _spaces() -> str:
     """The characters :meth:`str.split` splits on (none above U+3000), as a
     regular-expression class: polars' ``\\s`` is Unicode's White_Space, which leaves out
     U+001C to U+001F."""
@@ -95,172 +76,302 @@ def _python_spaces() -> str:
     return "[" + "".join(f"\\x{{{ord(c):x}}}" for c in spaces) + "]"
 
 
-def label_expr(text: pl.Expr, limit: int = 100) -> pl.Expr:
-    """:func:`label` over a frame's column of texts."""
+def label_expr(text: pl.Expr, limit: int = LABEL_LIMIT) -> pl.Expr:
+    """A journal label of each text: whitespace runs made one space, at most ``limit``
+    characters, "-" when nothing is left."""
     import polars as pl
 
-    clean = text.str.replace_all(_python_spaces() + "+", " ").str.strip_chars(" ")
+    clean = text.fill_null("").str.replace_all(_spaces() + "+", " ").str.strip_chars(" ")
     return pl.when(clean == "").then(pl.lit("-")).otherwise(clean.str.slice(0, limit))
 
 
-@dataclass(frozen=True, slots=True)
-class Adjustment:
-    """A difference posted beside the allocations: ``amount`` is debit-positive.
-
-    ``kind`` is ``fee``, ``discount``, ``rounding`` or ``over`` (excess left on the party)."""
-
-    kind: str
-    amount: Decimal
+# -- checks ----------------------------------------------------------------------------------
 
 
-def check_allocations(movement: MovementFacts, allocations: list[tuple[ItemFacts, Decimal]],
-                      adjustment: Adjustment | None = None) -> None:
-    """Refuse allocations that over-apply an item, flip a sign or exceed the movement (plus
-    the explained difference)."""
-    total = ZERO
-    foreign = False
-    for item, amount in allocations:
-        if item.currency != movement.currency:
-            if item.book_currency != movement.currency or item.book_amount is None or not item.amount:
-                raise PostingError(f"item {item.item_id} is in {item.currency}, the movement in "
-                                   f"{movement.currency}, and the item has no book amount in "
-                                   f"{movement.currency} to value it")
-            foreign = True
-        if amount == 0:
-            raise PostingError(f"allocation to item {item.item_id} is zero")
-        if (amount > 0) != (item.open_amount > 0) or item.open_amount == 0:
-            raise PostingError(f"allocation {amount} to item {item.item_id} does not have the "
-                               f"sign of its open amount {item.open_amount}")
-        if abs(amount) > abs(item.open_amount):
-            raise PostingError(f"allocation {amount} exceeds the open amount "
-                               f"{item.open_amount} of item {item.item_id}")
-        total += amount
-    if foreign:
-        if adjustment is not None:
-            raise PostingError("an exchange difference cannot be combined with another "
-                               "difference in one entry")
-        return  # amounts are in several currencies: the FX line balances the entry
-    available = movement.amount + (adjustment.amount if adjustment else ZERO)
-    if adjustment is not None and (available > 0) != (movement.amount > 0):
-        raise PostingError(f"a {adjustment.kind} of {adjustment.amount} cannot exceed the "
-                           f"movement {movement.amount}")
-    if available >= 0 and not ZERO <= total <= available or \
-            available < 0 and not available <= total <= ZERO:
-        raise PostingError(f"allocations total {total} but movement {movement.movement_id} is "
-                           f"{movement.amount}: a movement cannot be applied beyond its amount")
+def check_allocations(entries: pl.DataFrame, allocations: pl.DataFrame) -> None:
+    """Refuse allocations that over-apply an item (alone or with others of the batch), flip a
+    sign, value a foreign item without its book amount, or exceed their movement (plus the
+    explained difference): :class:`PostingError` names the first."""
+    import polars as pl
+
+    rows = allocations.join(entries.select("k", "movement_id", "currency"), on="k",
+                            maintain_order="left")
+    applied, open_ = pl.col("applied_minor"), pl.col("open_minor")
+    foreign = pl.col("item_currency") != pl.col("currency")
+    problems = [
+        (foreign & ((pl.col("book_currency").ne_missing(pl.col("currency")))
+                    | pl.col("book_minor").is_null()
+                    | (pl.col("item_amount_minor").fill_null(0) == 0)),
+         "item {item_id} is in {item_currency}, the movement in {currency}, and the item has "
+         "no book amount in {currency} to value it"),
+        (applied == 0, "allocation to item {item_id} is zero"),
+        ((applied > 0).ne(open_ > 0) | (open_ == 0),
+         "allocation {applied} to item {item_id} does not have the sign of its open amount "
+         "{open}"),
+        ((applied.abs() > open_.abs())
+         | (applied.sum().over("item_id").abs() > open_.abs()),
+         "allocation {applied} exceeds the open amount {open} of item {item_id}"),
+    ]
+    for mask, message in problems:
+        _refuse_first(rows.filter(mask), message)
+    _check_totals(entries, rows)
 
 
-_ADJUST_LABELS = {"fee": "Frais bancaires déduits", "discount": "Escompte accordé",
-                  "rounding": "Écart de règlement", "over": "Trop-perçu"}
+def _refuse_first(bad: pl.DataFrame, message: str) -> None:
+    if bad.height == 0:
+        return
+    row = bad.row(0, named=True)
+    ccy = row["item_currency"]
+    raise PostingError(message.format(
+        applied=format_amount(from_minor(row["applied_minor"], ccy)),
+        open=format_amount(from_minor(row["open_minor"], ccy)), **row))
 
 
-def one_line_differences(ledger: Ledger) -> tuple[str, ...]:
-    """The kinds of difference :func:`adjustment_lines` posts as a single line: all but a
-    discount the ledger splits into its net part and VAT."""
-    return tuple(k for k in _ADJUST_LABELS if k != "discount" or not ledger.discount_vat_rate)
+def _check_totals(entries: pl.DataFrame, rows: pl.DataFrame) -> None:
+    """Each entry's allocations within its movement plus the explained difference (not
+    checked where an item is in another currency: the exchange line balances those)."""
+    import polars as pl
+
+    totals = rows.group_by("k").agg(
+        pl.col("applied_minor").sum().alias("_total"),
+        (pl.col("item_currency") != pl.col("currency")).any().alias("_foreign"))
+    checked = entries.join(totals, on="k", how="left", maintain_order="left").with_columns(
+        pl.col("_total").fill_null(0), pl.col("_foreign").fill_null(False),
+        (pl.col("amount_minor") + pl.col("adjust_minor").fill_null(0)).alias("_available"))
+    for row in checked.iter_rows(named=True):
+        ccy, adjust = row["currency"], row["adjust_minor"] or 0
+        if row["_foreign"]:
+            if adjust:
+                raise PostingError("an exchange difference cannot be combined with another "
+                                   "difference in one entry")
+            continue
+        available, total = row["_available"], row["_total"]
+        if adjust and (available > 0) != (row["amount_minor"] > 0):
+            raise PostingError(f"a {row['adjust_kind']} of {_text(adjust, ccy)} cannot exceed "
+                               f"the movement {_text(row['amount_minor'], ccy)}")
+        if not (0 <= total <= available if available >= 0 else available <= total <= 0):
+            raise PostingError(f"allocations total {_text(total, ccy)} but movement "
+                               f"{row['movement_id']} is {_text(row['amount_minor'], ccy)}: a "
+                               "movement cannot be applied beyond its amount")
 
 
-def adjustment_label(kind: str, party_item: ItemFacts) -> str:
-    """The label of the line that posts a difference of ``kind`` (the first line, for a
-    discount split with its VAT)."""
-    title = _ADJUST_LABELS.get(kind, kind)
-    if kind == "over":
-        return label(f"{title} {party_item.party_name or ''}")
-    return label(f"{title} {party_item.reference or party_item.item_id}")
+def _text(minor: int, currency: str) -> str:
+    return format_amount(from_minor(minor, currency))
 
 
-def adjustment_account(kind: str, amount: Decimal | int, ledger: Ledger,
-                       party_item: ItemFacts) -> str:
-    """The account of the line that posts a difference of ``kind`` and (debit-positive)
-    ``amount``: an over-payment stays on the party's account (a customer credit) or goes
-    to ``ledger.overpayment_account`` (4191) when set; a rounding is a loss or a gain."""
-    if kind == "over":
-        return ledger.overpayment_account or party_item.account
-    return {"fee": ledger.fee_account, "discount": ledger.discount_account}.get(
-        kind, ledger.writeoff_loss_account if amount > 0 else ledger.writeoff_gain_account)
+def check_entries(lines: pl.DataFrame) -> None:
+    """Every line one-sided and non-negative; Σ debit = Σ credit in each entry."""
+    import polars as pl
+
+    debit, credit = pl.col("debit_minor"), pl.col("credit_minor")
+    bad = lines.filter((debit < 0) | (credit < 0) | ((debit == 0) == (credit == 0)))
+    if bad.height:
+        row = bad.row(0, named=True)
+        raise PostingError(
+            f"line on {row['account']} must have exactly one positive side (debit "
+            f"{_text(row['debit_minor'], row['currency'])}, credit "
+            f"{_text(row['credit_minor'], row['currency'])})")
+    sums = lines.group_by("k", maintain_order=True).agg(
+        debit.sum(), credit.sum(), pl.col("currency").first()).filter(debit != credit)
+    if sums.height:
+        row = sums.row(0, named=True)
+        raise PostingError(f"entry does not balance: debit "
+                           f"{_text(row['debit_minor'], row['currency'])}, credit "
+                           f"{_text(row['credit_minor'], row['currency'])}")
 
 
-def adjustment_lines(adjustment: Adjustment, ledger: Ledger, party_item: ItemFacts,
-                     currency: str) -> list[JournalLine]:
-    """The lines that post a difference, on the accounts the ledger settings name
-    (:func:`adjustment_account`, :func:`adjustment_label`).
-
-    An over-payment carries the party as auxiliary account; a discount is split into its net
-    part (665) and the VAT it reduces (44571) when ``ledger.discount_vat_rate`` is set."""
-    amount = adjustment.amount
-    text = adjustment_label(adjustment.kind, party_item)
-    account = adjustment_account(adjustment.kind, amount, ledger, party_item)
-    if adjustment.kind == "over":
-        return [JournalLine(account, *_sides(amount), label=text,
-                            aux_account=party_item.party_id, aux_label=party_item.party_name)]
-    if adjustment.kind == "discount" and ledger.discount_vat_rate:
-        rate = ledger.discount_vat_rate
-        vat = (amount * rate / (100 + rate)).quantize(Decimal(1).scaleb(-exponent(currency)),
-                                                       ROUND_HALF_UP)
-        lines = [JournalLine(account, *_sides(amount - vat), label=text)]
-        if vat:
-            lines.append(JournalLine(ledger.vat_account, *_sides(vat),
-                                     label=label(f"TVA sur escompte {party_item.reference or ''}")))
-        return lines
-    return [JournalLine(account, *_sides(amount), label=text)]
+# -- the line-builder ------------------------------------------------------------------------
 
 
-def entry_for(movement: MovementFacts, allocations: list[tuple[ItemFacts, Decimal]],
-              ledger: Ledger, adjustment: Adjustment | None = None,
-              cash_account: str | None = None) -> JournalEntry:
-    """The entry that books ``movement`` against ``allocations`` and the explained
-    difference (the rest, if any, to suspense). ``cash_account`` replaces the bank account
-    when money parked in suspense is reclassified."""
-    check_allocations(movement, allocations, adjustment)
-    who = movement.counterparty_name or ""
-    lines = [JournalLine(cash_account or ledger.bank_account, *_sides(movement.amount),
-                         label=label(f"{who} {movement.remittance}"))]
-    if adjustment is not None and adjustment.amount:
-        if not allocations:
-            raise PostingError("a difference needs at least one allocation to explain")
-        lines.extend(adjustment_lines(adjustment, ledger, allocations[0][0], movement.currency))
-    values = [book_value(item, amount, movement.currency) for item, amount in allocations]
-    for (item, _), value in zip(allocations, values, strict=True):
-        lines.append(JournalLine(item.account, *_sides(-value),
-                                 label=label(f"Règlement {item.reference or item.item_id}"),
-                                 aux_account=item.party_id, aux_label=item.party_name,
-                                 item_id=item.item_id))
-    remainder = (movement.amount + (adjustment.amount if adjustment else ZERO)
-                 - sum(values, ZERO))
-    if remainder and any(item.currency != movement.currency for item, _ in allocations):
-        account = ledger.fx_gain_account if remainder > 0 else ledger.fx_loss_account
-        lines.append(JournalLine(account, *_sides(-remainder),
-                                 label=label(f"{'Gain' if remainder > 0 else 'Perte'} de change "
-                                              f"{who}")))
-        remainder = ZERO
-    if remainder:
-        lines.append(JournalLine(ledger.suspense_account, *_sides(-remainder),
-                                 label=label(f"Non affecté {who}")))
-    entry = JournalEntry(
-        journal=ledger.journal, entry_date=movement.booking_date,
-        label=label(f"{who} {movement.remittance}"),
-        piece_ref=movement.bank_reference or f"M{movement.movement_id}",
-        currency=movement.currency, lines=tuple(lines), movement_id=movement.movement_id)
-    check_entry(entry)
-    return entry
+def entry_lines(entries: pl.DataFrame, allocations: pl.DataFrame,
+                ledger: Ledger) -> pl.DataFrame:
+    """The lines of every entry (see the module docstring), checked."""
+    import polars as pl
+
+    check_allocations(entries, allocations)
+    allocs = _valued(allocations.join(entries.select("k", "currency"), on="k",
+                                      maintain_order="left").with_row_index("_pos"))
+    parts = [_bank_lines(entries, ledger), _adjustment_lines(entries, allocs, ledger),
+             _item_lines(allocs), _remainder_lines(entries, allocs, ledger)]
+    lines = (pl.concat([p for p in parts if p.height], how="vertical_relaxed")
+             .sort("k", "_order", maintain_order=True)
+             .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over("k")
+                           .alias("line_no")))
+    signed = pl.col("_signed")
+    lines = lines.select(
+        "k", "line_no", "account", "aux_account", "aux_label", "label",
+        pl.when(signed > 0).then(signed).otherwise(0).alias("debit_minor"),
+        pl.when(signed < 0).then(-signed).otherwise(0).alias("credit_minor"),
+        "currency", "item_id")
+    check_entries(lines)
+    return lines
 
 
-def book_value(item: ItemFacts, amount: Decimal, currency: str) -> Decimal:
-    """What ``amount`` of ``item`` (in the item's currency) is worth in the ledger: itself for
-    an item in ``currency``; for a foreign item, its share of the booked value."""
-    if item.currency == currency:
-        return amount
-    assert item.book_amount is not None and item.amount
-    exact = item.book_amount * amount / item.amount
-    return exact.quantize(Decimal(1).scaleb(-exponent(currency)), ROUND_HALF_UP)
+def _line(order: pl.Expr | int, account: pl.Expr | str, signed: pl.Expr, text: pl.Expr,
+          aux: pl.Expr | None = None, aux_label: pl.Expr | None = None,
+          item: pl.Expr | None = None) -> list[pl.Expr]:
+    """The columns of one line of each row of a frame (``k`` and ``currency`` carried)."""
+    import polars as pl
+
+    def given(x: pl.Expr | str | int | None, dtype: pl.DataType) -> pl.Expr:
+        return x if isinstance(x, pl.Expr) else pl.lit(x, dtype)
+
+    return ["k", given(order, pl.Int64()).cast(pl.Int64).alias("_order"),
+            given(account, pl.String()).alias("account"),
+            given(aux, pl.String()).alias("aux_account"),
+            given(aux_label, pl.String()).alias("aux_label"),
+            label_expr(text).alias("label"), signed.cast(pl.Int64).alias("_signed"),
+            "currency", given(item, pl.String()).alias("item_id")]
 
 
-def check_entry(entry: JournalEntry) -> None:
-    """Every line one-sided and non-negative; Σ debit = Σ credit."""
-    for ln in entry.lines:
-        if ln.debit < 0 or ln.credit < 0 or (ln.debit == 0) == (ln.credit == 0):
-            raise PostingError(f"line on {ln.account} must have exactly one positive side "
-                               f"(debit {ln.debit}, credit {ln.credit})")
-    if not entry.balanced:
-        raise PostingError(f"entry does not balance: debit {entry.total_debit}, "
-                           f"credit {entry.total_credit}")
+def _who() -> pl.Expr:
+    import polars as pl
+
+    return pl.col("counterparty_name").fill_null("")
+
+
+def _bank_lines(entries: pl.DataFrame, ledger: Ledger) -> pl.DataFrame:
+    import polars as pl
+
+    return entries.select(_line(
+        0, pl.col("cash_account").fill_null(ledger.bank_account), pl.col("amount_minor"),
+        pl.concat_str(_who(), pl.lit(" "), pl.col("remittance").fill_null(""))))
+
+
+def _adjustment_lines(entries: pl.DataFrame, allocs: pl.DataFrame,
+                      ledger: Ledger) -> pl.DataFrame:
+    """The line posting each entry's difference (two for a discount split with its VAT),
+    named after the entry's first item."""
+    import polars as pl
+
+    adjusted = entries.filter(pl.col("adjust_kind").is_not_null()
+                              & (pl.col("adjust_minor").fill_null(0) != 0))
+    if adjusted.height == 0:
+        return adjusted.select(_line(0, "", pl.lit(0), pl.lit("")))
+    first = allocs.group_by("k", maintain_order=True).first().select(
+        "k", pl.col("account").alias("_item_account"), "party_id", "party_name",
+        pl.coalesce("reference", "item_id").alias("_ref"))
+    rows = adjusted.join(first, on="k", how="left", maintain_order="left")
+    kind, amount = pl.col("adjust_kind"), pl.col("adjust_minor")
+    vat = _vat(amount, ledger) if ledger.discount_vat_rate else pl.lit(0, pl.Int64)
+    split = (kind == "discount") & (vat != 0)
+    account = (pl.when(kind == "over")
+               .then(pl.lit(ledger.overpayment_account or None, pl.String)
+                     .fill_null(pl.col("_item_account")))
+               .when(kind == "fee").then(pl.lit(ledger.fee_account))
+               .when(kind == "discount").then(pl.lit(ledger.discount_account))
+               .when(amount > 0).then(pl.lit(ledger.writeoff_loss_account))
+               .otherwise(pl.lit(ledger.writeoff_gain_account)))
+    over = kind == "over"
+    title = kind.replace_strict(ADJUST_LABELS, default=kind)
+    text = pl.concat_str(title, pl.lit(" "),
+                         pl.when(over).then(pl.col("party_name").fill_null(""))
+                         .otherwise(pl.col("_ref").fill_null("")))
+    main = rows.select(_line(1, account, pl.when(split).then(amount - vat).otherwise(amount),
+                             text, pl.when(over).then(pl.col("party_id")),
+                             pl.when(over).then(pl.col("party_name"))))
+    taxes = rows.filter(split).select(_line(
+        2, ledger.vat_account, vat,
+        pl.concat_str(pl.lit("TVA sur escompte "), pl.col("_ref").fill_null(""))))
+    return pl.concat([main, taxes], how="vertical_relaxed")
+
+
+def _vat(amount: pl.Expr, ledger: Ledger) -> pl.Expr:
+    """The VAT inside a discount of ``amount`` (minor units) at ``ledger.discount_vat_rate``
+    percent, rounded half away from zero to the minor unit."""
+    num, den = Decimal(ledger.discount_vat_rate).as_integer_ratio()
+    return _round_half_up(amount * num, 100 * den + num)
+
+
+def _round_half_up(numerator: pl.Expr, denominator: int) -> pl.Expr:
+    """``numerator / denominator`` (a positive integer) rounded half away from zero."""
+    import polars as pl
+
+    magnitude = (numerator.abs() * 2 + denominator) // (2 * denominator)
+    return pl.when(numerator < 0).then(-magnitude).otherwise(magnitude)
+
+
+def _valued(allocs: pl.DataFrame) -> pl.DataFrame:
+    """Each allocation's value in its entry's currency (``_value``): itself for an item in
+    that currency; for a foreign item, its share of the booked value, rounded half up."""
+    import polars as pl
+
+    foreign = allocs.filter(pl.col("item_currency") != pl.col("currency"))
+    values = {pos: _book_share(book, applied, whole, ccy) for pos, book, applied, whole, ccy in
+              foreign.select("_pos", "book_minor", "applied_minor", "item_amount_minor",
+                             "currency").iter_rows()}
+    value = pl.col("applied_minor")
+    if values:
+        value = pl.col("_pos").replace_strict(values, default=value, return_dtype=pl.Int64)
+    return allocs.with_columns(value.alias("_value"))
+
+
+def _book_share(book_minor: int, applied_minor: int, amount_minor: int, currency: str) -> int:
+    exact = Decimal(book_minor) * Decimal(applied_minor) / Decimal(amount_minor)
+    del currency  # the share is already in the book currency's minor units
+    return int(exact.quantize(Decimal(1), ROUND_HALF_UP))
+
+
+def _item_lines(allocs: pl.DataFrame) -> pl.DataFrame:
+    import polars as pl
+
+    return allocs.select(_line(
+        pl.col("_pos") + 10, pl.col("account"), -pl.col("_value"),
+        pl.concat_str(pl.lit("Règlement "), pl.coalesce("reference", "item_id")),
+        pl.col("party_id"), pl.col("party_name"), pl.col("item_id")))
+
+
+def _remainder_lines(entries: pl.DataFrame, allocs: pl.DataFrame,
+                     ledger: Ledger) -> pl.DataFrame:
+    """What the allocations leave of each movement and its difference: an exchange
+    difference when an item is in another currency, else the suspense account."""
+    import polars as pl
+
+    totals = allocs.group_by("k").agg(
+        pl.col("_value").sum().alias("_valued"),
+        (pl.col("item_currency") != pl.col("currency")).any().alias("_foreign"))
+    rest = (entries.join(totals, on="k", how="left", maintain_order="left")
+            .with_columns((pl.col("amount_minor") + pl.col("adjust_minor").fill_null(0)
+                           - pl.col("_valued").fill_null(0)).alias("_rest"),
+                          pl.col("_foreign").fill_null(False))
+            .filter(pl.col("_rest") != 0))
+    gain = pl.col("_rest") > 0
+    account = (pl.when(~pl.col("_foreign")).then(pl.lit(ledger.suspense_account))
+               .when(gain).then(pl.lit(ledger.fx_gain_account))
+               .otherwise(pl.lit(ledger.fx_loss_account)))
+    text = (pl.when(~pl.col("_foreign")).then(pl.lit("Non affecté "))
+            .when(gain).then(pl.lit("Gain de change ")).otherwise(pl.lit("Perte de change ")))
+    return rest.select(_line(1 << 40, account, -pl.col("_rest"),
+                             pl.concat_str(text, _who())))
+
+
+def reversal_lines(lines: pl.DataFrame) -> pl.DataFrame:
+    """The lines that cancel ``lines``: the same accounts and amounts, sides swapped, labels
+    prefixed with "Extourne"; checked like any other."""
+    import polars as pl
+
+    swapped = lines.with_columns(
+        pl.col("credit_minor").alias("debit_minor"), pl.col("debit_minor").alias("credit_minor"),
+        label_expr(pl.concat_str(pl.lit("Extourne "), pl.col("label")), 1 << 20).alias("label"))
+    check_entries(swapped)
+    return swapped
+
+
+def entry_headers(entries: pl.DataFrame) -> pl.DataFrame:
+    """What each entry says of itself: date (the booking date), label and supporting piece
+    (the bank reference, else ``M<movement id>``)."""
+    import polars as pl
+
+    return entries.select(
+        "k", pl.col("booking_date").alias("entry_date"),
+        label_expr(pl.concat_str(_who(), pl.lit(" "), pl.col("remittance").fill_null("")))
+        .alias("label"),
+        pl.when(pl.col("bank_reference").fill_null("") == "")
+        .then(pl.format("M{}", "movement_id")).otherwise(pl.col("bank_reference"))
+        .alias("piece_ref"),
+        "currency", "movement_id")
+
+
+def exponent_of(currency: str) -> int:
+    """Decimals of ``currency`` (re-exported for the callers that build frames)."""
+    return exponent(currency)

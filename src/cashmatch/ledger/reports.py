@@ -23,10 +23,14 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from cashmatch.model import APPLYING, SETTLING, Action, sql_list
 from cashmatch.money import from_minor
 from cashmatch.store import Store
 
-BUCKETS = ("not_due", "d1_30", "d31_60", "d61_90", "over_90")
+#: Decisions people take that settle a movement (the first two apply money).
+_BY_PEOPLE = (Action.ACCEPT, Action.ASSIGN, Action.SUSPENSE)
+
+AGED_BUCKETS = ("not_due", "d1_30", "d31_60", "d61_90", "over_90")
 BUCKET_LABELS = {"not_due": "not due", "d1_30": "1-30", "d31_60": "31-60", "d61_90": "61-90",
                  "over_90": "> 90"}
 
@@ -60,7 +64,7 @@ def aged_balance(store: Store, as_of: date) -> list[dict[str, Any]]:
         GROUP BY ALL ORDER BY total DESC, party_id""",
                        [as_of, as_of, as_of, as_of, as_of, as_of, as_of])
     for r in rows:
-        for key in (*BUCKETS, "total"):
+        for key in (*AGED_BUCKETS, "total"):
             r[key] = from_minor(int(r[key] or 0), r["currency"])
     return rows
 
@@ -117,7 +121,7 @@ def dso(store: Store, as_of: date, months: int = 3) -> list[Dso]:
 
 def payment_delays(store: Store) -> list[dict[str, Any]]:
     """Average days from due date to payment per customer, weighted by amounts applied."""
-    rows = store.dicts("""
+    rows = store.dicts(f"""
         SELECT i.party_id, any_value(i.party_name) AS party_name, i.currency,
                count(DISTINCT a.item_id) AS items,
                sum(a.amount_minor) AS paid_minor,
@@ -127,7 +131,7 @@ def payment_delays(store: Store) -> list[dict[str, Any]]:
         JOIN cm_decisions d USING (decision_id)
         JOIN cm_items i ON i.item_id = a.item_id
         JOIN cm_movements m ON m.movement_id = a.movement_id
-        WHERE d.action IN ('auto', 'accept', 'assign', 'reclass')
+        WHERE d.action IN {sql_list(APPLYING)}
           AND d.decision_id NOT IN (SELECT reverses_decision_id FROM cm_decisions
                                     WHERE reverses_decision_id IS NOT NULL)
           AND i.kind = 'invoice'
@@ -144,19 +148,20 @@ def payment_delays(store: Store) -> list[dict[str, Any]]:
 
 def matching_kpis(store: Store) -> list[dict[str, Any]]:
     """Per booking day: movements applied automatically, by a person, ignored, still open."""
-    rows = store.dicts("""
+    rows = store.dicts(f"""
         WITH active AS (
             SELECT d.movement_id, d.actor, d.action FROM cm_decisions d
-            WHERE d.action IN ('auto', 'accept', 'assign', 'ignore', 'suspense')
+            WHERE d.action IN {sql_list(SETTLING)}
               AND NOT EXISTS (SELECT 1 FROM cm_decisions u
                               WHERE u.reverses_decision_id = d.decision_id))
         SELECT m.booking_date AS day, m.currency,
                count(*) FILTER (WHERE a.actor = 'engine' AND a.action = 'auto') AS auto,
-               count(*) FILTER (WHERE a.action IN ('accept', 'assign', 'suspense')) AS manual,
+               count(*) FILTER (WHERE a.action IN {sql_list(_BY_PEOPLE)}) AS manual,
                count(*) FILTER (WHERE a.action = 'ignore') AS ignored,
                count(*) FILTER (WHERE a.movement_id IS NULL) AS open,
                sum(m.amount_minor) FILTER (WHERE a.action = 'auto') AS auto_minor,
-               sum(m.amount_minor) FILTER (WHERE a.action IN ('accept', 'assign')) AS manual_minor,
+               sum(m.amount_minor) FILTER (WHERE a.action IN {sql_list(_BY_PEOPLE[:2])})
+                   AS manual_minor,
                sum(m.amount_minor) FILTER (WHERE a.movement_id IS NULL) AS open_minor
         FROM cm_movements m LEFT JOIN active a USING (movement_id)
         WHERE m.status = 'booked'
@@ -200,7 +205,7 @@ def aged_balance_chart(rows: list[dict[str, Any]], path: str, as_of: date) -> No
     names = [f"{r['party_name'] or r['party_id']} ({r['currency']})"[:40] for r in top]
     left = [0.0] * len(top)
     colours = ["#4c9f70", "#f2c14e", "#f78154", "#d1495b", "#5d2e46"]
-    for bucket, colour in zip(BUCKETS, colours, strict=True):
+    for bucket, colour in zip(AGED_BUCKETS, colours, strict=True):
         values = [float(r[bucket]) for r in top]  # drawing only: the figures stay Decimal
         ax.barh(names, values, left=left, color=colour, label=BUCKET_LABELS[bucket])
         left = [a + b for a, b in zip(left, values, strict=True)]

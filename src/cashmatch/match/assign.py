@@ -33,16 +33,6 @@ from cashmatch.match.evidence import confidence_bp, tenths
 if TYPE_CHECKING:
     import polars as pl
 
-REASONS = {
-    "conflict": "another movement claims the same item",
-    "ambiguous": "several readings fit about equally well",
-    "amount_differs": "the reference is found but the amount differs",
-    "no_reference": "the amount fits but nothing tells the payer or the invoice",
-    "other_party": "the payer's IBAN belongs to another party",
-    "weak": "only weak evidence",
-    "no_candidate": "no candidate",
-}
-
 #: Columns of a pair kept as a proposal's evidence.
 EVIDENCE = ("match_key", "rules", "ref_level", "amount_level", "party_level", "ref_similarity",
             "name_similarity", "name_same", "amount_diff_minor", "days_after_due", "points",
@@ -160,10 +150,9 @@ def _ranked(scored: pl.DataFrame) -> pl.DataFrame:
 
 
 def with_item_texts(pairs: pl.DataFrame, texts: pl.DataFrame) -> pl.DataFrame:
-    """``pairs`` with their items' :data:`ITEM_TEXTS`, gathered from ``texts``: those of the
-    run's open items, row ``n`` for the item of ``due_rank`` n + 1
-    (:data:`cashmatch.match.run.ITEM_TEXTS_SQL`)."""
-    return pairs.hstack(texts[pairs.get_column("i_due_rank") - 1].get_columns())
+    """``pairs`` with their items' :data:`ITEM_TEXTS`, joined from ``texts`` by
+    ``i_due_rank`` (:meth:`cashmatch.match.workspace.Workspace.item_texts`)."""
+    return pairs.join(texts, on="i_due_rank", how="left", maintain_order="left")
 
 
 def explained(pairs: pl.DataFrame, texts: pl.DataFrame) -> pl.DataFrame:

@@ -1,49 +1,30 @@
-"""Candidate generation: blocking rules as SQL, run inside DuckDB.
+"""Candidate generation: blocking rules as SQL, compiled here and run by the workspace.
 
-Each rule is an equality join between the run's movements and the open items that yields
-``(movement_id, item_id)`` pairs; every pair remembers which rules found it (``rules``) and
-the first one (``match_key``), as splink does, so a decision can say why a pair was even
-considered. No rule compares a movement with every open item: each joins on a key
-(reference token, decoded RF reference, reference with one character deleted, numeric tail,
-amount, payer party), so the work grows with the data, not with its square.
+Each rule is an equality join between a batch of the run's movements (``cm_tmp_movements``)
+and the open items (``cm_tmp_open_items``) that yields ``(movement_id, item_id)`` pairs; every
+pair remembers which rules found it (``rules``) and the first one (``match_key``), as splink
+does, so a decision can say why a pair was even considered. No rule compares a movement with
+every open item: each joins on a key (reference token, decoded RF reference, reference with
+one character deleted, numeric tail, amount, payer party), so the work grows with the data,
+not with its square.
 
-The builders return SQL text; :class:`cashmatch.store.Store` executes it. The matcher first
-prepares ``cm_tmp_movements``, ``cm_tmp_rf_tokens`` (decoded RF references, from Python) and
-``cm_tmp_rule_payer`` (payers named by ``[[alias]]`` rules, from Python) before these.
+The builders here return SQL text and never touch the database: the tables they name are the
+run's, created and read by :class:`cashmatch.match.workspace.Workspace` (which also provides
+``cm_tmp_rf_tokens``, decoded RF references, and ``cm_tmp_rule_payer``, payers named by
+``[[alias]]`` rules) and :func:`pairs_sqls` lists the statements in the order it runs them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cashmatch.config import Tolerances
+from cashmatch.config import Rules, Tolerances
 from cashmatch.ingest.normalize import typo_keys_sql, words_sql
 from cashmatch.match.evidence import cents
 
 #: A movement's text as words are read from it: remittance plus every reference, accents
 #: folded, upper case (``m`` = the movement's row).
 MOVEMENT_TEXT = words_sql("m.remittance || ' ' || coalesce(m.refs_text, '')")
-
-#: The run's open items. ``due_rank`` numbers them oldest due first, then by id (undated
-#: last): the order in which the party rules keep a movement's candidates, as one integer
-#: (see :func:`_oldest`).
-OPEN_ITEMS_SQL = """
-CREATE OR REPLACE TEMP TABLE cm_tmp_open_items AS
-SELECT i.item_id, i.kind, i.account, i.party_id, i.party_name, i.party_iban, i.reference,
-       i.ref_norm, i.issue_date, i.due_date, i.currency, i.amount_minor, i.book_minor,
-       i.book_currency,
-       i.amount_minor - i.settled_outside_minor - coalesce(a.applied, 0) AS open_minor,
-       i.name_norm, i.ref_tail, i.ref_tail_short
-FROM cm_items i
-LEFT JOIN (SELECT item_id, CAST(sum(amount_minor) AS BIGINT) AS applied
-           FROM cm_allocations GROUP BY item_id) a USING (item_id)
-WHERE i.amount_minor - i.settled_outside_minor - coalesce(a.applied, 0) <> 0;
--- numbered apart and joined back: a window that carries every column is slower
-CREATE OR REPLACE TEMP TABLE cm_tmp_open_items AS
-SELECT o.*, r.due_rank FROM cm_tmp_open_items o
-JOIN (SELECT item_id, row_number() OVER (ORDER BY due_date NULLS LAST, item_id) AS due_rank
-      FROM cm_tmp_open_items) r USING (item_id)
-"""
 
 TOKENS_SQL = f"""
 CREATE OR REPLACE TEMP TABLE cm_tmp_tokens AS
@@ -221,102 +202,134 @@ def rules(cap: int, tol: Tolerances) -> list[BlockingRule]:
     The party rules also find a receivable paid short within ``tol`` (see
     :func:`_can_settle`)."""
     settles = _can_settle(tol)
-    return [
-        BlockingRule(
-            "ref_exact",
-            "an item's reference appears in the movement text (separators ignored)",
-            "SELECT movement_id, item_id, NULL::INTEGER FROM cm_tmp_quoted WHERE via = 'text'"),
-        BlockingRule(
-            "ref_rf",
-            "a valid ISO 11649 RF creditor reference of the movement encodes an item's reference",
-            "SELECT movement_id, item_id, NULL::INTEGER FROM cm_tmp_quoted WHERE via = 'rf'"),
-        BlockingRule(
-            "ref_tail",
-            "the numeric tail of an item's reference appears as a number in the text",
-            _capped("""SELECT movement_id, item_id, due_date, max(tail_len) AS tail_len FROM (
-                           SELECT t.movement_id, i.item_id, i.due_date,
-                                  length(i.ref_tail) AS tail_len
-                           FROM cm_tmp_tokens t
-                           JOIN cm_tmp_open_items i
-                             ON length(i.ref_tail) >= 3
-                            AND i.ref_tail = ltrim(t.tok, '0')
-                           WHERE regexp_matches(t.tok, '^[0-9]+$')
-                           UNION ALL
-                           SELECT t.movement_id, i.item_id, i.due_date,
-                                  length(i.ref_tail_short)
-                           FROM cm_tmp_tokens t
-                           JOIN cm_tmp_open_items i
-                             ON length(i.ref_tail_short) >= 4
-                            AND i.ref_tail_short = ltrim(t.tok, '0')
-                           WHERE regexp_matches(t.tok, '^[0-9]+$'))
-                       GROUP BY movement_id, item_id, due_date""",
-                    "due_date, item_id", cap, tail_len="tail_len")),
-        BlockingRule(
-            "ref_typo",
-            "a word of the text is one typo away from an item's reference",
-            # a quoted token's keys only meet the items of the payment's amount: those few
-            # items' keys are made here, not looked up among every item's (with sequential
-            # numbers each reference has hundreds of neighbours one typo away)
-            _capped(f"""WITH fitting AS MATERIALIZED (
-                            SELECT m.movement_id, o.item_id, o.due_date, o.ref_norm
-                            FROM cm_tmp_movements m
-                            JOIN cm_tmp_open_items o
-                              ON o.open_minor = m.amount_minor AND o.currency = m.currency
-                            WHERE m.movement_id IN (SELECT movement_id FROM cm_tmp_token_keys
-                                                    WHERE quoted)
-                        ), fitting_keys AS ({typo_keys_sql("fitting")})
-                        SELECT t.movement_id, i.item_id, o.due_date
-                        FROM cm_tmp_token_keys t
-                        JOIN cm_item_keys i ON i.k = t.k
-                        JOIN cm_tmp_open_items o ON o.item_id = i.item_id
-                        WHERE NOT t.quoted
-                        UNION
-                        SELECT t.movement_id, f.item_id, f.due_date
-                        FROM cm_tmp_token_keys t
-                        JOIN fitting f ON f.movement_id = t.movement_id
-                        JOIN fitting_keys fk ON fk.item_id = f.item_id AND fk.k = t.k
-                        WHERE t.quoted""",
-                    "due_date, item_id", cap)),
-        BlockingRule(
-            "payer_party",
-            "the payer's IBAN or name is known for the item's party (ledger or memory)",
-            # (once per item: the payer's party may be known several ways, IBAN and memory)
-            _oldest(f"""SELECT DISTINCT p.movement_id, i.due_rank AS key
-                        FROM cm_tmp_payer p
-                        JOIN cm_tmp_unsettled m USING (movement_id)
-                        JOIN cm_tmp_open_items i ON i.party_id = p.party_id
-                        WHERE {settles}""", cap)),
-        BlockingRule(
-            "party_name",
-            "the payer's name starts like the item's party name (legal form, case and "
-            "accents ignored)",
-            # the payer's own party first (its name, or that name cut short), then the
-            # oldest: many parties share their first words ("ETABLISSEMENTS ...", "SOCIETE
-            # ..."), and their oldest items must not crowd the payer's own out of the cap
-            _oldest(f"""SELECT m.movement_id,
-                               i.due_rank + CASE WHEN starts_with(i.name_norm, m.name_norm)
-                                                 THEN 0 ELSE {LATER} END AS key
-                        FROM cm_tmp_unsettled m
-                        JOIN cm_tmp_open_items i
-                          ON length(m.name_norm) >= 4
-                         AND left(i.name_norm, 12) = left(m.name_norm, 12)
-                        WHERE {settles}""", cap)),
-        BlockingRule(
-            "amount_exact",
-            "the movement amount equals an item's open amount in the same currency",
-            _capped("""SELECT m.movement_id, i.item_id, i.due_date, m.booking_date
-                       FROM cm_tmp_unsettled m
+    return [rule(cap, settles) for rule in (_ref_exact, _ref_rf, _ref_tail, _ref_typo, _payer_party, _party_name, _amount_exact)]
+
+
+def _ref_exact(cap: int, settles: str) -> BlockingRule:
+    return BlockingRule(
+        "ref_exact",
+        "an item's reference appears in the movement text (separators ignored)",
+        "SELECT movement_id, item_id, NULL::INTEGER FROM cm_tmp_quoted WHERE via = 'text'")
+
+
+def _ref_rf(cap: int, settles: str) -> BlockingRule:
+    return BlockingRule(
+        "ref_rf",
+        "a valid ISO 11649 RF creditor reference of the movement encodes an item's reference",
+        "SELECT movement_id, item_id, NULL::INTEGER FROM cm_tmp_quoted WHERE via = 'rf'")
+
+
+def _ref_tail(cap: int, settles: str) -> BlockingRule:
+    return BlockingRule(
+        "ref_tail",
+        "the numeric tail of an item's reference appears as a number in the text",
+        _capped("""SELECT movement_id, item_id, due_date, max(tail_len) AS tail_len FROM (
+                       SELECT t.movement_id, i.item_id, i.due_date,
+                              length(i.ref_tail) AS tail_len
+                       FROM cm_tmp_tokens t
                        JOIN cm_tmp_open_items i
-                         ON i.open_minor = m.amount_minor AND i.currency = m.currency
+                         ON length(i.ref_tail) >= 3
+                        AND i.ref_tail = ltrim(t.tok, '0')
+                       WHERE regexp_matches(t.tok, '^[0-9]+$')
                        UNION ALL
-                       SELECT m.movement_id, i.item_id, i.due_date, m.booking_date
-                       FROM cm_tmp_unsettled m
+                       SELECT t.movement_id, i.item_id, i.due_date,
+                              length(i.ref_tail_short)
+                       FROM cm_tmp_tokens t
                        JOIN cm_tmp_open_items i
-                         ON i.currency = m.instructed_currency AND i.currency <> m.currency
-                        AND i.open_minor = m.instructed_minor * sign(m.amount_minor)""",
-                    "abs(date_diff('day', coalesce(due_date, booking_date), booking_date)), item_id",
-                    cap)),
-    ]
+                         ON length(i.ref_tail_short) >= 4
+                        AND i.ref_tail_short = ltrim(t.tok, '0')
+                       WHERE regexp_matches(t.tok, '^[0-9]+$'))
+                   GROUP BY movement_id, item_id, due_date""",
+                "due_date, item_id", cap, tail_len="tail_len"))
+
+
+def _ref_typo(cap: int, settles: str) -> BlockingRule:
+    return BlockingRule(
+        "ref_typo",
+        "a word of the text is one typo away from an item's reference",
+        # a quoted token's keys only meet the items of the payment's amount: those few
+        # items' keys are made here, not looked up among every item's (with sequential
+        # numbers each reference has hundreds of neighbours one typo away)
+        _capped(f"""WITH fitting AS MATERIALIZED (
+                        SELECT m.movement_id, o.item_id, o.due_date, o.ref_norm
+                        FROM cm_tmp_movements m
+                        JOIN cm_tmp_open_items o
+                          ON o.open_minor = m.amount_minor AND o.currency = m.currency
+                        WHERE m.movement_id IN (SELECT movement_id FROM cm_tmp_token_keys
+                                                WHERE quoted)
+                    ), fitting_keys AS ({typo_keys_sql("fitting")})
+                    SELECT t.movement_id, i.item_id, o.due_date
+                    FROM cm_tmp_token_keys t
+                    JOIN cm_item_keys i ON i.k = t.k
+                    JOIN cm_tmp_open_items o ON o.item_id = i.item_id
+                    WHERE NOT t.quoted
+                    UNION
+                    SELECT t.movement_id, f.item_id, f.due_date
+                    FROM cm_tmp_token_keys t
+                    JOIN fitting f ON f.movement_id = t.movement_id
+                    JOIN fitting_keys fk ON fk.item_id = f.item_id AND fk.k = t.k
+                    WHERE t.quoted""",
+                "due_date, item_id", cap))
+
+
+def _payer_party(cap: int, settles: str) -> BlockingRule:
+    return BlockingRule(
+        "payer_party",
+        "the payer's IBAN or name is known for the item's party (ledger or memory)",
+        # (once per item: the payer's party may be known several ways, IBAN and memory)
+        _oldest(f"""SELECT DISTINCT p.movement_id, i.due_rank AS key
+                    FROM cm_tmp_payer p
+                    JOIN cm_tmp_unsettled m USING (movement_id)
+                    JOIN cm_tmp_open_items i ON i.party_id = p.party_id
+                    WHERE {settles}""", cap))
+
+
+def _party_name(cap: int, settles: str) -> BlockingRule:
+    return BlockingRule(
+        "party_name",
+        "the payer's name starts like the item's party name (legal form, case and "
+        "accents ignored)",
+        # the payer's own party first (its name, or that name cut short), then the
+        # oldest: many parties share their first words ("ETABLISSEMENTS ...", "SOCIETE
+        # ..."), and their oldest items must not crowd the payer's own out of the cap
+        _oldest(f"""SELECT m.movement_id,
+                           i.due_rank + CASE WHEN starts_with(i.name_norm, m.name_norm)
+                                             THEN 0 ELSE {LATER} END AS key
+                    FROM cm_tmp_unsettled m
+                    JOIN cm_tmp_open_items i
+                      ON length(m.name_norm) >= 4
+                     AND left(i.name_norm, 12) = left(m.name_norm, 12)
+                    WHERE {settles}""", cap))
+
+
+def _amount_exact(cap: int, settles: str) -> BlockingRule:
+    return BlockingRule(
+        "amount_exact",
+        "the movement amount equals an item's open amount in the same currency",
+        _capped("""SELECT m.movement_id, i.item_id, i.due_date, m.booking_date
+                   FROM cm_tmp_unsettled m
+                   JOIN cm_tmp_open_items i
+                     ON i.open_minor = m.amount_minor AND i.currency = m.currency
+                   UNION ALL
+                   SELECT m.movement_id, i.item_id, i.due_date, m.booking_date
+                   FROM cm_tmp_unsettled m
+                   JOIN cm_tmp_open_items i
+                     ON i.currency = m.instructed_currency AND i.currency <> m.currency
+                    AND i.open_minor = m.instructed_minor * sign(m.amount_minor)""",
+                "abs(date_diff('day', coalesce(due_date, booking_date), booking_date)), item_id",
+                cap))
+
+
+#: The tables the statements of :func:`pairs_sqls` create.
+TABLES = ("cm_tmp_tokens", "cm_tmp_quoted", "cm_tmp_token_keys", "cm_tmp_payer",
+          "cm_tmp_unsettled", "cm_tmp_pairs")
+
+
+def pairs_sqls(rules_: Rules) -> list[str]:
+    """The statements that find a batch's candidate pairs (``cm_tmp_pairs``), in order."""
+    m = rules_.matching
+    return [TOKENS_SQL, QUOTED_SQL, TYPO_KEYS_SQL, PAYER_SQL, SETTLED_BY_REFERENCE_SQL,
+            pairs_sql(rules(m.candidates_per_rule, rules_.tolerances))]
 
 
 def pairs_sql(block_rules: list[BlockingRule]) -> str:

@@ -30,11 +30,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from cashmatch.config import Rules
+from cashmatch.model import BP
 
 if TYPE_CHECKING:
     import polars as pl
 
-BP = 10_000  # basis points: 1.0 == 10000
 #: A near reference counts only from this length on: one typo in "FA2" is another invoice.
 FUZZY_MIN_LENGTH = 6
 #: A numeric tail counts as a reference from this many digits on.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from cashmatch.money import EXPONENTS, format_amount, from_minor
+from cashmatch.money import amount_text_expr, format_amount, from_minor
 
 if TYPE_CHECKING:
     import polars as pl
@@ -17,23 +17,6 @@ if TYPE_CHECKING:
 
 def _amt(minor: int, currency: str) -> str:
     return format_amount(from_minor(minor, currency))
-
-
-def amount_expr(minor: pl.Expr, currency: pl.Expr) -> pl.Expr:
-    """Minor units written as :func:`cashmatch.money.format_amount` writes the amount
-    (``-1234.50``; no decimal point for a currency without minor unit), over a frame."""
-    import polars as pl
-
-    exp = currency.str.to_uppercase().replace_strict(EXPONENTS, default=2,
-                                                     return_dtype=pl.Int64)
-    scale = pl.lit(10, dtype=pl.Int64).pow(exp)
-    units = minor.abs()
-    whole = (units // scale).cast(pl.String)
-    # the fraction zero-padded: 10^e + fraction written, its leading 1 dropped
-    fraction = (units % scale + scale).cast(pl.String).str.slice(1)
-    sign = pl.when(minor < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-    return (pl.when(exp == 0).then(pl.concat_str(sign, whole))
-            .otherwise(pl.concat_str(sign, whole, pl.lit("."), fraction)))
 
 
 _PARTY = {
@@ -74,8 +57,8 @@ def describe_expr() -> pl.Expr:
                                           .fill_null("None"), "% similar)"))
         .otherwise(text("No reference to ", ref)))
     ccy, m, o = col("m_currency"), col("m_amount_minor"), col("i_open_minor")
-    paid, open_, diff = (amount_expr(m, ccy), amount_expr(o, ccy),
-                         amount_expr((o - m).abs(), ccy))
+    paid, open_, diff = (amount_text_expr(m, ccy), amount_text_expr(o, ccy),
+                         amount_text_expr((o - m).abs(), ccy))
     kind = col("amount_level")
     adjusted = pl.concat_str(
         diff,
@@ -87,7 +70,7 @@ def describe_expr() -> pl.Expr:
         pl.when(kind == "exact").then(text("amount ", paid, " ", ccy, " equals the open amount"))
         .when(kind == "mismatch").then(text(
             "amount ", paid, " ", ccy, " cannot settle the open ",
-            amount_expr(o, col("i_currency")), " ", col("i_currency")))
+            amount_text_expr(o, col("i_currency")), " ", col("i_currency")))
         .when(kind.is_in(list(_ADJUSTED))).then(adjusted)
         .when(kind == "partial").then(text("part payment of ", paid, " on the open ", open_,
                                            " ", ccy))

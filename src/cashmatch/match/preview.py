@@ -9,39 +9,60 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from cashmatch.config import Rules
-from cashmatch.ingest.items import store_items, validate
-from cashmatch.match.run import drop_temp_tables, plan, reason_text
-from cashmatch.model import Movement, ParseResult, Statement
-from cashmatch.money import from_minor
-from cashmatch.match.evidence import BP
-from cashmatch.ingest.statements import ParsedFile, _store_file
+from cashmatch.errors import InputError, Location
+from cashmatch.ingest import normalize
+from cashmatch.ingest.items import upsert_items
+from cashmatch.ingest.statements import store_statements
+from cashmatch.ledger.review import reason_text
+from cashmatch.match.run import plan
+from cashmatch.match.workspace import Workspace
+from cashmatch.model import BP, Movement, Reference, Source, Statement
+from cashmatch.money import AmountError, from_minor, parse_amount, to_minor
 from cashmatch.store import Store
+
+SOURCE = "request"
+
+
+def movements_from_records(records: list[Mapping[str, Any]]) -> list[Movement]:
+    """Movements from plain records (``booking_date``, ``amount`` as a decimal string,
+    ``currency``, ``value_date``, ``counterparty_name``, ``counterparty_iban``,
+    ``remittance``, ``reference``, ``bank_reference``); a bad amount is an
+    :class:`InputError` naming ``movements[N].amount``."""
+    out = []
+    for n, r in enumerate(records):
+        currency = str(r.get("currency") or "EUR").upper()
+        try:
+            amount = parse_amount(str(r["amount"]))
+            to_minor(amount, currency)
+        except AmountError as exc:
+            raise InputError(Location(SOURCE, element=f"movements[{n}].amount"),
+                             str(exc)) from exc
+        reference = r.get("reference")
+        out.append(Movement(
+            r["booking_date"], amount, currency, Source(SOURCE, 0, f"movements[{n}]"),
+            value_date=r.get("value_date"), counterparty_name=r.get("counterparty_name"),
+            counterparty_iban=normalize.iban(r.get("counterparty_iban")),
+            remittance=" ".join(filter(None, [r.get("remittance") or "", reference])),
+            references=(Reference("reference", reference),) if reference else (),
+            bank_reference=r.get("bank_reference") or f"request-{n}"))
+    return out
 
 
 def preview(movements: list[Movement], items: Iterable[Mapping[str, Any]],
             rules: Rules) -> list[dict[str, Any]]:
     """What cashmatch would decide for ``movements`` against ``items`` (item records with the
     columns of an items file; amounts as decimal strings or ``Decimal``)."""
-    import polars as pl
-
-    records = [{k: (None if v is None else str(v)) for k, v in dict(it).items()} for it in items]
-    names = sorted({k for r in records for k in r})
-    frame = pl.DataFrame(records, schema={c: pl.String for c in names})
+    records = [dict(it) for it in items]
     with Store.open(":memory:") as store:
-        if frame.height:
-            store_items(store, validate(frame, "items", 1), "request", "preview", "records")
-        statement = Statement("request", "preview", tuple(movements))
-        with store.transaction():
-            _store_file(store, ParsedFile(Path("request"), "preview", ParseResult([statement]),
-                                          "preview"))
-            planned = plan(store, rules)
-            rows = {r["movement_id"]: r for r in store.dicts(
-                "SELECT movement_id, bank_reference, amount_minor, currency FROM cm_movements")}
-            drop_temp_tables(store)
+        if records:
+            upsert_items(store, records, SOURCE)
+        store_statements(store, [Statement(SOURCE, "preview", tuple(movements))], SOURCE)
+        with Workspace(store) as ws:
+            planned = plan(ws, rules)
+            rows = ws.movement_rows()
     out = []
     auto = {p.movement_id: p for p in planned.result.all_auto()}
     suggestions = planned.result.all_suggestions()

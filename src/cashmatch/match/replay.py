@@ -20,7 +20,8 @@ from decimal import Decimal
 from typing import Any
 
 from cashmatch.config import Rules
-from cashmatch.match.run import drop_temp_tables, movement_rows, plan
+from cashmatch.match.run import plan
+from cashmatch.match.workspace import Workspace
 from cashmatch.money import from_minor
 from cashmatch.store import Store
 
@@ -92,9 +93,9 @@ def _replay_run(store: Store, rules: Rules, rid: int, started: Any, first: int,
                 sql = sql.replace(f"${name}", "?")
             args = [params[n] for n in _param_order(where)]
             mem.insert_frame(table, store.frame(sql, args))
-        planned = plan(mem, rules)
-        rows = movement_rows(mem)
-        drop_temp_tables(mem)
+        with Workspace(mem) as ws:
+            planned = plan(ws, rules)
+            rows = ws.movement_rows()
     replayed = {p.movement_id: dict(p.lines) for p in planned.result.all_auto()}
     for auto in autos:
         mid = auto["movement_id"]

@@ -1,0 +1,425 @@
+"""What people decide on the review queue, and undoing any decision.
+
+Every decision (accept a ranked candidate, assign items by hand, write a difference off,
+book in suspense, reclassify from suspense, ignore, unmatch) is recorded in the append-only
+decision log with who took it and when, and posts its entry in the same transaction through
+:func:`cashmatch.ledger.journal.post` (the same line-builder as a run's, on one-row frames):
+either all of it happens or none of it.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from cashmatch.config import Rules
+from cashmatch.errors import Conflict, NotFound, PostingError, ReviewError
+from cashmatch.ledger import journal
+from cashmatch.ledger.journal import decisions_frame
+from cashmatch.ledger.review import reason_text
+from cashmatch.match.memory import learn_payers
+from cashmatch.model import DECIDED, UNDOABLE, Action, ReviewStatus, sql_list
+from cashmatch.money import format_amount, from_minor, to_minor
+from cashmatch.store import Store, now
+
+if TYPE_CHECKING:
+    import polars as pl
+
+_MOVEMENT_SQL = """
+SELECT m.movement_id, m.booking_date, m.amount_minor, m.currency, m.bank_reference,
+       m.counterparty_name, m.remittance
+FROM cm_movements m WHERE m.movement_id = ?
+"""
+_REVIEW_SQL = "SELECT review_id, status, movement_id FROM cm_review_items WHERE review_id = ?"
+_ITEMS_SQL = """
+SELECT i.item_id, i.account, i.party_id, i.party_name, i.reference, i.currency AS item_currency,
+       i.amount_minor - i.settled_outside_minor - coalesce(
+           (SELECT CAST(sum(a.amount_minor) AS BIGINT) FROM cm_allocations a
+            WHERE a.item_id = i.item_id), 0) AS open_minor,
+       i.amount_minor AS item_amount_minor, i.book_minor, i.book_currency
+FROM cm_items i WHERE list_contains(?, i.item_id)
+"""
+_CANDIDATE_SQL = ("SELECT candidate_id, rule, explanation, confidence, evidence_json, "
+                  "adjustments_json FROM cm_candidates WHERE review_id = ? AND rank = ?")
+_CANDIDATE_LINES_SQL = ("SELECT item_id, amount_minor FROM cm_candidate_lines "
+                        "WHERE candidate_id = ? ORDER BY item_id")
+_CLOSE_SQL = ("UPDATE cm_review_items SET status = ?, closed_at = ?, decision_id = ? "
+              "WHERE review_id = ?")
+_ACTIVE_SQL = f"""
+SELECT d.decision_id, d.action FROM cm_decisions d
+WHERE d.movement_id = ? AND d.action IN {sql_list(UNDOABLE)}
+  AND NOT EXISTS (SELECT 1 FROM cm_decisions u WHERE u.reverses_decision_id = d.decision_id)
+ORDER BY d.decision_id DESC
+"""
+_REMOVE_LEARNED_SQL = ("UPDATE cm_aliases SET removed_at = ?, removed_by = ? "
+                       "WHERE decision_id = ? AND removed_at IS NULL")
+_REOPEN_SQL = "INSERT INTO cm_review_items VALUES (?, ?, ?, 'reopened', 'open', ?, NULL, NULL)"
+_LAST_RUN_SQL = "SELECT coalesce(max(run_id), 0) FROM cm_runs"
+_IN_SUSPENSE_SQL = """
+SELECT m.currency, coalesce(sum(l.credit_minor - l.debit_minor), 0)
+FROM cm_movements m LEFT JOIN cm_journal_entries e ON e.movement_id = m.movement_id
+LEFT JOIN cm_journal_lines l ON l.entry_id = e.entry_id AND l.account = ?
+WHERE m.movement_id = ? GROUP BY m.currency
+"""
+_ABOVE_SQL = ("SELECT r.review_id FROM cm_review_items r JOIN cm_candidates c USING "
+              "(review_id) WHERE r.status = 'open' AND c.rank = 1 AND c.confidence >= ? "
+              "ORDER BY r.review_id")
+
+
+def current_user(explicit: str | None = None) -> str:
+    """``--user``, else ``$CASHMATCH_USER``, else the login name."""
+    if explicit:
+        return explicit
+    env = os.environ.get("CASHMATCH_USER")
+    if env:
+        return env
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One decision to record: what, by whom, why, and the money it applies."""
+
+    action: Action
+    actor: str
+    rule: str
+    explanation: str
+    evidence: dict[str, Any]
+    reason: str | None = None
+    confidence: Decimal | None = None
+    review_id: int | None = None
+    reverses: int | None = None
+
+
+# -- shared steps ----------------------------------------------------------------------------
+
+
+def _open_review(store: Store, review_id: int) -> dict[str, Any]:
+    """The open review item ``review_id`` with its movement."""
+    row = store.dicts(_REVIEW_SQL, [review_id])
+    if not row:
+        raise NotFound(f"no review item {review_id}")
+    if row[0]["status"] != ReviewStatus.OPEN:
+        raise Conflict(f"review item {review_id} is {row[0]['status']}, not open")
+    return row[0] | _movement(store, row[0]["movement_id"])
+
+
+def _movement(store: Store, movement_id: int) -> dict[str, Any]:
+    rows = store.dicts(_MOVEMENT_SQL, [movement_id])
+    if not rows:
+        raise NotFound(f"no movement {movement_id}")
+    return rows[0]
+
+
+def _items(store: Store, item_ids: list[str]) -> pl.DataFrame:
+    """What posting needs of the items ``item_ids``, with what is still open on each."""
+    found = store.frame(_ITEMS_SQL, [item_ids])
+    missing = [i for i in item_ids if i not in set(found.get_column("item_id").to_list())]
+    if missing:
+        raise NotFound(f"no open item with id {', '.join(missing)}")
+    return found
+
+
+def _allocations(items: pl.DataFrame, amounts: list[tuple[str, int]]) -> pl.DataFrame:
+    """The allocations frame of one entry: ``amounts`` (item id, minor units of the item's
+    currency) in that order, with the items' facts."""
+    import polars as pl
+
+    wanted = pl.DataFrame(amounts, schema={"item_id": pl.String, "applied_minor": pl.Int64},
+                          orient="row", )
+    return wanted.join(items, on="item_id", maintain_order="left").select(
+        pl.lit(0, pl.Int64).alias("k"), "item_id", "account", "party_id", "party_name",
+        "reference", "item_currency", "applied_minor", "open_minor", "item_amount_minor",
+        "book_minor", "book_currency")
+
+
+def _entry(mv: dict[str, Any], amount_minor: int | None = None, cash_account: str | None = None,
+           adjust: tuple[str, int] | None = None) -> pl.DataFrame:
+    """The entries frame of one entry booking movement ``mv`` (or ``amount_minor`` of it)."""
+    import polars as pl
+
+    return pl.DataFrame([{
+        "k": 0, "movement_id": mv["movement_id"], "booking_date": mv["booking_date"],
+        "amount_minor": mv["amount_minor"] if amount_minor is None else amount_minor,
+        "currency": mv["currency"], "bank_reference": mv["bank_reference"],
+        "counterparty_name": mv["counterparty_name"], "remittance": mv["remittance"],
+        "cash_account": cash_account, "adjust_kind": adjust[0] if adjust else None,
+        "adjust_minor": adjust[1] if adjust else 0}],
+        schema={"k": pl.Int64, "movement_id": pl.Int64, "booking_date": pl.Date,
+                "amount_minor": pl.Int64, "currency": pl.String, "bank_reference": pl.String,
+                "counterparty_name": pl.String, "remittance": pl.String,
+                "cash_account": pl.String, "adjust_kind": pl.String, "adjust_minor": pl.Int64})
+
+
+def _record(store: Store, rules: Rules, movement_id: int, decision: Decision,
+            entry: pl.DataFrame | None = None, allocations: pl.DataFrame | None = None,
+            status: ReviewStatus | None = None) -> int:
+    """Record ``decision`` (and post its entry); close its review item with ``status``;
+    remember the payer of an application. Returns the decision id."""
+    frame = decisions_frame([{
+        "k": 0, "movement_id": movement_id, "review_id": decision.review_id,
+        "action": decision.action.value, "actor": decision.actor, "rule": decision.rule,
+        "confidence": decision.confidence, "explanation": decision.explanation,
+        "evidence_json": json.dumps(decision.evidence, ensure_ascii=False, default=str,
+                                    sort_keys=True, separators=(",", ":")),
+        "reason": decision.reason, "reverses_decision_id": decision.reverses}])
+    try:
+        posted = journal.post(store, rules, frame, entry, allocations)
+    except PostingError as exc:
+        raise ReviewError(str(exc)) from exc
+    decision_id = int(posted.get_column("decision_id")[0])
+    if allocations is not None and allocations.height:
+        learn_payers(store, [movement_id])
+    if status is not None and decision.review_id is not None:
+        store.execute(_CLOSE_SQL, [status.value, now(), decision_id, decision.review_id])
+    return decision_id
+
+
+def _chosen(store: Store, assignments: list[tuple[str, Decimal | None]], available: int,
+            currency: str) -> tuple[pl.DataFrame, list[tuple[str, int]]]:
+    """Items chosen by a person with their amounts in minor units; an amount left out means
+    what is still open on the item, within what is left of ``available``."""
+    items = _items(store, [i for i, _ in assignments])
+    opens = dict(items.select("item_id", "open_minor").iter_rows())
+    out: list[tuple[str, int]] = []
+    left = available
+    for item_id, amount in assignments:
+        if amount is None:
+            sign = 1 if opens[item_id] > 0 else -1
+            minor = min(abs(left), abs(opens[item_id])) * sign
+        else:
+            minor = to_minor(amount, currency)
+        out.append((item_id, minor))
+        left -= minor
+    return items, out
+
+
+def _described(amounts: list[tuple[str, int]], currency: str) -> str:
+    return ", ".join(f"{i} ({format_amount(from_minor(a, currency))})" for i, a in amounts)
+
+
+def _evidence(amounts: list[tuple[str, int]], currency: str) -> list[dict[str, str]]:
+    return [{"item_id": i, "amount": format_amount(from_minor(a, currency))}
+            for i, a in amounts]
+
+
+# -- the actions -----------------------------------------------------------------------------
+
+
+def accept(store: Store, rules: Rules, review_id: int, rank: int = 1,
+           user: str | None = None) -> int:
+    """Apply candidate ``rank`` of a review item; returns the decision id."""
+    with store.transaction():
+        rv = _open_review(store, review_id)
+        cand = store.dicts(_CANDIDATE_SQL, [review_id, rank])
+        if not cand:
+            raise NotFound(f"review item {review_id} has no candidate {rank}")
+        lines = store.rows(_CANDIDATE_LINES_SQL, [cand[0]["candidate_id"]])
+        items = _items(store, [r[0] for r in lines])
+        adjust = next(((a["kind"], a["amount_minor"])
+                       for a in json.loads(cand[0]["adjustments_json"])), None)
+        decision = Decision(Action.ACCEPT, current_user(user), cand[0]["rule"],
+                            cand[0]["explanation"],
+                            json.loads(cand[0]["evidence_json"]) | {"rank": rank},
+                            confidence=cand[0]["confidence"], review_id=review_id)
+        try:
+            return _record(store, rules, rv["movement_id"], decision,
+                           _entry(rv, adjust=adjust), _allocations(items, list(lines)),
+                           ReviewStatus.ACCEPTED)
+        except ReviewError as exc:
+            raise Conflict(f"candidate {rank} can no longer be applied: {exc}") from exc
+
+
+def assign(store: Store, rules: Rules, review_id: int,
+           assignments: list[tuple[str, Decimal | None]], user: str | None = None,
+           reason: str | None = None) -> int:
+    """Apply the movement to items chosen by a person; an amount left out means "what is
+    still open on the item, within what is left of the movement". Any part of the movement
+    left unallocated is posted to the suspense account."""
+    if not assignments:
+        raise ReviewError("name at least one item to assign")
+    with store.transaction():
+        rv = _open_review(store, review_id)
+        items, amounts = _chosen(store, assignments, rv["amount_minor"], rv["currency"])
+        ccy = rv["currency"]
+        decision = Decision(Action.ASSIGN, current_user(user), "manual:assign",
+                            "Assigned by hand to " + _described(amounts, ccy),
+                            {"allocations": _evidence(amounts, ccy)}, reason=reason,
+                            review_id=review_id)
+        return _record(store, rules, rv["movement_id"], decision, _entry(rv),
+                       _allocations(items, amounts), ReviewStatus.ASSIGNED)
+
+
+def writeoff(store: Store, rules: Rules, review_id: int, item_ids: list[str], reason: str,
+             user: str | None = None) -> int:
+    """Settle the items in full with the movement and write the difference off (658 for a
+    shortfall, 758 for an excess), within ``tolerances.manual_writeoff_max``."""
+    if not item_ids:
+        raise ReviewError("name the items to settle")
+    if not reason.strip():
+        raise ReviewError("give a reason to write a difference off")
+    with store.transaction():
+        rv = _open_review(store, review_id)
+        ccy = rv["currency"]
+        items = _items(store, item_ids)
+        opens = dict(items.select("item_id", "open_minor").iter_rows())
+        amounts = [(i, opens[i]) for i in item_ids]
+        difference = sum(a for _, a in amounts) - rv["amount_minor"]
+        limit = rules.tolerances.manual_writeoff_max
+        if difference == 0:
+            raise ReviewError("nothing to write off: the movement settles the items exactly "
+                              "(use review accept or assign)")
+        if abs(from_minor(difference, ccy)) > limit:
+            raise ReviewError(f"the difference {format_amount(from_minor(difference, ccy))} "
+                              f"exceeds the write-off limit {limit} "
+                              "(tolerances.manual_writeoff_max)")
+        text = format_amount(from_minor(difference, ccy))
+        decision = Decision(Action.ASSIGN, current_user(user), "manual:writeoff",
+                            f"Settled {', '.join(item_ids)} writing off {text} {ccy}",
+                            {"allocations": _evidence(amounts, ccy), "writeoff": text},
+                            reason=reason, review_id=review_id)
+        return _record(store, rules, rv["movement_id"], decision,
+                       _entry(rv, adjust=("rounding", difference)),
+                       _allocations(items, amounts), ReviewStatus.ASSIGNED)
+
+
+def suspense(store: Store, rules: Rules, review_id: int, reason: str,
+             user: str | None = None) -> int:
+    """Book an unidentified movement on the suspense account (471) until it is known."""
+    if not reason.strip():
+        raise ReviewError("give a reason to park a movement in suspense")
+    with store.transaction():
+        rv = _open_review(store, review_id)
+        decision = Decision(Action.SUSPENSE, current_user(user), "manual:suspense",
+                            f"Booked on {rules.ledger.suspense_account} until identified", {},
+                            reason=reason, review_id=review_id)
+        return _record(store, rules, rv["movement_id"], decision, _entry(rv),
+                       _allocations(_no_items(), []), ReviewStatus.SUSPENSE)
+
+
+def _no_items() -> pl.DataFrame:
+    import polars as pl
+
+    return pl.DataFrame(schema={"item_id": pl.String, "account": pl.String,
+                                "party_id": pl.String, "party_name": pl.String,
+                                "reference": pl.String, "item_currency": pl.String,
+                                "open_minor": pl.Int64, "item_amount_minor": pl.Int64,
+                                "book_minor": pl.Int64, "book_currency": pl.String})
+
+
+def in_suspense(store: Store, rules: Rules, movement_id: int) -> Decimal:
+    """What of a movement still sits on the suspense account (signed like the movement)."""
+    row = store.row(_IN_SUSPENSE_SQL, [rules.ledger.suspense_account, movement_id])
+    if row is None:
+        raise NotFound(f"no movement {movement_id}")
+    return from_minor(int(row[1]), row[0])
+
+
+def reclass(store: Store, rules: Rules, movement_id: int,
+            assignments: list[tuple[str, Decimal | None]], user: str | None = None,
+            reason: str | None = None) -> int:
+    """Move money parked in suspense to the items it pays: debit 471, credit 411 (or 401)."""
+    if not assignments:
+        raise ReviewError("name at least one item")
+    with store.transaction():
+        parked = in_suspense(store, rules, movement_id)
+        if parked == 0:
+            raise Conflict(f"movement {movement_id} has nothing on the suspense account")
+        mv = _movement(store, movement_id)
+        ccy = mv["currency"]
+        items, amounts = _chosen(store, assignments, to_minor(parked, ccy), ccy)
+        total = sum(a for _, a in amounts)
+        if abs(total) > abs(to_minor(parked, ccy)) or (total > 0) != (parked > 0):
+            raise ReviewError(f"{format_amount(from_minor(total, ccy))} cannot be taken from "
+                              f"the {parked} in suspense")
+        decision = Decision(Action.RECLASS, current_user(user), "manual:reclass",
+                            "Reclassified from suspense to " + _described(amounts, ccy),
+                            {"allocations": _evidence(amounts, ccy)}, reason=reason)
+        return _record(store, rules, movement_id, decision,
+                       _entry(mv, total, rules.ledger.suspense_account),
+                       _allocations(items, amounts))
+
+
+def ignore(store: Store, rules: Rules, review_id: int, reason: str,
+           user: str | None = None) -> int:
+    """Take a movement out of matching for good (not a receipt to apply), with a reason."""
+    if not reason.strip():
+        raise ReviewError("give a reason to ignore a movement")
+    with store.transaction():
+        rv = _open_review(store, review_id)
+        decision = Decision(Action.IGNORE, current_user(user), "manual:ignore",
+                            f"Ignored: {reason}", {}, reason=reason, review_id=review_id)
+        return _record(store, rules, rv["movement_id"], decision,
+                       status=ReviewStatus.IGNORED)
+
+
+@dataclass(frozen=True, slots=True)
+class BulkResult:
+    """What a bulk accept did: accepted review ids, and the ones refused with why."""
+
+    accepted: list[int]
+    refused: list[tuple[int, str]]
+
+
+def accept_above(store: Store, rules: Rules, minimum: Decimal,
+                 user: str | None = None) -> BulkResult:
+    """Accept the first candidate of every open review item whose confidence is at least
+    ``minimum``, each as its own decision; items that can no longer be applied are skipped."""
+    accepted, refused = [], []
+    for (review_id,) in store.rows(_ABOVE_SQL, [minimum]):
+        try:
+            accept(store, rules, review_id, 1, user)
+            accepted.append(review_id)
+        except (ReviewError, Conflict) as exc:
+            refused.append((review_id, str(exc)))
+    return BulkResult(accepted, refused)
+
+
+def unmatch(store: Store, rules: Rules, movement_id: int, reason: str,
+            user: str | None = None) -> int:
+    """Undo what was decided for a movement: post the reversal of its entry (lines swapped,
+    never an edit), give the items back their open amounts, forget what the payer memory
+    learned from it, and queue the movement for review again. Returns the new decision id."""
+    if not reason.strip():
+        raise ReviewError("give a reason to undo a decision")
+    with store.transaction():
+        _movement(store, movement_id)
+        active = store.dicts(_ACTIVE_SQL, [movement_id])
+        if not active:
+            raise Conflict(f"movement {movement_id} is not applied or ignored: nothing to undo")
+        undone = active[0]
+        decision = Decision(Action.UNMATCH, current_user(user),
+                            f"manual:unmatch:{undone['action']}",
+                            f"Undid decision {undone['decision_id']} ({undone['action']}): "
+                            f"{reason}", {"reverses": undone["decision_id"]}, reason=reason,
+                            reverses=undone["decision_id"])
+        decision_id = _record(store, rules, movement_id, decision)
+        journal.reverse(store, rules, undone["decision_id"], decision_id)
+        store.execute(_REMOVE_LEARNED_SQL, [now(), f"unmatch of decision "
+                                                   f"{undone['decision_id']}",
+                                            undone["decision_id"]])
+        if undone["action"] != Action.RECLASS:  # undoing a reclass leaves it in suspense
+            store.execute(_REOPEN_SQL, [store.next_id("cm_review_items", "review_id"),
+                                        movement_id, store.scalar(_LAST_RUN_SQL), now()])
+    return decision_id
+
+
+def reopen(store: Store, rules: Rules, review_id: int, reason: str,
+           user: str | None = None) -> int:
+    """Reopen a decided review item: undo its decision (see :func:`unmatch`)."""
+    row = store.row("SELECT movement_id, status FROM cm_review_items WHERE review_id = ?",
+                    [review_id])
+    if row is None:
+        raise NotFound(f"no review item {review_id}")
+    if row[1] not in DECIDED:
+        raise Conflict(f"review item {review_id} is {row[1]}: only a decided item reopens")
+    return unmatch(store, rules, row[0], reason, user)
+
+

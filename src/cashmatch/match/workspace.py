@@ -1,0 +1,230 @@
+"""The tables one matching run works on, in DuckDB: created, read and dropped only here.
+
+A run opens a :class:`Workspace` over the store: the unsettled movements it considers
+(``cm_tmp_run_movements``) and the open items they may settle (``cm_tmp_open_items``, each
+numbered by ``due_rank``: oldest due first, then by id, undated last). Candidates are then
+found a batch of movements at a time (:meth:`Workspace.pairs` runs the blocking rules of
+:mod:`cashmatch.match.candidates` over ``cm_tmp_movements``, the batch) and handed on as
+frames; everything later stages need of the run's rows is read through a method here, as a
+frame. Nothing is written to the store's own tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from cashmatch.config import Rules
+from cashmatch.ingest.normalize import names_once_sql, rf_bodies, text_key_sql
+from cashmatch.match import candidates
+from cashmatch.match.candidates import MOVEMENT_TEXT
+from cashmatch.ledger.journal import SETTLED_SQL
+from cashmatch.store import Store
+
+if TYPE_CHECKING:
+    import polars as pl
+
+#: What the engine reads of a movement, as a digest kept with automatic decisions so that a
+#: replay can tell a changed input from a changed rule: the first 16 hex digits of the
+#: SHA-256 of these fields written as text ("None" for a missing one), joined by U+001F.
+INPUT_HASH_FIELDS = ("movement_id", "booking_date", "amount_minor", "currency",
+                     "counterparty_name", "counterparty_iban", "remittance", "refs_text")
+
+_RUN_MOVEMENTS_SQL = f"""
+CREATE OR REPLACE TEMP TABLE cm_tmp_run_movements AS
+WITH run AS (
+    SELECT m.movement_id, m.booking_date, m.amount_minor, m.currency, m.counterparty_name,
+           m.counterparty_iban, m.remittance, m.bank_reference, m.instructed_minor,
+           m.instructed_currency,
+           array_to_string(json_extract_string(m.refs_json, '$[*].value'), ' ') AS refs_text
+    FROM cm_movements m
+    WHERE m.status = 'booked' AND m.movement_id NOT IN ({SETTLED_SQL})
+), names AS MATERIALIZED ({names_once_sql("SELECT counterparty_name FROM run")})
+SELECT *, left(sha256(concat_ws(chr(31), {", ".join(
+    f"coalesce(CAST({f} AS VARCHAR), 'None')" for f in INPUT_HASH_FIELDS)})), 16) AS input_hash
+FROM (SELECT r.*, coalesce(n.name, '') AS name_norm
+      FROM run r LEFT JOIN names n ON n.raw = r.counterparty_name)
+"""
+
+#: The run's open items, numbered by ``due_rank``.
+_OPEN_ITEMS_SQL = """
+CREATE OR REPLACE TEMP TABLE cm_tmp_open_items AS
+SELECT i.item_id, i.kind, i.account, i.party_id, i.party_name, i.party_iban, i.reference,
+       i.ref_norm, i.issue_date, i.due_date, i.currency, i.amount_minor, i.book_minor,
+       i.book_currency, i.amount_minor - i.settled_outside_minor - coalesce(a.applied, 0)
+       AS open_minor, i.name_norm, i.ref_tail, i.ref_tail_short
+FROM cm_items i
+LEFT JOIN (SELECT item_id, CAST(sum(amount_minor) AS BIGINT) AS applied
+           FROM cm_allocations GROUP BY item_id) a USING (item_id)
+WHERE i.amount_minor - i.settled_outside_minor - coalesce(a.applied, 0) <> 0;
+-- numbered apart and joined back: a window that carries every column is slower
+CREATE OR REPLACE TEMP TABLE cm_tmp_open_items AS
+SELECT o.*, r.due_rank FROM cm_tmp_open_items o
+JOIN (SELECT item_id, row_number() OVER (ORDER BY due_date NULLS LAST, item_id) AS due_rank
+      FROM cm_tmp_open_items) r USING (item_id)
+"""
+
+#: What scoring reads of a movement's text, once per movement of the batch: the text key
+#: (references are compared with it) and whether it speaks of a discount.
+_TEXT_FACTS_SQL = f"""
+CREATE OR REPLACE TEMP TABLE cm_tmp_text_facts AS
+SELECT m.movement_id,
+       {text_key_sql("m.remittance || ' ' || coalesce(m.refs_text, '')")} AS compact,
+       regexp_matches({MOVEMENT_TEXT}, 'ESCOMPTE|DISCOUNT|SKONTO') AS discount_word
+FROM cm_tmp_movements m
+"""
+
+#: The pair was found by a reference rule (``p``: a row of ``cm_tmp_pairs``).
+_BY_REFERENCE = "list_has_any(p.rules, ['ref_exact', 'ref_rf', 'ref_tail', 'ref_typo'])"
+#: A payment of a foreign-currency item is compared in the item's currency, through the
+#: amount the payer instructed (camt InstdAmt, MT940 /OCMT/).
+_FX = ("(m.currency <> i.currency AND m.instructed_currency = i.currency "
+       "AND m.instructed_minor IS NOT NULL)")
+
+#: The batch's pairs with what scoring reads of them (:func:`cashmatch.match.evidence.score`).
+_PAIRS_WITH_FACTS_SQL = f"""
+SELECT p.movement_id, p.item_id, p.match_key, p.rules, {_FX} AS fx,
+       CASE WHEN {_FX} THEN m.instructed_minor * sign(m.amount_minor) ELSE m.amount_minor END
+           AS m_amount_minor,
+       CASE WHEN {_FX} THEN i.currency ELSE m.currency END AS m_currency,
+       -- the text is compared with the references of the items a reference rule found
+       -- (the others' texts and references are not read: left null, not copied)
+       CASE WHEN {_BY_REFERENCE} THEN tf.compact END AS m_compact,
+       CASE WHEN {_BY_REFERENCE} THEN i.ref_norm END AS i_ref_norm,
+       m.name_norm AS m_name, tf.discount_word AS m_discount_word, m.booking_date,
+       p.tail_len AS i_ref_tail_len, i.open_minor AS i_open_minor, i.currency AS i_currency,
+       i.name_norm AS i_name, i.party_id AS i_party_id, i.due_date, i.due_rank AS i_due_rank,
+       pp.vias AS payer_vias, coalesce(hp.has_iban_party, false) AS payer_other
+FROM cm_tmp_pairs p
+JOIN cm_tmp_movements m USING (movement_id)
+JOIN cm_tmp_text_facts tf USING (movement_id)
+JOIN cm_tmp_open_items i USING (item_id)
+LEFT JOIN (SELECT movement_id, party_id, list(DISTINCT via) AS vias FROM cm_tmp_payer
+           GROUP BY ALL) pp ON pp.movement_id = p.movement_id AND pp.party_id = i.party_id
+LEFT JOIN (SELECT movement_id, bool_or(via IN ('iban', 'iban_memory')) AS has_iban_party
+           FROM cm_tmp_payer GROUP BY movement_id) hp ON hp.movement_id = p.movement_id
+"""
+
+#: What proposals say of the run's open items, by ``due_rank``.
+_ITEM_TEXTS_SQL = """
+SELECT due_rank AS i_due_rank, reference AS i_reference, ref_tail AS i_ref_tail,
+       party_name AS i_party, account AS i_account
+FROM cm_tmp_open_items ORDER BY due_rank
+"""
+
+#: What posting needs of the open items of ``__cm_posted_items``.
+_ITEM_FACTS_SQL = """
+SELECT item_id, account, party_id, party_name, reference, currency AS item_currency,
+       open_minor, amount_minor AS item_amount_minor, book_minor, book_currency
+FROM cm_tmp_open_items SEMI JOIN __cm_posted_items USING (item_id)
+"""
+
+#: What posting needs of the run's movements.
+_POSTING_FACTS_SQL = """
+SELECT movement_id, booking_date, amount_minor, currency, bank_reference, counterparty_name,
+       remittance, input_hash FROM cm_tmp_run_movements
+"""
+
+_TEXTS_SQL = """
+SELECT movement_id, amount_minor, counterparty_iban,
+       coalesce(counterparty_name, '') || ' ' || remittance || ' ' || coalesce(refs_text, '')
+       AS text
+FROM cm_tmp_run_movements ORDER BY movement_id
+"""
+
+_TABLES = ("cm_tmp_run_movements", "cm_tmp_open_items", "cm_tmp_movements", "cm_tmp_batch",
+           "cm_tmp_text_facts", "cm_tmp_rf_tokens", "cm_tmp_rule_payer",
+           *candidates.TABLES)
+
+
+@dataclass(slots=True)
+class Workspace:
+    """The run's tables in ``store`` (see the module docstring); a context manager that
+    drops them on the way out."""
+
+    store: Store
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        for table in _TABLES:
+            self.store.execute(f"DROP TABLE IF EXISTS {table}")
+
+    def open(self, only: list[int] | None = None) -> pl.DataFrame:
+        """Load the unsettled movements (or ``only`` these of them) and the open items;
+        returns the movements' ``movement_id``, ``amount_minor``, in id order."""
+        self.store.execute(_RUN_MOVEMENTS_SQL)
+        if only is not None:
+            self.store.execute("DELETE FROM cm_tmp_run_movements "
+                               "WHERE NOT list_contains(?, movement_id)", [only])
+        self.store.execute(_OPEN_ITEMS_SQL)
+        return self.store.frame("SELECT movement_id, amount_minor FROM cm_tmp_run_movements "
+                                "ORDER BY movement_id")
+
+    def texts(self) -> pl.DataFrame:
+        """Each movement's ``amount_minor``, ``counterparty_iban`` and whole ``text`` (payer
+        name, remittance, references), for the rules file's text rules."""
+        return self.store.frame(_TEXTS_SQL)
+
+    def item_texts(self) -> pl.DataFrame:
+        """What proposals say of the open items: ``i_due_rank`` and the item's reference,
+        reference tail, party name and account."""
+        return self.store.frame(_ITEM_TEXTS_SQL)
+
+    def pairs(self, rules: Rules, ids: list[int], named_payers: pl.DataFrame) -> pl.DataFrame:
+        """The candidate pairs of movements ``ids``, with what scoring reads of them.
+        ``named_payers``: ``movement_id``, ``party_id`` of the payers the rules file names."""
+        import polars as pl
+
+        store = self.store
+        store.temp_table("cm_tmp_batch", pl.DataFrame({"movement_id": ids},
+                                                      schema={"movement_id": pl.Int64}))
+        store.execute("CREATE OR REPLACE TEMP TABLE cm_tmp_movements AS SELECT m.* "
+                      "FROM cm_tmp_run_movements m SEMI JOIN cm_tmp_batch USING (movement_id)")
+        store.temp_table("cm_tmp_rf_tokens", self._rf_tokens(), distinct=True)
+        store.temp_table("cm_tmp_rule_payer", named_payers.join(
+            pl.DataFrame({"movement_id": ids}, schema={"movement_id": pl.Int64}),
+            on="movement_id", how="semi"))
+        for sql in candidates.pairs_sqls(rules):
+            store.execute(sql)
+        store.execute(_TEXT_FACTS_SQL)
+        return store.frame(_PAIRS_WITH_FACTS_SQL)
+
+    def _rf_tokens(self) -> pl.DataFrame:
+        """Decoded ISO 11649 references of the batch's movements."""
+        import polars as pl
+
+        rows = self.store.rows(
+            f"SELECT m.movement_id, {MOVEMENT_TEXT} FROM cm_tmp_movements m "
+            f"WHERE regexp_matches({MOVEMENT_TEXT}, 'RF ?[0-9]{{2}}')")
+        found = [(mid, body) for mid, text in rows for body in rf_bodies(text)]
+        return pl.DataFrame(found, schema={"movement_id": pl.Int64, "tok": pl.String},
+                            orient="row")
+
+    def movement_rows(self, ids: list[int] | None = None) -> dict[int, dict[str, Any]]:
+        """The run's movements (or these ``ids`` of them) as the engine read them, by id."""
+        import polars as pl
+
+        if ids is None:
+            rows = self.store.dicts("SELECT * FROM cm_tmp_run_movements ORDER BY movement_id")
+        else:
+            with self.store.registered("__cm_wanted", pl.DataFrame(
+                    {"movement_id": ids}, schema={"movement_id": pl.Int64})):
+                rows = self.store.dicts("SELECT * FROM cm_tmp_run_movements SEMI JOIN "
+                                        "__cm_wanted USING (movement_id) ORDER BY movement_id")
+        return {r["movement_id"]: r for r in rows}
+
+    def posting_facts(self) -> pl.DataFrame:
+        """What posting needs of the run's movements (one row each)."""
+        return self.store.frame(_POSTING_FACTS_SQL)
+
+    def item_facts(self, item_ids: list[str]) -> pl.DataFrame:
+        """What posting needs of the open items ``item_ids``."""
+        import polars as pl
+
+        with self.store.registered("__cm_posted_items", pl.DataFrame(
+                {"item_id": item_ids}, schema={"item_id": pl.String})):
+            return self.store.frame(_ITEM_FACTS_SQL)
