@@ -16,9 +16,7 @@ if TYPE_CHECKING:
 #: Options of polars' allocator (jemalloc, which reads them from ``_RJEM_MALLOC_CONF`` when
 #: polars is imported; polars puts its own, ``dirty_decay_ms:500,muzzy_decay_ms:1000``, before
 #: the environment's, so these win): jemalloc's own defaults, which keep freed pages ten
-#: seconds for reuse instead of half a second. Planning a run of 1M movements against 1M
-#: items, polars' options cost 8.2M page faults and 18.8 s of system time (52-54 s);
-#: these, 4.7M and 10.9 s (46 s), at the same peak memory.
+#: seconds for reuse instead of half a second (docs/adr/0003).
 POLARS_ALLOCATOR = "dirty_decay_ms:10000,muzzy_decay_ms:0"
 
 
@@ -36,8 +34,8 @@ def collector_paused() -> Iterator[None]:
 
     Bulk work keeps millions of small objects alive (movement rows, proposals) and creates
     no reference cycles worth collecting meanwhile; every full collection walks all of them
-    again (measured: 35 s of a 266 s run of 1M movements against 1M items). Reference
-    counting still frees everything as usual; only cycles wait for the end of the block.
+    again (docs/adr/0003). Reference counting still frees everything as usual; only cycles
+    wait for the end of the block.
     Nested blocks leave the collector as the outermost found it."""
     was_enabled = gc.isenabled()
     gc.disable()
@@ -53,8 +51,8 @@ def owned(frame: pl.DataFrame) -> pl.DataFrame:
 
     Rows filtered out of a large frame keep the large frame's string buffers alive (polars
     strings are views into shared buffers); a frame kept for the rest of a run must not
-    (measured: 250 MB a batch of 50k movements, 8 GB over a run of 1M, without this). The
-    copy goes through Arrow, which writes the strings kept into fresh buffers."""
+    (docs/adr/0003). The copy goes through Arrow, which writes the strings kept into fresh
+    buffers."""
     import polars as pl
 
     copy = pl.from_arrow(frame.to_arrow())

@@ -8,7 +8,6 @@ stays fast.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,7 +20,6 @@ import click
 
 import cashmatch
 
-
 if TYPE_CHECKING:
     from cashmatch.config import Rules
     from cashmatch.store import Store
@@ -29,16 +27,10 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _json_default(value: object) -> object:
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
 def _dump(data: object) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
+    from cashmatch.encoding import dumps
+
+    click.echo(dumps(data, indent=2))
 
 
 @contextmanager
@@ -69,6 +61,14 @@ def _rules(path: Path | None) -> Rules:
 def rules_option(f: F) -> F:
     return click.option("--rules", "rules_path", type=click.Path(path_type=Path, dir_okay=False),
                         help="Rules file (default: ./rules/default.toml, else built-in).")(f)
+
+
+def _decide(ctx: click.Context, rules_path: Path | None, act: Callable[..., int],
+            *args: Any) -> int:
+    """Take one decision with the rules given: ``act(store, rules, *args)``."""
+    rules = _rules(rules_path)
+    with _session(ctx) as store:
+        return act(store, rules, *args)
 
 
 def user_option(f: F) -> F:
@@ -518,9 +518,7 @@ def review_assign(ctx: click.Context, review_id: int, item_ids: tuple[str, ...],
                   rules_path: Path | None) -> None:
     """Apply the movement to items chosen by hand (remainder to suspense)."""
     lines = _item_amounts(item_ids, amounts)
-    rules = _rules(rules_path)
-    with _session(ctx) as store:
-        decision = cashmatch.assign(store, rules, review_id, lines, user, reason)
+    decision = _decide(ctx, rules_path, cashmatch.assign, review_id, lines, user, reason)
     click.echo(f"review {review_id}: assigned to {', '.join(item_ids)} (decision {decision})")
 
 
@@ -534,9 +532,7 @@ def review_assign(ctx: click.Context, review_id: int, item_ids: tuple[str, ...],
 def review_writeoff(ctx: click.Context, review_id: int, item_ids: tuple[str, ...], reason: str,
                     user: str | None, rules_path: Path | None) -> None:
     """Settle items in full and write the small difference off (658 / 758)."""
-    rules = _rules(rules_path)
-    with _session(ctx) as store:
-        decision = cashmatch.writeoff(store, rules, review_id, list(item_ids), reason, user)
+    decision = _decide(ctx, rules_path, cashmatch.writeoff, review_id, list(item_ids), reason, user)
     click.echo(f"review {review_id}: settled with a write-off (decision {decision})")
 
 
@@ -549,9 +545,7 @@ def review_writeoff(ctx: click.Context, review_id: int, item_ids: tuple[str, ...
 def review_suspense(ctx: click.Context, review_id: int, reason: str, user: str | None,
                     rules_path: Path | None) -> None:
     """Book an unidentified movement on the suspense account (471) until it is known."""
-    rules = _rules(rules_path)
-    with _session(ctx) as store:
-        decision = cashmatch.suspense(store, rules, review_id, reason, user)
+    decision = _decide(ctx, rules_path, cashmatch.suspense, review_id, reason, user)
     click.echo(f"review {review_id}: booked in suspense (decision {decision})")
 
 
@@ -568,9 +562,7 @@ def reclass(ctx: click.Context, movement_id: int, item_ids: tuple[str, ...],
             rules_path: Path | None) -> None:
     """Move money booked in suspense (471) to the items it pays, once identified."""
     lines = _item_amounts(item_ids, amounts)
-    rules = _rules(rules_path)
-    with _session(ctx) as store:
-        decision = cashmatch.reclass(store, rules, movement_id, lines, user, reason)
+    decision = _decide(ctx, rules_path, cashmatch.reclass, movement_id, lines, user, reason)
     click.echo(f"movement {movement_id}: reclassified (decision {decision})")
 
 
@@ -583,9 +575,7 @@ def reclass(ctx: click.Context, movement_id: int, item_ids: tuple[str, ...],
 def review_ignore(ctx: click.Context, review_id: int, reason: str, user: str | None,
                   rules_path: Path | None) -> None:
     """Take a movement out of matching, with a reason."""
-    rules = _rules(rules_path)
-    with _session(ctx) as store:
-        decision = cashmatch.ignore(store, rules, review_id, reason, user)
+    decision = _decide(ctx, rules_path, cashmatch.ignore, review_id, reason, user)
     click.echo(f"review {review_id}: ignored (decision {decision})")
 
 
@@ -598,9 +588,7 @@ def review_ignore(ctx: click.Context, review_id: int, reason: str, user: str | N
 def review_reopen(ctx: click.Context, review_id: int, reason: str, user: str | None,
                   rules_path: Path | None) -> None:
     """Undo the decision taken on a review item (a reversal entry is posted)."""
-    rules = _rules(rules_path)
-    with _session(ctx) as store:
-        decision = cashmatch.reopen(store, rules, review_id, reason, user)
+    decision = _decide(ctx, rules_path, cashmatch.reopen, review_id, reason, user)
     click.echo(f"review {review_id}: reopened (decision {decision})")
 
 
@@ -614,9 +602,7 @@ def unmatch(ctx: click.Context, movement_id: int, reason: str, user: str | None,
             rules_path: Path | None) -> None:
     """Undo what was decided for a movement: a reversal entry is posted, the items reopen and
     the movement goes back to the review queue. Nothing is edited or deleted."""
-    rules = _rules(rules_path)
-    with _session(ctx) as store:
-        decision = cashmatch.unmatch(store, rules, movement_id, reason, user)
+    decision = _decide(ctx, rules_path, cashmatch.unmatch, movement_id, reason, user)
     click.echo(f"movement {movement_id}: decision undone (decision {decision})")
 
 
@@ -715,6 +701,12 @@ def report() -> None:
     """Receivables and matching reports: tables, --json / --csv, PNG charts."""
 
 
+def _plain(value: object) -> object:
+    from cashmatch.encoding import plain
+
+    return plain(value)
+
+
 def _table(rows: list[dict[str, Any]], columns: list[str], as_json: bool, as_csv: bool) -> None:
     if as_json:
         _dump(rows)
@@ -725,9 +717,9 @@ def _table(rows: list[dict[str, Any]], columns: list[str], as_json: bool, as_csv
         writer = csv.writer(sys.stdout)
         writer.writerow(columns)
         for r in rows:
-            writer.writerow([_json_default(r[c]) if r[c] is not None else "" for c in columns])
+            writer.writerow([_plain(r[c]) if r[c] is not None else "" for c in columns])
         return
-    cells = [[("" if r[c] is None else str(_json_default(r[c])
+    cells = [[("" if r[c] is None else str(_plain(r[c])
                                        if not isinstance(r[c], str) else r[c])) for c in columns]
              for r in rows]
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]

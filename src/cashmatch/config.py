@@ -32,9 +32,7 @@ class Ledger:
     journal: str = "BQ"
     journal_label: str = "Banque"
     bank_account: str = "512000"
-    bank_account_label: str = "Banque"
     suspense_account: str = "471000"
-    suspense_label: str = "Compte d'attente"
     fee_account: str = "627000"
     discount_account: str = "665000"
     writeoff_loss_account: str = "658000"
@@ -43,7 +41,7 @@ class Ledger:
     fx_gain_account: str = "756000"
     overpayment_account: str = ""
     vat_account: str = "445710"
-    discount_vat_rate: Decimal = Decimal("0")
+    discount_vat_rate: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +61,7 @@ class Matching:
     """
 
     auto_threshold: Decimal = Decimal("0.95")
-    auto_margin: Decimal = Decimal("2")
+    auto_margin: Decimal = Decimal(2)
     review_min_confidence: Decimal = Decimal("0.05")
     max_suggestions: int = 5
     candidates_per_rule: int = 30
@@ -80,26 +78,25 @@ class Weights:
     pieces of evidence add up, as in Fellegi–Sunter record linkage.
     """
 
-    prior: Decimal = Decimal("-5")
-    ref_exact: Decimal = Decimal("6")
-    ref_rf: Decimal = Decimal("7")
-    ref_tail: Decimal = Decimal("3")
+    prior: Decimal = Decimal(-5)
+    ref_exact: Decimal = Decimal(6)
+    ref_rf: Decimal = Decimal(7)
+    ref_tail: Decimal = Decimal(3)
     ref_fuzzy: Decimal = Decimal("2.5")
-    ref_other_party: Decimal = Decimal("-1")
-    amount_exact: Decimal = Decimal("4")
-    amount_rounding: Decimal = Decimal("3")
-    amount_fee: Decimal = Decimal("2")
-    amount_discount: Decimal = Decimal("2")
-    amount_partial: Decimal = Decimal("1")
-    amount_over: Decimal = Decimal("1")
-    amount_mismatch: Decimal = Decimal("-4")
-    party_iban: Decimal = Decimal("4")
-    party_name: Decimal = Decimal("2")
-    party_name_same: Decimal = Decimal("4")
-    party_other: Decimal = Decimal("-4")
-    subset_some_referenced: Decimal = Decimal("5")
-    subset_without_reference: Decimal = Decimal("0")
-    subset_unreferenced_item: Decimal = Decimal("1")
+    amount_exact: Decimal = Decimal(4)
+    amount_rounding: Decimal = Decimal(3)
+    amount_fee: Decimal = Decimal(2)
+    amount_discount: Decimal = Decimal(2)
+    amount_partial: Decimal = Decimal(1)
+    amount_over: Decimal = Decimal(1)
+    amount_mismatch: Decimal = Decimal(-4)
+    party_iban: Decimal = Decimal(4)
+    party_name: Decimal = Decimal(2)
+    party_name_same: Decimal = Decimal(4)
+    party_other: Decimal = Decimal(-4)
+    subset_some_referenced: Decimal = Decimal(5)
+    subset_without_reference: Decimal = Decimal(0)
+    subset_unreferenced_item: Decimal = Decimal(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +115,7 @@ class Tolerances:
 
     rounding_max: Decimal = Decimal("0.05")
     fee_max: Decimal = Decimal("30.00")
-    fee_max_percent: Decimal = Decimal("10")
+    fee_max_percent: Decimal = Decimal(10)
     discount_min_percent: Decimal = Decimal("0.5")
     discount_max_percent: Decimal = Decimal("3.5")
     manual_writeoff_max: Decimal = Decimal("50.00")

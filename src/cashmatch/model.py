@@ -9,7 +9,7 @@ See ``CONTEXT.md`` for the vocabulary (411, 512, lettrage, open item, allocation
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 

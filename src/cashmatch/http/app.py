@@ -101,7 +101,7 @@ def _ingest_routes(app: FastAPI, rules: cashmatch.Rules, store: cashmatch.Store,
         return {"status": "ok", "version": cashmatch.__version__}
 
     @app.post("/statements")
-    async def upload_statements(files: list[UploadFile] = File(...), key: Key = None,
+    async def upload_statements(files: Annotated[list[UploadFile], File()], key: Key = None,
                                 _: str = writer) -> Response:
         blobs = [(f.filename or "upload", await f.read()) for f in files]
         body = b"".join(name.encode() + b"\0" + data for name, data in blobs)
@@ -118,7 +118,7 @@ def _ingest_routes(app: FastAPI, rules: cashmatch.Rules, store: cashmatch.Store,
             cashmatch.upsert_items(store, records, "request")))
 
     @app.post("/items/file")
-    async def upload_items(file: UploadFile = File(...), key: Key = None,
+    async def upload_items(file: Annotated[UploadFile, File()], key: Key = None,
                            _: str = writer) -> Response:
         """Upsert open items from an uploaded CSV, Parquet or JSON file."""
         name = Path(file.filename or "items.csv").name

@@ -34,8 +34,8 @@ def load_tokens(path: Path | None = None) -> dict[str, str]:
         for name, entry in data.get("tokens", {}).items():
             access = entry.get("access", "read")
             if access not in ACCESS or not entry.get("token"):
-                raise ConfigError(str(path), [f"tokens.{name}: needs a token and access "
-                                              "read or write"])
+                raise ConfigError(str(path), [
+                    f"tokens.{name}: needs a token and access read or write"])
             tokens[entry["token"]] = access
     for part in filter(None, os.environ.get("CASHMATCH_TOKENS", "").split(",")):
         token, _, access = part.partition(":")

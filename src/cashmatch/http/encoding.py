@@ -1,29 +1,19 @@
-"""JSON with exact amounts: ``Decimal`` as strings, dates in ISO 8601, never floats."""
+"""The service's JSON responses (see :mod:`cashmatch.encoding`)."""
 
 from __future__ import annotations
 
-import json
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from fastapi.responses import JSONResponse
 
-
-def _default(value: object) -> object:
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def dumps(content: Any) -> str:
-    return json.dumps(content, ensure_ascii=False, default=_default)
+from cashmatch.encoding import dumps
 
 
 class DecimalJSON(JSONResponse):
-    """The service's responses."""
+    """JSON with exact amounts: ``Decimal`` as strings, never floats."""
 
     def render(self, content: Any) -> bytes:
         return dumps(content).encode("utf-8")
+
+
+__all__ = ["DecimalJSON", "dumps"]

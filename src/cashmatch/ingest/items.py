@@ -13,15 +13,15 @@ cashmatch has already applied to it is refused.
 
 from __future__ import annotations
 
-import json
 import hashlib
+import json
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cashmatch.ingest.normalize import ITEM_KEYS, iban_expr, typo_keys_sql
 from cashmatch.errors import ItemsError, Location, Problem
+from cashmatch.ingest.normalize import ITEM_KEYS, iban_expr, typo_keys_sql
 from cashmatch.model import DEFAULT_ACCOUNT, EXPECTED_SIGN, ItemKind
 from cashmatch.money import decimals_expr, exponent_expr, minor_units_expr
 from cashmatch.store import Store, now
@@ -147,19 +147,46 @@ def _read_json(path: Path) -> pl.DataFrame:
 
 
 def validate(df: pl.DataFrame, file: str, first_row: int) -> pl.DataFrame:
-    """Check every cell; return the typed frame ready for the store, or raise ItemsError."""
+    """Check every cell; return the typed frame ready for the store, or raise ItemsError
+    listing every bad cell."""
     import polars as pl
 
-    problems: list[Problem] = []
+    df = _with_columns(df, file).with_row_index("_row", offset=first_row)
+    found = _Problems(file)
+    found.check_text(df)
+    found.raise_any()
+    df = _typed(df)
+    found.check_amounts(df)
+    df = df.with_columns(pl.col("kind").fill_null(
+        pl.when(pl.col("amount_minor") < 0).then(pl.lit("credit_note"))
+        .otherwise(pl.lit("invoice"))))
+    found.check_signs(df)
+    found.problems.extend(_iban_problems(df, file))
+    found.raise_any()
+    accounts = {k.value: v for k, v in DEFAULT_ACCOUNT.items()}
+    return df.select(
+        pl.col("id").alias("item_id"), "kind",
+        pl.col("account").fill_null(pl.col("kind").replace_strict(accounts,
+                                                                   return_dtype=pl.String)),
+        "party_id", "party_name", iban_expr(pl.col("party_iban")).alias("party_iban"),
+        "reference", "issue_date", "due_date", "amount_minor",
+        (pl.col("amount_minor") - pl.col("open_minor").fill_null(pl.col("amount_minor")))
+        .alias("settled_outside_minor"),
+        "currency", "description", "book_minor", "book_currency", "_row")
+
+
+def _with_columns(df: pl.DataFrame, file: str) -> pl.DataFrame:
+    """``df`` with exactly :data:`COLUMNS` (missing optional ones null, cells stripped, blank
+    cells null); unknown or missing required columns, or no rows, are an ItemsError."""
+    import polars as pl
+
     cols = [c.strip().lower() for c in df.columns]
     df = df.rename(dict(zip(df.columns, cols, strict=True)))
-    unknown = [c for c in cols if c not in COLUMNS]
-    for c in unknown:
-        problems.append(Problem(Location(file, element=f"column {c}"),
-                                f"unknown column (expected some of: {', '.join(COLUMNS)})", "error"))
-    for c in ("id", "amount"):
-        if c not in cols:
-            problems.append(Problem(Location(file, element=f"column {c}"), "required column is missing", "error"))
+    problems = [Problem(Location(file, element=f"column {c}"),
+                        f"unknown column (expected some of: {', '.join(COLUMNS)})", "error")
+                for c in cols if c not in COLUMNS]
+    problems += [Problem(Location(file, element=f"column {c}"), "required column is missing",
+                         "error") for c in ("id", "amount") if c not in cols]
     if "issue_date" not in cols and "due_date" not in cols:
         problems.append(Problem(Location(file, element="column issue_date/due_date"),
                                 "one date column is required", "error"))
@@ -168,46 +195,18 @@ def validate(df: pl.DataFrame, file: str, first_row: int) -> pl.DataFrame:
     if df.height == 0:
         raise ItemsError(file, [Problem(Location(file), "the file has no item rows", "error")])
     df = df.with_columns(pl.lit(None, pl.String).alias(c) for c in COLUMNS if c not in cols)
-    df = df.select(COLUMNS).with_columns(
-        pl.col(c).str.strip_chars().replace("", None) for c in COLUMNS)
-    df = df.with_row_index("_row", offset=first_row)
+    return df.select(COLUMNS).with_columns(
+        pl.col(c).str.strip_chars().replace("", None) for c in COLUMNS).with_columns(
+        pl.col("currency").fill_null(DEFAULT_CURRENCY).str.to_uppercase(),
+        pl.col("book_currency").str.to_uppercase())
 
-    def bad(mask: pl.Expr, column: str, message: str | pl.Expr) -> None:
-        msg = message if isinstance(message, pl.Expr) else pl.lit(message)
-        found = df.filter(mask).select("_row", msg.alias("m"))
-        for row, m in found.iter_rows():
-            problems.append(Problem(Location(file, int(row), f"column {column}"), m, "error"))
 
-    bad(pl.col("id").is_null(), "id", "an id is required")
-    dup = pl.col("id").is_duplicated() & pl.col("id").is_not_null()
-    bad(dup, "id", pl.format("id {} appears more than once in the file", pl.col("id")))
-    df = df.with_columns(pl.col("currency").fill_null(DEFAULT_CURRENCY).str.to_uppercase())
-    bad(~pl.col("currency").str.contains(r"^[A-Z]{3}$"), "currency",
-        pl.format("{} is not an ISO 4217 currency code", pl.col("currency")))
-    df = df.with_columns(pl.col("book_currency").str.to_uppercase())
-    bad(pl.col("book_currency").is_not_null() & ~pl.col("book_currency").str.contains(r"^[A-Z]{3}$"),
-        "book_currency", pl.format("{} is not an ISO 4217 currency code", pl.col("book_currency")))
-    bad(pl.col("book_amount").is_not_null() & pl.col("book_currency").is_null(), "book_currency",
-        "a book_amount needs its book_currency (the ledger's currency)")
-    for c in ("amount", "open_amount", "book_amount"):
-        bad(pl.col(c).is_not_null() & ~pl.col(c).str.contains(_AMOUNT_RE), c,
-            pl.format("{} is not an amount (digits, optional dot and decimals)", pl.col(c)))
-    bad(pl.col("amount").is_null(), "amount", "an amount is required")
-    for c in ("issue_date", "due_date"):
-        parsed = pl.col(c).str.to_date("%Y-%m-%d", strict=False)
-        bad(pl.col(c).is_not_null() & parsed.is_null(), c,
-            pl.format("{} is not a date (YYYY-MM-DD)", pl.col(c)))
-    bad(pl.col("issue_date").is_null() & pl.col("due_date").is_null(), "issue_date",
-        "an issue_date or a due_date is required")
-    kinds = [k.value for k in ItemKind]
-    bad(pl.col("kind").is_not_null() & ~pl.col("kind").is_in(kinds), "kind",
-        pl.format("{} is not a kind (" + ", ".join(kinds) + ")", pl.col("kind")))
-    if problems:
-        raise ItemsError(file, _in_file_order(problems))
+def _typed(df: pl.DataFrame) -> pl.DataFrame:
+    """Amounts in minor units (with how many decimals each was written with) and dates."""
+    import polars as pl
 
-    exp = exponent_expr(pl.col("currency"))
-    book_exp = exponent_expr(pl.col("book_currency"))
-    df = df.with_columns(
+    exp, book_exp = exponent_expr(pl.col("currency")), exponent_expr(pl.col("book_currency"))
+    return df.with_columns(
         minor_units_expr(pl.col("book_amount"), book_exp).alias("book_minor"),
         (decimals_expr(pl.col("book_amount")) > book_exp).alias("_book_bad"),
         minor_units_expr(pl.col("amount"), exp).alias("amount_minor"),
@@ -216,47 +215,88 @@ def validate(df: pl.DataFrame, file: str, first_row: int) -> pl.DataFrame:
         decimals_expr(pl.col("open_amount")).alias("_open_dec"),
         exp.alias("_exp"),
         pl.col("issue_date").str.to_date("%Y-%m-%d"),
-        pl.col("due_date").str.to_date("%Y-%m-%d"),
-    )
-    for c, d in (("amount", "_amount_dec"), ("open_amount", "_open_dec")):
-        bad(pl.col(d) > pl.col("_exp"), c,
-            pl.format("{} has more decimals than {} allows", pl.col(c), pl.col("currency")))
-    bad(pl.col("amount_minor") == 0, "amount", "an amount of zero is not an open item")
-    bad(pl.col("_book_bad").fill_null(False), "book_amount",
-        pl.format("{} has more decimals than {} allows", pl.col("book_amount"),
-                  pl.col("book_currency")))
-    bad(pl.col("book_minor").is_not_null()
-        & (pl.col("book_minor").sign() != pl.col("amount_minor").sign()), "book_amount",
-        pl.format("{} must have the sign of the amount {}", pl.col("book_amount"),
-                  pl.col("amount")))
-    df = df.with_columns(pl.col("kind").fill_null(
-        pl.when(pl.col("amount_minor") < 0).then(pl.lit("credit_note")).otherwise(pl.lit("invoice"))))
-    sign = pl.col("kind").replace_strict({k.value: v for k, v in EXPECTED_SIGN.items()},
-                                         return_dtype=pl.Int64)
-    bad((sign != 0) & (pl.col("amount_minor").sign() != sign), "amount",
-        pl.format("{} has the wrong sign for a {} (amount is the signed movement expected on "
-                  "the bank account)", pl.col("amount"), pl.col("kind")))
-    open_bad = pl.col("open_minor").is_not_null() & (
-        (pl.col("open_minor").sign() * pl.col("amount_minor").sign() < 0)
-        | (pl.col("open_minor").abs() > pl.col("amount_minor").abs()))
-    bad(open_bad, "open_amount", pl.format(
-        "{} must lie between 0 and the amount {}", pl.col("open_amount"), pl.col("amount")))
-    problems.extend(_iban_problems(df, file))
-    if problems:
-        raise ItemsError(file, _in_file_order(problems))
-    accounts = {k.value: v for k, v in DEFAULT_ACCOUNT.items()}
-    return df.select(
-        pl.col("id").alias("item_id"),
-        "kind",
-        pl.col("account").fill_null(pl.col("kind").replace_strict(accounts, return_dtype=pl.String)),
-        "party_id", "party_name",
-        iban_expr(pl.col("party_iban")).alias("party_iban"),
-        "reference",
-        "issue_date", "due_date", "amount_minor",
-        (pl.col("amount_minor") - pl.col("open_minor").fill_null(pl.col("amount_minor")))
-        .alias("settled_outside_minor"),
-        "currency", "description", "book_minor", "book_currency", "_row",
-    )
+        pl.col("due_date").str.to_date("%Y-%m-%d"))
+
+
+class _Problems:
+    """The bad cells of an items file, collected check by check."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def raise_any(self) -> None:
+        if self.problems:
+            raise ItemsError(self.file, _in_file_order(self.problems))
+
+    def bad(self, df: pl.DataFrame, mask: pl.Expr, column: str,
+            message: str | pl.Expr) -> None:
+        import polars as pl
+
+        msg = message if isinstance(message, pl.Expr) else pl.lit(message)
+        for row, m in df.filter(mask).select("_row", msg.alias("m")).iter_rows():
+            self.problems.append(Problem(Location(self.file, int(row), f"column {column}"), m,
+                                         "error"))
+
+    def check_text(self, df: pl.DataFrame) -> None:
+        """Cells as written: ids, currencies, amounts, dates and kinds."""
+        import polars as pl
+
+        col = pl.col
+        self.bad(df, col("id").is_null(), "id", "an id is required")
+        self.bad(df, col("id").is_duplicated() & col("id").is_not_null(), "id",
+                 pl.format("id {} appears more than once in the file", col("id")))
+        for c in ("currency", "book_currency"):
+            self.bad(df, col(c).is_not_null() & ~col(c).str.contains(r"^[A-Z]{3}$"), c,
+                     pl.format("{} is not an ISO 4217 currency code", col(c)))
+        self.bad(df, col("book_amount").is_not_null() & col("book_currency").is_null(),
+                 "book_currency", "a book_amount needs its book_currency (the ledger's currency)")
+        for c in ("amount", "open_amount", "book_amount"):
+            self.bad(df, col(c).is_not_null() & ~col(c).str.contains(_AMOUNT_RE), c,
+                     pl.format("{} is not an amount (digits, optional dot and decimals)", col(c)))
+        self.bad(df, col("amount").is_null(), "amount", "an amount is required")
+        for c in ("issue_date", "due_date"):
+            parsed = col(c).str.to_date("%Y-%m-%d", strict=False)
+            self.bad(df, col(c).is_not_null() & parsed.is_null(), c,
+                     pl.format("{} is not a date (YYYY-MM-DD)", col(c)))
+        self.bad(df, col("issue_date").is_null() & col("due_date").is_null(), "issue_date",
+                 "an issue_date or a due_date is required")
+        kinds = [k.value for k in ItemKind]
+        self.bad(df, col("kind").is_not_null() & ~col("kind").is_in(kinds), "kind",
+                 pl.format("{} is not a kind (" + ", ".join(kinds) + ")", col("kind")))
+
+    def check_amounts(self, df: pl.DataFrame) -> None:
+        """Decimals allowed by each currency; no zero amount; a book amount of its sign."""
+        import polars as pl
+
+        col = pl.col
+        for c, d in (("amount", "_amount_dec"), ("open_amount", "_open_dec")):
+            self.bad(df, col(d) > col("_exp"), c,
+                     pl.format("{} has more decimals than {} allows", col(c), col("currency")))
+        self.bad(df, col("amount_minor") == 0, "amount", "an amount of zero is not an open item")
+        self.bad(df, col("_book_bad").fill_null(False), "book_amount",
+                 pl.format("{} has more decimals than {} allows", col("book_amount"),
+                           col("book_currency")))
+        self.bad(df, col("book_minor").is_not_null()
+                 & (col("book_minor").sign() != col("amount_minor").sign()), "book_amount",
+                 pl.format("{} must have the sign of the amount {}", col("book_amount"),
+                           col("amount")))
+
+    def check_signs(self, df: pl.DataFrame) -> None:
+        """The sign each kind must have; an open amount between 0 and the amount."""
+        import polars as pl
+
+        col = pl.col
+        sign = col("kind").replace_strict({k.value: v for k, v in EXPECTED_SIGN.items()},
+                                          return_dtype=pl.Int64)
+        self.bad(df, (sign != 0) & (col("amount_minor").sign() != sign), "amount",
+                 pl.format("{} has the wrong sign for a {} (amount is the signed movement "
+                           "expected on the bank account)", col("amount"), col("kind")))
+        open_bad = col("open_minor").is_not_null() & (
+            (col("open_minor").sign() * col("amount_minor").sign() < 0)
+            | (col("open_minor").abs() > col("amount_minor").abs()))
+        self.bad(df, open_bad, "open_amount", pl.format(
+            "{} must lie between 0 and the amount {}", col("open_amount"), col("amount")))
 
 
 def _in_file_order(problems: list[Problem]) -> list[Problem]:

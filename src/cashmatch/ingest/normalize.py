@@ -65,11 +65,7 @@ def words_sql(expr: str) -> str:
 
 # -- party names -----------------------------------------------------------------------------
 
-LEGAL_FORMS = frozenset("""
-SA SAS SASU SARL EURL SNC SCI SCA SCOP SCS SEM SELARL SELAS GIE EI EIRL SC
-LTD LIMITED PLC INC INCORPORATED LLC LLP CORP CORPORATION CO COMPANY
-GMBH AG KG OHG UG EV BV NV VOF SPA SRL SL SLU SAU OY AB AS APS SPRL BVBA ASBL
-""".split())
+LEGAL_FORMS = frozenset(["SA", "SAS", "SASU", "SARL", "EURL", "SNC", "SCI", "SCA", "SCOP", "SCS", "SEM", "SELARL", "SELAS", "GIE", "EI", "EIRL", "SC", "LTD", "LIMITED", "PLC", "INC", "INCORPORATED", "LLC", "LLP", "CORP", "CORPORATION", "CO", "COMPANY", "GMBH", "AG", "KG", "OHG", "UG", "EV", "BV", "NV", "VOF", "SPA", "SRL", "SL", "SLU", "SAU", "OY", "AB", "AS", "APS", "SPRL", "BVBA", "ASBL"])
 
 
 def name_sql(expr: str) -> str:

@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 from cashmatch.bulk import collector_paused
 from cashmatch.errors import InputError, Location, Problem
-from cashmatch.ingest.normalize import text_key_sql
 from cashmatch.ingest.identity import identity_keys
-from cashmatch.model import ParseResult, Statement
-from cashmatch.money import format_amount, from_minor, to_minor
+from cashmatch.ingest.normalize import text_key_sql
 from cashmatch.ingest.parsers import parse_file
 from cashmatch.ingest.parsers.csv import CANONICAL, CsvMapping
 from cashmatch.ingest.parsers.csv import parse as parse_csv
 from cashmatch.ingest.parsers.csv_columns import read_columns
+from cashmatch.model import ParseResult, Statement
+from cashmatch.money import format_amount, from_minor, to_minor
 from cashmatch.store import Store, now
 
 if TYPE_CHECKING:

@@ -20,7 +20,6 @@ from cashmatch.config import Rules
 from cashmatch.errors import Conflict, NotFound, PostingError, ReviewError
 from cashmatch.ledger import journal
 from cashmatch.ledger.journal import decisions_frame
-from cashmatch.ledger.review import reason_text
 from cashmatch.match.memory import learn_payers
 from cashmatch.model import DECIDED, UNDOABLE, Action, ReviewStatus, sql_list
 from cashmatch.money import format_amount, from_minor, to_minor
@@ -402,9 +401,8 @@ def unmatch(store: Store, rules: Rules, movement_id: int, reason: str,
                             reverses=undone["decision_id"])
         decision_id = _record(store, rules, movement_id, decision)
         journal.reverse(store, rules, undone["decision_id"], decision_id)
-        store.execute(_REMOVE_LEARNED_SQL, [now(), f"unmatch of decision "
-                                                   f"{undone['decision_id']}",
-                                            undone["decision_id"]])
+        store.execute(_REMOVE_LEARNED_SQL, [
+            now(), f"unmatch of decision {undone['decision_id']}", undone["decision_id"]])
         if undone["action"] != Action.RECLASS:  # undoing a reclass leaves it in suspense
             store.execute(_REOPEN_SQL, [store.next_id("cm_review_items", "review_id"),
                                         movement_id, store.scalar(_LAST_RUN_SQL), now()])

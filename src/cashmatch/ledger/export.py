@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cashmatch.ledger.journal import SETTLED_SQL
-from cashmatch.model import APPLYING, Action, sql_list
+from cashmatch.model import APPLYING, sql_list
 from cashmatch.money import EXPONENTS, amount_text_expr
 from cashmatch.store import Store
 

@@ -15,8 +15,6 @@ DateLet present exactly when EcritureLet is, file name ``<SIREN>FEC<AAAAMMJJ>``)
 
 from __future__ import annotations
 
-from cashmatch.errors import InputError, Location
-
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -24,6 +22,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from cashmatch.errors import InputError, Location
 
 if TYPE_CHECKING:
     import polars as pl

@@ -102,12 +102,12 @@ def check_allocations(entries: pl.DataFrame, allocations: pl.DataFrame) -> None:
         (foreign & ((pl.col("book_currency").ne_missing(pl.col("currency")))
                     | pl.col("book_minor").is_null()
                     | (pl.col("item_amount_minor").fill_null(0) == 0)),
-         "item {item_id} is in {item_currency}, the movement in {currency}, and the item has "
-         "no book amount in {currency} to value it"),
+         ("item {item_id} is in {item_currency}, the movement in {currency}, and the item "
+          "has no book amount in {currency} to value it")),
         (applied == 0, "allocation to item {item_id} is zero"),
         ((applied > 0).ne(open_ > 0) | (open_ == 0),
-         "allocation {applied} to item {item_id} does not have the sign of its open amount "
-         "{open}"),
+         ("allocation {applied} to item {item_id} does not have the sign of its open "
+          "amount {open}")),
         ((applied.abs() > open_.abs())
          | (applied.sum().over("item_id").abs() > open_.abs()),
          "allocation {applied} exceeds the open amount {open} of item {item_id}"),

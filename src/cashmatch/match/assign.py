@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 from cashmatch.bulk import owned
 from cashmatch.config import Rules, Weights
-from cashmatch.match.explain import describe_expr, describe_subset
 from cashmatch.ledger.posting import one_line_differences
 from cashmatch.match.evidence import confidence_bp, tenths
+from cashmatch.match.explain import describe_expr, describe_subset
 
 if TYPE_CHECKING:
     import polars as pl

@@ -3,7 +3,7 @@ matches (:func:`learn_payers`) and used as evidence next time; listed and remove
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cashmatch.errors import Conflict, NotFound
 from cashmatch.ingest.normalize import names_once_sql

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from cashmatch.config import Rules
 from cashmatch.ingest.normalize import names_once_sql, rf_bodies, text_key_sql
+from cashmatch.ledger.journal import SETTLED_SQL
 from cashmatch.match import candidates
 from cashmatch.match.candidates import MOVEMENT_TEXT
-from cashmatch.ledger.journal import SETTLED_SQL
 from cashmatch.store import Store
 
 if TYPE_CHECKING:

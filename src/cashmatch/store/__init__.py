@@ -129,12 +129,22 @@ class Store:
     # -- transactions and plain SQL ------------------------------------------------------
 
     @contextmanager
+    def _boundary(self) -> Iterator[None]:
+        """DuckDB's errors become :class:`StoreError` naming the store: callers never see a
+        database library's exception."""
+        try:
+            yield
+        except duckdb.Error as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise StoreError(f"{self.path}: {first}") from exc
+
+    @contextmanager
     def transaction(self) -> Iterator[Store]:
         """All-or-nothing block; nested use joins the outer transaction."""
         if self._in_tx:
             yield self
             return
-        self.con.execute("BEGIN TRANSACTION")
+        self.execute("BEGIN TRANSACTION")
         self._in_tx = True
         try:
             yield self
@@ -148,16 +158,18 @@ class Store:
                 import signal
 
                 os.kill(os.getpid(), signal.SIGKILL)
-            self.con.execute("COMMIT")
+            self.execute("COMMIT")
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
-        self.con.execute(sql, params or [])
+        with self._boundary():
+            self.con.execute(sql, params or [])
 
     def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
-        return self.con.execute(sql, params or []).fetchall()
+        with self._boundary():
+            return self.con.execute(sql, params or []).fetchall()
 
     def row(self, sql: str, params: Sequence[Any] | None = None) -> tuple[Any, ...] | None:
-        result = self.con.execute(sql, params or []).fetchall()
+        result = self.rows(sql, params)
         return result[0] if result else None
 
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
@@ -165,16 +177,18 @@ class Store:
         return r[0] if r else None
 
     def dicts(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
-        cur = self.con.execute(sql, params or [])
-        names = [d[0] for d in cur.description or []]
-        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        with self._boundary():
+            cur = self.con.execute(sql, params or [])
+            names = [d[0] for d in cur.description or []]
+            return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
     def frame(self, sql: str, params: Sequence[Any] | None = None) -> pl.DataFrame:
         """Query result as a polars DataFrame (through Arrow, no copy of the data per row)."""
         import polars as pl
 
-        rel = self.con.sql(sql, params=list(params)) if params else self.con.sql(sql)
-        table = rel.to_arrow_table()
+        with self._boundary():
+            rel = self.con.sql(sql, params=list(params)) if params else self.con.sql(sql)
+            table = rel.to_arrow_table()
         frame = pl.from_arrow(table)
         assert isinstance(frame, pl.DataFrame)
         return frame
@@ -186,14 +200,14 @@ class Store:
         view = f"__cm_insert_{table}"
         with self.registered(view, frame):
             cols = ", ".join(frame.columns)
-            self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
+            self.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
 
     def temp_table(self, table: str, frame: pl.DataFrame, *, distinct: bool = False) -> None:
         """(Re)create the temporary table ``table`` holding ``frame``'s rows."""
         view = f"__cm_temp_{table}"
         with self.registered(view, frame):
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS "
-                             f"SELECT {'DISTINCT ' if distinct else ''}* FROM {view}")
+            self.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS "
+                         f"SELECT {'DISTINCT ' if distinct else ''}* FROM {view}")
 
     @contextmanager
     def registered(self, name: str, frame: pl.DataFrame) -> Iterator[None]:

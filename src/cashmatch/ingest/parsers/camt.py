@@ -43,8 +43,8 @@ from typing import IO, Any
 
 from lxml import etree
 
-from cashmatch.ingest import normalize
 from cashmatch.errors import Location, ParseError, Problem
+from cashmatch.ingest import normalize
 from cashmatch.model import Movement, ParseResult, Reference, Source, Statement
 from cashmatch.money import AmountError, to_minor
 

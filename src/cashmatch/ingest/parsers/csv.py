@@ -24,8 +24,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from cashmatch.ingest import normalize
 from cashmatch.errors import ConfigError, Location, ParseError
+from cashmatch.ingest import normalize
 from cashmatch.model import Movement, ParseResult, Reference, Source, Statement
 from cashmatch.money import AmountError, is_currency, parse_amount, to_minor
 

@@ -20,10 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cashmatch.ingest import normalize
 from cashmatch.errors import Location
-from cashmatch.model import Statement
-from cashmatch.money import EXPONENTS, is_currency
+from cashmatch.ingest import normalize
 from cashmatch.ingest.parsers.csv import (
     FORMAT as CSV_FORMAT,
 )
@@ -34,6 +32,8 @@ from cashmatch.ingest.parsers.csv import (
     read_text,
     signed_amount,
 )
+from cashmatch.model import Statement
+from cashmatch.money import EXPONENTS, is_currency
 
 if TYPE_CHECKING:
     import polars as pl

@@ -34,8 +34,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO
 
-from cashmatch.ingest import normalize
 from cashmatch.errors import Location, ParseError, Problem
+from cashmatch.ingest import normalize
 from cashmatch.model import Movement, ParseResult, Reference, Source, Statement
 from cashmatch.money import AmountError, is_currency, to_minor
 

@@ -87,8 +87,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
 
-from cashmatch.ingest import normalize
 from cashmatch.errors import Location, ParseError, Problem
+from cashmatch.ingest import normalize
 from cashmatch.model import Movement, ParseResult, Reference, Source, Statement
 from cashmatch.money import AmountError, exponent, is_currency, to_minor
 
@@ -102,10 +102,10 @@ MAX_DEPTH = 64
 NAME_LIMIT = 32  # OFX 1.x NAME is A-32: banks cut there and continue in MEMO
 
 _TOKEN = re.compile(
-    r"<(?:(/)?([A-Za-z][A-Za-z0-9._]*)\s*(/)?>|(\?.*?\?>)|(!--.*?-->)|(![^>]*>))([^<]*)", re.S)
+    r"<(?:(/)?([A-Za-z][A-Za-z0-9._]*)\s*(/)?>|(\?.*?\?>)|(!--.*?-->)|(![^>]*>))([^<]*)", re.DOTALL)
 _HEADER_LINE = re.compile(r"^\s*([A-Za-z]+)\s*:\s*(.*?)\s*$")
 _XML_ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
-_OFX_PI_VERSION = re.compile(rb"""<\?OFX[^>]*?VERSION\s*=\s*["']?(\d+)""", re.I)
+_OFX_PI_VERSION = re.compile(rb"""<\?OFX[^>]*?VERSION\s*=\s*["']?(\d+)""", re.IGNORECASE)
 _DATE = re.compile(r"(\d{4})(\d{2})(\d{2})(?:\d{2}(?:\d{2}(?:\d{2})?)?(?:[.:]\d{1,6})?)?"
                    r"\s*(?:\[[^\]]*\])?\s*\Z")
 _AMOUNT = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)\Z")
@@ -540,7 +540,7 @@ def _scan(name: str, fh: BinaryIO, problems: list[Problem],
     return scan
 
 
-_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
 
 
 def _cut(text: str, limit: int) -> int:
