@@ -3,9 +3,9 @@
 Generates the scale benchmark's files (:func:`foundation_bench.generate`), imports the items
 into a fresh store, then imports the statement and runs the match in this process with each
 stage's function wrapped: calls, total seconds and the largest resident memory seen when one
-returns. Stages nest (``_batch_scores`` holds ``candidates``, ``frame`` and ``score``;
-``plan`` holds the batches, ``rank`` and ``decide``), so the seconds do not add up. Not a
-unit test: run it by hand to decide what to make faster.
+returns. Stages nest (``_scores`` holds ``Workspace.pairs`` and ``score``; ``plan`` holds the
+batches, ``rank`` and ``decide``; ``_record`` holds ``journal.post`` and ``review.queue``), so
+the seconds do not add up. Not a unit test: run it by hand to decide what to make faster.
 
     .venv/bin/python benchmarks/match_stages.py --movements 1000000 --items 1000000
 """
@@ -57,19 +57,21 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
 
-    from cashmatch.match import run as matching
     from cashmatch.config import default_rules_path, load_rules
     from cashmatch.ingest.items import import_items
-    from cashmatch.ledger.journal import Applier
     from cashmatch.ingest.statements import import_statements
+    from cashmatch.ledger import journal, review
+    from cashmatch.match import run as matching
+    from cashmatch.match.workspace import Workspace
     from cashmatch.store import Store
 
-    for name in ("plan", "candidates", "score", "rank", "decide", "_batch_scores",
-                 "ignored_by_rules", "_apply_in_bulk", "apply_proposals", "learn_payers",
-                 "_queue_for_review"):
+    for name in ("plan", "score", "rank", "decide", "_scores", "postings", "learn_payers",
+                 "_record"):
         timed(matching, name)
+    timed(Workspace, "pairs", "workspace.pairs (candidates)")
+    timed(journal, "post", "journal.post")
+    timed(review, "queue", "review.queue")
     timed(Store, "frame", "frame (DuckDB to polars)")
-    timed(Applier, "flush", "applier.flush")
     rules = load_rules(default_rules_path())
     with tempfile.TemporaryDirectory() as tmp:
         items, bank = generate(Path(tmp), args.items, args.movements, args.seed)

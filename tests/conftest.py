@@ -87,3 +87,33 @@ def plan_of(store: Store, rules: Rules, **options: object):  # type: ignore[no-u
     with Workspace(store) as ws:
         return plan(ws, rules, **options)  # type: ignore[arg-type]
 
+
+
+def journal_lines(store: Store, movement_id: int | None = None,
+                  entry_number: str | None = None) -> list[tuple[object, ...]]:
+    """(account, aux account, debit, credit, item) of the journal's lines, read through the
+    library, amounts in cents; only a movement's or an entry's when asked."""
+    from decimal import Decimal
+
+    import cashmatch
+
+    return [(r["account"], r["aux_account"], int(Decimal(r["debit"]) * 100),
+             int(Decimal(r["credit"]) * 100), r["item_id"])
+            for r in cashmatch.journal_frame(store).to_dicts()
+            if (movement_id is None or r["movement_id"] == movement_id)
+            and (entry_number is None or r["entry_number"] == entry_number)]
+
+
+def applied(store: Store) -> dict[int, dict[str, int]]:
+    """What stands applied: movement → item → cents (the matches export, read through the
+    library)."""
+    from decimal import Decimal
+
+    import cashmatch
+
+    out: dict[int, dict[str, int]] = {}
+    for r in cashmatch.matches_frame(store).to_dicts():
+        if r["status"] in ("auto", "manual"):
+            out.setdefault(r["transaction_id"], {})[r["item_id"]] = int(
+                Decimal(r["applied_amount"]) * 100)
+    return out

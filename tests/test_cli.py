@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import cashmatch
 from cashmatch.cli import cli
 from cashmatch.store import Store
-from tests.conftest import item, movement
+from tests.conftest import applied, item, movement
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,9 +51,8 @@ def test_daily_run_review_and_exports(run, statements_file, items_file, tmp_path
     assert statuses == ["auto", "manual", "ignored"]  # the bank fee, set aside by carol
     run("export", "journal", "-o", str(tmp_path / "j.csv"))
     with Store.open(run.db, read_only=True) as s:
-        assert s.rows("SELECT actor FROM cm_decisions ORDER BY decision_id") == [
-            ("engine",), ("carol",), ("carol",)]
-        assert s.scalar("SELECT count(*) FROM cm_journal_entries") == 2
+        assert [d["actor"] for d in cashmatch.decision_log(s)] == ["engine", "carol", "carol"]
+        assert cashmatch.journal_frame(s).get_column("entry_number").n_unique() == 2
     assert "decision" in run("explain", "1")
 
 
@@ -64,8 +64,7 @@ def test_assign_from_the_cli(run, statements_file, items_file) -> None:
               "--amount", "50")
     assert "assigned to FA-1, FA-2" in out
     with Store.open(run.db, read_only=True) as s:
-        assert s.rows("SELECT item_id, amount_minor FROM cm_allocations ORDER BY 1") == [
-            ("FA-1", 10000), ("FA-2", 5000)]
+        assert applied(s) == {1: {"FA-1": 10000, "FA-2": 5000}}
 
 
 def test_errors_are_clear_and_store_nothing(run, tmp_path) -> None:
@@ -75,7 +74,7 @@ def test_errors_are_clear_and_store_nothing(run, tmp_path) -> None:
     assert "line 2, column amount" in out and "nothing imported" in out
     assert "no review item 42" in run("review", "show", "42", ok=False)
     with Store.open(run.db, read_only=True) as s:
-        assert s.scalar("SELECT count(*) FROM cm_items") == 0
+        assert cashmatch.list_items(s) == []
 
 
 def test_parse_prints_json_without_storing(run, statements_file) -> None:

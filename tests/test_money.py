@@ -9,7 +9,7 @@ from cashmatch.money import AmountError, exponent, format_amount, from_minor, pa
 
 def test_parse_amount_dot_and_comma() -> None:
     assert parse_amount("-1250.50") == Decimal("-1250.50")
-    assert parse_amount("+3") == Decimal("3")
+    assert parse_amount("+3") == Decimal(3)
     assert parse_amount("1250,5", decimal_comma=True) == Decimal("1250.5")
 
 
@@ -22,7 +22,7 @@ def test_parse_amount_refuses_ambiguity(text: str) -> None:
 def test_minor_units_follow_iso_4217() -> None:
     assert exponent("EUR") == 2 and exponent("JPY") == 0 and exponent("KWD") == 3
     assert to_minor(Decimal("12.34"), "EUR") == 1234
-    assert to_minor(Decimal("1234"), "JPY") == 1234
+    assert to_minor(Decimal(1234), "JPY") == 1234
     assert from_minor(-1234, "EUR") == Decimal("-12.34")
     assert str(from_minor(5, "KWD")) == "0.005"
     with pytest.raises(AmountError):

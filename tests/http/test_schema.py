@@ -9,9 +9,9 @@ import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import HealthCheck, given, settings
 
-from cashmatch.http.app import create_app  # noqa: E402
+from cashmatch.http.app import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,12 +7,13 @@ import pytest
 
 from cashmatch.errors import ItemsError
 from cashmatch.ingest.items import import_items
+from cashmatch.ledger.history import list_items
 from cashmatch.store import Store
 from tests.conftest import item
 
 
 def _items(store: Store) -> dict[str, dict]:
-    return {r["item_id"]: r for r in store.dicts("SELECT * FROM cm_items")}
+    return {r["item_id"]: r for r in list_items(store)}
 
 
 def test_csv_import_with_defaults(store: Store, tmp_path: Path) -> None:
@@ -23,9 +24,8 @@ def test_csv_import_with_defaults(store: Store, tmp_path: Path) -> None:
     assert (r.rows, r.new, r.updated) == (3, 3, 0)
     got = _items(store)
     assert got["FA-1"]["kind"] == "invoice" and got["FA-1"]["account"] == "411000"
-    assert got["FA-1"]["amount_minor"] == 120000 and got["FA-1"]["currency"] == "EUR"
-    assert got["AV-1"]["kind"] == "credit_note" and got["AV-1"]["amount_minor"] == -10000
-    assert got["FA-1"]["ref_norm"] == "FA1"
+    assert got["FA-1"]["amount"] == Decimal("1200.00") and got["FA-1"]["currency"] == "EUR"
+    assert got["AV-1"]["kind"] == "credit_note" and got["AV-1"]["amount"] == Decimal("-100.00")
 
 
 def test_reimport_updates_never_duplicates(store: Store, items_file) -> None:
@@ -35,14 +35,14 @@ def test_reimport_updates_never_duplicates(store: Store, items_file) -> None:
     r = import_items(store, f2)
     assert (r.new, r.updated, r.unchanged) == (1, 1, 1)
     got = _items(store)
-    assert len(got) == 3 and got["FA-1"]["amount_minor"] == 15000
+    assert len(got) == 3 and got["FA-1"]["amount"] == Decimal("150.00")
 
 
 def test_open_amount_records_what_was_settled_elsewhere(store: Store, tmp_path: Path) -> None:
     f = tmp_path / "i.csv"
     f.write_text("id,amount,open_amount,issue_date\nFA-1,1200.00,200.00,2026-01-01\n")
     import_items(store, f)
-    assert _items(store)["FA-1"]["settled_outside_minor"] == 100000
+    assert _items(store)["FA-1"]["open_amount"] == Decimal("200.00")
 
 
 def test_json_and_parquet(store: Store, tmp_path: Path) -> None:
@@ -56,7 +56,7 @@ def test_json_and_parquet(store: Store, tmp_path: Path) -> None:
                   "issue_date": ["2026-01-02"]}).write_parquet(p)
     import_items(store, p)
     got = _items(store)
-    assert got["FA-9"]["amount_minor"] == 1230 and got["FA-10"]["amount_minor"] == 9999
+    assert got["FA-9"]["amount"] == Decimal("12.30") and got["FA-10"]["amount"] == Decimal("99.99")
 
 
 def test_parquet_float_amount_is_refused(store: Store, tmp_path: Path) -> None:
@@ -104,7 +104,7 @@ def test_update_below_applied_amount_is_refused(store: Store, rules, statements_
     assert run_match(store, rules).auto == 1
     with pytest.raises(ItemsError, match="already has 100.00 EUR applied"):
         import_items(store, items_file(item("FA-1", "90.00")))
-    assert _items(store)["FA-1"]["amount_minor"] == 10000
+    assert _items(store)["FA-1"]["amount"] == Decimal("100.00")
     import_items(store, items_file(item("FA-1", "120.00")))  # growing is fine
 
 
@@ -113,7 +113,8 @@ def test_book_amount_of_a_foreign_item(store: Store, tmp_path: Path) -> None:
     f.write_text("id,amount,currency,book_amount,book_currency,issue_date\n"
                  "US-1,1000.00,USD,920.00,EUR,2026-01-01\n")
     import_items(store, f)
-    assert store.row("SELECT book_minor, book_currency FROM cm_items") == (92000, "EUR")
+    assert [(i["book_amount"], i["book_currency"]) for i in list_items(store)] == [
+        (Decimal("920.00"), "EUR")]
     f.write_text("id,amount,currency,book_amount,issue_date\nUS-2,10.00,USD,-9.20,2026-01-01\n")
     with pytest.raises(ItemsError) as exc:
         import_items(store, f)

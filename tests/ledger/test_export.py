@@ -4,10 +4,10 @@ from decimal import Decimal
 
 import polars as pl
 
-from cashmatch.ledger.export import journal_frame, matches_frame, write
 from cashmatch.ingest.items import import_items
-from cashmatch.match.run import run_match
 from cashmatch.ingest.statements import import_statements
+from cashmatch.ledger.export import journal_frame, matches_frame, write
+from cashmatch.match.run import run_match
 from tests.conftest import item, movement
 
 

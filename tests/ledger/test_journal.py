@@ -6,14 +6,15 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import cashmatch
 from cashmatch.config import Ledger, Rules
 from cashmatch.ingest.items import import_items
-import cashmatch
-from cashmatch.match.run import run_match
-from cashmatch.ledger.actions import assign
 from cashmatch.ingest.statements import import_statements
+from cashmatch.ledger.actions import assign
+from cashmatch.match.run import run_match
 from cashmatch.store import Store
 from tests.conftest import item, movement
+
 
 def _store(path: Path, statements_file, items_file,  # type: ignore[no-untyped-def]
            rules: Rules) -> Store:
@@ -30,7 +31,7 @@ def _store(path: Path, statements_file, items_file,  # type: ignore[no-untyped-d
     # FA-3 is partly paid (and lettered) by an earlier run; its balance is paid below
     import_statements(store, [statements_file(movement("30.00", "acompte FA-3", day="2026-02-01"))])
     run_match(store, rules)
-    review_id = store.scalar("SELECT review_id FROM cm_review_items WHERE status = 'open'")
+    (review_id,) = [r["review_id"] for r in cashmatch.list_reviews(store)]
     assign(store, rules, review_id, [("FA-3", Decimal("30.00"))], user="test")
     import_statements(store, [statements_file(
         movement("100.00", "FACT FA-1", bank_ref="B1"),
@@ -84,7 +85,7 @@ def test_a_run_posts_each_application_with_its_difference(tmp_path, statements_f
 
 def test_a_discount_split_with_its_vat(tmp_path, statements_file, items_file) -> None:
     """A discount whose VAT the ledger splits off takes two lines."""
-    rules = Rules(ledger=Ledger(discount_vat_rate=Decimal("20")))
+    rules = Rules(ledger=Ledger(discount_vat_rate=Decimal(20)))
     summary, lines = _run(tmp_path, statements_file, items_file, rules)
     assert summary.auto == 10
     assert [(ln["debit"], ln["credit"]) for ln in lines if ln["account"] == "445710"] == [

@@ -115,7 +115,7 @@ def test_lettrage_codes() -> None:
 
 
 def test_discount_vat_and_overpayment_account() -> None:
-    ledger = replace(Ledger(), discount_vat_rate=Decimal("20"), overpayment_account="419100")
+    ledger = replace(Ledger(), discount_vat_rate=Decimal(20), overpayment_account="419100")
     lines = entry_lines(_entries((0, 117600, "discount", 2400), (1, 125000, "over", -5000)),
                         _allocs((0, "FA-1", 120000, 120000), (1, "FA-2", 120000, 120000)),
                         ledger)

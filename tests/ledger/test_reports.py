@@ -6,9 +6,15 @@ from click.testing import CliRunner
 
 from cashmatch.cli import cli
 from cashmatch.ingest.items import import_items
-from cashmatch.match.run import run_match
-from cashmatch.ledger.reports import aged_balance, dso, matching_kpis, payment_delays, review_backlog
 from cashmatch.ingest.statements import import_statements
+from cashmatch.ledger.reports import (
+    aged_balance,
+    dso,
+    matching_kpis,
+    payment_delays,
+    review_backlog,
+)
+from cashmatch.match.run import run_match
 from tests.conftest import ITEM_HEADER, item, movement, write_csv
 
 AS_OF = date(2026, 3, 31)

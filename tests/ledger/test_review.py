@@ -4,11 +4,14 @@ import pytest
 
 from cashmatch.errors import Conflict, NotFound, ReviewError
 from cashmatch.ingest.items import import_items
-from cashmatch.match.run import run_match
-from cashmatch.ledger.review import ReviewFilter, list_reviews, show_review
-from cashmatch.ledger.actions import accept, assign, ignore
 from cashmatch.ingest.statements import import_statements
-from tests.conftest import item, movement
+from cashmatch.ledger.actions import accept, assign, ignore
+from cashmatch.ledger.export import journal_frame
+from cashmatch.ledger.history import decision_log, list_items
+from cashmatch.ledger.review import ReviewFilter, list_reviews, show_review
+from cashmatch.match.memory import list_aliases
+from cashmatch.match.run import run_match
+from tests.conftest import item, journal_lines, movement
 
 
 @pytest.fixture
@@ -24,9 +27,7 @@ def queued(store, rules, statements_file, items_file):
 
 
 def _lines(store, movement_id):
-    return store.rows("SELECT account, aux_account, debit_minor, credit_minor, item_id "
-                      "FROM cm_journal_lines JOIN cm_journal_entries USING (entry_id) "
-                      "WHERE movement_id = ? ORDER BY line_no", [movement_id])
+    return journal_lines(store, movement_id)
 
 
 def test_list_and_show(store, queued) -> None:
@@ -35,7 +36,7 @@ def test_list_and_show(store, queued) -> None:
     assert shown["reason"] == "amount_differs"
     assert shown["candidates"][0]["allocations"][0]["item_id"] == "FA-1"
     assert shown["candidates"][0]["allocations"][0]["amount"] == Decimal("60.00")
-    only_big = list_reviews(store, ReviewFilter(min_amount=Decimal("96")))
+    only_big = list_reviews(store, ReviewFilter(min_amount=Decimal(96)))
     assert [r["movement_id"] for r in only_big] == [2]
     assert [r["movement_id"] for r in list_reviews(store, ReviewFilter(reason="no_candidate"))] == [3]
 
@@ -43,7 +44,7 @@ def test_list_and_show(store, queued) -> None:
 def test_accept_posts_a_partial_payment_and_logs_who(store, rules, queued) -> None:
     accept(store, rules, queued[1], user="alice")
     assert _lines(store, 1) == [("512000", None, 6000, 0, None), ("411000", "C1", 0, 6000, "FA-1")]
-    assert store.row("SELECT action, actor FROM cm_decisions") == ("accept", "alice")
+    assert [(d["action"], d["actor"]) for d in decision_log(store)] == [("accept", "alice")]
     with pytest.raises(Conflict, match="is accepted, not open"):
         accept(store, rules, queued[1])
 
@@ -55,8 +56,8 @@ def test_assign_several_items_with_a_remainder_to_suspense(store, rules, queued)
                                 ("411000", "C1", 0, 6000, "FA-2"),
                                 ("411000", "C3", 0, 3000, "FA-3"),
                                 ("471000", None, 0, 1000, None)]
-    assert store.row("SELECT reason FROM cm_decisions WHERE action = 'assign'") == (
-        "per phone call",)
+    assert [d["reason"] for d in decision_log(store) if d["action"] == "assign"] == [
+        "per phone call"]
 
 
 def test_assign_refuses_over_application_and_changes_nothing(store, rules, queued) -> None:
@@ -66,20 +67,18 @@ def test_assign_refuses_over_application_and_changes_nothing(store, rules, queue
         assign(store, rules, queued[2], [("FA-1", Decimal("100.00")), ("FA-2", Decimal("10.00"))])
     with pytest.raises(NotFound, match="no open item with id NOPE"):
         assign(store, rules, queued[2], [("NOPE", None)])
-    assert store.scalar("SELECT count(*) FROM cm_journal_entries") == 0
-    assert store.scalar("SELECT count(*) FROM cm_decisions") == 0
+    assert journal_lines(store) == [] and decision_log(store) == []
 
 
 def test_ignore_needs_a_reason_and_settles_the_movement(store, rules, queued) -> None:
     with pytest.raises(ReviewError, match="give a reason"):
         ignore(store, rules, queued[3], "  ")
     ignore(store, rules, queued[3], "bank fee, booked by the bank feed")
-    assert store.scalar("SELECT count(*) FROM cm_journal_entries") == 0
+    assert journal_lines(store) == []
     assert run_match(store, rules).considered == 2  # the ignored one is not matched again
 
 
 def test_lettrage_codes_partial_then_full(store, rules, statements_file, items_file) -> None:
-    from cashmatch.ledger.export import journal_frame
 
     import_items(store, items_file(item("FA-1", "100.00"), item("FA-2", "30.00")))
     import_statements(store, [statements_file(movement("30.00", "FACT FA-2"),
@@ -98,23 +97,22 @@ def test_lettrage_codes_partial_then_full(store, rules, statements_file, items_f
 
 
 def test_unmatch_posts_a_reversal_and_reopens(store, rules, statements_file, items_file) -> None:
-    from cashmatch.ledger.export import journal_frame, matches_frame
     from cashmatch.ledger.actions import unmatch
+    from cashmatch.ledger.export import matches_frame
 
     import_items(store, items_file(item("FA-1", "100.00", iban="FR7630004000031234567890143")))
     import_statements(store, [statements_file(movement("100.00", "FACT FA-1",
                                                        iban="FR7630004000031234567890143"))])
     assert run_match(store, rules).auto == 1
-    assert store.scalar("SELECT count(*) FROM cm_aliases WHERE removed_at IS NULL") == 1
+    assert len(list_aliases(store)) == 1
     unmatch(store, rules, 1, "wrong customer", user="erin")
-    entries = store.rows("SELECT entry_id, entry_number, reverses_entry_id FROM cm_journal_entries "
-                         "ORDER BY 1")
-    assert entries == [(1, "BQ000001", None), (2, "BQ000002", 1)]
-    assert store.rows("SELECT account, debit_minor, credit_minor FROM cm_journal_lines "
-                      "WHERE entry_id = 2 ORDER BY line_no") == [("512000", 0, 10000),
-                                                                 ("411000", 10000, 0)]
-    assert store.scalar("SELECT sum(amount_minor) FROM cm_allocations") == 0
-    assert store.scalar("SELECT count(*) FROM cm_aliases WHERE removed_at IS NULL") == 0
+    journal = journal_frame(store).to_dicts()
+    assert list(dict.fromkeys(r["entry_number"] for r in journal)) == ["BQ000001", "BQ000002"]
+    assert journal[2]["label"] == "Extourne FACT FA-1"
+    assert journal_lines(store, entry_number="BQ000002") == [
+        ("512000", None, 0, 10000, None), ("411000", "C1", 10000, 0, "FA-1")]
+    assert [i["open_amount"] for i in list_items(store)] == [Decimal("100.00")]
+    assert list_aliases(store) == []
     assert [r["status"] for r in matches_frame(store).to_dicts()] == ["unmatched"]
     assert list_reviews(store)[0]["reason"] == "reopened"
     with pytest.raises(Conflict, match="nothing to undo"):
@@ -147,8 +145,7 @@ def test_bulk_accept_above_a_confidence(store, rules, queued) -> None:
 
     result = accept_above(store, rules, Decimal("0.5"), user="gil")
     assert result.accepted and all(r in queued.values() for r in result.accepted)
-    assert store.scalar("SELECT count(*) FROM cm_decisions WHERE actor = 'gil'") == len(
-        result.accepted)
+    assert len([d for d in decision_log(store) if d["actor"] == "gil"]) == len(result.accepted)
 
 
 def test_suspense_then_reclass(store, rules, statements_file, items_file) -> None:
@@ -168,10 +165,9 @@ def test_suspense_then_reclass(store, rules, statements_file, items_file) -> Non
         reclass(store, rules, 1, [("FA-6", Decimal("50.00"))])
     reclass(store, rules, 1, [("FA-6", Decimal("30.00"))])
     assert in_suspense(store, rules, 1) == 0
-    lines = store.rows("SELECT account, debit_minor, credit_minor, item_id FROM cm_journal_lines "
-                       "WHERE entry_id = 2 ORDER BY line_no")
-    assert lines == [("471000", 7000, 0, None), ("411000", 0, 7000, "FA-5")]
-    assert store.scalar("SELECT sum(amount_minor) FROM cm_allocations") == 10000
+    assert journal_lines(store, entry_number="BQ000002") == [
+        ("471000", None, 7000, 0, None), ("411000", "C1", 0, 7000, "FA-5")]
+    assert sum(i["amount"] - i["open_amount"] for i in list_items(store)) == Decimal("100.00")
     unmatch(store, rules, 1, "wrong")  # undoes the last reclass only
     assert in_suspense(store, rules, 1) == Decimal("30.00")
     assert list_reviews(store) == []  # still booked in suspense: not back in the queue

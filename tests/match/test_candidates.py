@@ -10,13 +10,13 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cashmatch.match import candidates as blocking
-from cashmatch.match.text_rules import named_payers
-from cashmatch.match.workspace import Workspace
 from cashmatch.config import AliasRule, Rules, Tolerances
 from cashmatch.ingest.items import import_items
-from cashmatch.match.evidence import cents
 from cashmatch.ingest.statements import import_statements
+from cashmatch.match import candidates as blocking
+from cashmatch.match.evidence import cents
+from cashmatch.match.text_rules import named_payers
+from cashmatch.match.workspace import Workspace
 from cashmatch.store import Store
 from tests.conftest import ITEM_HEADER, STATEMENT_HEADER, item, movement, write_csv
 

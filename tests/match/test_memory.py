@@ -5,9 +5,10 @@ from click.testing import CliRunner
 from cashmatch.cli import cli
 from cashmatch.config import load_rules
 from cashmatch.ingest.items import import_items
-from cashmatch.match.run import run_match
-from cashmatch.match.memory import list_aliases, remove_alias
 from cashmatch.ingest.statements import import_statements
+from cashmatch.ledger.history import decision_log
+from cashmatch.match.memory import list_aliases, remove_alias
+from cashmatch.match.run import run_match
 from tests.conftest import item, movement
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,8 +47,8 @@ def test_ignore_rules_keep_non_receipts_out(store, statements_file, items_file, 
     import_statements(store, [statements_file(movement("120.00", "REMISE CB 4411"))])
     s = run_match(store, rules)
     assert (s.auto, s.ignored, s.review) == (0, 1, 0)
-    assert store.row("SELECT action, actor, rule FROM cm_decisions") == ("ignore", "engine",
-                                                                         "ignore:cards")
+    assert [(d["action"], d["actor"], d["rule"]) for d in decision_log(store)] == [
+        ("ignore", "engine", "ignore:cards")]
     assert run_match(store, rules).considered == 0
 
 

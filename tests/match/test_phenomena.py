@@ -3,11 +3,12 @@
 
 import pytest
 
+import cashmatch
 from cashmatch.ingest.items import import_items
-from cashmatch.match.run import run_match
 from cashmatch.ingest.normalize import rf_encode
 from cashmatch.ingest.statements import import_statements
-from tests.conftest import item, movement
+from cashmatch.match.run import run_match
+from tests.conftest import applied, item, journal_lines, movement
 
 IBAN = "FR7630004000031234567890143"
 OTHER_IBAN = "DE89370400440532013000"
@@ -19,18 +20,15 @@ def run(store, rules, statements_file, items_file, items, movements):
     return run_match(store, rules)
 
 
-def applied(store) -> dict[int, dict[str, int]]:
-    out: dict[int, dict[str, int]] = {}
-    for mid, iid, amount in store.rows("SELECT movement_id, item_id, amount_minor "
-                                       "FROM cm_allocations ORDER BY 1, 2"):
-        out.setdefault(mid, {})[iid] = amount
-    return out
-
-
 def lines(store, movement_id: int = 1) -> list[tuple[str, int, int]]:
-    return store.rows("SELECT account, debit_minor, credit_minor FROM cm_journal_lines "
-                      "JOIN cm_journal_entries USING (entry_id) WHERE movement_id = ? "
-                      "ORDER BY line_no", [movement_id])
+    return [(account, debit, credit)
+            for account, _, debit, credit, _ in journal_lines(store, movement_id)]
+
+
+def candidates(store, movement_id: int = 1) -> list[dict[str, object]]:
+    """The ranked candidates of the movement's review item."""
+    (review,) = [r for r in cashmatch.list_reviews(store) if r["movement_id"] == movement_id]
+    return cashmatch.show_review(store, review["review_id"])["candidates"]
 
 
 @pytest.mark.parametrize("text", [
@@ -77,7 +75,7 @@ def test_the_partys_own_name_and_its_exact_amount(store, rules, statements_file,
             [movement("410.00", "VIREMENT", name="SARL BOULANGERIE DUPONT"),
              movement("77.10", "PAIEMENT", name=long_name.upper()[:35])])
     assert s.auto == 2 and applied(store) == {1: {"FA-1": 41000}, 2: {"FA-3": 7710}}
-    assert store.scalar("SELECT explanation FROM cm_decisions WHERE movement_id = 1") == (
+    assert cashmatch.decision_log(store, 1)[0]["explanation"] == (
         "No reference to FA-1; amount 410.00 EUR equals the open amount; payer name is that "
         "of Boulangerie Dupont SARL")
 
@@ -163,10 +161,9 @@ def test_a_known_payer_paying_short_without_a_reference(store, rules, statements
             [item("FA-1", "410.00", iban=IBAN), item("FA-2", "95.00", iban=IBAN)],
             [movement(paid, text, iban=IBAN)])
     assert (s.auto, s.review) == (0, 1)
-    first = store.rows("SELECT l.item_id, c.evidence_json FROM cm_candidates c "
-                       "JOIN cm_candidate_lines l USING (candidate_id) WHERE c.rank = 1")
-    assert [item_id for item_id, _ in first] == ["FA-1"]
-    assert f'"amount_level":"{kind}"' in first[0][1]
+    first = candidates(store)[0]
+    assert [a["item_id"] for a in first["allocations"]] == ["FA-1"]
+    assert first["evidence"]["amount_level"] == kind
 
 
 def test_over_payment_leaves_a_customer_credit(store, rules, statements_file, items_file) -> None:
@@ -221,7 +218,7 @@ def test_supplier_payment(store, rules, statements_file, items_file) -> None:
 def test_explanations_say_why(store, rules, statements_file, items_file) -> None:
     run(store, rules, statements_file, items_file, [item("FA-1", "1200.00")],
         [movement("1188.00", "FACT FA-1")])
-    (text,) = store.row("SELECT explanation FROM cm_decisions")
+    (text,) = [d["explanation"] for d in cashmatch.decision_log(store)]
     assert "FA-1" in text and "12.00 short" in text and "bank fee" in text
 
 
@@ -245,8 +242,7 @@ def test_foreign_currency_invoice_with_an_exchange_difference(store, rules, tmp_
         "</Stmt></BkToCstmrStmt></Document>")
     import_statements(store, [camt])
     assert run_match(store, rules).auto == 1
-    assert store.rows("SELECT item_id, amount_minor, currency FROM cm_allocations") == [
-        ("INV-US-7", 100000, "USD")]
+    assert applied(store) == {1: {"INV-US-7": 100000}}
     assert lines(store) == [("512000", 90000, 0), ("411000", 0, 92000), ("656000", 2000, 0)]
 
 
@@ -321,9 +317,8 @@ def test_a_quoted_reference_that_does_not_fit_is_still_read_as_a_possible_typo(
     s = run(store, rules, statements_file, items_file, items,
             [movement("640.00", "FACTURE FA-2026-004521")])
     assert (s.auto, s.review) == (0, 1)
-    assert sorted(store.rows("SELECT l.item_id FROM cm_candidates c JOIN cm_candidate_lines l "
-                             "USING (candidate_id) WHERE c.rank <= 2")) == [
-        ("FA-2026-004512",), ("FA-2026-004521",)]
+    assert sorted(a["item_id"] for c in candidates(store)[:2] for a in c["allocations"]) == [
+        "FA-2026-004512", "FA-2026-004521"]
     import_statements(store, [statements_file(
         movement("640.00", "FACTURE FA-2026-004521", name="CLIENT UN", day="2026-02-11"))])
     s = run_match(store, rules)

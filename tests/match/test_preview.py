@@ -5,8 +5,8 @@ import pytest
 
 from cashmatch.config import Rules
 from cashmatch.errors import ItemsError
-from cashmatch.model import Movement, Source
 from cashmatch.match.preview import preview
+from cashmatch.model import Movement, Source
 
 
 def mv(amount: str, text: str, ref: str) -> Movement:

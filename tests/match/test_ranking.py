@@ -8,8 +8,9 @@ import random
 import polars as pl
 import pytest
 
-from cashmatch.match.text_rules import named_payers
-from cashmatch.match.workspace import Workspace
+from cashmatch.config import Rules
+from cashmatch.ingest.items import import_items
+from cashmatch.ingest.statements import import_statements
 from cashmatch.match.assign import (
     KEPT_COLUMNS,
     Proposal,
@@ -20,10 +21,9 @@ from cashmatch.match.assign import (
     subset_proposals,
     suggestions,
 )
-from cashmatch.config import Rules
-from cashmatch.ingest.items import import_items
 from cashmatch.match.evidence import score, tenths
-from cashmatch.ingest.statements import import_statements
+from cashmatch.match.text_rules import named_payers
+from cashmatch.match.workspace import Workspace
 from tests.conftest import item, movement
 
 IBAN = "FR7630004000031234567890143"

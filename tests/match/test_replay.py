@@ -6,9 +6,9 @@ from click.testing import CliRunner
 from cashmatch.cli import cli
 from cashmatch.config import load_rules
 from cashmatch.ingest.items import import_items
-from cashmatch.match.run import run_match
-from cashmatch.match.replay import replay
 from cashmatch.ingest.statements import import_statements
+from cashmatch.match.replay import replay
+from cashmatch.match.run import run_match
 from tests.conftest import item, movement
 
 

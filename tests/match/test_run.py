@@ -1,9 +1,10 @@
+import cashmatch
 from cashmatch.config import Rules
 from cashmatch.ingest.items import import_items
-from cashmatch.match.run import run_match
 from cashmatch.ingest.statements import import_statements
+from cashmatch.match.run import run_match
 from cashmatch.store import Store
-from tests.conftest import item, movement, plan_of
+from tests.conftest import applied, item, journal_lines, movement, plan_of
 
 
 def _setup(store: Store, statements_file, items_file, movements, items) -> None:
@@ -12,14 +13,11 @@ def _setup(store: Store, statements_file, items_file, movements, items) -> None:
 
 
 def _reviews(store: Store) -> dict[int, str]:
-    return dict(store.rows("SELECT movement_id, reason FROM cm_review_items WHERE status = 'open'"))
+    return {r["movement_id"]: r["reason"] for r in cashmatch.list_reviews(store)}
 
 
 def _applied(store: Store) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = {}
-    for mid, iid in store.rows("SELECT movement_id, item_id FROM cm_allocations ORDER BY 1, 2"):
-        out.setdefault(mid, []).append(iid)
-    return out
+    return {mid: sorted(items) for mid, items in applied(store).items()}
 
 
 def test_reference_in_many_shapes_is_applied(store, rules, statements_file, items_file) -> None:
@@ -39,9 +37,10 @@ def test_amount_difference_goes_to_review_with_the_item_first(store, rules, stat
     s = run_match(store, rules)
     assert (s.auto, s.review) == (0, 1)
     assert _reviews(store) == {1: "amount_differs"}
-    ranked = store.rows("SELECT l.item_id FROM cm_candidates c JOIN cm_candidate_lines l "
-                        "USING (candidate_id) ORDER BY c.rank")
-    assert ranked[0] == ("FA-1",) and ("FA-2",) in ranked
+    (review,) = cashmatch.list_reviews(store)
+    ranked = [a["item_id"] for c in cashmatch.show_review(store, review["review_id"])["candidates"]
+              for a in c["allocations"]]
+    assert ranked[0] == "FA-1" and "FA-2" in ranked
 
 
 def test_two_movements_claiming_one_item_both_go_to_review(store, rules, statements_file,
@@ -69,9 +68,8 @@ def test_supplier_payment_matches_supplier_invoice(store, rules, statements_file
     _setup(store, statements_file, items_file, [movement("-412.80", "VIR EMIS FACTURE FF-88213")],
            [item("FF-88213", "-412.80", kind="supplier_invoice", party="F1")])
     assert run_match(store, rules).auto == 1
-    lines = store.rows("SELECT account, debit_minor, credit_minor FROM cm_journal_lines "
-                       "ORDER BY line_no")
-    assert lines == [("512000", 0, 41280), ("401000", 41280, 0)]
+    assert journal_lines(store) == [("512000", None, 0, 41280, None),
+                                    ("401000", "F1", 41280, 0, "FF-88213")]
 
 
 def test_rerun_applies_what_new_items_explain(store, rules, statements_file, items_file) -> None:
@@ -79,8 +77,8 @@ def test_rerun_applies_what_new_items_explain(store, rules, statements_file, ite
     assert run_match(store, rules).unmatched == 1
     import_items(store, items_file(item("FA-9", "70.00")))
     assert run_match(store, rules).auto == 1
-    statuses = store.rows("SELECT status FROM cm_review_items ORDER BY review_id")
-    assert statuses == [("superseded",)]
+    assert [r["status"] for r in cashmatch.list_reviews(
+        store, cashmatch.ReviewFilter(status=None))] == ["superseded"]
     assert run_match(store, rules).considered == 0
 
 
@@ -93,23 +91,17 @@ def test_decisions_are_deterministic(tmp_path, statements_file, items_file) -> N
         with Store.open(tmp_path / f"d{n}.duckdb") as s:
             _setup(s, statements_file, items_file, rows, its)
             run_match(s, Rules())
-            results.append((s.rows("SELECT movement_id, item_id, amount_minor FROM cm_allocations "
-                                   "ORDER BY 1"),
-                            s.rows("SELECT r.movement_id, c.rank, l.item_id, c.confidence "
-                                   "FROM cm_review_items r JOIN cm_candidates c USING (review_id) "
-                                   "JOIN cm_candidate_lines l USING (candidate_id) ORDER BY 1, 2")))
+            results.append(cashmatch.matches_frame(s).drop("evidence").rows())
     assert results[0] == results[1]
 
 
 def test_every_auto_decision_keeps_its_evidence(store, rules, statements_file, items_file) -> None:
-    import json
-
     _setup(store, statements_file, items_file, [movement("10.00", "FACT FA-1")],
            [item("FA-1", "10.00")])
     run_match(store, rules)
-    rule, explanation, evidence, threshold, version = store.row(
-        "SELECT rule, explanation, evidence_json, threshold, rules_version FROM cm_decisions")
-    ev = json.loads(evidence)
+    (decision,) = cashmatch.decision_log(store)
+    rule, explanation, ev = decision["rule"], decision["explanation"], decision["evidence"]
+    threshold, version = decision["threshold"], decision["rules_version"]
     assert rule == "auto:exact+exact+none"
     assert (ev["ref_level"], ev["amount_level"], ev["match_key"]) == ("exact", "exact", "ref_exact")
     assert "ref_exact" in ev["rules"] and "FA-1" in explanation
@@ -236,8 +228,11 @@ def test_a_run_that_fails_while_writing_writes_nothing_and_leaves_no_temp_table(
     _setup(store, statements_file, items_file,
            [movement("100.00", "FACTURE FA-1"), movement("30.00", "FACTURE FA-2")],
            [item("FA-1", "100.00"), item("FA-2", "60.00")])
-    tables = ("cm_runs", "cm_decisions", "cm_allocations", "cm_journal_lines", "cm_review_items")
-    before = {t: store.scalar(f"SELECT count(*) FROM {t}") for t in tables}
+    def state() -> tuple[object, ...]:
+        return (cashmatch.decision_log(store), cashmatch.journal_frame(store).rows(),
+                cashmatch.list_reviews(store), cashmatch.matches_frame(store).rows())
+
+    before = state()
 
     def fail(*args: object) -> None:
         raise RuntimeError("disk full")
@@ -245,7 +240,7 @@ def test_a_run_that_fails_while_writing_writes_nothing_and_leaves_no_temp_table(
     monkeypatch.setattr(matching, "learn_payers", fail)
     with pytest.raises(RuntimeError, match="disk full"):
         run_match(store, rules)
-    assert {t: store.scalar(f"SELECT count(*) FROM {t}") for t in tables} == before
+    assert state() == before
     temp = "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name LIKE 'cm_tmp%'"
     assert store.scalar(temp) == 0
     monkeypatch.undo()

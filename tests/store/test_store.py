@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from cashmatch.errors import StoreError
-from cashmatch.store.migrations import LATEST
 from cashmatch.store import Store
+from cashmatch.store.migrations import LATEST
 
 
 def test_new_store_is_migrated(tmp_path: Path) -> None:
@@ -32,10 +32,9 @@ def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_transaction_rolls_back_on_error(store: Store) -> None:
-    with pytest.raises(RuntimeError):
-        with store.transaction():
-            store.execute("INSERT INTO cm_runs VALUES (1, now(), 'x', 'y', 0, 0, 0, 0)")
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), store.transaction():
+        store.execute("INSERT INTO cm_runs VALUES (1, now(), 'x', 'y', 0, 0, 0, 0)")
+        raise RuntimeError("boom")
     assert store.scalar("SELECT count(*) FROM cm_runs") == 0
 
 

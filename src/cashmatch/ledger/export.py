@@ -111,9 +111,10 @@ SELECT e.entry_number, e.journal, e.entry_date, jl.line_no, jl.account, jl.aux_a
            AS lettrage_state,
        CASE WHEN g.full THEN gd.last_date END AS lettrage_date,
        jl.item_id, e.movement_id, d.decision_id, d.action, d.actor, d.rule, d.explanation,
-       e.created_at
+       r.entry_number AS reverses, e.created_at
 FROM cm_journal_lines jl
 JOIN cm_journal_entries e USING (entry_id)
+LEFT JOIN cm_journal_entries r ON r.entry_id = e.reverses_entry_id
 LEFT JOIN cm_decisions d ON d.decision_id = e.decision_id
 LEFT JOIN cm_lettrage lt ON lt.item_id = jl.item_id
 LEFT JOIN groups g ON g.account = lt.account AND g.aux_account = lt.aux_account
@@ -175,7 +176,7 @@ def journal_frame(store: Store) -> pl.DataFrame:
         "entry_number", "journal", "entry_date", "line_no", "account", "aux_account",
         "aux_label", "label", "piece_ref", "debit", "credit", "currency", "lettrage_code",
         "lettrage_state", "lettrage_date", "item_id", "movement_id", "decision_id", "action",
-        "actor", "rule", "explanation", "created_at")
+        "actor", "rule", "explanation", "reverses", "created_at")
 
 
 AMOUNT_COLUMNS = {"amount", "applied_amount", "debit", "credit", "confidence"}
