@@ -58,6 +58,10 @@ class Matching:
         fuzzy_reference_min: rapidfuzz similarity (0–100) from which a near reference counts.
         name_similarity_min: rapidfuzz similarity (0–100) from which a payer name counts.
         max_subset_items: largest number of items one payment is tried against (1:N).
+        auto_overpayment: post a payment larger than what it settles automatically, the
+            excess left on the party's account (off: such payments go to review).
+        auto_partial: post a part payment automatically when nothing in its text says it is
+            one (off: only an "acompte", "instalment", "1/3"... is posted as a part payment).
     """
 
     auto_threshold: Decimal = Decimal("0.95")
@@ -68,6 +72,8 @@ class Matching:
     fuzzy_reference_min: int = 85
     name_similarity_min: int = 90
     max_subset_items: int = 20
+    auto_overpayment: bool = False
+    auto_partial: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +87,7 @@ class Weights:
     prior: Decimal = Decimal(-5)
     ref_exact: Decimal = Decimal(6)
     ref_rf: Decimal = Decimal(7)
+    ref_number: Decimal = Decimal(5)
     ref_tail: Decimal = Decimal(3)
     ref_fuzzy: Decimal = Decimal("2.5")
     amount_exact: Decimal = Decimal(4)
@@ -96,7 +103,12 @@ class Weights:
     party_other: Decimal = Decimal(-4)
     subset_some_referenced: Decimal = Decimal(5)
     subset_without_reference: Decimal = Decimal(0)
+    subset_balance: Decimal = Decimal(2)
     subset_unreferenced_item: Decimal = Decimal(1)
+    date_before_issue: Decimal = Decimal(-4)
+    date_not_due: Decimal = Decimal(-1)
+    period_match: Decimal = Decimal(2)
+    period_other: Decimal = Decimal(-3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,14 +123,20 @@ class Tolerances:
             an early-payment discount (665).
         manual_writeoff_max: the largest difference a person may write off (``review
             writeoff``).
+        discount_days: the discount period after the issue date when an item states no
+            terms of its own (0: a shortfall on an item without terms is no discount).
+        discount_grace_days: days after the end of a discount period a payment may still be
+            booked (the bank's delay) and take the discount.
     """
 
     rounding_max: Decimal = Decimal("0.05")
     fee_max: Decimal = Decimal("30.00")
-    fee_max_percent: Decimal = Decimal(10)
+    fee_max_percent: Decimal = Decimal(15)
     discount_min_percent: Decimal = Decimal("0.5")
     discount_max_percent: Decimal = Decimal("3.5")
     manual_writeoff_max: Decimal = Decimal("50.00")
+    discount_days: int = 0
+    discount_grace_days: int = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,8 +327,10 @@ def _section(cls: type[Any], values: Any, section: str, errors: list[str]) -> An
             except InvalidOperation:
                 errors.append(f"{where}: {value!r} is not a number")
         elif expected is int:
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                errors.append(f"{where}: must be a positive whole number, got {value!r}")
+            least = 0 if getattr(defaults, key) == 0 else 1
+            if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                errors.append(f"{where}: must be a whole number of at least {least}, "
+                              f"got {value!r}")
             else:
                 kwargs[key] = value
         elif not isinstance(value, expected):

@@ -31,8 +31,13 @@ if TYPE_CHECKING:
 
 COLUMNS = ("id", "kind", "account", "party_id", "party_name", "party_iban", "reference",
            "issue_date", "due_date", "amount", "currency", "description", "open_amount",
-           "book_amount", "book_currency")
+           "book_amount", "book_currency", "discount_until", "discount_rate")
 DEFAULT_CURRENCY = "EUR"
+#: The columns of ``cm_items`` an import writes (the rest of the row is its identity).
+_STORED = ("item_id", "kind", "account", "party_id", "party_name", "party_iban", "reference",
+           "issue_date", "due_date", "amount_minor", "settled_outside_minor", "currency",
+           "description", "book_minor", "book_currency", "import_id", "updated_at",
+           "discount_until", "discount_rate", *ITEM_KEYS)
 _AMOUNT_RE = r"^[+-]?\d{1,15}(\.\d+)?$"
 
 
@@ -172,7 +177,8 @@ def validate(df: pl.DataFrame, file: str, first_row: int) -> pl.DataFrame:
         "reference", "issue_date", "due_date", "amount_minor",
         (pl.col("amount_minor") - pl.col("open_minor").fill_null(pl.col("amount_minor")))
         .alias("settled_outside_minor"),
-        "currency", "description", "book_minor", "book_currency", "_row")
+        "currency", "description", "book_minor", "book_currency", "discount_until",
+        "discount_rate", "_row")
 
 
 def _with_columns(df: pl.DataFrame, file: str) -> pl.DataFrame:
@@ -215,7 +221,9 @@ def _typed(df: pl.DataFrame) -> pl.DataFrame:
         decimals_expr(pl.col("open_amount")).alias("_open_dec"),
         exp.alias("_exp"),
         pl.col("issue_date").str.to_date("%Y-%m-%d"),
-        pl.col("due_date").str.to_date("%Y-%m-%d"))
+        pl.col("due_date").str.to_date("%Y-%m-%d"),
+        pl.col("discount_until").str.to_date("%Y-%m-%d"),
+        pl.col("discount_rate").cast(pl.Decimal(7, 6)))
 
 
 class _Problems:
@@ -255,7 +263,12 @@ class _Problems:
             self.bad(df, col(c).is_not_null() & ~col(c).str.contains(_AMOUNT_RE), c,
                      pl.format("{} is not an amount (digits, optional dot and decimals)", col(c)))
         self.bad(df, col("amount").is_null(), "amount", "an amount is required")
-        for c in ("issue_date", "due_date"):
+        rate = col("discount_rate").cast(pl.Decimal(12, 6), strict=False)
+        self.bad(df, col("discount_rate").is_not_null()
+                 & (~col("discount_rate").str.contains(r"^0?\.\d{1,6}$") | rate.is_null()),
+                 "discount_rate", pl.format("{} is not a rate between 0 and 1 (0.02 for 2 %)",
+                                            col("discount_rate")))
+        for c in ("issue_date", "due_date", "discount_until"):
             parsed = col(c).str.to_date("%Y-%m-%d", strict=False)
             self.bad(df, col(c).is_not_null() & parsed.is_null(), c,
                      pl.format("{} is not a date (YYYY-MM-DD)", col(c)))
@@ -396,36 +409,27 @@ def store_items(store: Store, df: pl.DataFrame, source: str, digest: str,
                            n.kind, n.account, n.party_id, n.party_name, n.party_iban,
                            n.reference, n.issue_date, n.due_date, n.amount_minor,
                            n.settled_outside_minor, n.currency, n.description, n.book_minor,
-                           n.book_currency)
+                           n.book_currency, n.discount_until, n.discount_rate)
                            IS DISTINCT FROM (
                            i.kind, i.account, i.party_id, i.party_name, i.party_iban,
                            i.reference, i.issue_date, i.due_date, i.amount_minor,
                            i.settled_outside_minor, i.currency, i.description, i.book_minor,
-                           i.book_currency))
+                           i.book_currency, i.discount_until, i.discount_rate))
                 FROM __cm_new_items n LEFT JOIN cm_items i USING (item_id)""")
             assert counts is not None
             import_id = store.next_id("cm_imports", "import_id")
             stamp = now()
             keys = ", ".join(f"{sql} AS {col}" for col, sql in ITEM_KEYS.items())
+            updates = ", ".join(f"{c} = excluded.{c}" for c in _STORED if c != "item_id")
             store.execute(f"""
-                INSERT INTO cm_items
+                INSERT INTO cm_items BY NAME
                 SELECT i.item_id, i.kind, i.account, i.party_id, i.party_name, i.party_iban,
                        i.reference, {keys}, i.issue_date, i.due_date,
                        i.amount_minor, i.settled_outside_minor, i.currency, i.description,
-                       i.book_minor, i.book_currency, ? AS import_id, ? AS updated_at
+                       i.book_minor, i.book_currency, ? AS import_id, ? AS updated_at,
+                       i.discount_until, i.discount_rate
                 FROM __cm_new_items i
-                ON CONFLICT (item_id) DO UPDATE SET
-                    kind = excluded.kind, account = excluded.account,
-                    party_id = excluded.party_id, party_name = excluded.party_name,
-                    party_iban = excluded.party_iban, reference = excluded.reference,
-                    ref_norm = excluded.ref_norm, ref_tail = excluded.ref_tail,
-                    ref_tail_short = excluded.ref_tail_short, name_norm = excluded.name_norm,
-                    issue_date = excluded.issue_date,
-                    due_date = excluded.due_date, amount_minor = excluded.amount_minor,
-                    settled_outside_minor = excluded.settled_outside_minor,
-                    currency = excluded.currency, description = excluded.description,
-                    book_minor = excluded.book_minor, book_currency = excluded.book_currency,
-                    import_id = excluded.import_id, updated_at = excluded.updated_at""",
+                ON CONFLICT (item_id) DO UPDATE SET {updates}""",
                           [import_id, stamp])
             store.execute("DELETE FROM cm_item_keys WHERE item_id IN "
                           "(SELECT item_id FROM __cm_new_items)")

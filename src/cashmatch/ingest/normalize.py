@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from cashmatch.ingest import periods
+
 if TYPE_CHECKING:
     import polars as pl
 
@@ -38,6 +40,14 @@ def iban(text: str | None) -> str | None:
         return None
     compact = "".join(text.split()).upper()
     return compact or None
+
+
+def iban_valid(text: str) -> bool:
+    """True for an IBAN with correct check digits (ISO 13616, MOD 97-10)."""
+    compact = iban(text) or ""
+    if not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}", compact):
+        return False
+    return mod97(compact[4:] + compact[:4]) == 1
 
 
 def iban_expr(column: pl.Expr) -> pl.Expr:
@@ -107,6 +117,13 @@ ITEM_KEYS = {
                       "THEN ltrim(right(regexp_extract(ref_norm, '([0-9]+)$', 1), 6), '0') "
                       "END",
     "name_norm": name_sql("i.party_name"),
+    # every digit of the reference, leading zeros dropped: "CHK-4968" answers to "CHECK #4968"
+    # and "CHEQUE 0004968", "FA-2026-004512" to "2026 004512"
+    "ref_digits": "ltrim(regexp_replace(ref_norm, '[^0-9]', '', 'g'), '0')",
+    # the months its description names, and early-payment terms written in it
+    "desc_months": periods.months_sql(words_sql("i.description")),
+    "terms_days": periods.terms_days_sql(words_sql("i.description")),
+    "terms_rate": periods.terms_rate_sql(words_sql("i.description")),
 }
 
 

@@ -32,6 +32,15 @@ REASONS = {
     "weak": "only weak evidence",
     "no_candidate": "no candidate",
     "reopened": "a decision was undone",
+    "mismatch": "the amount cannot settle the item",
+    "over": "the payment is larger than what it settles: an unexplained excess",
+    "discount_late": "an early-payment discount taken after its period",
+    "partial": "a part payment that nothing in the text explains",
+    "before_issue": "paid before the item was issued",
+    "other_period": "the text names another period",
+    "other_reference": "the text quotes another item",
+    "ambiguous_set": "several sets of items add up to the payment",
+    "unquoted_set": "items add up to the payment, but nothing says which",
 }
 
 

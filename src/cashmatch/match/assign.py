@@ -34,9 +34,9 @@ if TYPE_CHECKING:
     import polars as pl
 
 #: Columns of a pair kept as a proposal's evidence.
-EVIDENCE = ("match_key", "rules", "ref_level", "amount_level", "party_level", "ref_similarity",
-            "name_similarity", "name_same", "amount_diff_minor", "days_after_due", "points",
-            "confidence_bp")
+EVIDENCE = ("match_key", "rules", "ref_level", "amount_level", "party_level", "date_level",
+            "period_level", "hold", "ref_similarity", "name_similarity", "name_same",
+            "amount_diff_minor", "days_after_due", "points", "confidence_bp")
 #: Columns a proposal is built and explained from.
 PROPOSAL_COLUMNS = (*EVIDENCE, "movement_id", "item_id", "applied_minor", "adjust_kind",
                     "adjust_minor", "due_date", "i_party_id", "i_party", "i_reference",
@@ -45,7 +45,8 @@ PROPOSAL_COLUMNS = (*EVIDENCE, "movement_id", "item_id", "applied_minor", "adjus
 #: Columns a several-items proposal is built and explained from.
 SUBSET_COLUMNS = ("movement_id", "i_party_id", "i_party", "item_id", "i_reference",
                   "i_open_minor", "ref_level", "party_level", "name_same", "due_date",
-                  "m_currency")
+                  "m_currency", "i_designated", "m_designated_n", "date_level", "period_level",
+                  "i_number_quoted", "m_numbers_n")
 #: What a proposal says of its item beside its evidence: the scored pairs do not carry these
 #: (one copy per pair); :func:`with_item_texts` gathers them for the pairs that become
 #: proposals, by the item's ``i_due_rank``.
@@ -232,7 +233,7 @@ def subset_proposals(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules
                                             + pl.col("_credits"))))
     if floors:  # (a bound over all of a party's fitting items holds for those tried)
         anchored, unanchored = _subset_points_bound(rules.weights)
-        bound = pl.when(pl.col("ref_level").is_in(["exact", "rf"]).any().over(group)) \
+        bound = pl.when(pl.col("i_designated").fill_null(False).any().over(group)) \
             .then(anchored).otherwise(unanchored)
         fitting = (fitting.join(pl.DataFrame({"movement_id": list(floors),
                                               "_floor": list(floors.values())},
@@ -242,23 +243,28 @@ def subset_proposals(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules
                    .filter(pl.col("_floor").is_null() | (bound > pl.col("_floor"))))
     tried = (fitting
              .filter(pl.len().over(group) >= 2)
+             .with_columns(pl.len().over(group).alias("_fitting"))
              .sort([*group, pl.col("ref_level") == "none", ~pl.col("_credit"), "i_due_rank"])
              .filter(pl.int_range(pl.len()).over(group) < rules.matching.max_subset_items)
-             .select(*(c for c in SUBSET_COLUMNS if c not in ITEM_TEXTS), "i_due_rank"))
+             .select(*(c for c in SUBSET_COLUMNS if c not in ITEM_TEXTS), "i_due_rank",
+                     "_fitting"))
     # the rows of a (movement, party) are contiguous: only the amounts reach Python, and the
     # rows of the few groups where some set adds up
     bounds = (tried.with_row_index("_row").group_by(group, maintain_order=True)
-              .agg(pl.col("_row").first().alias("_start"), pl.len().alias("_len")))
+              .agg(pl.col("_row").first().alias("_start"), pl.len().alias("_len"),
+                   pl.col("_fitting").first()))
     opens = tried.get_column("i_open_minor").to_list()
     out: dict[int, list[Proposal]] = defaultdict(list)
-    for movement_id, party_id, start, length in bounds.iter_rows():
-        found = _exact_subsets(opens[start:start + length], amounts[movement_id])
+    for movement_id, party_id, start, length, fitting_n in bounds.iter_rows():
+        target = amounts[movement_id]
+        found = _exact_subsets(opens[start:start + length], target)
         if not found:
             continue
-        rows = _rows(with_item_texts(tried.slice(start, length), texts))
+        group_rows = _rows(with_item_texts(tried.slice(start, length), texts))
+        sets = SubsetSearch(group_rows, found, fitting_n == length, target)
         for combo in found:
-            out[movement_id].append(_subset_proposal(movement_id, party_id,
-                                                     [rows[i] for i in combo], rules))
+            out[movement_id].append(_subset_proposal(movement_id, party_id, sets, combo,
+                                                     rules))
     return out
 
 
@@ -314,51 +320,124 @@ def _exact_subsets(values: list[int], target: int, limit: int = 20) -> list[list
             + [half + i for i in range(len(rv)) if rbits[ri, i]] for _, li, ri in found[:limit]]
 
 
-def _subset_proposal(movement_id: int, party_id: str, combo: list[dict[str, Any]],
+#: The most chance a set of unquoted items may have of adding up to a payment by accident
+#: (:meth:`SubsetSearch.chance`) for a quoted set to be posted without a person.
+CHANCE_MAX = 0.01
+#: The search found at most this many sets (:func:`_exact_subsets`): as many means more.
+_FOUND_MAX = 20
+
+
+@dataclass(frozen=True, slots=True)
+class SubsetSearch:
+    """The exact sums found among one party's items tried against one payment.
+
+    ``rows`` are the items tried (quoted first, then credit notes, then the oldest);
+    ``complete`` tells whether they are all of the party's items that could take part."""
+
+    rows: list[dict[str, Any]]
+    found: list[list[int]]
+    complete: bool
+    target: int
+
+    @property
+    def anchors(self) -> frozenset[int]:
+        """Positions of the items the text designates (their reference, its RF form, or
+        every digit of it)."""
+        return frozenset(i for i, r in enumerate(self.rows)
+                         if r["i_designated"] or r["ref_level"] in ("exact", "rf", "number"))
+
+    def unique_with_anchors(self) -> bool:
+        """No other set of the party's items that contains every anchor adds up too."""
+        with_all = [c for c in self.found if self.anchors <= set(c)]
+        return self.complete and len(self.found) < _FOUND_MAX and len(with_all) == 1
+
+    def chance(self) -> float:
+        """How many sets of the unquoted items tried would add up to the payment by accident,
+        had their amounts nothing to do with it: as many sets as there are, spread over the
+        cents up to the payment."""
+        free = len(self.rows) - len(self.anchors)
+        return 2.0 ** free / max(abs(self.target), 1)
+
+    def natural(self, combo: list[int]) -> bool:
+        """The set is all the party's open items, or the oldest due of them: what a customer
+        pays without saying which."""
+        if not self.complete:
+            return False
+        by_due = sorted(range(len(self.rows)), key=lambda i: self.rows[i]["i_due_rank"])
+        return set(combo) == set(by_due[:len(combo)])
+
+
+def _subset_proposal(movement_id: int, party_id: str, sets: SubsetSearch, combo: list[int],
                      rules: Rules) -> Proposal:
     w = rules.weights
-    n_ref = sum(r["ref_level"] != "none" for r in combo)
-    party = max((r["party_level"] for r in combo),
+    rows = [sets.rows[i] for i in combo]
+    n_ref = sum(r["ref_level"] != "none" for r in rows)
+    party = max((r["party_level"] for r in rows),
                 key=lambda lv: {"iban": 3, "name": 2, "none": 1, "other": 0}[lv])
-    same_name = party == "name" and bool(combo[0].get("name_same"))  # one party: one name
+    same_name = party == "name" and bool(rows[0].get("name_same"))  # one party: one name
     party_pts = {"iban": w.party_iban, "name": w.party_name_same if same_name else w.party_name,
                  "other": w.party_other}.get(party, 0)
-    points = tenths(w.prior + _subset_ref_points(combo, w) + w.amount_exact + party_pts)
-    ev = {"match_key": "subset", "items": [r["item_id"] for r in combo], "referenced": n_ref,
-          "party_level": party, "party_id": party_id, "amount_level": "exact", "points": points}
-    return Proposal(movement_id, tuple((r["item_id"], r["i_open_minor"]) for r in combo), points,
-                    f"subset:{n_ref}/{len(combo)}ref+{party}",
-                    describe_subset(combo, n_ref, party), ev,
-                    due=tuple(sorted(str(r["due_date"]) for r in combo)),
-                    opens=tuple(r["i_open_minor"] for r in combo))
+    hold, reference = _subset_judgement(sets, combo, rows, party, same_name, rules)
+    points = tenths(w.prior + reference + w.amount_exact + party_pts)
+    ev = {"match_key": "subset", "items": [r["item_id"] for r in rows], "referenced": n_ref,
+          "party_level": party, "party_id": party_id, "amount_level": "exact", "points": points,
+          "hold": hold}
+    return Proposal(movement_id, tuple((r["item_id"], r["i_open_minor"]) for r in rows), points,
+                    f"subset:{n_ref}/{len(rows)}ref+{party}",
+                    describe_subset(rows, n_ref, party), ev,
+                    due=tuple(sorted(str(r["due_date"]) for r in rows)),
+                    opens=tuple(r["i_open_minor"] for r in rows))
+
+
+def _subset_judgement(sets: SubsetSearch, combo: list[int], rows: list[dict[str, Any]],
+                      party: str, same_name: bool, rules: Rules) -> tuple[str | None, Decimal]:
+    """What holds a set back from an automatic posting (or None), and its reference points.
+
+    A set the text anchors (it holds every item the text designates) is the reading when no
+    other set of the party's items with those anchors adds up, and its unquoted items are too
+    few to add up by chance (:data:`CHANCE_MAX`). A set nothing designates is the reading
+    only when it is all the payer's open items or the oldest due of them, and the payer is
+    known by its IBAN or its own name."""
+    w = rules.weights
+    designated = rows[0]["m_designated_n"] or 0
+    anchored = len(sets.anchors & set(combo))
+    if any(r["date_level"] == "before_issue" for r in rows):
+        hold: str | None = "before_issue"
+    elif designated > anchored or ((rows[0]["m_numbers_n"] or 0) > 0 and not any(
+            r["i_number_quoted"] or r["i_designated"] for r in rows)):
+        hold = "other_reference"
+    elif party == "other":
+        hold = "other_party"
+    elif all(r["period_level"] == "other" for r in rows):
+        hold = "other_period"
+    else:
+        hold = None
+    if anchored:
+        if anchored == len(combo) or (sets.unique_with_anchors()
+                                      and sets.chance() <= CHANCE_MAX):
+            return hold, w.ref_exact
+        return hold or "ambiguous_set", _subset_ref_points(rows, w)
+    if sets.natural(combo):
+        known = party == "iban" or same_name
+        return hold or (None if known else "unquoted_set"), w.subset_balance
+    return hold or "unquoted_set", w.subset_without_reference
 
 
 def _subset_points_bound(w: Weights) -> tuple[int, int]:
     """The most evidence points (tenths) a set of items can score, with and without an item
     its text quotes exactly among those tried (:func:`_subset_proposal`)."""
     party = max(w.party_iban, w.party_name_same, w.party_name, w.party_other, Decimal(0))
-    quoted = max(w.ref_exact, w.subset_some_referenced
-                 + max(Decimal(0), -w.subset_unreferenced_item) * 1000)
+    quoted = max(w.ref_exact, w.subset_some_referenced)
+    unquoted = max(w.subset_balance, w.subset_without_reference)
     return (tenths(w.prior + quoted + w.amount_exact + party),
-            tenths(w.prior + w.subset_without_reference + w.amount_exact + party))
+            tenths(w.prior + unquoted + w.amount_exact + party))
 
 
 def _subset_ref_points(combo: list[dict[str, Any]], w: Weights) -> Decimal:
-    """Reference evidence of a set of items.
-
-    A set is anchored by the items its text quotes exactly (or by an RF reference); items
-    only one typo or a numeric tail away count as quoted beside such an anchor, never on
-    their own (a customer number that is also the tail of one invoice's reference anchors
-    nothing). Anchored and every item quoted: ``ref_exact``. Anchored, some quoted:
-    ``subset_some_referenced`` less ``subset_unreferenced_item`` for each unquoted invoice
-    beyond one per quoted item: an invoice nobody quoted was picked for its amount alone, and
-    among a party's twenty items some set adds up to almost any amount by chance (a payment
-    quoting two invoices and settling a third is common; one quote among four invoices is a
-    coincidence). Unquoted credit notes netted into a payment cost nothing. Not anchored:
-    ``subset_without_reference``."""
-    strong = sum(1 for r in combo if r["ref_level"] in ("exact", "rf"))
-    if not strong:
-        return w.subset_without_reference
+    """Reference evidence of an anchored set that is not the only one: ``ref_exact`` when
+    every item is quoted, else ``subset_some_referenced`` less ``subset_unreferenced_item``
+    for each unquoted invoice beyond one per quoted item (unquoted credit notes netted into a
+    payment cost nothing)."""
     quoted = sum(1 for r in combo if r["ref_level"] != "none")
     if quoted == len(combo):
         return w.ref_exact
@@ -378,22 +457,15 @@ def clear_exact_winners(ranked: pl.DataFrame, threshold: int, margin: int) -> se
     if ranked.height == 0:
         return set()
     best = ranked.filter(pl.col("_n") == 1).select(
-        "movement_id", pl.col("points").alias("b_points"), pl.col("i_party_id").alias("b_party"),
-        pl.col("ref_level").alias("b_ref"), pl.col("amount_level").alias("b_amount"),
-        pl.col("party_level").alias("b_party_level"),
-        pl.col("amount_diff_minor").alias("b_diff"), pl.col("confidence_bp").alias("b_conf"))
+        "movement_id", pl.col("points").alias("b_points"), pl.col("hold").alias("b_hold"),
+        pl.col("amount_level").alias("b_amount"), pl.col("confidence_bp").alias("b_conf"))
     rival = (pl.col("_n") > 1) & (pl.col("b_points") - pl.col("points") < margin)
-    same = ((pl.col("points") == pl.col("b_points")) & (pl.col("i_party_id") == pl.col("b_party"))
-            & (pl.col("b_ref") == "none") & (pl.col("ref_level") == "none")
-            & (pl.col("amount_level") == pl.col("b_amount"))
-            & (pl.col("party_level") == pl.col("b_party_level"))
-            & (pl.col("amount_diff_minor") == pl.col("b_diff"))).fill_null(False)
     verdict = (ranked.join(best, on="movement_id")
                .group_by("movement_id")
-               .agg((~rival | same).all().alias("clear"), pl.col("b_conf").first(),
-                    pl.col("b_amount").first()))
+               .agg((~rival).all().alias("clear"), pl.col("b_conf").first(),
+                    pl.col("b_amount").first(), pl.col("b_hold").first()))
     return set(verdict.filter(pl.col("clear") & (pl.col("b_conf") >= threshold)
-                              & (pl.col("b_amount") == "exact"))
+                              & (pl.col("b_amount") == "exact") & pl.col("b_hold").is_null())
                .get_column("movement_id").to_list())
 
 
@@ -501,7 +573,8 @@ def rank(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules,
                         decisive.get_column("_subset").drop_nulls().to_list())
     out.review.append(owned(_review_frame(table.filter(~pl.col("_decisive")))))  # kept
     undecided = table.filter(~pl.col("_decisive")).group_by("movement_id").agg(
-        pl.when(pl.col("confidence_bp").first() >= threshold).then(pl.lit("ambiguous"))
+        pl.when(pl.col("hold").first().is_not_null()).then(pl.col("hold").first())
+        .when(pl.col("confidence_bp").first() >= threshold).then(pl.lit("ambiguous"))
         .otherwise(_reason_expr().filter(pl.col("_shown_rank") == 1).first()
                    .fill_null("no_candidate")).alias("reason"))
     out.reasons = dict(undecided.iter_rows())
@@ -521,7 +594,7 @@ def proposal_table(singles: pl.DataFrame, subsets: list[Proposal]) -> pl.DataFra
         "movement_id", "points", "confidence_bp", "rule", "explanation",
         pl.concat_list(pl.col("due_date").cast(pl.String).fill_null("None")).alias("_due"),
         pl.lit(1, pl.Int64).alias("_lines"), pl.concat_list("item_id").alias("_items"),
-        "amount_level", "ref_level", "party_level", "amount_diff_minor",
+        "amount_level", "ref_level", "party_level", "amount_diff_minor", "hold",
         pl.col("i_party_id").alias("party_id"), pl.lit(None, pl.Int64).alias("referenced"),
         evidence_json_expr().alias("evidence_json"),
         "adjust_kind", pl.col("adjust_minor").fill_null(0),
@@ -533,7 +606,7 @@ def proposal_table(singles: pl.DataFrame, subsets: list[Proposal]) -> pl.DataFra
     several = pl.DataFrame([(
         p.movement_id, p.points, p.confidence_bp, p.rule, p.explanation, list(p.due),
         len(p.lines), sorted(p.items), p.evidence.get("amount_level"), None,
-        p.evidence.get("party_level"), None, p.evidence.get("party_id"),
+        p.evidence.get("party_level"), None, p.evidence.get("hold"), p.evidence.get("party_id"),
         p.evidence.get("referenced"),
         json.dumps(p.evidence, sort_keys=True, default=str, separators=(",", ":")),
         p.adjust_kind, p.adjust_minor, [{"item_id": i, "amount_minor": a} for i, a in p.lines],
@@ -558,13 +631,12 @@ def _decided(table: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     with whether the movement is decisive (``_decisive``, on every row of it) and, for the
     proposals review would show, their rank (``_shown_rank``).
 
-    A movement is decisive when its best proposal is sure enough (``auto_threshold``, and
-    not an amount mismatch) and every other proposal within ``auto_margin`` points of it is
-    the same reading: a one-item proposal of the same party's identical item (same points,
-    no reference, same levels, same difference). Subscriptions are no ambiguity:
-    accountants letter the oldest due first, and proposals are sorted oldest first among
-    equals. Review shows the first ``max_suggestions`` proposals of at least
-    ``review_min_confidence`` that are not amount mismatches."""
+    A movement is decisive when its best proposal is sure enough (``auto_threshold``),
+    nothing holds it back (``hold``: an unexplained remainder, a contradiction) and no other
+    proposal comes within ``auto_margin`` points of it: two readings about as good are a
+    question for a person, identical subscriptions included (dates and periods named in the
+    text are what separates them). Review shows the first ``max_suggestions`` proposals of
+    at least ``review_min_confidence`` that are not amount mismatches."""
     import polars as pl
 
     m = rules.matching
@@ -574,22 +646,11 @@ def _decided(table: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     by = pl.col("movement_id")
     ordered = table.sort(["movement_id", "points", "_due", "_lines", "_items"],
                          descending=[False, True, False, False, False])
-    first = {c: pl.col(c).first().over(by) for c in (
-        "points", "confidence_bp", "amount_level", "ref_level", "party_level",
-        "amount_diff_minor", "party_id", "_lines")}
+    first = {c: pl.col(c).first().over(by) for c in ("points", "confidence_bp", "hold")}
     n = pl.int_range(1, pl.len() + 1).over(by)
     rival = (n > 1) & (first["points"] - pl.col("points") < margin)
-    same = ((pl.col("_lines") == 1) & (first["_lines"] == 1)
-            & (pl.col("points") == first["points"]) & first["party_id"].is_not_null()
-            & (first["ref_level"] == "none")
-            & pl.col("party_id").eq_missing(first["party_id"])
-            & pl.col("ref_level").eq_missing(first["ref_level"])
-            & pl.col("amount_level").eq_missing(first["amount_level"])
-            & pl.col("party_level").eq_missing(first["party_level"])
-            & pl.col("amount_diff_minor").eq_missing(first["amount_diff_minor"])).fill_null(False)
-    decisive = ((first["confidence_bp"] >= threshold)
-                & first["amount_level"].ne_missing(pl.lit("mismatch"))
-                & (~rival | same).all().over(by))
+    decisive = ((first["confidence_bp"] >= threshold) & first["hold"].is_null()
+                & (~rival).all().over(by))
     shown = (pl.col("confidence_bp") >= min_bp) & pl.col("amount_level").ne_missing(
         pl.lit("mismatch"))
     position = shown.cast(pl.Int64).cum_sum().over(by)
@@ -607,7 +668,8 @@ def _reason_expr() -> pl.Expr:
 
     referenced = (pl.col("ref_level").is_not_null() & (pl.col("ref_level") != "none")) | (
         pl.col("referenced").fill_null(0) > 0)
-    return (pl.when(pl.col("party_level") == "other").then(pl.lit("other_party"))
+    return (pl.when(pl.col("hold").is_not_null()).then(pl.col("hold"))
+            .when(pl.col("party_level") == "other").then(pl.lit("other_party"))
             .when(referenced).then(pl.when(pl.col("amount_level") != "exact")
                                    .then(pl.lit("amount_differs")).otherwise(pl.lit("weak")))
             .when(pl.col("amount_level") == "exact").then(pl.lit("no_reference"))

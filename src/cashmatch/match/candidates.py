@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cashmatch.config import Rules, Tolerances
-from cashmatch.ingest.normalize import typo_keys_sql, words_sql
+from cashmatch.ingest.normalize import text_key_sql, typo_keys_sql, words_sql
 from cashmatch.match.evidence import cents
 
 #: A movement's text as words are read from it: remittance plus every reference, accents
@@ -101,7 +101,9 @@ SELECT movement_id, k, bool_and(quoted) AS quoted FROM (
 ) GROUP BY movement_id, k;
 """
 
-#: Who the payer is: parties known for its IBAN (ledger or memory) or for its name.
+#: Who the payer is: parties known for its IBAN (ledger or memory), for its name (remembered,
+#: or the party's own name once normalised, or that name cut at 30+ characters), or named by
+#: an ``[[alias]]`` rule.
 PAYER_SQL = """
 CREATE OR REPLACE TEMP TABLE cm_tmp_payer AS
 WITH iban_parties AS (
@@ -119,6 +121,15 @@ FROM cm_tmp_movements m
 JOIN cm_aliases a ON a.kind = 'name' AND a.removed_at IS NULL AND a.value = m.name_norm
 WHERE m.name_norm <> ''
 UNION
+SELECT DISTINCT m.movement_id, i.party_id, 'name_same'
+FROM cm_tmp_movements m
+JOIN (SELECT DISTINCT party_id, name_norm FROM cm_tmp_open_items
+      WHERE party_id IS NOT NULL AND length(name_norm) >= 4) i
+  ON left(i.name_norm, 30) = left(m.name_norm, 30)
+WHERE length(m.name_norm) >= 4
+  AND (i.name_norm = m.name_norm
+       OR (length(m.name_norm) >= 30 AND starts_with(i.name_norm, m.name_norm)))
+UNION
 SELECT DISTINCT movement_id, party_id, 'rule' FROM cm_tmp_rule_payer
 """
 
@@ -135,9 +146,12 @@ WITH settled AS (
     FROM cm_tmp_quoted q
     JOIN cm_tmp_movements m USING (movement_id)
     JOIN cm_tmp_open_items i USING (item_id)
+    LEFT JOIN (SELECT movement_id, list(DISTINCT party_id) AS parties FROM cm_tmp_payer
+               GROUP BY movement_id) p USING (movement_id)
     GROUP BY q.movement_id
     HAVING count(DISTINCT q.item_id) = 1
-       AND bool_and(i.open_minor = m.amount_minor AND i.currency = m.currency)
+       AND bool_and(i.open_minor = m.amount_minor AND i.currency = m.currency
+                    AND (p.parties IS NULL OR list_contains(p.parties, i.party_id)))
 )
 SELECT m.* FROM cm_tmp_movements m ANTI JOIN settled s USING (movement_id)
 """
@@ -202,7 +216,7 @@ def rules(cap: int, tol: Tolerances) -> list[BlockingRule]:
     The party rules also find a receivable paid short within ``tol`` (see
     :func:`_can_settle`)."""
     settles = _can_settle(tol)
-    return [rule(cap, settles) for rule in (_ref_exact, _ref_rf, _ref_tail, _ref_typo, _payer_party, _party_name, _amount_exact)]
+    return [rule(cap, settles) for rule in (_ref_exact, _ref_rf, _ref_number, _ref_tail, _ref_typo, _payer_party, _party_name, _amount_exact)]
 
 
 def _ref_exact(cap: int, settles: str) -> BlockingRule:
@@ -241,6 +255,18 @@ def _ref_tail(cap: int, settles: str) -> BlockingRule:
                        WHERE regexp_matches(t.tok, '^[0-9]+$'))
                    GROUP BY movement_id, item_id, due_date""",
                 "due_date, item_id", cap, tail_len="tail_len"))
+
+
+def _ref_number(cap: int, settles: str) -> BlockingRule:
+    return BlockingRule(
+        "ref_number",
+        "every digit of an item's reference is a number of the text (a cheque or document "
+        "number written another way, a reference without its letters)",
+        _capped("""SELECT DISTINCT t.movement_id, i.item_id, i.due_date
+                   FROM cm_tmp_tokens t
+                   JOIN cm_tmp_open_items i
+                     ON length(i.ref_digits) >= 4 AND i.ref_digits = ltrim(t.tok, '0')
+                   WHERE regexp_matches(t.tok, '^[0-9]+$')""", "due_date, item_id", cap))
 
 
 def _ref_typo(cap: int, settles: str) -> BlockingRule:
@@ -322,13 +348,85 @@ def _amount_exact(cap: int, settles: str) -> BlockingRule:
 
 #: The tables the statements of :func:`pairs_sqls` create.
 TABLES = ("cm_tmp_tokens", "cm_tmp_quoted", "cm_tmp_token_keys", "cm_tmp_payer",
-          "cm_tmp_unsettled", "cm_tmp_pairs")
+          "cm_tmp_unsettled", "cm_tmp_pairs", "cm_tmp_parties", "cm_tmp_party_keys",
+          "cm_tmp_name_payer")
+
+
+#: A party name word counts as a key when at most this many parties share it.
+RARE_NAME_WORD = 5
+#: Keys of a name written with a typo: its first letters.
+NAME_PREFIX = 6
+
+#: The run's parties (those with open items) and the keys their names are found by in a text:
+#: their rare words (4+ letters), the first letters of their long rare words (a typo later
+#: in the word), and the whole name without spaces (written glued, or cut).
+PARTY_KEYS_SQL = f"""
+CREATE OR REPLACE TEMP TABLE cm_tmp_parties AS
+SELECT party_id, any_value(name_norm) AS name_norm,
+       replace(any_value(name_norm), ' ', '') AS compact
+FROM cm_tmp_open_items WHERE party_id IS NOT NULL AND length(name_norm) >= 3
+GROUP BY party_id;
+CREATE OR REPLACE TEMP TABLE cm_tmp_party_keys AS
+WITH words AS (
+    SELECT party_id, unnest(string_split(name_norm, ' ')) AS w FROM cm_tmp_parties
+), rare AS (
+    SELECT w FROM words WHERE length(w) >= 4 AND regexp_matches(w, '[A-Z]')
+    GROUP BY w HAVING count(DISTINCT party_id) <= {RARE_NAME_WORD}
+)
+SELECT DISTINCT party_id, w AS k FROM words SEMI JOIN rare USING (w)
+UNION
+SELECT DISTINCT party_id, '~' || left(w, {NAME_PREFIX}) FROM words SEMI JOIN rare USING (w)
+WHERE length(w) > {NAME_PREFIX}
+UNION
+SELECT party_id, compact FROM cm_tmp_parties WHERE length(compact) >= 6
+"""
+
+#: Parties whose name keys a batch movement's text holds (payer name and remittance, words
+#: alone and two or three glued together), for the movements whose payer is not known
+#: otherwise; ``hits`` counts the keys found.
+NAME_HITS_SQL = f"""
+WITH need AS (
+    SELECT m.movement_id, regexp_extract_all({words_sql(
+        "coalesce(m.counterparty_name, '') || ' ' || m.remittance")}, '[A-Z0-9]+') AS t
+    FROM cm_tmp_movements m
+    ANTI JOIN (SELECT DISTINCT movement_id FROM cm_tmp_payer) known USING (movement_id)
+), u AS (
+    SELECT movement_id, t, unnest(range(1, len(t) + 1)) AS i FROM need
+), keys AS (
+    SELECT movement_id, t[i] AS k FROM u WHERE length(t[i]) >= 4
+    UNION SELECT movement_id, t[i] || t[i + 1] FROM u WHERE i + 1 <= len(t)
+    UNION SELECT movement_id, t[i] || t[i + 1] || t[i + 2] FROM u WHERE i + 2 <= len(t)
+    UNION SELECT movement_id, '~' || left(t[i], {NAME_PREFIX}) FROM u
+    WHERE length(t[i]) > {NAME_PREFIX}
+)
+SELECT k.movement_id, p.party_id, count(*) AS hits, any_value(pa.compact) AS compact,
+       any_value({text_key_sql("coalesce(m.counterparty_name, '') || ' ' || m.remittance")}) AS text
+FROM keys k JOIN cm_tmp_party_keys p USING (k)
+JOIN cm_tmp_parties pa USING (party_id)
+JOIN cm_tmp_movements m ON m.movement_id = k.movement_id
+GROUP BY k.movement_id, p.party_id
+QUALIFY row_number() OVER (PARTITION BY k.movement_id ORDER BY count(*) DESC, p.party_id) <= 10
+"""
+
+#: Payers found by name in the text (``cm_tmp_name_payer``: movement_id, party_id, same)
+#: join the payers known otherwise.
+NAME_PAYERS_SQL = """
+INSERT INTO cm_tmp_payer
+SELECT movement_id, party_id, CASE WHEN same THEN 'name_same' ELSE 'name_text' END
+FROM cm_tmp_name_payer
+"""
+
+
+def before_payers_sqls() -> list[str]:
+    """The statements that find a batch's tokens, quoted references and known payers."""
+    return [TOKENS_SQL, QUOTED_SQL, TYPO_KEYS_SQL, PAYER_SQL]
 
 
 def pairs_sqls(rules_: Rules) -> list[str]:
-    """The statements that find a batch's candidate pairs (``cm_tmp_pairs``), in order."""
+    """The statements that find a batch's candidate pairs (``cm_tmp_pairs``) once its payers
+    are known, in order."""
     m = rules_.matching
-    return [TOKENS_SQL, QUOTED_SQL, TYPO_KEYS_SQL, PAYER_SQL, SETTLED_BY_REFERENCE_SQL,
+    return [NAME_PAYERS_SQL, SETTLED_BY_REFERENCE_SQL,
             pairs_sql(rules(m.candidates_per_rule, rules_.tolerances))]
 
 

@@ -5,7 +5,8 @@ and gives each pair a level (kept as evidence and shown in explanations) worth s
 (log-odds, the ``[weights]`` of the rules file). :data:`FEATURES` lists them:
 
 - **reference**: ``exact`` (the item's reference is in the text, separators ignored),
-  ``rf`` (a valid ISO 11649 reference encodes it), ``tail`` (its numeric tail, 4+ digits, is a
+  ``rf`` (a valid ISO 11649 reference encodes it), ``number`` (every digit of it is a number
+  of the text: "CHECK #4968" for CHK-4968), ``tail`` (its numeric tail, 4+ digits, is a
   number of the text), ``fuzzy`` (a word of the text is one typo away, rapidfuzz similarity ≥
   ``fuzzy_reference_min``), ``none``;
 - **amount** (movement vs the item's open amount, same currency and sign): ``exact``,
@@ -15,8 +16,12 @@ and gives each pair a level (kept as evidence and shown in explanations) worth s
   open), ``mismatch``;
 - **party**: ``iban`` (the payer's IBAN is known for the item's party, from the ledger, the
   payer memory or an ``[[alias]]`` rule), ``name`` (the payer's name matches the party's, or
-  the memory knows the name), ``other`` (the payer's IBAN belongs to another party),
-  ``none``.
+  the memory knows the name), ``other`` (the payer is known, by its IBAN or its own name, as
+  another party), ``none``;
+- **date**: ``before_issue``, ``not_due``, ``due``, ``none`` (the payment's booking date
+  against the item's issue and due dates);
+- **period**: ``match``, ``other``, ``none`` (months, weeks and dates the text names against
+  the item's).
 
 The points of the levels add up to a prior; the confidence is ``1 / (1 + exp(-points))``.
 Points are kept in tenths as integers and the confidence in basis points, so decisions are
@@ -117,6 +122,7 @@ def _reference_level(pairs: pl.DataFrame, rules: Rules) -> pl.Expr:
     has = pl.col("rules").list.contains
     return (pl.when(has("ref_exact")).then(pl.lit("exact"))
             .when(has("ref_rf")).then(pl.lit("rf"))
+            .when(has("ref_number")).then(pl.lit("number"))
             .when(has("ref_tail") & (pl.col("i_ref_tail_len").fill_null(0) >= TAIL_MIN_DIGITS))
             .then(pl.lit("tail"))
             .when(has("ref_typo")
@@ -128,7 +134,8 @@ def _reference_level(pairs: pl.DataFrame, rules: Rules) -> pl.Expr:
 
 def _reference_points(rules: Rules) -> pl.Expr:
     w = rules.weights
-    return _table_points("ref_level", {"exact": w.ref_exact, "rf": w.ref_rf, "tail": w.ref_tail,
+    return _table_points("ref_level", {"exact": w.ref_exact, "rf": w.ref_rf,
+                                       "number": w.ref_number, "tail": w.ref_tail,
                                        "fuzzy": w.ref_fuzzy, "none": Decimal(0)})
 
 
@@ -151,14 +158,6 @@ def _amount_level(pairs: pl.DataFrame, rules: Rules) -> pl.Expr:
     comparable = (pl.col("m_currency") == pl.col("i_currency")) & (
         pl.col("m_amount_minor").sign() == sign)
     short = (pl.col("i_open_minor") - pl.col("m_amount_minor")) * sign  # > 0: paid less
-    open_abs = pl.col("i_open_minor").abs()
-    # discount share in hundredths of a percent, with a cent of rounding either way
-    pct_lo, pct_hi = int(tol.discount_min_percent * 100), int(tol.discount_max_percent * 100)
-    in_discount = (((short + 1) * 10_000 >= open_abs * pct_lo)
-                   & ((short - 1) * 10_000 <= open_abs * pct_hi))
-    short_receipt = (sign > 0) & (short > 0)
-    is_fee = short_receipt & (short <= cents(tol.fee_max)) & (
-        short * 10_000 <= open_abs * int(tol.fee_max_percent * 100))
     # a foreign-currency item paid through the instructed amount: exact or partial only (the
     # difference in the ledger currency is an exchange difference, posted as such)
     fx = pl.col("fx").fill_null(False) if "fx" in pairs.columns else pl.lit(False)
@@ -167,12 +166,46 @@ def _amount_level(pairs: pl.DataFrame, rules: Rules) -> pl.Expr:
             .when(fx | ~comparable).then(pl.lit("mismatch"))
             .when(short == 0).then(pl.lit("exact"))
             .when(short.abs() <= cents(tol.rounding_max)).then(pl.lit("rounding"))
-            .when(short_receipt & pl.col("m_discount_word") & in_discount)
-            .then(pl.lit("discount"))
-            .when(is_fee).then(pl.lit("fee"))
-            .when(short_receipt & in_discount).then(pl.lit("discount"))
+            .when(_is_discount(short, rules)).then(pl.lit("discount"))
+            .when(_is_fee(short, sign, rules)).then(pl.lit("fee"))
             .when(short > 0).then(pl.lit("partial"))
             .otherwise(pl.lit("over")))
+
+
+def _is_discount(short: pl.Expr, rules: Rules) -> pl.Expr:
+    """A receipt short by the early-payment discount of the item's terms (their rate, or a
+    share between ``discount_min_percent`` and ``discount_max_percent`` when the terms give
+    none), booked within the discount period (and ``discount_grace_days``)."""
+    import polars as pl
+
+    tol = rules.tolerances
+    open_abs = pl.col("i_open_minor").abs()
+    pct_lo, pct_hi = int(tol.discount_min_percent * 100), int(tol.discount_max_percent * 100)
+    # the share in hundredths of a percent, with a cent of rounding either way
+    in_range = ((short + 1) * 10_000 >= open_abs * pct_lo) & (
+        (short - 1) * 10_000 <= open_abs * pct_hi)
+    rate = pl.col("i_disc_rate_bp")
+    at_rate = ((short * 10_000 - open_abs * rate).abs() <= 10_000 + open_abs)  # ±1 cent
+    in_time = pl.col("booking_date") <= (
+        pl.col("disc_until") + pl.duration(days=tol.discount_grace_days))
+    return ((pl.col("i_open_minor") > 0) & (short > 0) & in_time.fill_null(False)
+            & pl.when(rate.is_null()).then(in_range).otherwise(at_rate))
+
+
+def _is_fee(short: pl.Expr, sign: pl.Expr, rules: Rules) -> pl.Expr:
+    """A difference a bank kept (a receipt short) or added (a payment larger than the item):
+    as much as the charges the bank states, or what the payer instructed was the item's
+    amount; otherwise a whole number of currency units up to ``fee_max`` and
+    ``fee_max_percent`` of the item."""
+    import polars as pl
+
+    tol = rules.tolerances
+    kept = short * sign                     # > 0: the bank took it (receipt short, payment more)
+    open_abs = pl.col("i_open_minor").abs()
+    stated = ((pl.col("m_charges_minor").fill_null(-1) == kept)
+              | (pl.col("m_instructed_minor").fill_null(0) == pl.col("i_open_minor")))
+    plain = ((kept % 100 == 0) & (kept * 10_000 <= open_abs * int(tol.fee_max_percent * 100)))
+    return (kept > 0) & (kept <= cents(tol.fee_max)) & (stated | plain)
 
 
 def _amount_points(rules: Rules) -> pl.Expr:
@@ -222,8 +255,10 @@ def _party_level(pairs: pl.DataFrame, rules: Rules) -> pl.Expr:
     vias = pl.col("payer_vias").fill_null(pl.lit([], pl.List(pl.String)))
     return (pl.when(vias.list.contains("iban") | vias.list.contains("iban_memory")
                     | vias.list.contains("rule")).then(pl.lit("iban"))
-            .when(pl.col("payer_other").fill_null(False)).then(pl.lit("other"))
-            .when(vias.list.contains("name_memory")
+            .when(pl.col("payer_other").fill_null(False) & (vias.list.len() == 0))
+            .then(pl.lit("other"))
+            .when(vias.list.contains("name_memory") | vias.list.contains("name_same")
+                  | vias.list.contains("name_text")
                   | (pl.col("name_similarity") >= rules.matching.name_similarity_min))
             .then(pl.lit("name"))
             .otherwise(pl.lit("none")))
@@ -235,8 +270,102 @@ def _party_points(rules: Rules) -> pl.Expr:
     w = rules.weights
     table = _table_points("party_level", {"iban": w.party_iban, "name": w.party_name,
                                           "other": w.party_other, "none": Decimal(0)})
-    return (pl.when((pl.col("party_level") == "name") & pl.col("name_same"))
+    vias = pl.col("payer_vias").fill_null(pl.lit([], pl.List(pl.String)))
+    same = pl.col("name_same") | vias.list.contains("name_same")
+    return (pl.when((pl.col("party_level") == "name") & same)
             .then(pl.lit(tenths(w.party_name_same))).otherwise(table))
+
+
+# -- dates ------------------------------------------------------------------------------------
+
+#: Days a ledger entry (a cheque written, a deposit recorded) may be booked by the bank
+#: before the date the ledger gives it.
+ENTRY_GRACE_DAYS = 3
+#: Days before its due date from which an item is read as not due yet.
+NOT_DUE_DAYS = 25
+
+
+def _keep(pairs: pl.DataFrame, rules: Rules) -> pl.DataFrame:
+    return pairs
+
+
+def _date_level(pairs: pl.DataFrame, rules: Rules) -> pl.Expr:
+    """``before_issue`` (booked before the item existed: a payment cannot settle an invoice
+    not issued yet, a cheque cannot clear before it is written), ``not_due`` (an invoice
+    paid more than a few weeks before it falls due, while others are due), ``due``, or
+    ``none`` (no dates)."""
+    import polars as pl
+
+    booked, issued, due = pl.col("booking_date"), pl.col("issue_date"), pl.col("due_date")
+    entry = pl.col("i_kind") == "entry"
+    grace = pl.when(entry).then(pl.duration(days=ENTRY_GRACE_DAYS)).otherwise(
+        pl.duration(days=0))
+    return (pl.when(booked < issued - grace).then(pl.lit("before_issue"))
+            .when(~entry & ((due - booked).dt.total_days() > NOT_DUE_DAYS))
+            .then(pl.lit("not_due"))
+            .when(issued.is_not_null() | due.is_not_null()).then(pl.lit("due"))
+            .otherwise(pl.lit("none")))
+
+
+def _date_points(rules: Rules) -> pl.Expr:
+    w = rules.weights
+    return _table_points("date_level", {"before_issue": w.date_before_issue,
+                                        "not_due": w.date_not_due, "due": Decimal(0),
+                                        "none": Decimal(0)})
+
+
+# -- periods ----------------------------------------------------------------------------------
+
+
+def _period_level(pairs: pl.DataFrame, rules: Rules) -> pl.Expr:
+    """``match`` (the text names a month, week or date of the item), ``other`` (it names
+    some, none of them the item's) or ``none`` (it names none)."""
+    import polars as pl
+
+    return (pl.when(~pl.col("period_named").fill_null(False)).then(pl.lit("none"))
+            .when(pl.col("period_match").fill_null(False)).then(pl.lit("match"))
+            .otherwise(pl.lit("other")))
+
+
+def _period_points(rules: Rules) -> pl.Expr:
+    w = rules.weights
+    return _table_points("period_level", {"match": w.period_match, "other": w.period_other,
+                                          "none": Decimal(0)})
+
+
+# -- what keeps a reading from being posted without a person -----------------------------------
+
+#: Why a reading may not be posted automatically, whatever its confidence (see :func:`hold`;
+#: the words for people are :data:`cashmatch.ledger.review.REASONS`).
+HOLDS = ("mismatch", "over", "discount_late", "partial", "other_party", "before_issue",
+         "other_period", "other_reference")
+
+
+def hold(rules: Rules) -> pl.Expr:
+    """The first reason (a key of :data:`HOLDS`) that keeps each one-item reading from an
+    automatic posting, or null: the evidence must designate the item, leave no unexplained
+    remainder, and nothing may contradict it."""
+    import polars as pl
+
+    amount, m = pl.col("amount_level"), rules.matching
+    quoted = pl.col("ref_level").is_in(["exact", "rf", "number", "tail", "fuzzy"])
+    wanted_part = pl.col("m_partial_word").fill_null(False) & quoted
+    short_by_terms = pl.col("disc_until").is_not_null() & pl.col("m_discount_word").fill_null(
+        False)
+    return (pl.when(amount == "mismatch").then(pl.lit("mismatch"))
+            .when((amount == "over") & pl.lit(not m.auto_overpayment)).then(pl.lit("over"))
+            .when((amount == "partial") & short_by_terms).then(pl.lit("discount_late"))
+            .when((amount == "partial") & pl.lit(not m.auto_partial) & ~wanted_part)
+            .then(pl.lit("partial"))
+            .when(pl.col("party_level") == "other").then(pl.lit("other_party"))
+            .when(pl.col("date_level") == "before_issue").then(pl.lit("before_issue"))
+            .when(pl.col("period_level") == "other").then(pl.lit("other_period"))
+            .when((pl.col("m_designated_n").fill_null(0) > 0)
+                  & ~pl.col("i_designated").fill_null(False)).then(pl.lit("other_reference"))
+            .when((pl.col("m_numbers_n").fill_null(0) > 0)
+                  & ~pl.col("i_number_quoted").fill_null(False)
+                  & (pl.col("ref_level") == "none")).then(pl.lit("other_reference"))
+            .otherwise(pl.lit(None, pl.String)))
 
 
 #: The features, in the order they are measured.
@@ -244,11 +373,14 @@ FEATURES = (
     Feature("ref_level", _measure_reference, _reference_level, _reference_points),
     Feature("amount_level", _measure_amount, _amount_level, _amount_points),
     Feature("party_level", _measure_party, _party_level, _party_points),
+    Feature("date_level", _keep, _date_level, _date_points),
+    Feature("period_level", _keep, _period_level, _period_points),
 )
 
 #: Columns :func:`score` adds.
 SCORE_COLUMNS = {
     "ref_level": "String", "amount_level": "String", "party_level": "String",
+    "date_level": "String", "period_level": "String", "hold": "String",
     "adjust_kind": "String", "name_same": "Boolean", "ref_similarity": "Int64",
     "name_similarity": "Int64", "amount_diff_minor": "Int64", "days_after_due": "Int64",
     "points": "Int64", "confidence_bp": "Int64", "applied_minor": "Int64",
@@ -276,7 +408,7 @@ def score(pairs: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     points = pl.lit(tenths(rules.weights.prior))
     for feature in FEATURES:
         points = points + feature.points(rules)
-    return pairs.with_columns(points.alias("points")).with_columns(
+    return pairs.with_columns(points.alias("points"), hold(rules).alias("hold")).with_columns(
         confidence_expr(pl.col("points")).alias("confidence_bp"),
         _applied().alias("applied_minor"),
         pl.when(pl.col("amount_level").is_in(ADJUSTED))

@@ -60,7 +60,7 @@ def preview(movements: list[Movement], items: Iterable[Mapping[str, Any]],
         if records:
             upsert_items(store, records, SOURCE)
         store_statements(store, [Statement(SOURCE, "preview", tuple(movements))], SOURCE)
-        with Workspace(store) as ws:
+        with Workspace(store, rules) as ws:
             planned = plan(ws, rules)
             rows = ws.movement_rows()
     out = []

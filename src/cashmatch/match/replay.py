@@ -93,7 +93,7 @@ def _replay_run(store: Store, rules: Rules, rid: int, started: Any, first: int,
                 sql = sql.replace(f"${name}", "?")
             args = [params[n] for n in _param_order(where)]
             mem.insert_frame(table, store.frame(sql, args))
-        with Workspace(mem) as ws:
+        with Workspace(mem, rules) as ws:
             planned = plan(ws, rules)
             rows = ws.movement_rows()
     replayed = {p.movement_id: dict(p.lines) for p in planned.result.all_auto()}

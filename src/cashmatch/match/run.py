@@ -82,7 +82,7 @@ class Plan:
 def run_match(store: Store, rules: Rules) -> MatchSummary:
     """Match every unsettled movement against the open items. The plan only reads the
     store; everything the run writes is written in one transaction."""
-    with collector_paused(), Workspace(store) as ws:
+    with collector_paused(), Workspace(store, rules) as ws:
         planned = plan(ws, rules)
         with store.transaction():
             return _record(store, rules, ws, planned)

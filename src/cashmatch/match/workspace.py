@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from cashmatch.config import Rules
+from cashmatch.ingest import normalize, periods
 from cashmatch.ingest.normalize import names_once_sql, rf_bodies, text_key_sql
 from cashmatch.ledger.journal import SETTLED_SQL
 from cashmatch.match import candidates
@@ -36,7 +37,7 @@ CREATE OR REPLACE TEMP TABLE cm_tmp_run_movements AS
 WITH run AS (
     SELECT m.movement_id, m.booking_date, m.amount_minor, m.currency, m.counterparty_name,
            m.counterparty_iban, m.remittance, m.bank_reference, m.instructed_minor,
-           m.instructed_currency,
+           m.instructed_currency, m.charges_minor,
            array_to_string(json_extract_string(m.refs_json, '$[*].value'), ' ') AS refs_text
     FROM cm_movements m
     WHERE m.status = 'booked' AND m.movement_id NOT IN ({SETTLED_SQL})
@@ -47,13 +48,22 @@ FROM (SELECT r.*, coalesce(n.name, '') AS name_norm
       FROM run r LEFT JOIN names n ON n.raw = r.counterparty_name)
 """
 
-#: The run's open items, numbered by ``due_rank``.
+#: The run's open items, numbered by ``due_rank``; with the early-payment terms that apply
+#: (given in the ledger, written in the description, or the rules' ``discount_days``) and the
+#: months the item is for (its dates' and those its description names).
 _OPEN_ITEMS_SQL = """
 CREATE OR REPLACE TEMP TABLE cm_tmp_open_items AS
 SELECT i.item_id, i.kind, i.account, i.party_id, i.party_name, i.party_iban, i.reference,
        i.ref_norm, i.issue_date, i.due_date, i.currency, i.amount_minor, i.book_minor,
        i.book_currency, i.amount_minor - i.settled_outside_minor - coalesce(a.applied, 0)
-       AS open_minor, i.name_norm, i.ref_tail, i.ref_tail_short
+       AS open_minor, i.name_norm, i.ref_tail, i.ref_tail_short, i.ref_digits,
+       coalesce(i.discount_until, i.issue_date + CAST(i.terms_days AS INTEGER),
+                CASE WHEN $discount_days > 0 THEN i.issue_date + $discount_days END)
+           AS disc_until,
+       coalesce(i.discount_rate, i.terms_rate) AS disc_rate,
+       list_filter(list_concat([month(i.issue_date), month(i.due_date)],
+                               coalesce(i.desc_months, [])), lambda x: x IS NOT NULL)
+           AS i_months
 FROM cm_items i
 LEFT JOIN (SELECT item_id, CAST(sum(amount_minor) AS BIGINT) AS applied
            FROM cm_allocations GROUP BY item_id) a USING (item_id)
@@ -65,18 +75,33 @@ JOIN (SELECT item_id, row_number() OVER (ORDER BY due_date NULLS LAST, item_id) 
       FROM cm_tmp_open_items) r USING (item_id)
 """
 
+#: Words of a movement's text that say it pays part of an item on purpose.
+PARTIAL_WORDS = (r"\b(ACOMPTE|ACPTE|AVANCE|PARTIEL|PARTIELLE|ECHEANCE|INSTALL?MENT|"
+                 r"PART PAYMENT|PARTIAL|ANZAHLUNG|TEILZAHLUNG|ABSCHLAG|RATA|ACCONTO|CUOTA|"
+                 r"PLAZO|ANTICIPO|TERMIJN|AANBETALING|\d\s?/\s?\d)\b")
+
 #: What scoring reads of a movement's text, once per movement of the batch: the text key
 #: (references are compared with it) and whether it speaks of a discount.
 _TEXT_FACTS_SQL = f"""
 CREATE OR REPLACE TEMP TABLE cm_tmp_text_facts AS
 SELECT m.movement_id,
        {text_key_sql("m.remittance || ' ' || coalesce(m.refs_text, '')")} AS compact,
-       regexp_matches({MOVEMENT_TEXT}, 'ESCOMPTE|DISCOUNT|SKONTO') AS discount_word
+       regexp_matches({MOVEMENT_TEXT}, 'ESCOMPTE|DISCOUNT|SKONTO|SCONTO|DESCUENTO|KORTING')
+           AS discount_word,
+       regexp_matches({MOVEMENT_TEXT}, '{PARTIAL_WORDS}') AS partial_word,
+       {periods.months_sql(MOVEMENT_TEXT)} AS months,
+       {periods.weeks_sql(MOVEMENT_TEXT)} AS weeks,
+       {periods.dates_sql(MOVEMENT_TEXT)} AS dates,
+       {periods.invoice_numbers_sql(MOVEMENT_TEXT)} AS numbers,
+       d.designated
 FROM cm_tmp_movements m
+LEFT JOIN (SELECT movement_id, list(DISTINCT item_id) AS designated FROM cm_tmp_quoted
+           GROUP BY movement_id) d USING (movement_id)
 """
 
 #: The pair was found by a reference rule (``p``: a row of ``cm_tmp_pairs``).
-_BY_REFERENCE = "list_has_any(p.rules, ['ref_exact', 'ref_rf', 'ref_tail', 'ref_typo'])"
+_BY_REFERENCE = ("list_has_any(p.rules, ['ref_exact', 'ref_rf', 'ref_number', 'ref_tail', "
+                 "'ref_typo'])")
 #: A payment of a foreign-currency item is compared in the item's currency, through the
 #: amount the payer instructed (camt InstdAmt, MT940 /OCMT/).
 _FX = ("(m.currency <> i.currency AND m.instructed_currency = i.currency "
@@ -92,18 +117,31 @@ SELECT p.movement_id, p.item_id, p.match_key, p.rules, {_FX} AS fx,
        -- (the others' texts and references are not read: left null, not copied)
        CASE WHEN {_BY_REFERENCE} THEN tf.compact END AS m_compact,
        CASE WHEN {_BY_REFERENCE} THEN i.ref_norm END AS i_ref_norm,
-       m.name_norm AS m_name, tf.discount_word AS m_discount_word, m.booking_date,
+       m.name_norm AS m_name, tf.discount_word AS m_discount_word,
+       tf.partial_word AS m_partial_word, m.booking_date, m.charges_minor AS m_charges_minor,
+       CASE WHEN NOT {_FX} AND m.instructed_currency = m.currency
+            THEN m.instructed_minor * sign(m.amount_minor) END AS m_instructed_minor,
+       i.kind AS i_kind, i.issue_date, i.disc_until,
+       CAST(round(i.disc_rate * 10000) AS INTEGER) AS i_disc_rate_bp,
+       len(tf.months) + len(tf.weeks) + len(tf.dates) > 0 AS period_named,
+       (list_has_any(tf.months, i.i_months)
+        OR list_has_any(tf.weeks, [week(i.issue_date), week(i.due_date)])
+        OR list_has_any(tf.dates, [i.issue_date, i.due_date])) AS period_match,
+       list_contains(coalesce(tf.designated, []), p.item_id) AS i_designated,
+       list_contains(tf.numbers, i.ref_tail) AS i_number_quoted,
+       len(tf.numbers) AS m_numbers_n,
+       len(coalesce(tf.designated, [])) AS m_designated_n,
        p.tail_len AS i_ref_tail_len, i.open_minor AS i_open_minor, i.currency AS i_currency,
        i.name_norm AS i_name, i.party_id AS i_party_id, i.due_date, i.due_rank AS i_due_rank,
-       pp.vias AS payer_vias, coalesce(hp.has_iban_party, false) AS payer_other
+       pp.vias AS payer_vias, coalesce(hp.known, false) AS payer_other
 FROM cm_tmp_pairs p
 JOIN cm_tmp_movements m USING (movement_id)
 JOIN cm_tmp_text_facts tf USING (movement_id)
 JOIN cm_tmp_open_items i USING (item_id)
 LEFT JOIN (SELECT movement_id, party_id, list(DISTINCT via) AS vias FROM cm_tmp_payer
            GROUP BY ALL) pp ON pp.movement_id = p.movement_id AND pp.party_id = i.party_id
-LEFT JOIN (SELECT movement_id, bool_or(via IN ('iban', 'iban_memory')) AS has_iban_party
-           FROM cm_tmp_payer GROUP BY movement_id) hp ON hp.movement_id = p.movement_id
+LEFT JOIN (SELECT movement_id, true AS known FROM cm_tmp_payer
+           GROUP BY movement_id) hp ON hp.movement_id = p.movement_id
 """
 
 #: What proposals say of the run's open items, by ``due_rank``.
@@ -133,6 +171,18 @@ SELECT movement_id, amount_minor, counterparty_iban,
 FROM cm_tmp_run_movements ORDER BY movement_id
 """
 
+#: IBAN-shaped words of the texts of movements that have no payer IBAN.
+_IBAN_WORDS_SQL = """
+SELECT movement_id, regexp_extract_all(upper(remittance), '\\b[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}\\b')
+FROM cm_tmp_run_movements
+WHERE counterparty_iban IS NULL
+  AND regexp_matches(upper(remittance), '\\b[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}\\b')
+"""
+_SET_TEXT_IBAN_SQL = """
+UPDATE cm_tmp_run_movements m SET counterparty_iban = t.iban
+FROM __cm_text_iban t WHERE t.movement_id = m.movement_id
+"""
+
 _TABLES = ("cm_tmp_run_movements", "cm_tmp_open_items", "cm_tmp_movements", "cm_tmp_batch",
            "cm_tmp_text_facts", "cm_tmp_rf_tokens", "cm_tmp_rule_payer",
            *candidates.TABLES)
@@ -144,6 +194,7 @@ class Workspace:
     drops them on the way out."""
 
     store: Store
+    rules: Rules
 
     def __enter__(self) -> Workspace:
         return self
@@ -160,7 +211,10 @@ class Workspace:
         if only is not None:
             self.store.execute("DELETE FROM cm_tmp_run_movements "
                                "WHERE NOT list_contains(?, movement_id)", [only])
-        self.store.execute(_OPEN_ITEMS_SQL)
+        self.store.execute(_OPEN_ITEMS_SQL.replace(
+            "$discount_days", str(int(self.rules.tolerances.discount_days))))
+        self.store.execute(candidates.PARTY_KEYS_SQL)
+        self._ibans_in_text()
         return self.store.frame("SELECT movement_id, amount_minor FROM cm_tmp_run_movements "
                                 "ORDER BY movement_id")
 
@@ -188,10 +242,28 @@ class Workspace:
         store.temp_table("cm_tmp_rule_payer", named_payers.join(
             pl.DataFrame({"movement_id": ids}, schema={"movement_id": pl.Int64}),
             on="movement_id", how="semi"))
+        for sql in candidates.before_payers_sqls():
+            store.execute(sql)
+        store.temp_table("cm_tmp_name_payer", named_in_text(store.frame(
+            candidates.NAME_HITS_SQL)))
         for sql in candidates.pairs_sqls(rules):
             store.execute(sql)
         store.execute(_TEXT_FACTS_SQL)
         return store.frame(_PAIRS_WITH_FACTS_SQL)
+
+    def _ibans_in_text(self) -> None:
+        """A movement without a payer IBAN whose text holds one (a Dutch ``/IBAN/…/``, a
+        bank that writes everything in one description) is given it."""
+        import polars as pl
+
+        rows = self.store.rows(_IBAN_WORDS_SQL)
+        found = [(mid, iban) for mid, words in rows for iban in words if normalize.iban_valid(iban)]
+        if not found:
+            return
+        frame = pl.DataFrame(found, schema={"movement_id": pl.Int64, "iban": pl.String},
+                             orient="row").unique("movement_id", keep="first")
+        with self.store.registered("__cm_text_iban", frame):
+            self.store.execute(_SET_TEXT_IBAN_SQL)
 
     def _rf_tokens(self) -> pl.DataFrame:
         """Decoded ISO 11649 references of the batch's movements."""
@@ -228,3 +300,43 @@ class Workspace:
         with self.store.registered("__cm_posted_items", pl.DataFrame(
                 {"item_id": item_ids}, schema={"item_id": pl.String})):
             return self.store.frame(_ITEM_FACTS_SQL)
+
+
+#: How like a party's name a text must be (rapidfuzz partial ratio) to name it, when it holds
+#: neither the whole name nor its first :data:`NAME_CUT_MIN` letters.
+NAME_TEXT_MIN = 90
+#: A name cut by a bank still names its party from this many letters on.
+NAME_CUT_MIN = 12
+
+
+def named_in_text(hits: pl.DataFrame) -> pl.DataFrame:
+    """The payers a text names (``movement_id``, ``party_id``, ``same``) among the parties
+    whose name keys it holds (:data:`cashmatch.match.candidates.NAME_HITS_SQL`): the whole
+    name without spaces, or its first :data:`NAME_CUT_MIN`+ letters (``same``: the party's
+    own name, whole or cut), else a name at least :data:`NAME_TEXT_MIN` % like it (a typo on
+    either side). Only the best-named parties of each movement are kept."""
+    import polars as pl
+    from rapidfuzz import fuzz, process
+
+    schema = {"movement_id": pl.Int64, "party_id": pl.String, "same": pl.Boolean}
+    if hits.height == 0:
+        return pl.DataFrame(schema=schema)
+    compact, text = hits.get_column("compact").to_list(), hits.get_column("text").to_list()
+    same = [_holds_name(c, x) for c, x in zip(compact, text, strict=True)]
+    like = process.cpdist(compact, text, scorer=fuzz.partial_ratio, workers=1)
+    scored = hits.select("movement_id", "party_id").with_columns(
+        pl.Series("same", same), pl.Series("score", like).round(0).cast(pl.Int64),
+        pl.Series("long", [len(c) >= 6 for c in compact]))
+    kept = scored.filter(pl.col("long") & (pl.col("same") | (pl.col("score") >= NAME_TEXT_MIN)))
+    best = (pl.col("same").cast(pl.Int64) * 1000 + pl.col("score"))
+    return (kept.filter(best >= best.max().over("movement_id") - 2)
+            .select("movement_id", "party_id", "same"))
+
+
+def _holds_name(compact: str, text: str) -> bool:
+    """The text holds the party's name without spaces, whole or cut after
+    :data:`NAME_CUT_MIN` letters or more."""
+    if len(compact) >= 6 and compact in text:
+        return True
+    return any(compact[:n] in text for n in range(len(compact) - 1, NAME_CUT_MIN - 1, -1))
+

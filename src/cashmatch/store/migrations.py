@@ -249,4 +249,20 @@ MIGRATIONS: tuple[Migration, ...] = (
     )),
 )
 
+MIGRATIONS += (
+    # Early-payment discount terms of an item: the last day a discount may be taken and its
+    # rate (0.02 for 2 %), when the ledger gives them.
+    Migration(4, "discount terms and periods of items", (
+        "ALTER TABLE cm_items ADD COLUMN discount_until DATE",
+        "ALTER TABLE cm_items ADD COLUMN discount_rate DECIMAL(7, 6)",
+        # derived from the description when stored (ingest.normalize.ITEM_KEYS): months it
+        # names, and early-payment terms written in it
+        "ALTER TABLE cm_items ADD COLUMN desc_months INTEGER[]",
+        "ALTER TABLE cm_items ADD COLUMN terms_days INTEGER",
+        "ALTER TABLE cm_items ADD COLUMN terms_rate DECIMAL(9, 6)",
+        # every digit of the reference, leading zeros dropped ("CHK-4968" → 4968)
+        "ALTER TABLE cm_items ADD COLUMN ref_digits VARCHAR",
+    )),
+)
+
 LATEST = MIGRATIONS[-1].version
