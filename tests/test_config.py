@@ -23,7 +23,7 @@ def test_every_error_is_reported_with_its_key(tmp_path: Path) -> None:
         load_rules(f)
     errors = "\n".join(exc.value.errors)
     assert "matching.auto_threshold: write numbers as strings" in errors
-    assert "matching.max_suggestions: must be a positive whole number" in errors
+    assert "matching.max_suggestions: must be a whole number of at least 1" in errors
     assert "matching.colour: unknown key" in errors
     assert "ledgr: unknown section" in errors
 

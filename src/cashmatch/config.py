@@ -66,7 +66,7 @@ class Matching:
 
     auto_threshold: Decimal = Decimal("0.95")
     auto_margin: Decimal = Decimal(2)
-    review_min_confidence: Decimal = Decimal("0.05")
+    review_min_confidence: Decimal = Decimal("0.02")
     max_suggestions: int = 5
     candidates_per_rule: int = 30
     fuzzy_reference_min: int = 85
@@ -90,6 +90,7 @@ class Weights:
     ref_number: Decimal = Decimal(5)
     ref_tail: Decimal = Decimal(3)
     ref_fuzzy: Decimal = Decimal("2.5")
+    ref_contradicted: Decimal = Decimal(-2)
     amount_exact: Decimal = Decimal(4)
     amount_rounding: Decimal = Decimal(3)
     amount_fee: Decimal = Decimal(2)
@@ -106,7 +107,7 @@ class Weights:
     subset_balance: Decimal = Decimal(2)
     subset_unreferenced_item: Decimal = Decimal(1)
     date_before_issue: Decimal = Decimal(-4)
-    date_not_due: Decimal = Decimal(-1)
+    date_not_due: Decimal = Decimal(0)
     period_match: Decimal = Decimal(2)
     period_other: Decimal = Decimal(-3)
 

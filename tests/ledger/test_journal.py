@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import cashmatch
-from cashmatch.config import Ledger, Rules
+from cashmatch.config import Ledger, Matching, Rules
 from cashmatch.ingest.items import import_items
 from cashmatch.ingest.statements import import_statements
 from cashmatch.ledger.actions import assign
@@ -27,7 +27,8 @@ def _store(path: Path, statements_file, items_file,  # type: ignore[no-untyped-d
         item("FA-6", "200.00", party="C6", name="SIX SARL"),
         item("FA-8", "100.00", party="C8", name="HUIT SA"),
         item("FA-9", "300.00", party="C9", name="NEUF SAS"),
-        item("FA-10", "1000.00", party="C10", name="DIX ET CIE", ref="FA-10-2026")))
+        item("FA-10", "1000.00", party="C10", name="DIX ET CIE", ref="FA-10-2026",
+             discount_until="2026-03-01", discount_rate="0.02")))
     # FA-3 is partly paid (and lettered) by an earlier run; its balance is paid below
     import_statements(store, [statements_file(movement("30.00", "acompte FA-3", day="2026-02-01"))])
     run_match(store, rules)
@@ -61,9 +62,21 @@ def _differences(lines: list[dict[str, object]]) -> list[tuple[object, ...]]:
                   if ln["item_id"] is None and ln["account"] != "512000")
 
 
+#: Over-payments wait for a person unless the rules say otherwise; these tests post them.
+OVERPAID_AUTO = Rules(matching=Matching(auto_overpayment=True))
+
+
+def test_an_over_payment_waits_for_a_person_by_default(tmp_path, statements_file,
+                                                      items_file) -> None:
+    summary, lines = _run(tmp_path, statements_file, items_file, Rules())
+    assert (summary.auto, summary.review) == (9, 1)
+    assert summary.amounts["review"]["EUR"] == Decimal("350.00")
+    assert not [ln for ln in lines if ln["aux_account"] == "C9"]
+
+
 def test_a_run_posts_each_application_with_its_difference(tmp_path, statements_file,
                                                          items_file) -> None:
-    summary, lines = _run(tmp_path, statements_file, items_file, Rules())
+    summary, lines = _run(tmp_path, statements_file, items_file, OVERPAID_AUTO)
     assert summary.auto == 10 and summary.amounts["auto"]["EUR"] == Decimal("1702.23")
     assert len(lines) == 2 * 7 + 3 * 4  # the earlier payment and 6 exact ones; 4 with a line
     assert _differences(lines) == [("411000", "C9", "0.00", "50.00"),
@@ -85,7 +98,8 @@ def test_a_run_posts_each_application_with_its_difference(tmp_path, statements_f
 
 def test_a_discount_split_with_its_vat(tmp_path, statements_file, items_file) -> None:
     """A discount whose VAT the ledger splits off takes two lines."""
-    rules = Rules(ledger=Ledger(discount_vat_rate=Decimal(20)))
+    rules = Rules(ledger=Ledger(discount_vat_rate=Decimal(20)),
+                  matching=Matching(auto_overpayment=True))
     summary, lines = _run(tmp_path, statements_file, items_file, rules)
     assert summary.auto == 10
     assert [(ln["debit"], ln["credit"]) for ln in lines if ln["account"] == "445710"] == [

@@ -4,6 +4,7 @@
 import pytest
 
 import cashmatch
+from cashmatch.config import Matching, Rules
 from cashmatch.ingest.items import import_items
 from cashmatch.ingest.normalize import rf_encode
 from cashmatch.ingest.statements import import_statements
@@ -137,6 +138,10 @@ def test_instalments_then_balance(store, rules, statements_file, items_file) -> 
     assert applied(store) == {1: {"FA-1": 40000}, 2: {"FA-1": 60000}}
 
 
+#: Early-payment terms: 2 % if paid by 15 February (the movements are booked on the 10th).
+TERMS = {"discount_until": "2026-02-15", "discount_rate": "0.02"}
+
+
 @pytest.mark.parametrize("paid, text, account, debit", [
     ("1188.00", "FACT FA-1", "627000", 1200),             # intermediary bank fee
     ("1176.00", "FACT FA-1 ESCOMPTE 2%", "665000", 2400),  # early-payment discount
@@ -144,10 +149,25 @@ def test_instalments_then_balance(store, rules, statements_file, items_file) -> 
 ])
 def test_short_payments_post_the_difference(store, rules, statements_file, items_file, paid, text,
                                             account, debit) -> None:
-    assert run(store, rules, statements_file, items_file, [item("FA-1", "1200.00")],
+    assert run(store, rules, statements_file, items_file, [item("FA-1", "1200.00", **TERMS)],
                [movement(paid, text)]).auto == 1
     assert applied(store) == {1: {"FA-1": 120000}}
     assert (account, debit, 0) in lines(store)
+
+
+@pytest.mark.parametrize("terms", [
+    {},                                                           # the item grants none
+    {"discount_until": "2026-02-01", "discount_rate": "0.02"},    # its period is over
+])
+def test_a_discount_the_terms_do_not_grant_waits_for_a_person(store, rules, statements_file,
+                                                              items_file, terms) -> None:
+    """Read as a bank fee or a part payment, the shortfall would be posted; the text says it is
+    a discount, and the item's terms do not grant it."""
+    s = run(store, rules, statements_file, items_file, [item("FA-1", "1200.00", **terms)],
+            [movement("1176.00", "FACT FA-1 ESCOMPTE 2%")])
+    assert (s.auto, s.review) == (0, 1)
+    (review,) = cashmatch.list_reviews(store)
+    assert review["reason"] == "discount_unearned"
 
 
 @pytest.mark.parametrize(("paid", "text", "kind"), [("395.00", "VIREMENT", "fee"),
@@ -158,7 +178,7 @@ def test_a_known_payer_paying_short_without_a_reference(store, rules, statements
     the invoice. Nothing says which invoice, so it is reviewed, with that invoice first
     (the party rules used to skip every item larger than the payment)."""
     s = run(store, rules, statements_file, items_file,
-            [item("FA-1", "410.00", iban=IBAN), item("FA-2", "95.00", iban=IBAN)],
+            [item("FA-1", "410.00", iban=IBAN, **TERMS), item("FA-2", "95.00", iban=IBAN)],
             [movement(paid, text, iban=IBAN)])
     assert (s.auto, s.review) == (0, 1)
     first = candidates(store)[0]
@@ -166,7 +186,16 @@ def test_a_known_payer_paying_short_without_a_reference(store, rules, statements
     assert first["evidence"]["amount_level"] == kind
 
 
-def test_over_payment_leaves_a_customer_credit(store, rules, statements_file, items_file) -> None:
+def test_an_over_payment_waits_for_a_person(store, rules, statements_file, items_file) -> None:
+    s = run(store, rules, statements_file, items_file, [item("FA-1", "500.00")],
+            [movement("550.00", "FACT FA-1", name="Client Un")])
+    assert (s.auto, s.review) == (0, 1) and applied(store) == {}
+    assert cashmatch.list_reviews(store)[0]["reason"] == "over"
+
+
+def test_an_over_payment_allowed_by_the_rules_leaves_a_customer_credit(
+        store, statements_file, items_file) -> None:
+    rules = Rules(matching=Matching(auto_overpayment=True))
     run(store, rules, statements_file, items_file, [item("FA-1", "500.00")],
         [movement("550.00", "FACT FA-1", name="Client Un")])
     assert applied(store) == {1: {"FA-1": 50000}}
@@ -187,13 +216,54 @@ def test_wrong_reference_with_a_fitting_own_invoice(store, rules, statements_fil
     assert "FA-9" not in str(applied(store))
 
 
-def test_recurring_amounts_letter_the_oldest(store, rules, statements_file, items_file) -> None:
-    s = run(store, rules, statements_file, items_file,
-            [item("AB-3", "49.00", iban=IBAN, due="2026-03-01"),
-             item("AB-1", "49.00", iban=IBAN, due="2026-01-01"),
-             item("AB-2", "49.00", iban=IBAN, due="2026-02-01")],
+#: A monthly subscription: January's, February's and March's invoices, one amount.
+MONTHLY = [item("AB-1", "49.00", iban=IBAN, issued="2026-01-01", due="2026-01-31"),
+           item("AB-2", "49.00", iban=IBAN, issued="2026-02-01", due="2026-02-28"),
+           item("AB-3", "49.00", iban=IBAN, issued="2026-03-01", due="2026-03-31")]
+
+
+def test_identical_amounts_nothing_tells_apart_are_a_question(store, rules, statements_file,
+                                                              items_file) -> None:
+    """Paid on 10 February, it may be January's or February's (March's is not issued yet):
+    no oldest-first guess is posted."""
+    s = run(store, rules, statements_file, items_file, MONTHLY,
             [movement("49.00", "ABONNEMENT", iban=IBAN)])
-    assert s.auto == 1 and applied(store) == {1: {"AB-1": 4900}}
+    assert (s.auto, s.review) == (0, 1)
+    assert sorted(a["item_id"] for c in candidates(store)[:2] for a in c["allocations"]) == [
+        "AB-1", "AB-2"]
+
+
+@pytest.mark.parametrize(("text", "paid"), [("ABONNEMENT JANVIER", "AB-1"),
+                                            ("ABONNEMENT FEVRIER 2026", "AB-2"),
+                                            ("Miete Februar", "AB-2"),
+                                            ("FACTURE DU 01/02/2026", "AB-2")])
+def test_a_month_or_date_named_tells_identical_amounts_apart(store, rules, statements_file,
+                                                             items_file, text, paid) -> None:
+    s = run(store, rules, statements_file, items_file, MONTHLY,
+            [movement("49.00", text, iban=IBAN)])
+    assert s.auto == 1 and applied(store) == {1: {paid: 4900}}
+    assert cashmatch.decision_log(store, 1)[0]["evidence"]["period_level"] == "match"
+
+
+def test_a_payment_before_the_invoice_was_issued_is_not_posted(store, rules, statements_file,
+                                                                items_file) -> None:
+    s = run(store, rules, statements_file, items_file,
+            [item("FA-1", "49.00", issued="2026-03-01", due="2026-03-31")],
+            [movement("49.00", "FACT FA-1", name="CLIENT UN")])
+    assert (s.auto, s.review) == (0, 1)
+    assert cashmatch.list_reviews(store)[0]["reason"] == "before_issue"
+
+
+def test_weekly_entries_of_one_amount_are_told_apart_by_their_dates(
+        store, rules, statements_file, items_file) -> None:
+    """A supplier paid the same amount every week: the ledger's payment entries are dated, and
+    the bank booking on 27 January is the entry of the 26th, not the one of the 5th."""
+    weeks = [item(f"JE-{day}", "-300.00", kind="entry", party="F1", name="CLEANCO",
+                  iban=OTHER_IBAN, issued=f"2026-01-{day}", due=f"2026-01-{day}")
+             for day in ("05", "12", "19", "26")]
+    s = run(store, rules, statements_file, items_file, weeks,
+            [movement("-300.00", "CLEANCO WEEKLY", iban=OTHER_IBAN, day="2026-01-27")])
+    assert s.auto == 1 and applied(store) == {1: {"JE-26": -30000}}
 
 
 @pytest.mark.parametrize("amount, text", [
@@ -249,16 +319,30 @@ def test_foreign_currency_invoice_with_an_exchange_difference(store, rules, tmp_
 def test_a_weakly_quoted_item_does_not_vouch_for_a_chance_sum(store, rules, statements_file,
                                                               items_file) -> None:
     """The customer number 1797 is also the tail of one invoice's reference; that invoice and
-    three others of the party happen to add up to the payment. One weak quote among four
-    items is no evidence for the set: review, not an automatic application."""
+    three others of the party add up to the payment, but the party has thirty open items, so
+    some set containing it would add up by chance: review, not an automatic application."""
+    many = [item(f"FA-2026-01{n:05d}", f"{97 + 13 * n}.{(37 * n) % 100:02d}",
+                 name="CLIENT 1797 SAS", due=f"2026-01-{1 + n % 28:02d}") for n in range(26)]
     s = run(store, rules, statements_file, items_file,
             [item("FA-2026-0001797", "2418.33", name="CLIENT 1797 SAS"),
              item("FA-2026-0041797", "8035.87", name="CLIENT 1797 SAS"),
              item("FA-2026-0066797", "794.24", name="CLIENT 1797 SAS"),
-             item("FA-2026-0156797", "372.30", name="CLIENT 1797 SAS"),
-             item("FA-2026-0201797", "9999.99", name="CLIENT 1797 SAS")],
+             item("FA-2026-0156797", "372.30", name="CLIENT 1797 SAS"), *many],
             [movement("11620.74", "VIR CLIENT 1797", name="CLIENT 1797 SAS")])
     assert (s.auto, s.review) == (0, 1)
+
+
+def test_items_due_the_same_day_are_not_an_oldest_first_set(store, rules, statements_file,
+                                                            items_file) -> None:
+    """Four of five invoices due the same day add up to the payment of a known payer that
+    quotes nothing: paying "the oldest" would be a choice among equals, so a person decides."""
+    s = run(store, rules, statements_file, items_file,
+            [item(f"FA-{n}", amount, iban=IBAN) for n, amount in enumerate(
+                ("2418.33", "8035.87", "794.24", "372.30", "999.99"))],
+            [movement("11620.74", "VIREMENT", iban=IBAN)])
+    assert (s.auto, s.review) == (0, 1)
+    first = candidates(store)[0]
+    assert sorted(a["item_id"] for a in first["allocations"]) == ["FA-0", "FA-1", "FA-2", "FA-3"]
 
 
 def test_quoted_invoices_and_an_unquoted_credit_note(store, rules, statements_file,
@@ -283,7 +367,7 @@ def test_a_fitting_reference_is_not_read_as_a_typo_of_its_neighbours(
                   for n in range(10, 20) if n != 12]
     import_items(store, items_file(item("FA-2026-004512", "640.00"), *neighbours))
     import_statements(store, [statements_file(movement("640.00", "FACTURE FA-2026-004512"))])
-    with Workspace(store) as ws:
+    with Workspace(store, rules) as ws:
         plan(ws, rules)
         assert store.rows("SELECT item_id FROM cm_tmp_pairs") == [("FA-2026-004512",)]
 
@@ -300,7 +384,7 @@ def test_a_reference_quoted_for_a_part_payment_is_read_as_a_typo_only_of_what_fi
                        party="C2", name="AUTRE") for n in range(10, 20) if n != 12]
     import_items(store, items_file(item("FA-2026-004512", "640.00"), *neighbours))
     import_statements(store, [statements_file(movement("300.00", "FACTURE FA-2026-004512"))])
-    with Workspace(store) as ws:
+    with Workspace(store, rules) as ws:
         plan(ws, rules)
         assert store.rows("SELECT item_id FROM cm_tmp_pairs ORDER BY 1") == [
             ("FA-2026-004512",), ("FA-2026-004513",)]
@@ -309,9 +393,9 @@ def test_a_reference_quoted_for_a_part_payment_is_read_as_a_typo_only_of_what_fi
 def test_a_quoted_reference_that_does_not_fit_is_still_read_as_a_possible_typo(
         store, rules, statements_file, items_file) -> None:
     """The payer typed FA-2026-004521 (an open invoice of another party and amount) for
-    FA-2026-004512: the neighbour one typo away that fits the amount is found. Without the
-    payer's identity a person chooses between the two; with the party's own name it is
-    applied."""
+    FA-2026-004512: the neighbour one typo away that fits the amount is found. The text
+    quotes another item exactly, so a person confirms, even when the payer's own name makes
+    the neighbour the first suggestion."""
     items = [item("FA-2026-004512", "640.00"),
              item("FA-2026-004521", "99.00", party="C2", name="AUTRE CLIENT")]
     s = run(store, rules, statements_file, items_file, items,
@@ -322,4 +406,5 @@ def test_a_quoted_reference_that_does_not_fit_is_still_read_as_a_possible_typo(
     import_statements(store, [statements_file(
         movement("640.00", "FACTURE FA-2026-004521", name="CLIENT UN", day="2026-02-11"))])
     s = run_match(store, rules)
-    assert s.auto == 1 and applied(store) == {2: {"FA-2026-004512": 64000}}
+    assert (s.auto, s.review) == (0, 2)
+    assert [a["item_id"] for a in candidates(store, 2)[0]["allocations"]] == ["FA-2026-004512"]

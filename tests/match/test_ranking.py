@@ -4,6 +4,7 @@ time over :class:`Proposal` objects, as the rules say them; both must agree on e
 movement: the proposal applied, or the reason and the suggestions shown."""
 
 import random
+from dataclasses import replace
 
 import polars as pl
 import pytest
@@ -74,7 +75,7 @@ def test_ranking_over_a_frame_decides_as_each_movement_alone(
     items, movements = _world(seed)
     import_items(store, items_file(*items))
     import_statements(store, [statements_file(*movements)])
-    with Workspace(store) as ws:
+    with Workspace(store, rules) as ws:
         amounts = dict(ws.open().iter_rows())
         payers = named_payers(ws.texts(), rules)
         scored = score(ws.pairs(rules, sorted(amounts), payers), rules).select(KEPT_COLUMNS)
@@ -111,13 +112,30 @@ def test_ranking_over_a_frame_decides_as_each_movement_alone(
 def readings(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules,
              texts: pl.DataFrame, one_item: set[int]) -> dict[int, list[Proposal]]:
     """Every proposal of each movement, best first: its best one-item proposals and, unless
-    one item settles it exactly, the sets of items that add up to it."""
+    one item settles it exactly, the sets of items that add up to it; equal readings told
+    apart by their dates (:func:`separated`)."""
     keep = rules.matching.max_suggestions + 1
+    margin = tenths(rules.matching.auto_margin)
     singles = proposals(explained(_ranked(scored).filter(pl.col("_n") <= keep), texts))
     subsets = subset_proposals(scored, amounts, rules,
                                [mid for mid in amounts if mid not in one_item], texts)
-    return {mid: sorted(singles.get(mid, []) + subsets.get(mid, []), key=Proposal.sort_key)
+    return {mid: separated(singles.get(mid, []) + subsets.get(mid, []), margin)
             for mid in sorted(amounts)}
+
+
+def separated(props: list[Proposal], margin: int) -> list[Proposal]:
+    """Among readings of equal points, a quoted item not due yet gives way to one that is
+    due, and a ledger entry dated far from the booking to one dated near it, by ``margin``."""
+    def level(p: Proposal) -> object:
+        return p.evidence.get("date_level")
+
+    out = []
+    for p in props:
+        peers = {level(q) for q in props if q.points == p.points}
+        later = ((level(p) == "not_due" and p.evidence.get("ref_level") != "none"
+                  and "due" in peers) or (level(p) == "far" and "near" in peers))
+        out.append(replace(p, points=p.points - margin) if later else p)
+    return sorted(out, key=Proposal.sort_key)
 
 
 def shown(props: list[Proposal], rules: Rules) -> list[Proposal]:
@@ -127,32 +145,26 @@ def shown(props: list[Proposal], rules: Rules) -> list[Proposal]:
             and p.evidence.get("amount_level") != "mismatch"][: rules.matching.max_suggestions]
 
 
-def same_reading(a: Proposal, b: Proposal) -> bool:
-    """Two one-item proposals that differ only by which of a party's identical items."""
-    keys = ("ref_level", "amount_level", "party_level", "amount_diff_minor")
-    return (len(a.lines) == len(b.lines) == 1 and a.points == b.points
-            and a.evidence.get("party_id") is not None
-            and a.evidence.get("party_id") == b.evidence.get("party_id")
-            and a.evidence.get("ref_level") == "none"
-            and all(a.evidence.get(k) == b.evidence.get(k) for k in keys))
-
-
 def decisive(props: list[Proposal], threshold: int, margin: int) -> bool:
+    """Sure enough, nothing holding it back, no other reading within the margin."""
     if not props:
         return False
     best = props[0]
-    if best.confidence_bp < threshold or best.evidence.get("amount_level") == "mismatch":
-        return False
-    return all(same_reading(best, p) for p in props[1:] if best.points - p.points < margin)
+    return (best.confidence_bp >= threshold and best.evidence.get("hold") is None
+            and all(best.points - p.points >= margin for p in props[1:]))
 
 
 def reason(props: list[Proposal], threshold: int, rules: Rules) -> str:
+    if props and props[0].evidence.get("hold") is not None:
+        return str(props[0].evidence["hold"])
     if props and props[0].confidence_bp >= threshold:
         return "ambiguous"
     first = shown(props, rules)
     if not first:
         return "no_candidate"
     ev = first[0].evidence
+    if ev.get("hold") is not None:
+        return str(ev["hold"])
     if ev.get("party_level") == "other":
         return "other_party"
     if ev.get("ref_level") not in (None, "none") or ev.get("referenced"):

@@ -36,7 +36,7 @@ def test_amount_difference_goes_to_review_with_the_item_first(store, rules, stat
            [item("FA-1", "100.00"), item("FA-2", "60.00", party="C2", name="AUTRE")])
     s = run_match(store, rules)
     assert (s.auto, s.review) == (0, 1)
-    assert _reviews(store) == {1: "amount_differs"}
+    assert _reviews(store) == {1: "partial"}
     (review,) = cashmatch.list_reviews(store)
     ranked = [a["item_id"] for c in cashmatch.show_review(store, review["review_id"])["candidates"]
               for a in c["allocations"]]
@@ -139,7 +139,7 @@ def test_settled_by_reference_skips_only_work_that_cannot_change_a_decision(
     _setup(store, statements_file, items_file, movements, items)
 
     def outcome() -> tuple[object, ...]:
-        with Workspace(store) as ws:
+        with Workspace(store, rules) as ws:
             result = plan(ws, rules).result
             out = (sorted((p.movement_id, p.lines, p.points) for p in result.all_auto()),
                    sorted(result.reasons.items()),

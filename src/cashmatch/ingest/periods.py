@@ -97,6 +97,10 @@ _INVOICE_NUMBER_RE = (
 def invoice_numbers_sql(words: str) -> str:
     """The last group of digits (leading zeros dropped) of each number ``words`` introduces
     as an invoice number: what an item's ``ref_tail`` is compared with."""
-    return (f"list_filter(list_transform(regexp_extract_all({words}, '{_INVOICE_NUMBER_RE}', 1), "
+    numbers = (f"list_filter(regexp_extract_all({words}, '{_INVOICE_NUMBER_RE}', 1), "
+               f"lambda x: NOT regexp_matches(trim(x), '^{_DMY_RE[2:-2]}$'))")
+    # (a transaction number of 13+ digits is no invoice's)
+    return (f"list_filter(list_transform(list_filter({numbers}, lambda x: length("
+            "regexp_replace(x, '[^0-9]', '', 'g')) <= 12), "
             "lambda x: ltrim(regexp_extract(x, '([0-9]+)[^0-9]*$', 1), '0')), "
             "lambda x: length(x) >= 2)")

@@ -32,9 +32,11 @@ REASONS = {
     "weak": "only weak evidence",
     "no_candidate": "no candidate",
     "reopened": "a decision was undone",
+    "duplicate": "possibly a second payment of an item already settled (see the evidence)",
     "mismatch": "the amount cannot settle the item",
     "over": "the payment is larger than what it settles: an unexplained excess",
-    "discount_late": "an early-payment discount taken after its period",
+    "discount_unearned": "an early-payment discount the item's terms do not grant (its "
+                         "period is over, or it has none)",
     "partial": "a part payment that nothing in the text explains",
     "before_issue": "paid before the item was issued",
     "other_period": "the text names another period",
@@ -105,7 +107,7 @@ def queue(store: Store, run_id: int, reasons: dict[int, str],
     (rows of :func:`cashmatch.match.assign.review_schema`), all written from frames: a run
     may send hundreds of thousands. ``facts``: the movements' ``amount_minor`` and
     ``currency``. Returns ``outcome`` (``review``, or ``unmatched`` for a movement without
-    any candidate), ``currency``, ``n`` and ``total`` (minor units)."""
+    any candidate to show), ``currency``, ``n`` and ``total`` (minor units)."""
     import polars as pl
 
     schema = {"outcome": pl.String, "currency": pl.String, "n": pl.UInt32, "total": pl.Int64}
@@ -122,12 +124,15 @@ def queue(store: Store, run_id: int, reasons: dict[int, str],
         pl.lit(ReviewStatus.OPEN.value).alias("status"), pl.lit(now()).alias("created_at"),
         pl.lit(None, pl.Datetime("us")).alias("closed_at"),
         pl.lit(None, pl.Int64).alias("decision_id")))
+    shown = pl.Series([], dtype=pl.Int64)
     if suggestions is not None and suggestions.height:
         _write_candidates(store, suggestions, reviews)
+        shown = suggestions.get_column("movement_id").unique()
+    # a movement with nothing to suggest is unmatched, whatever kept its readings back
     return (reviews.join(facts.select("movement_id", "amount_minor", "currency"),
                          on="movement_id")
-            .group_by(pl.when(pl.col("reason") == "no_candidate").then(pl.lit("unmatched"))
-                      .otherwise(pl.lit("review")).alias("outcome"), "currency")
+            .group_by(pl.when(pl.col("movement_id").is_in(shown.implode())).then(pl.lit("review"))
+                      .otherwise(pl.lit("unmatched")).alias("outcome"), "currency")
             .agg(pl.len().alias("n"), pl.col("amount_minor").sum().alias("total"))
             .sort("outcome", "currency").cast(schema))  # type: ignore[arg-type]
 

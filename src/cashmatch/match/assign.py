@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from cashmatch.bulk import owned
 from cashmatch.config import Rules, Weights
 from cashmatch.ledger.posting import one_line_differences
-from cashmatch.match.evidence import confidence_bp, tenths
+from cashmatch.match.evidence import confidence_bp, confidence_expr, tenths
 from cashmatch.match.explain import describe_expr, describe_subset
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 #: Columns of a pair kept as a proposal's evidence.
 EVIDENCE = ("match_key", "rules", "ref_level", "amount_level", "party_level", "date_level",
-            "period_level", "hold", "ref_similarity", "name_similarity", "name_same",
+            "period_level", "hold", "m_duplicate_of", "ref_similarity", "name_similarity", "name_same",
             "amount_diff_minor", "days_after_due", "points", "confidence_bp")
 #: Columns a proposal is built and explained from.
 PROPOSAL_COLUMNS = (*EVIDENCE, "movement_id", "item_id", "applied_minor", "adjust_kind",
@@ -344,7 +344,8 @@ class SubsetSearch:
         """Positions of the items the text designates (their reference, its RF form, or
         every digit of it)."""
         return frozenset(i for i, r in enumerate(self.rows)
-                         if r["i_designated"] or r["ref_level"] in ("exact", "rf", "number"))
+                         if r["i_designated"]
+                         or r["ref_level"] in ("exact", "rf", "number", "tail"))
 
     def unique_with_anchors(self) -> bool:
         """No other set of the party's items that contains every anchor adds up too."""
@@ -360,11 +361,16 @@ class SubsetSearch:
 
     def natural(self, combo: list[int]) -> bool:
         """The set is all the party's open items, or the oldest due of them: what a customer
-        pays without saying which."""
+        pays without saying which. The oldest must be older than the rest: a cut among items
+        due the same day would be a choice nobody made."""
         if not self.complete:
             return False
         by_due = sorted(range(len(self.rows)), key=lambda i: self.rows[i]["i_due_rank"])
-        return set(combo) == set(by_due[:len(combo)])
+        k = len(combo)
+        if set(combo) != set(by_due[:k]):
+            return False
+        return k == len(by_due) or (
+            self.rows[by_due[k - 1]]["due_date"] != self.rows[by_due[k]]["due_date"])
 
 
 def _subset_proposal(movement_id: int, party_id: str, sets: SubsetSearch, combo: list[int],
@@ -378,6 +384,8 @@ def _subset_proposal(movement_id: int, party_id: str, sets: SubsetSearch, combo:
     party_pts = {"iban": w.party_iban, "name": w.party_name_same if same_name else w.party_name,
                  "other": w.party_other}.get(party, 0)
     hold, reference = _subset_judgement(sets, combo, rows, party, same_name, rules)
+    if hold == "other_reference":  # an item the text quotes is left out
+        reference += w.ref_contradicted
     points = tenths(w.prior + reference + w.amount_exact + party_pts)
     ev = {"match_key": "subset", "items": [r["item_id"] for r in rows], "referenced": n_ref,
           "party_level": party, "party_id": party_id, "amount_level": "exact", "points": points,
@@ -594,7 +602,7 @@ def proposal_table(singles: pl.DataFrame, subsets: list[Proposal]) -> pl.DataFra
         "movement_id", "points", "confidence_bp", "rule", "explanation",
         pl.concat_list(pl.col("due_date").cast(pl.String).fill_null("None")).alias("_due"),
         pl.lit(1, pl.Int64).alias("_lines"), pl.concat_list("item_id").alias("_items"),
-        "amount_level", "ref_level", "party_level", "amount_diff_minor", "hold",
+        "amount_level", "ref_level", "party_level", "amount_diff_minor", "hold", "date_level",
         pl.col("i_party_id").alias("party_id"), pl.lit(None, pl.Int64).alias("referenced"),
         evidence_json_expr().alias("evidence_json"),
         "adjust_kind", pl.col("adjust_minor").fill_null(0),
@@ -606,7 +614,8 @@ def proposal_table(singles: pl.DataFrame, subsets: list[Proposal]) -> pl.DataFra
     several = pl.DataFrame([(
         p.movement_id, p.points, p.confidence_bp, p.rule, p.explanation, list(p.due),
         len(p.lines), sorted(p.items), p.evidence.get("amount_level"), None,
-        p.evidence.get("party_level"), None, p.evidence.get("hold"), p.evidence.get("party_id"),
+        p.evidence.get("party_level"), None, p.evidence.get("hold"), None,
+        p.evidence.get("party_id"),
         p.evidence.get("referenced"),
         json.dumps(p.evidence, sort_keys=True, default=str, separators=(",", ":")),
         p.adjust_kind, p.adjust_minor, [{"item_id": i, "amount_minor": a} for i, a in p.lines],
@@ -644,8 +653,9 @@ def _decided(table: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     margin = tenths(m.auto_margin)
     min_bp = int(m.review_min_confidence * 10_000)
     by = pl.col("movement_id")
-    ordered = table.sort(["movement_id", "points", "_due", "_lines", "_items"],
-                         descending=[False, True, False, False, False])
+    ordered = _separated_by_dates(table, margin).sort(
+        ["movement_id", "points", "_due", "_lines", "_items"],
+        descending=[False, True, False, False, False])
     first = {c: pl.col(c).first().over(by) for c in ("points", "confidence_bp", "hold")}
     n = pl.int_range(1, pl.len() + 1).over(by)
     rival = (n > 1) & (first["points"] - pl.col("points") < margin)
@@ -657,6 +667,26 @@ def _decided(table: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     return ordered.with_columns(n.alias("_n"), decisive.alias("_decisive"),
                                 pl.when(shown & (position <= m.max_suggestions))
                                 .then(position).alias("_shown_rank"))
+
+
+def _separated_by_dates(table: pl.DataFrame, margin: int) -> pl.DataFrame:
+    """Equal readings (same points) told apart by their dates, the loser giving way by
+    ``margin``: among items the text designates equally (the instalments of one quoted
+    invoice), one not due yet gives way to one that is due (the instalment due now, not the
+    next one); among ledger entries (a weekly payment of one amount), one dated far from the
+    booking gives way to one dated near it. Invoices nothing designates are not told apart
+    by dates: two unquoted invoices of one amount stay a question."""
+    import polars as pl
+
+    level = pl.col("date_level")
+    group = ("movement_id", "points")
+    later = (((level == "not_due") & pl.col("ref_level").ne_missing("none")
+              & (level == "due").any().over(*group))
+             | ((level == "far") & (level == "near").any().over(*group)))
+    points = pl.when(later).then(pl.col("points") - margin).otherwise(pl.col("points"))
+    return table.with_columns(points.alias("points")).with_columns(
+        pl.when(later).then(confidence_expr(pl.col("points")))
+        .otherwise(pl.col("confidence_bp")).alias("confidence_bp"))
 
 
 def _reason_expr() -> pl.Expr:
@@ -713,10 +743,14 @@ def decide(ranking: Ranking, rules: Rules,
     import polars as pl
 
     margin = tenths(rules.matching.auto_margin)
+    threshold = int(rules.matching.auto_threshold * 10_000)
     result = Assignment(reasons=ranking.reasons)
     eligible = ranking.eligible
     bulk = pl.concat(ranking.bulk, how="vertical_relaxed") if ranking.bulk else None
-    conflicted = _conflicts(_claims(eligible.values(), bulk), margin)
+    claims = pl.concat([_claims(eligible.values(), bulk),
+                        _held_claims(ranking.review, threshold)])
+    conflicted = _conflicts(claims, margin) & (set(eligible) | (
+        set() if bulk is None else set(bulk.get_column("movement_id").to_list())))
     result.auto = [prop for mid, prop in sorted(eligible.items()) if mid not in conflicted]
     if bulk is not None:
         result.bulk = bulk.filter(~pl.col("movement_id").is_in(list(conflicted)))
@@ -726,6 +760,25 @@ def decide(ranking: Ranking, rules: Rules,
     result.review = pl.concat([pl.DataFrame(schema=_review_schema()), *ranking.review,
                                *([rerank(lost)] if lost else [])])
     return result
+
+
+def _held_claims(review: list[pl.DataFrame], threshold: int) -> pl.DataFrame:
+    """The items that movements going to review read first, with confidence: another
+    movement's automatic claim on one of them is contested (a movement's best reading can
+    lose to a better use of its item, and the second payment of an invoice must not take it
+    from the first, waiting in review)."""
+    import polars as pl
+
+    schema = {"movement_id": pl.Int64, "item_id": pl.String, "applied_minor": pl.Int64,
+              "open_minor": pl.Int64, "points": pl.Int64, "partial": pl.Boolean}
+    if not review:
+        return pl.DataFrame(schema=schema)
+    return (pl.concat(review).filter((pl.col("rank") == 1)
+                                     & (pl.col("confidence_bp") >= threshold))
+            .select("movement_id", "points", "lines").explode("lines").unnest("lines")
+            .select("movement_id", "item_id", pl.col("amount_minor").alias("applied_minor"),
+                    pl.lit(None, pl.Int64).alias("open_minor"), "points",
+                    pl.lit(False).alias("partial")).cast(schema))  # type: ignore[arg-type]
 
 
 def _claims(eligible: Iterable[Proposal], bulk: pl.DataFrame | None) -> pl.DataFrame:
@@ -756,7 +809,7 @@ def _conflicts(claims: pl.DataFrame, margin: int) -> set[int]:
     contested = (claims.group_by("item_id")
                  .agg(pl.len().alias("_n"), pl.col("partial").all().alias("_partials"),
                       pl.col("applied_minor").abs().sum().alias("_total"),
-                      pl.col("open_minor").abs().first().alias("_open"),
+                      pl.col("open_minor").abs().max().alias("_open"),
                       pl.col("points").max().alias("_top"),
                       pl.col("points").top_k(2).min().alias("_second"))
                  .filter((pl.col("_n") >= 2)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cashmatch.config import Rules, Tolerances
-from cashmatch.ingest.normalize import text_key_sql, typo_keys_sql, words_sql
+from cashmatch.ingest.normalize import name_sql, typo_keys_sql, words_sql
 from cashmatch.match.evidence import cents
 
 #: A movement's text as words are read from it: remittance plus every reference, accents
@@ -54,6 +54,34 @@ FROM cm_tmp_tokens t JOIN cm_tmp_open_items i ON i.ref_norm = t.tok
 UNION
 SELECT DISTINCT r.movement_id, i.item_id, r.tok, 'rf'
 FROM cm_tmp_rf_tokens r JOIN cm_tmp_open_items i ON i.ref_norm = r.tok
+"""
+
+#: Open items every digit of whose reference is a number of a movement's text (written with at
+#: least 4 digits, leading zeros included): "CHECK #4968" for CHK-4968, "2026 004512" for
+#: FA-2026-004512.
+NUMBERED_SQL = """
+CREATE OR REPLACE TEMP TABLE cm_tmp_numbered AS
+SELECT DISTINCT t.movement_id, i.item_id
+FROM cm_tmp_tokens t
+JOIN cm_tmp_open_items i ON length(i.ref_digits) >= 3 AND i.ref_digits = ltrim(t.tok, '0')
+WHERE length(t.tok) >= 4 AND regexp_matches(t.tok, '^[0-9]+$')
+"""
+
+#: Items a movement quotes by their exact reference that are no longer open, with the
+#: movement that settled them (the latest applied): a second payment of a paid invoice.
+SETTLED_QUOTED_SQL = """
+CREATE OR REPLACE TEMP TABLE cm_tmp_settled_quoted AS
+WITH hits AS (
+    SELECT DISTINCT t.movement_id, i.item_id, i.amount_minor
+    FROM cm_tmp_tokens t
+    JOIN cm_items i ON i.ref_norm = t.tok AND length(i.ref_norm) >= 6
+    ANTI JOIN cm_tmp_open_items o ON o.item_id = i.item_id
+)
+SELECT h.movement_id, h.item_id, h.amount_minor, p.paid_by
+FROM hits h
+LEFT JOIN (SELECT item_id, max(movement_id) AS paid_by FROM cm_allocations
+           SEMI JOIN hits USING (item_id) WHERE amount_minor <> 0 GROUP BY item_id) p
+  USING (item_id)
 """
 
 #: Deletion neighbourhoods (symmetric delete): a reference and a token one typo apart (a
@@ -262,11 +290,8 @@ def _ref_number(cap: int, settles: str) -> BlockingRule:
         "ref_number",
         "every digit of an item's reference is a number of the text (a cheque or document "
         "number written another way, a reference without its letters)",
-        _capped("""SELECT DISTINCT t.movement_id, i.item_id, i.due_date
-                   FROM cm_tmp_tokens t
-                   JOIN cm_tmp_open_items i
-                     ON length(i.ref_digits) >= 4 AND i.ref_digits = ltrim(t.tok, '0')
-                   WHERE regexp_matches(t.tok, '^[0-9]+$')""", "due_date, item_id", cap))
+        _capped("""SELECT n.movement_id, n.item_id, i.due_date FROM cm_tmp_numbered n
+                   JOIN cm_tmp_open_items i USING (item_id)""", "due_date, item_id", cap))
 
 
 def _ref_typo(cap: int, settles: str) -> BlockingRule:
@@ -349,13 +374,15 @@ def _amount_exact(cap: int, settles: str) -> BlockingRule:
 #: The tables the statements of :func:`pairs_sqls` create.
 TABLES = ("cm_tmp_tokens", "cm_tmp_quoted", "cm_tmp_token_keys", "cm_tmp_payer",
           "cm_tmp_unsettled", "cm_tmp_pairs", "cm_tmp_parties", "cm_tmp_party_keys",
-          "cm_tmp_name_payer")
+          "cm_tmp_name_payer", "cm_tmp_numbered", "cm_tmp_settled_quoted")
 
 
 #: A party name word counts as a key when at most this many parties share it.
 RARE_NAME_WORD = 5
 #: Keys of a name written with a typo: its first letters.
 NAME_PREFIX = 6
+#: A name a bank cut is found by its first letters (spaces left out).
+NAME_CUT = 12
 
 #: The run's parties (those with open items) and the keys their names are found by in a text:
 #: their rare words (4+ letters), the first letters of their long rare words (a typo later
@@ -379,6 +406,9 @@ SELECT DISTINCT party_id, '~' || left(w, {NAME_PREFIX}) FROM words SEMI JOIN rar
 WHERE length(w) > {NAME_PREFIX}
 UNION
 SELECT party_id, compact FROM cm_tmp_parties WHERE length(compact) >= 6
+UNION
+SELECT party_id, '^' || left(compact, {NAME_CUT}) FROM cm_tmp_parties
+WHERE length(compact) >= {NAME_CUT}
 """
 
 #: Parties whose name keys a batch movement's text holds (payer name and remittance, words
@@ -398,9 +428,15 @@ WITH need AS (
     UNION SELECT movement_id, t[i] || t[i + 1] || t[i + 2] FROM u WHERE i + 2 <= len(t)
     UNION SELECT movement_id, '~' || left(t[i], {NAME_PREFIX}) FROM u
     WHERE length(t[i]) > {NAME_PREFIX}
+    UNION SELECT movement_id, '^' || left(g, {NAME_CUT}) FROM (
+        SELECT movement_id, t[i] || coalesce(t[i + 1], '') || coalesce(t[i + 2], '') AS g
+        FROM u) WHERE length(g) >= {NAME_CUT}
 )
 SELECT k.movement_id, p.party_id, count(*) AS hits, any_value(pa.compact) AS compact,
-       any_value({text_key_sql("coalesce(m.counterparty_name, '') || ' ' || m.remittance")}) AS text
+       any_value(pa.name_norm) AS name,
+       any_value({name_sql("coalesce(m.counterparty_name, '') || ' ' || m.remittance")})
+           AS words,
+       any_value({name_sql("m.remittance")}) AS remittance_words
 FROM keys k JOIN cm_tmp_party_keys p USING (k)
 JOIN cm_tmp_parties pa USING (party_id)
 JOIN cm_tmp_movements m ON m.movement_id = k.movement_id
@@ -419,7 +455,7 @@ FROM cm_tmp_name_payer
 
 def before_payers_sqls() -> list[str]:
     """The statements that find a batch's tokens, quoted references and known payers."""
-    return [TOKENS_SQL, QUOTED_SQL, TYPO_KEYS_SQL, PAYER_SQL]
+    return [TOKENS_SQL, QUOTED_SQL, NUMBERED_SQL, SETTLED_QUOTED_SQL, TYPO_KEYS_SQL, PAYER_SQL]
 
 
 def pairs_sqls(rules_: Rules) -> list[str]:

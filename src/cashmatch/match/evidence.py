@@ -19,7 +19,8 @@ and gives each pair a level (kept as evidence and shown in explanations) worth s
   the memory knows the name), ``other`` (the payer is known, by its IBAN or its own name, as
   another party), ``none``;
 - **date**: ``before_issue``, ``not_due``, ``due``, ``none`` (the payment's booking date
-  against the item's issue and due dates);
+  against the item's issue and due dates); ``near`` or ``far`` for a ledger entry (the
+  booking date against the entry's);
 - **period**: ``match``, ``other``, ``none`` (months, weeks and dates the text names against
   the item's).
 
@@ -133,10 +134,26 @@ def _reference_level(pairs: pl.DataFrame, rules: Rules) -> pl.Expr:
 
 
 def _reference_points(rules: Rules) -> pl.Expr:
+    import polars as pl
+
     w = rules.weights
-    return _table_points("ref_level", {"exact": w.ref_exact, "rf": w.ref_rf,
-                                       "number": w.ref_number, "tail": w.ref_tail,
-                                       "fuzzy": w.ref_fuzzy, "none": Decimal(0)})
+    table = _table_points("ref_level", {"exact": w.ref_exact, "rf": w.ref_rf,
+                                        "number": w.ref_number, "tail": w.ref_tail,
+                                        "fuzzy": w.ref_fuzzy, "none": Decimal(0)})
+    return table + pl.when(_quotes_another()).then(tenths(w.ref_contradicted)).otherwise(0)
+
+
+def _quotes_another() -> pl.Expr:
+    """The text quotes another item than this one: it designates some (exactly, by RF or by
+    every digit) and not this one, or it gives an invoice number that is not this item's
+    and nothing else of the text designates it."""
+    import polars as pl
+
+    return (((pl.col("m_designated_n").fill_null(0) > 0)
+             & ~pl.col("i_designated").fill_null(False))
+            | ((pl.col("m_numbers_n").fill_null(0) > 0)
+               & ~pl.col("i_number_quoted").fill_null(False)
+               & (pl.col("ref_level") == "none")))
 
 
 # -- amount -----------------------------------------------------------------------------------
@@ -283,6 +300,9 @@ def _party_points(rules: Rules) -> pl.Expr:
 ENTRY_GRACE_DAYS = 3
 #: Days before its due date from which an item is read as not due yet.
 NOT_DUE_DAYS = 25
+#: Days after a ledger entry's date within which the bank booking is read as that entry's
+#: (a transfer or a card batch clears in days; a weekly entry of the same amount is 7 away).
+ENTRY_NEAR_DAYS = 5
 
 
 def _keep(pairs: pl.DataFrame, rules: Rules) -> pl.DataFrame:
@@ -292,8 +312,9 @@ def _keep(pairs: pl.DataFrame, rules: Rules) -> pl.DataFrame:
 def _date_level(pairs: pl.DataFrame, rules: Rules) -> pl.Expr:
     """``before_issue`` (booked before the item existed: a payment cannot settle an invoice
     not issued yet, a cheque cannot clear before it is written), ``not_due`` (an invoice
-    paid more than a few weeks before it falls due, while others are due), ``due``, or
-    ``none`` (no dates)."""
+    paid more than a few weeks before it falls due, while others are due), ``due``; for a
+    ledger entry (whose date is the payment's own), ``near`` (booked within
+    :data:`ENTRY_NEAR_DAYS` of it) or ``far``; ``none`` (no dates)."""
     import polars as pl
 
     booked, issued, due = pl.col("booking_date"), pl.col("issue_date"), pl.col("due_date")
@@ -301,6 +322,9 @@ def _date_level(pairs: pl.DataFrame, rules: Rules) -> pl.Expr:
     grace = pl.when(entry).then(pl.duration(days=ENTRY_GRACE_DAYS)).otherwise(
         pl.duration(days=0))
     return (pl.when(booked < issued - grace).then(pl.lit("before_issue"))
+            .when(entry & ((booked - issued).dt.total_days() <= ENTRY_NEAR_DAYS))
+            .then(pl.lit("near"))
+            .when(entry & issued.is_not_null()).then(pl.lit("far"))
             .when(~entry & ((due - booked).dt.total_days() > NOT_DUE_DAYS))
             .then(pl.lit("not_due"))
             .when(issued.is_not_null() | due.is_not_null()).then(pl.lit("due"))
@@ -311,6 +335,7 @@ def _date_points(rules: Rules) -> pl.Expr:
     w = rules.weights
     return _table_points("date_level", {"before_issue": w.date_before_issue,
                                         "not_due": w.date_not_due, "due": Decimal(0),
+                                        "near": Decimal(0), "far": Decimal(0),
                                         "none": Decimal(0)})
 
 
@@ -337,8 +362,8 @@ def _period_points(rules: Rules) -> pl.Expr:
 
 #: Why a reading may not be posted automatically, whatever its confidence (see :func:`hold`;
 #: the words for people are :data:`cashmatch.ledger.review.REASONS`).
-HOLDS = ("mismatch", "over", "discount_late", "partial", "other_party", "before_issue",
-         "other_period", "other_reference")
+HOLDS = ("duplicate", "mismatch", "over", "discount_unearned", "partial", "other_party",
+         "before_issue", "other_period", "other_reference")
 
 
 def hold(rules: Rules) -> pl.Expr:
@@ -350,21 +375,22 @@ def hold(rules: Rules) -> pl.Expr:
     amount, m = pl.col("amount_level"), rules.matching
     quoted = pl.col("ref_level").is_in(["exact", "rf", "number", "tail", "fuzzy"])
     wanted_part = pl.col("m_partial_word").fill_null(False) & quoted
-    short_by_terms = pl.col("disc_until").is_not_null() & pl.col("m_discount_word").fill_null(
-        False)
-    return (pl.when(amount == "mismatch").then(pl.lit("mismatch"))
+    # the text claims a discount the item's terms do not grant (none, or its period is over):
+    # neither a part payment nor a bank fee
+    unearned = amount.is_in(["partial", "fee"]) & pl.col("m_discount_word").fill_null(False)
+    return (pl.when(pl.col("m_duplicate_of").is_not_null()).then(pl.lit("duplicate"))
+            .when(amount == "mismatch").then(pl.lit("mismatch"))
             .when((amount == "over") & pl.lit(not m.auto_overpayment)).then(pl.lit("over"))
-            .when((amount == "partial") & short_by_terms).then(pl.lit("discount_late"))
+            .when(unearned).then(pl.lit("discount_unearned"))
             .when((amount == "partial") & pl.lit(not m.auto_partial) & ~wanted_part)
             .then(pl.lit("partial"))
             .when(pl.col("party_level") == "other").then(pl.lit("other_party"))
             .when(pl.col("date_level") == "before_issue").then(pl.lit("before_issue"))
-            .when(pl.col("period_level") == "other").then(pl.lit("other_period"))
-            .when((pl.col("m_designated_n").fill_null(0) > 0)
-                  & ~pl.col("i_designated").fill_null(False)).then(pl.lit("other_reference"))
-            .when((pl.col("m_numbers_n").fill_null(0) > 0)
-                  & ~pl.col("i_number_quoted").fill_null(False)
-                  & (pl.col("ref_level") == "none")).then(pl.lit("other_reference"))
+            # a period or date that is not the item's contradicts a weak designation; an
+            # exact reference outweighs it (the date may be the transfer's own)
+            .when((pl.col("period_level") == "other") & ~pl.col("ref_level").is_in(["exact", "rf"]))
+            .then(pl.lit("other_period"))
+            .when(_quotes_another()).then(pl.lit("other_reference"))
             .otherwise(pl.lit(None, pl.String)))
 
 

@@ -107,7 +107,9 @@ def plan(ws: Workspace, rules: Rules, only: list[int] | None = None,
         return suggestions(_scores(ws, rules, lost, payers), dict(lost_amounts.iter_rows()),
                            rules, item_texts, one_item=ranking.clear)
 
-    return Plan(amounts, decide(ranking, rules, rerank), ignored)
+    result = decide(ranking, rules, rerank)
+    result.reasons.update((mid, "duplicate") for mid in ws.duplicates if mid in result.reasons)
+    return Plan(amounts, result, ignored)
 
 
 def _scores(ws: Workspace, rules: Rules, ids: list[int], payers: pl.DataFrame) -> pl.DataFrame:

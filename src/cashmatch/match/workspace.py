@@ -11,7 +11,7 @@ frame. Nothing is written to the store's own tables.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -93,10 +93,20 @@ SELECT m.movement_id,
        {periods.weeks_sql(MOVEMENT_TEXT)} AS weeks,
        {periods.dates_sql(MOVEMENT_TEXT)} AS dates,
        {periods.invoice_numbers_sql(MOVEMENT_TEXT)} AS numbers,
-       d.designated
+       d.designated, s.paid_by AS duplicate_of
 FROM cm_tmp_movements m
-LEFT JOIN (SELECT movement_id, list(DISTINCT item_id) AS designated FROM cm_tmp_quoted
-           GROUP BY movement_id) d USING (movement_id)
+LEFT JOIN (SELECT d.movement_id, list(DISTINCT d.item_id) AS designated FROM (
+               SELECT movement_id, item_id FROM cm_tmp_quoted
+               UNION ALL SELECT movement_id, item_id FROM cm_tmp_numbered) d
+           JOIN cm_tmp_movements dm USING (movement_id)
+           JOIN cm_tmp_open_items di USING (item_id)
+           -- an item the movement could pay (a receipt designates no supplier invoice)
+           WHERE sign(di.open_minor) = sign(dm.amount_minor)
+           GROUP BY d.movement_id) d USING (movement_id)
+LEFT JOIN (SELECT q.movement_id, min(q.paid_by) AS paid_by FROM cm_tmp_settled_quoted q
+           JOIN cm_tmp_movements mm USING (movement_id)
+           WHERE abs(q.amount_minor) = abs(mm.amount_minor) AND q.paid_by IS NOT NULL
+           GROUP BY q.movement_id) s USING (movement_id)
 """
 
 #: The pair was found by a reference rule (``p``: a row of ``cm_tmp_pairs``).
@@ -131,6 +141,7 @@ SELECT p.movement_id, p.item_id, p.match_key, p.rules, {_FX} AS fx,
        list_contains(tf.numbers, i.ref_tail) AS i_number_quoted,
        len(tf.numbers) AS m_numbers_n,
        len(coalesce(tf.designated, [])) AS m_designated_n,
+       tf.duplicate_of AS m_duplicate_of,
        p.tail_len AS i_ref_tail_len, i.open_minor AS i_open_minor, i.currency AS i_currency,
        i.name_norm AS i_name, i.party_id AS i_party_id, i.due_date, i.due_rank AS i_due_rank,
        pp.vias AS payer_vias, coalesce(hp.known, false) AS payer_other
@@ -183,6 +194,13 @@ UPDATE cm_tmp_run_movements m SET counterparty_iban = t.iban
 FROM __cm_text_iban t WHERE t.movement_id = m.movement_id
 """
 
+_DUPLICATES_SQL = """
+SELECT q.movement_id, (any_value(q.item_id), min(q.paid_by))
+FROM cm_tmp_settled_quoted q JOIN cm_tmp_movements m USING (movement_id)
+WHERE abs(q.amount_minor) = abs(m.amount_minor) AND q.paid_by IS NOT NULL
+GROUP BY q.movement_id
+"""
+
 _TABLES = ("cm_tmp_run_movements", "cm_tmp_open_items", "cm_tmp_movements", "cm_tmp_batch",
            "cm_tmp_text_facts", "cm_tmp_rf_tokens", "cm_tmp_rule_payer",
            *candidates.TABLES)
@@ -195,6 +213,9 @@ class Workspace:
 
     store: Store
     rules: Rules
+    #: Movements that quote an item another movement settled, paying its amount again:
+    #: movement → (item, the movement that paid it), gathered batch by batch.
+    duplicates: dict[int, tuple[str, int]] = field(default_factory=dict)
 
     def __enter__(self) -> Workspace:
         return self
@@ -246,6 +267,7 @@ class Workspace:
             store.execute(sql)
         store.temp_table("cm_tmp_name_payer", named_in_text(store.frame(
             candidates.NAME_HITS_SQL)))
+        self.duplicates.update(store.rows(_DUPLICATES_SQL))
         for sql in candidates.pairs_sqls(rules):
             store.execute(sql)
         store.execute(_TEXT_FACTS_SQL)
@@ -314,29 +336,44 @@ def named_in_text(hits: pl.DataFrame) -> pl.DataFrame:
     whose name keys it holds (:data:`cashmatch.match.candidates.NAME_HITS_SQL`): the whole
     name without spaces, or its first :data:`NAME_CUT_MIN`+ letters (``same``: the party's
     own name, whole or cut), else a name at least :data:`NAME_TEXT_MIN` % like it (a typo on
-    either side). Only the best-named parties of each movement are kept."""
+    either side). The payer-name field is the party's own only when it is that name (see
+    :data:`cashmatch.match.candidates.PAYER_SQL`): "DUPONT ET FILS DISTRIBUTION" may be
+    another company than "Dupont et Fils", so a name held there among other words is only
+    like it. Only the best-named parties of each movement are kept."""
     import polars as pl
     from rapidfuzz import fuzz, process
 
     schema = {"movement_id": pl.Int64, "party_id": pl.String, "same": pl.Boolean}
     if hits.height == 0:
         return pl.DataFrame(schema=schema)
-    compact, text = hits.get_column("compact").to_list(), hits.get_column("text").to_list()
-    same = [_holds_name(c, x) for c, x in zip(compact, text, strict=True)]
-    like = process.cpdist(compact, text, scorer=fuzz.partial_ratio, workers=1)
+    compact = hits.get_column("compact").to_list()
+    remittance = hits.get_column("remittance_words").to_list()
+    held = [_held_length(c, w.replace(" ", ""), n, w) for c, n, w in zip(
+        compact, hits.get_column("name"), remittance, strict=True)]
+    like = process.cpdist(compact, [w.replace(" ", "") for w in hits.get_column("words")],
+                          scorer=fuzz.partial_ratio, workers=1)
     scored = hits.select("movement_id", "party_id").with_columns(
-        pl.Series("same", same), pl.Series("score", like).round(0).cast(pl.Int64),
-        pl.Series("long", [len(c) >= 6 for c in compact]))
-    kept = scored.filter(pl.col("long") & (pl.col("same") | (pl.col("score") >= NAME_TEXT_MIN)))
-    best = (pl.col("same").cast(pl.Int64) * 1000 + pl.col("score"))
+        pl.Series("held", held, dtype=pl.Int64), pl.Series("score", like).round(0)
+        .cast(pl.Int64), pl.Series("long", [len(c) >= 6 for c in compact]))
+    same = pl.col("held") > 0
+    kept = scored.filter(same | (pl.col("long") & (pl.col("score") >= NAME_TEXT_MIN)))
+    # the most of a name found wins: "ETABLISSEMENTS BRUN ET FILS C" names "Établissements
+    # Brun et Fils Conseil", not "Établissements Brun"
+    best = pl.col("held") * 1000 + pl.col("score")
     return (kept.filter(best >= best.max().over("movement_id") - 2)
-            .select("movement_id", "party_id", "same"))
+            .select("movement_id", "party_id", same.alias("same")))
 
 
-def _holds_name(compact: str, text: str) -> bool:
-    """The text holds the party's name without spaces, whole or cut after
-    :data:`NAME_CUT_MIN` letters or more."""
+def _held_length(compact: str, text: str, name: str, words: str) -> int:
+    """How many letters of the party's name (without spaces) the text holds: all of them
+    (a short name only as whole words: "LOWES", not inside "SLOWEST"), or its first
+    :data:`NAME_CUT_MIN` or more reaching past its first word (a name a bank cut; a first
+    word alone, "AANNEMERSBEDRIJF", names a trade, not a party); 0 otherwise."""
     if len(compact) >= 6 and compact in text:
-        return True
-    return any(compact[:n] in text for n in range(len(compact) - 1, NAME_CUT_MIN - 1, -1))
+        return len(compact)
+    if len(compact) >= 3 and f" {name} " in f" {words} ":
+        return len(compact)
+    shortest = max(NAME_CUT_MIN, len(name.split(" ", 1)[0]) + 2)
+    return next((n for n in range(len(compact) - 1, shortest - 1, -1)
+                 if compact[:n] in text), 0)
 
