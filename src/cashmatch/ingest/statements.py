@@ -23,9 +23,8 @@ from cashmatch.ingest.identity import identity_keys
 from cashmatch.model import ParseResult, Statement
 from cashmatch.money import format_amount, from_minor, to_minor
 from cashmatch.ingest.parsers import parse_file
-from cashmatch.ingest.parsers.csv import CANONICAL, CsvMapping
+from cashmatch.ingest.parsers.csv import CANONICAL, CsvMapping, read_columns
 from cashmatch.ingest.parsers.csv import parse as parse_csv
-from cashmatch.ingest.parsers.csv_columns import read_columns
 from cashmatch.store import Store, now
 
 if TYPE_CHECKING:
@@ -98,8 +97,8 @@ def parse_statement_file(path: Path, fmt: str | None = None,
 
 def read_for_import(path: Path, fmt: str | None = None,
                     mapping: CsvMapping | None = None) -> ParsedFile:
-    """Parse one file for the import: a CSV export is read a column at a time when it can
-    be (:mod:`cashmatch.ingest.parsers.csv_columns`), any other file as
+    """Parse one file for the import: a CSV export into the store's columns
+    (:func:`cashmatch.ingest.parsers.csv.read_columns`), any other file as
     :func:`parse_statement_file` does."""
     from cashmatch.ingest.parsers import identify
 
@@ -107,9 +106,8 @@ def read_for_import(path: Path, fmt: str | None = None,
         fmt = identify(path).format
     if mapping is not None or fmt == "csv":
         read = read_columns(path, mapping or CANONICAL)
-        if read is not None:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            return ParsedFile(path, "csv", ParseResult(read.statements), digest, read.movements)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        return ParsedFile(path, "csv", ParseResult(read.statements), digest, read.movements)
     return parse_statement_file(path, fmt, mapping)
 
 
