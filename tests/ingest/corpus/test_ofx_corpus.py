@@ -5,13 +5,12 @@ is genuinely broken (``REFUSED``); files with no bank or card statement parse to
 statements with a Problem (``NO_STATEMENT``). Movement counts equal the manifest's
 ``N <STMTTRN>``; amounts, dates, FITIDs, memos and balances equal the beancount dumps beside
 five files; the OCA files' opening/closing balances are checked (opening derived as closing
-minus the movements, which OFX does not state). The pass rate is printed at the end.
+minus the movements, which OFX does not state). The pass rate is in the terminal summary.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -25,7 +24,6 @@ from cashmatch.ingest.parsers import identify, ofx
 from tests.ingest.corpus.manifest import Entry, entries, requires_corpus
 
 ENTRIES = entries("ofx")
-RESULTS: Counter[str] = Counter()
 
 #: Genuinely broken files: the reason the refusal must give, and why the file is broken.
 REFUSED: dict[str, tuple[str, str]] = {
@@ -149,8 +147,7 @@ def test_every_flagged_file_has_a_decision() -> None:
 
 @requires_corpus
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.id)
-def test_ofx_corpus_file(entry: Entry) -> None:
-    RESULTS["fail"] += 1  # until every check below passed
+def test_ofx_corpus_file(entry: Entry, record_property: pytest.RecordProperty) -> None:
     assert identify(entry.path).format == "ofx"
     if entry.id in REFUSED:
         reason, _why = REFUSED[entry.id]
@@ -161,10 +158,8 @@ def test_ofx_corpus_file(entry: Entry) -> None:
         assert err.value.location.line is not None
     else:
         _check_file(entry, ofx.parse(entry.path))
-    RESULTS["fail"] -= 1
-    RESULTS["pass"] += 1
-    RESULTS["refused" if entry.id in REFUSED else
-            "no statement" if entry.id in NO_STATEMENT else "parsed"] += 1
+    record_property("outcome", "refused" if entry.id in REFUSED else
+                    "no statement" if entry.id in NO_STATEMENT else "parsed")
 
 
 def _check_file(entry: Entry, res: ParseResult) -> None:
@@ -202,13 +197,3 @@ def _check_beancount(res: ParseResult, expected: Path) -> None:
     got = [(s.closing_date, s.closing_balance, s.currency) for s in res.statements
            if s.closing_balance is not None]
     assert got == balances
-
-
-@requires_corpus
-def test_zz_print_ofx_pass_rate(capsys: pytest.CaptureFixture[str]) -> None:
-    total = RESULTS["pass"] + RESULTS["fail"]
-    with capsys.disabled():
-        print(f"\nofx corpus: {RESULTS['pass']}/{total} files pass "
-              f"({RESULTS['parsed']} parsed with statements, {RESULTS['no statement']} valid "
-              f"without a bank statement, {RESULTS['refused']} refused as broken)")
-    assert RESULTS["fail"] == 0
