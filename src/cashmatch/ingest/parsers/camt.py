@@ -89,8 +89,9 @@ def _camt_reason(head: bytes) -> str | None:
     return None
 
 
-def parse(path: Path) -> ParseResult:
-    """Parse a camt file (or a zip of them)."""
+def parse(path: Path, currency: str | None = None) -> ParseResult:
+    """Parse a camt file (or a zip of them). ``currency`` is the currency of an amount
+    without ``Ccy`` (else EUR, with a problem)."""
     name = str(path)
     try:
         with path.open("rb") as fh:
@@ -98,12 +99,12 @@ def parse(path: Path) -> ParseResult:
     except OSError as exc:
         raise ParseError(Location(name), f"cannot read the file: {exc.strerror}") from exc
     if head.startswith(b"PK\x03\x04"):
-        return _parse_zip(path)
+        return _parse_zip(path, currency)
     with path.open("rb") as fh:
-        return _parse_stream(fh, name)
+        return _parse_stream(fh, name, currency)
 
 
-def _parse_zip(path: Path) -> ParseResult:
+def _parse_zip(path: Path, currency: str | None) -> ParseResult:
     statements: list[Statement] = []
     problems: list[Problem] = []
     try:
@@ -122,7 +123,7 @@ def _parse_zip(path: Path) -> ParseResult:
                 problems.append(Problem(Location(label), "not a camt message: skipped"))
                 continue
             with zf.open(member) as fh:
-                result = _parse_stream(fh, label)
+                result = _parse_stream(fh, label, currency)
             statements.extend(result.statements)
             problems.extend(result.problems)
     if not statements and problems:
@@ -151,7 +152,12 @@ class _Names:
         return got
 
 
-def _parse_stream(fh: IO[bytes], name: str) -> ParseResult:
+def _one_line(message: str) -> str:
+    """lxml's messages may hold line breaks: one line, whitespace runs folded."""
+    return " ".join(message.split())
+
+
+def _parse_stream(fh: IO[bytes], name: str, currency: str | None) -> ParseResult:
     head = fh.read(65536)
     if _HOSTILE_RE.search(head):
         raise ParseError(Location(name, _line_of(head, _HOSTILE_RE)),
@@ -182,7 +188,7 @@ def _parse_stream(fh: IO[bytes], name: str) -> ParseResult:
                     prefix = elem.prefix or ""
                 where = f"{_ROOTS_BY_KIND[kind]}[{stmt_index + 1}]/Ntry[{entry_no}]"
                 movements.extend(_entry(elem, n, prefix, name, stmt_index, where, problems,
-                                        account))
+                                        (account, currency)))
                 elem.clear(keep_tail=False)
                 # drop the entries already read; keep the statement's Id, Acct and Bal
                 prev = elem.getprevious()
@@ -200,7 +206,8 @@ def _parse_stream(fh: IO[bytes], name: str) -> ParseResult:
                 elem.clear(keep_tail=False)
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else None
-        raise ParseError(Location(name, line), f"not well-formed XML: {exc.msg}") from exc
+        raise ParseError(Location(name, line),
+                         f"not well-formed XML: {_one_line(exc.msg)}") from exc
     if not statements and not problems:
         raise ParseError(Location(name), f"no {_ROOTS_BY_KIND[kind]} element in the document")
     return ParseResult(statements, problems)
@@ -220,7 +227,7 @@ def _document_kind(head: bytes, name: str) -> tuple[str, str, str]:
         root_tag, ns = _first_elements(head)
     except etree.XMLSyntaxError as exc:
         raise ParseError(Location(name, exc.lineno or None),
-                         f"not well-formed XML: {exc.msg}") from exc
+                         f"not well-formed XML: {_one_line(exc.msg)}") from exc
     if root_tag is None:
         raise ParseError(Location(name), "not a camt message: no BkToCstmrStmt, "
                                          "BkToCstmrAcctRpt or BkToCstmrDbtCdtNtfctn element")
@@ -488,14 +495,24 @@ class _EntryFacts:
 
 
 def _entry(node: Any, n: _Names, prefix: str, file: str, stmt_index: int, where_path: str,
-           problems: list[Problem], account: str | None) -> Iterator[Movement]:
+           problems: list[Problem], account_and_currency: tuple[str | None, str | None],
+           ) -> Iterator[Movement]:
+    """The movements of one ``Ntry`` (one per transaction detail of a batch that adds up);
+    ``account_and_currency``: the statement's account and the currency stated by the user
+    for an amount without ``Ccy``."""
+    account, stated = account_and_currency
     where = Location(file, node.sourceline, where_path)
     flat = _flatten(node, prefix)
     elem = flat.entry
     raw_amount = _one(elem, "/Amt")
     if raw_amount is None:
         raise ParseError(where, "the entry has no Amt")
-    currency = _currency_of(elem, "/Amt") or ""
+    currency = _currency_of(elem, "/Amt")
+    if currency is None:
+        currency = stated or "EUR"
+        if stated is None:
+            problems.append(Problem(where, "the entry's Amt has no Ccy: EUR assumed (state it "
+                                           "with --currency)"))
     amount = _decimal(raw_amount, where)
     assert amount is not None
     indicator = _one(elem, "/CdtDbtInd")
@@ -657,8 +674,13 @@ def _statement(elem: Any, n: _Names, file: str, fmt: str, stmt_index: int,
         currency = movements[0].currency
     fr = _text(elem, n("FrToDt/FrDtTm"))
     to = _text(elem, n("FrToDt/ToDtTm"))
-    opening_date = opening[2] if opening else (date.fromisoformat(fr[:10]) if fr else None)
-    closing_date = closing[2] if closing else (date.fromisoformat(to[:10]) if to else None)
+    opening_date = opening[2] if opening else _day(fr, where)
+    closing_date = closing[2] if closing else _day(to, where)
+    if fmt.startswith("camt.053") and (opening is None or closing is None):
+        missing = " and ".join(w for w, b in (("opening", opening), ("closing", closing))
+                               if b is None)
+        problems.append(Problem(where, f"the statement has no {missing} booked balance: the "
+                                       "file may be truncated or damaged"))
     if movements:
         opening_date = opening_date or min(m.booking_date for m in movements)
         closing_date = closing_date or max(m.booking_date for m in movements)

@@ -128,6 +128,21 @@ def load_mapping(path: Path) -> CsvMapping:
     return CsvMapping(**kwargs)
 
 
+def looks_like_csv(head: bytes) -> str | None:
+    """What to do with a file no parser claims that looks like a bank's own CSV export (its
+    first lines cut by one delimiter into as many cells, two or more), else None."""
+    text = head.lstrip(b"\xef\xbb\xbf").decode("utf-8", "replace")
+    lines = [ln for ln in text.replace("\r", "").split("\n")[:6] if ln.strip()]
+    for delimiter in (";", ",", "\t", "|"):
+        counts = {ln.count(delimiter) for ln in lines[:-1] or lines}
+        if len(lines) >= 2 and len(counts) == 1 and counts.pop() >= 1:
+            shown = {"\t": "tab"}.get(delimiter, repr(delimiter))
+            return (f"it looks like a bank's own CSV export (delimiter {shown}), not the "
+                    "canonical cashmatch CSV: give its column mapping with --mapping FILE "
+                    "(an example: rules/csv/example_bank.toml)")
+    return None
+
+
 def identify(head: bytes, path: Path) -> str | None:
     """Claims a file whose first line is the canonical header (booking_date and amount)."""
     first = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].strip(b"\r").decode("utf-8", "replace")
@@ -172,18 +187,22 @@ class CsvColumns:
     movements: pl.DataFrame
 
 
-def read_columns(path: Path, mp: CsvMapping = CANONICAL) -> CsvColumns:
+def read_columns(path: Path, mp: CsvMapping = CANONICAL,
+                 currency: str | None = None) -> CsvColumns:
     """``path`` read with ``mp`` into the store's columns; raises :class:`CsvCellsError`
-    naming every bad cell, or :class:`ParseError` for a file that is not CSV as mapped."""
-    name, frame = _frame(path, mp)
+    naming every bad cell, or :class:`ParseError` for a file that is not CSV as mapped.
+    ``currency`` stated replaces the mapping's default currency."""
+    name, frame = _frame(path, mp, currency)
     statements, frame = _by_account(name, frame)
     return CsvColumns(statements, frame.select(*_STORED, "amount_text", "refs_text"))
 
 
-def parse(path: Path, mapping: CsvMapping = CANONICAL) -> ParseResult:
+def parse(path: Path, mapping: CsvMapping = CANONICAL,
+          currency: str | None = None) -> ParseResult:
     """Statements and movements (what ``statements parse`` shows), built from the very frame
-    :func:`read_columns` gives the import: one statement per account."""
-    name, frame = _frame(path, mapping)
+    :func:`read_columns` gives the import: one statement per account. ``currency`` stated
+    replaces the mapping's default currency."""
+    name, frame = _frame(path, mapping, currency)
     statements, frame = _by_account(name, frame)
     movements: list[list[Movement]] = [[] for _ in statements]
     for row in frame.select("statement", "booking_date", "value_date", "amount_text",
@@ -282,11 +301,14 @@ def open_rows(name: str, text: str, mp: CsvMapping) -> tuple[Any, int, Layout]:
     return reader, mp.skip_rows, Layout(max(fields.values()) + 1, fields, not no_amount)
 
 
-def _frame(path: Path, mp: CsvMapping) -> tuple[str, pl.DataFrame]:
+def _frame(path: Path, mp: CsvMapping, currency: str | None) -> tuple[str, pl.DataFrame]:
     """Every row of ``path`` as the movement's columns, each cell checked: one
-    :class:`CsvCellsError` lists all the bad ones."""
+    :class:`CsvCellsError` lists all the bad ones. ``currency`` stated replaces the
+    mapping's default currency."""
     import polars as pl
 
+    if currency is not None:
+        mp = replace(mp, default_currency=currency)
     name, text = read_text(path, mp)
     reader, offset, lay = open_rows(name, text, mp)
     head_lines = reader.line_num + offset

@@ -290,14 +290,14 @@ def _completeness(name: str, read: list[_Statement]) -> list[Problem]:
             continue  # an MT942 interim report
         if st.opening is None:
             out.append(Problem(where, "the statement has no opening balance (:60F:): the file "
-                                      "may be truncated or damaged", "error"))
+                                      "may be truncated or damaged"))
         if st.closing is None:
             out.append(Problem(where, "the statement has no closing balance (:62F:): the file "
-                                      "may be truncated or damaged", "error"))
+                                      "may be truncated or damaged"))
         if trailers and not st.ended:
             out.append(Problem(Location(name, st.closing_line or st.line),
                                "the message has no end ('-' or '-}') as the file's other "
-                               "messages have: the file may be truncated", "error"))
+                               "messages have: the file may be truncated"))
     return out
 
 

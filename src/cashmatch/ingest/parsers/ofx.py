@@ -59,7 +59,12 @@ Choices
 * Hostile input: DTD declarations (``<!DOCTYPE``, ``<!ENTITY``) are refused (no entity
   expansion at all; only the five XML entities and numeric character references are decoded),
   as are nesting deeper than 64 and text runs longer than 4 MiB without a tag.
-* Files with no bank or card statement (investment ``INVSTMTRS``, sign-on, profile or account
+* Investment statements (``INVSTMTRS``): their cash lines (``STMTTRN`` inside ``INVBANKTRAN``)
+  are movements of the investment account's cash (``INVACCTFROM/ACCTID``); trades and
+  positions are not read, and no balance is taken (``INVBAL`` moves with the trades too).
+* No ``CURDEF``: the currency stated by the caller (``--currency``), else EUR with a warning,
+  as for MT940; a transaction's own ``CURRENCY`` still wins.
+* Files with no bank, card or investment cash statement (sign-on, profile or account
   list responses, a statement response with an error STATUS) parse to zero statements with a
   Problem that says why; the bank's error STATUS is an ``error`` Problem. They are never refused,
   so a batch import can go on.
@@ -117,13 +122,17 @@ AGGREGATES = frozenset({
     "BANKACCTFROM", "BANKACCTTO", "CCACCTFROM", "CCACCTTO", "BANKTRANLIST", "BANKTRANLISTP",
     "STMTTRN", "STMTTRNP", "PAYEE", "CURRENCY", "ORIGCURRENCY", "LEDGERBAL", "AVAILBAL",
     "BALLIST", "BAL", "CREDITCARDMSGSRSV1", "CCSTMTTRNRS", "CCSTMTRS", "INVSTMTMSGSRSV1",
-    "INVSTMTTRNRS", "INVSTMTRS", "SIGNUPMSGSRSV1", "PROFMSGSRSV1", "SECLISTMSGSRSV1",
+    "INVSTMTTRNRS", "INVSTMTRS", "INVACCTFROM", "SIGNUPMSGSRSV1", "PROFMSGSRSV1", "SECLISTMSGSRSV1",
     "IMAGEDATA", "INVBANKTRAN", "INVTRANLIST", "INVPOSLIST", "INVBAL", "SECLIST",
 })
-_STATEMENTS = {"STMTRS": "STMTRS", "CCSTMTRS": "CCSTMTRS"}
+_STATEMENTS = {"STMTRS": "STMTRS", "CCSTMTRS": "CCSTMTRS", "INVSTMTRS": "INVSTMTRS"}
+#: The account aggregate of each kind of statement.
+_ACCOUNTS = {"STMTRS": "BANKACCTFROM", "CCSTMTRS": "CCACCTFROM", "INVSTMTRS": "INVACCTFROM"}
+#: Where a statement's period is given.
+_PERIOD_LISTS = ("BANKTRANLIST", "BANKTRANLISTP", "INVTRANLIST")
 _TRANSACTIONS = {"STMTTRN": "booked", "STMTTRNP": "pending"}
 _NO_STATEMENT_KINDS = {
-    "INVSTMTRS": "an investment statement (INVSTMTRS)",
+    "INVSTMTRS": "an investment statement (INVSTMTRS) without cash transactions (INVBANKTRAN)",
     "PROFRS": "a profile response (PROFRS)",
     "ACCTINFORS": "an account list (ACCTINFORS)",
     "SECLIST": "a security list (SECLIST)",
@@ -331,14 +340,16 @@ class _Scan:
     ofx_root: bool = False
 
 
-def parse(path: Path) -> ParseResult:
-    """Read an OFX file into statements; see the module docstring for the rules."""
+def parse(path: Path, currency: str | None = None) -> ParseResult:
+    """Read an OFX file into statements; see the module docstring for the rules.
+    ``currency``: the currency of a statement without ``CURDEF`` (else EUR, with a
+    problem)."""
     name = str(path)
     problems: list[Problem] = []
     statements: list[Statement] = []
     try:
         with path.open("rb") as fh:
-            scan = _scan(name, fh, problems, statements)
+            scan = _scan(name, fh, problems, statements, currency)
     except OSError as exc:
         raise ParseError(Location(name), f"cannot read the file: {exc.strerror}") from exc
     if not scan.ofx_root:
@@ -349,9 +360,6 @@ def parse(path: Path) -> ParseResult:
                 if scan.seen - {"OFX"} else "an empty <OFX> element")
         problems.append(Problem(Location(name), f"no bank or credit-card statement in this "
                                 f"file: it holds {what}; nothing to import"))
-    elif "INVSTMTRS" in scan.seen:
-        problems.append(Problem(Location(name), "investment statements (INVSTMTRS) skipped: "
-                                "cashmatch reads bank and credit-card statements"))
     return ParseResult(statements=statements, problems=problems)
 
 
@@ -391,7 +399,7 @@ class _Body:
 
 
 def _scan(name: str, fh: BinaryIO, problems: list[Problem],
-          statements: list[Statement]) -> _Scan:
+          statements: list[Statement], stated: str | None) -> _Scan:
     scan = _Scan()
     stack: list[str] = []
     stmt: _Stmt | None = None
@@ -449,8 +457,9 @@ def _scan(name: str, fh: BinaryIO, problems: list[Problem],
                         txn, txn_depth = None, -1
                     elif depth == stmt_depth:
                         assert stmt is not None
-                        statements.append(_statement(name, label, stmt, len(statements),
-                                                     problems))
+                        if stmt.txns or stmt.kind != "INVSTMTRS":
+                            statements.append(_statement(name, label, stmt, len(statements),
+                                                         problems, stated))
                         stmt, stmt_depth = None, -1
                     elif top == "STATUS" and status is not None:
                         _status(name, text, m.start(), line_base, stack, status, problems)
@@ -473,9 +482,10 @@ def _scan(name: str, fh: BinaryIO, problems: list[Problem],
                         txn[_key(stack, txn_depth, tag)] = v
                 elif stmt is not None:
                     key = tag if len(stack) == stmt_depth + 1 else _key(stack, stmt_depth, tag)
-                    if key in ("BANKTRANLIST/DTSTART", "BANKTRANLISTP/DTSTART"):
+                    period_list, _, leaf = key.partition("/")
+                    if leaf == "DTSTART" and period_list in _PERIOD_LISTS:
                         stmt.dtstart.append(v)
-                    elif key in ("BANKTRANLIST/DTEND", "BANKTRANLISTP/DTEND"):
+                    elif leaf == "DTEND" and period_list in _PERIOD_LISTS:
                         stmt.dtend.append(v)
                     else:
                         stmt.fields[key] = v
@@ -702,33 +712,32 @@ def _amount(text: str, currency: str | None, tag: str) -> Decimal:
 
 
 def _statement(name: str, label: str, st: _Stmt, index: int, problems: list[Problem],
-               ) -> Statement:
+               stated: str | None) -> Statement:
     here = f"{st.kind}[{st.number}]"
     try:
-        return _statement_fields(name, label, st, index, problems)
+        return _statement_fields(name, label, st, index, problems, stated)
     except _Bad as bad:
         raise ParseError(Location(name, st.line, f"{here}/{bad.tag}"), bad.reason) from None
 
 
 def _statement_fields(name: str, label: str, st: _Stmt, index: int, problems: list[Problem],
-                      ) -> Statement:
+                      stated: str | None) -> Statement:
     f = st.fields
     where = Location(name, st.line, f"{st.kind}[{st.number}]")
-    acct_agg = "CCACCTFROM" if st.kind == "CCSTMTRS" else "BANKACCTFROM"
-    account = f.get(f"{acct_agg}/ACCTID", "").replace(" ", "") or None
+    acct_agg = _ACCOUNTS[st.kind]
+    account = normalize.iban(f.get(f"{acct_agg}/ACCTID"))
     if account is None:
         problems.append(Problem(where, f"no {acct_agg}/ACCTID: the statement has no account"))
-    currency = f.get("CURDEF", "").upper() or None
-    if currency is not None and not is_currency(currency):
-        raise _Bad("CURDEF", f"{currency!r} is not an ISO 4217 currency code")
-    if currency is None:
-        problems.append(Problem(where, "CURDEF is missing or empty: the statement currency is "
-                                       "unknown; the transactions' CURRENCY is used"))
+    currency = _curdef(f.get("CURDEF", "").upper() or None, st, stated, where, problems)
     movements = tuple(_movement(name, index, t, account, currency, problems) for t in st.txns)
     _check_fitids(name, st, movements, problems)
     closing = closing_date = None
     balamt = f.get("LEDGERBAL/BALAMT")
-    if "LEDGERBAL/BALAMT" not in f and "LEDGERBAL/DTASOF" not in f:
+    if st.kind == "INVSTMTRS":
+        problems.append(Problem(where, "an investment statement: its cash transactions "
+                                       "(INVBANKTRAN) are read as movements of the account's "
+                                       "cash; trades, positions and balances are not"))
+    elif "LEDGERBAL/BALAMT" not in f and "LEDGERBAL/DTASOF" not in f:
         problems.append(Problem(where, "no LEDGERBAL: the statement has no closing balance"))
     elif not balamt:
         problems.append(Problem(Location(name, st.line, f"{where.element}/LEDGERBAL/BALAMT"),
@@ -747,6 +756,25 @@ def _statement_fields(name: str, label: str, st: _Stmt, index: int, problems: li
                      currency=currency, statement_id=None, opening_balance=None,
                      closing_balance=closing, opening_date=min(starts) if starts else None,
                      closing_date=closing_date)
+
+
+def _curdef(curdef: str | None, st: _Stmt, stated: str | None, where: Location,
+            problems: list[Problem]) -> str | None:
+    """The statement's currency: ``CURDEF``; without it, None when every transaction has
+    its own ``CURRENCY`` (their currency is used), else the stated one or EUR (with a
+    problem)."""
+    if curdef is not None:
+        if not is_currency(curdef):
+            raise _Bad("CURDEF", f"{curdef!r} is not an ISO 4217 currency code")
+        return curdef
+    if all(t.fields.get("CURRENCY/CURSYM") for t in st.txns):
+        problems.append(Problem(where, "CURDEF is missing or empty: the statement currency is "
+                                       "unknown; the transactions' CURRENCY is used"))
+        return None
+    if stated is None:
+        problems.append(Problem(where, "CURDEF is missing or empty: EUR assumed (state it with "
+                                       "--currency)"))
+    return stated or "EUR"
 
 
 def _check_fitids(name: str, st: _Stmt, movements: tuple[Movement, ...],
