@@ -154,7 +154,7 @@ class _Names:
 
 def _one_line(message: str) -> str:
     """lxml's messages may hold line breaks: one line, whitespace runs folded."""
-    return " ".join(message.split())
+    return " ".join(message.split()).replace(" ,", ",")
 
 
 def _parse_stream(fh: IO[bytes], name: str, currency: str | None) -> ParseResult:

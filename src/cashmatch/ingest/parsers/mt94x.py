@@ -102,9 +102,13 @@ def _yymmdd(text: str, where: Location) -> date:
 
 @dataclass
 class _Field:
+    """A tagged field, continuation lines joined; ``tag_like``: the lines of its text that
+    start like an unknown tag (``:12:11 uur``), kept as text and reported."""
+
     tag: str
     value: str
     line: int
+    tag_like: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -175,7 +179,8 @@ def _fields(lines: Iterator[tuple[int, str]]) -> Iterator[_Field]:
         m = _TAG.match(line)
         if m and m.group(1) not in _KNOWN_TAGS and current is not None \
                 and current.tag in _TEXT_TAGS:
-            m = None  # text such as ":12:11 uur" that goes on a :86: line
+            current.tag_like.append((n, m.group(1)))  # ":12:11 uur" on a :86: line
+            m = None
         if m:
             if current is not None:
                 yield current
@@ -245,6 +250,10 @@ def _take(name: str, f: _Field, read: list[_Statement], problems: list[Problem])
         current = _Statement(f.line)
         read.append(current)
     last = current.movements[-1] if current.movements else None
+    for line, tag in f.tag_like:
+        problems.append(Problem(Location(where.file, line, f":{f.tag}:"),
+                                f"a line starting like the unknown tag :{tag}: is kept as "
+                                f"text of the :{f.tag}: field"))
     if f.tag == "86":
         if last is not None and current.closing is None:
             last[1].append(f)
