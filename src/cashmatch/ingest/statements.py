@@ -121,7 +121,8 @@ def read_for_import(path: Path, fmt: str | None = None,
     if mapping is not None or fmt == "csv":
         read = read_columns(path, mapping or CANONICAL, currency)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        return ParsedFile(path, "csv", ParseResult(read.statements), digest, read.movements)
+        return ParsedFile(path, "csv", ParseResult(read.statements, read.problems), digest,
+                          read.movements)
     return parse_statement_file(path, fmt, mapping, currency)
 
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 import html
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -57,6 +58,8 @@ _NS_RE = re.compile(rb"""xmlns(?::\w+)?=["']([^"']*camt\.05[234][^"']*)["']""")
 _VERSION_RE = re.compile(r"camt\.(05[234])\.001\.(\d{2})")
 _HOSTILE_RE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _VSUFFIX_RE = re.compile(r"V\d\d$")
+#: What reading a damaged zip archive or member raises.
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError)
 
 
 def identify(head: bytes, path: Path) -> str | None:
@@ -70,7 +73,7 @@ def identify(head: bytes, path: Path) -> str | None:
                         inner = fh.read(4096)
                     if _camt_reason(inner):
                         return f"zip archive of camt messages ({len(names)} member(s))"
-        except (zipfile.BadZipFile, OSError):
+        except (*_ZIP_ERRORS, RuntimeError):  # RuntimeError: an encrypted member
             return None
         return None
     return _camt_reason(head)
@@ -117,13 +120,16 @@ def _parse_zip(path: Path, currency: str | None) -> ParseResult:
             raise ParseError(Location(str(path)), "the zip archive is empty")
         for member in members:
             label = f"{path}!{member}"
-            with zf.open(member) as fh:
-                head = fh.read(4096)
-            if not _camt_reason(head):
+            if zf.getinfo(member).flag_bits & 0x1:
+                raise ParseError(Location(label), "the zip member is encrypted")
+            try:
+                result = _parse_member(zf, member, label, currency)
+            except _ZIP_ERRORS as exc:
+                raise ParseError(Location(label), f"the zip member cannot be read: "
+                                                  f"{_one_line(str(exc))}") from exc
+            if result is None:
                 problems.append(Problem(Location(label), "not a camt message: skipped"))
                 continue
-            with zf.open(member) as fh:
-                result = _parse_stream(fh, label, currency)
             statements.extend(result.statements)
             problems.extend(result.problems)
     if not statements and problems:
@@ -150,6 +156,17 @@ class _Names:
                 got = path
             self._cache[path] = got
         return got
+
+
+def _parse_member(zf: zipfile.ZipFile, member: str, label: str,
+                  currency: str | None) -> ParseResult | None:
+    """One member of a zip archive parsed, or None when it is not a camt message."""
+    with zf.open(member) as fh:
+        head = fh.read(4096)
+    if not _camt_reason(head):
+        return None
+    with zf.open(member) as fh:
+        return _parse_stream(fh, label, currency)
 
 
 def _one_line(message: str) -> str:
@@ -231,6 +248,8 @@ def _document_kind(head: bytes, name: str) -> tuple[str, str, str]:
     if root_tag is None:
         raise ParseError(Location(name), "not a camt message: no BkToCstmrStmt, "
                                          "BkToCstmrAcctRpt or BkToCstmrDbtCdtNtfctn element")
+    if ns and re.search(r"[{}\s]", ns):
+        raise ParseError(Location(name), f"the XML namespace {ns!r} is not a valid URI")
     kind = _ROOTS[root_tag][0]
     m = _VERSION_RE.search(ns or "")
     version = m.group(2) if m else "??"
@@ -243,9 +262,11 @@ def _first_elements(head: bytes) -> tuple[str | None, str | None]:
                                  load_dtd=False)
     parser.feed(head)
     for _, el in parser.read_events():
-        local = _VSUFFIX_RE.sub("", etree.QName(el).localname)  # version 1: BkToCstmrStmtV01
+        # "{namespace}local"; split by hand: QName refuses a namespace holding "}"
+        namespace, _, local = el.tag[1:].rpartition("}") if el.tag[:1] == "{" else ("", "", el.tag)
+        local = _VSUFFIX_RE.sub("", local)  # version 1: BkToCstmrStmtV01
         if local in _ROOTS:
-            return local, etree.QName(el).namespace
+            return local, namespace or None
     return None, None
 
 

@@ -185,6 +185,7 @@ class CsvColumns:
 
     statements: list[Statement]
     movements: pl.DataFrame
+    problems: list[Problem]
 
 
 def read_columns(path: Path, mp: CsvMapping = CANONICAL,
@@ -192,9 +193,9 @@ def read_columns(path: Path, mp: CsvMapping = CANONICAL,
     """``path`` read with ``mp`` into the store's columns; raises :class:`CsvCellsError`
     naming every bad cell, or :class:`ParseError` for a file that is not CSV as mapped.
     ``currency`` stated replaces the mapping's default currency."""
-    name, frame = _frame(path, mp, currency)
+    name, frame, problems = _frame(path, mp, currency)
     statements, frame = _by_account(name, frame)
-    return CsvColumns(statements, frame.select(*_STORED, "amount_text", "refs_text"))
+    return CsvColumns(statements, frame.select(*_STORED, "amount_text", "refs_text"), problems)
 
 
 def parse(path: Path, mapping: CsvMapping = CANONICAL,
@@ -202,7 +203,7 @@ def parse(path: Path, mapping: CsvMapping = CANONICAL,
     """Statements and movements (what ``statements parse`` shows), built from the very frame
     :func:`read_columns` gives the import: one statement per account. ``currency`` stated
     replaces the mapping's default currency."""
-    name, frame = _frame(path, mapping, currency)
+    name, frame, problems = _frame(path, mapping, currency)
     statements, frame = _by_account(name, frame)
     movements: list[list[Movement]] = [[] for _ in statements]
     for row in frame.select("statement", "booking_date", "value_date", "amount_text",
@@ -216,7 +217,7 @@ def parse(path: Path, mapping: CsvMapping = CANONICAL,
             counterparty_name=cp_name, counterparty_iban=cp_iban, remittance=remittance,
             references=(Reference("reference", ref),) if ref else (), bank_reference=bank_ref))
     return ParseResult([replace(st, movements=tuple(mvs))
-                        for st, mvs in zip(statements, movements, strict=True)])
+                        for st, mvs in zip(statements, movements, strict=True)], problems)
 
 
 def read_text(path: Path, mp: CsvMapping) -> tuple[str, str]:
@@ -301,10 +302,12 @@ def open_rows(name: str, text: str, mp: CsvMapping) -> tuple[Any, int, Layout]:
     return reader, mp.skip_rows, Layout(max(fields.values()) + 1, fields, not no_amount)
 
 
-def _frame(path: Path, mp: CsvMapping, currency: str | None) -> tuple[str, pl.DataFrame]:
+def _frame(path: Path, mp: CsvMapping, currency: str | None,
+           ) -> tuple[str, pl.DataFrame, list[Problem]]:
     """Every row of ``path`` as the movement's columns, each cell checked: one
     :class:`CsvCellsError` lists all the bad ones. ``currency`` stated replaces the
-    mapping's default currency."""
+    mapping's default currency. The problems: a last line without a line end (the file
+    may have been cut inside that row)."""
     import polars as pl
 
     if currency is not None:
@@ -322,7 +325,12 @@ def _frame(path: Path, mp: CsvMapping, currency: str | None) -> tuple[str, pl.Da
     frame = raw.with_columns(**_dates(raw, mp), currency=_currencies(raw, mp))
     frame = frame.with_columns(**_amounts(mp, lay.has_amount))
     _refuse_bad_cells(name, frame, mp)
-    return name, _texts(frame, mp).with_columns(amount_text=_decimal_text(frame))
+    problems = []
+    if not text.endswith(("\n", "\r")):
+        problems.append(Problem(Location(name, text.count("\n") + 1),
+                                "the file ends inside this line, without a line end: it may be "
+                                "truncated and its last row incomplete"))
+    return name, _texts(frame, mp).with_columns(amount_text=_decimal_text(frame)), problems
 
 
 def _is_plain(text: str, mp: CsvMapping) -> bool:

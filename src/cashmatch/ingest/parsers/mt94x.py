@@ -53,6 +53,8 @@ _LINE61 = re.compile(
 _KNOWN_TAGS = frozenset({"20", "21", "25", "28", "28C", "60F", "60M", "61", "62F", "62M", "64",
                          "65", "86", "34F", "13", "13D", "90D", "90C"})
 _TEXT_TAGS = ("61", "86")
+#: Tags that close a statement: after a ``-`` line, they show the ``-`` was text.
+_TAIL_TAGS = frozenset({"62F", "62M", "64", "65", "86"})
 _GERMAN = re.compile(r"^\d{3}\?")
 _SUBFIELD = re.compile(r"\?(\d{2})")
 _SEPA = re.compile(r"(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|IBAN|BIC|PURP|COAM|OAMT|SQTP|"
@@ -129,11 +131,13 @@ class _Statement:
     movements: list[tuple[_Field, list[_Field]]] = field(default_factory=list)
 
 
-def _lines(fh: IO[bytes]) -> Iterator[tuple[int, str]]:
+def _lines(fh: IO[bytes], end: list[bool]) -> Iterator[tuple[int, str]]:
     """(line number, text) of the file read line by line: UTF-8 where a line is valid UTF-8,
-    else Windows-1252; CRLF, LF or CR line ends; end-of-file characters dropped."""
+    else Windows-1252; CRLF, LF or CR line ends; end-of-file characters dropped. ``end[0]``
+    tells, once read, whether the last line had a line end."""
     n = 0
     for raw in fh:
+        end[0] = raw.endswith((b"\n", b"\r", b"\x1a"))
         raw = raw.rstrip(b"\n").rstrip(b"\r")
         try:
             text = raw.decode("utf-8")
@@ -147,8 +151,9 @@ def _lines(fh: IO[bytes]) -> Iterator[tuple[int, str]]:
 def _fields(lines: Iterator[tuple[int, str]]) -> Iterator[_Field]:
     """The tagged fields of the file, each yielded once complete (its continuation lines
     joined), envelopes removed; the end of a message (``-``, ``-}``) is a field of tag
-    ``-``. A lone ``-`` after a text field ends the message only when ``:20:``, an envelope
-    or the end of the file follows it (banks break ``:86:`` text on a dash)."""
+    ``-``. A lone ``-`` after a text field goes on as its text when more text or a tag of
+    the statement's tail (:data:`_TAIL_TAGS`) follows it: banks break ``:86:`` text on a
+    dash."""
     current: _Field | None = None
     held: str | None = None  # ":" (a tag broken after its colon) or "-" (see above)
     held_at = 0
@@ -197,15 +202,16 @@ def _fields(lines: Iterator[tuple[int, str]]) -> Iterator[_Field]:
 
 def _settle(held: str, line: str, current: _Field | None) -> tuple[str, bool]:
     """The line after a held ``:`` or ``-`` line, and whether the ``-`` ended a message: a
-    ``:`` followed by ``NN:`` was a tag cut after its colon; a ``-`` followed by anything but
-    ``:20:`` or an envelope was text of the field."""
+    ``:`` followed by ``NN:`` was a tag cut after its colon; a ``-`` followed by text or a
+    tail tag was text of the field."""
     if held == ":":
         if re.match(r"^\d{2}[A-Z]?:", line):
             return ":" + line, False
         if current is not None:
             current.value += "\n:"
         return line, False
-    if line.startswith((":20:", "{")):
+    tag = _TAG.match(line)
+    if line.startswith("{") or (tag is not None and tag.group(1) not in _TAIL_TAGS):
         return line, True
     assert current is not None
     current.value += "\n-"
@@ -223,9 +229,15 @@ def parse(path: Path, currency: str | None = None) -> ParseResult:
         raise ParseError(Location(name), f"cannot read the file: {exc.strerror}") from exc
     read: list[_Statement] = []
     problems: list[Problem] = []
+    line_end = [True]
+    last: _Field | None = None
     with fh:
-        for f in _fields(_lines(fh)):
-            _take(name, f, read, problems)
+        for last in _fields(_lines(fh, line_end)):
+            _take(name, last, read, problems)
+    if not line_end[0] and last is not None and last.tag != "-":
+        problems.append(Problem(Location(name, last.line, f":{last.tag}:"),
+                                "the file ends inside this field, without a line end: it may "
+                                "be truncated"))
     if not any(st.movements or st.opening or st.closing or st.reference for st in read):
         raise ParseError(Location(name), "no MT940 statement: no :20:, balance or :61: tag")
     problems.extend(_completeness(name, read))
@@ -236,7 +248,7 @@ def parse(path: Path, currency: str | None = None) -> ParseResult:
 def _take(name: str, f: _Field, read: list[_Statement], problems: list[Problem]) -> None:
     """Files one field into the statement being read (``read[-1]``)."""
     where = Location(name, f.line, f":{f.tag}:")
-    current = read[-1] if read and not read[-1].ended else None
+    current = read[-1] if read else None
     if f.tag == "-":
         if current is not None:
             current.ended = True
@@ -244,6 +256,10 @@ def _take(name: str, f: _Field, read: list[_Statement], problems: list[Problem])
     if f.tag == "20":
         read.append(_Statement(f.line, f.value.strip()))
         return
+    if current is not None and current.ended:  # no :20: after the end: still this message
+        problems.append(Problem(where, f":{f.tag}: after the end of its message ('-') "
+                                       "without a new :20:: read as part of it"))
+        current.ended = False
     if current is None:  # an export without the :20: header: one implicit statement
         problems.append(Problem(where, "no :20: before this field: read as the start of a "
                                        "statement"))
