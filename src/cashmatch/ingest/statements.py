@@ -253,27 +253,29 @@ def _movement_frame(statements: list[Statement]) -> pl.DataFrame:
     return pl.DataFrame(columns, schema={k: schema[k] for k in columns})
 
 
+def _known_sql(column: str) -> str:
+    """``column`` of the stored movements whose identity key is in ``__cm_keys``: booked,
+    or pending and not booked since."""
+    return (f"SELECT m.{column} FROM cm_movements m JOIN __cm_keys k ON m.identity_key = k.k "
+            f"UNION SELECT p.{column} FROM cm_pending_movements p "
+            "JOIN __cm_keys k ON p.identity_key = k.k "
+            "WHERE p.identity_key NOT IN (SELECT identity_key FROM cm_movements)")
+
+
 def _known_keys(store: Store, keys: pl.Series) -> list[str]:
     """Keys already stored, booked or pending (a pending key seen again is not new)."""
     if keys.is_empty():
         return []
     with store.registered("__cm_keys", keys.to_frame("k")):
-        found = store.rows("SELECT m.identity_key FROM cm_movements m "
-                           "JOIN __cm_keys k ON m.identity_key = k.k "
-                           "UNION SELECT p.identity_key FROM cm_pending_movements p "
-                           "JOIN __cm_keys k ON p.identity_key = k.k "
-                           "WHERE p.identity_key NOT IN (SELECT identity_key FROM cm_movements)")
+        found = store.rows(_known_sql("identity_key"))
     return [r[0] for r in found]
 
 
 def _known_from(store: Store, keys: pl.Series) -> list[str]:
     """The files the movements of ``keys`` were first imported from, in import order."""
     with store.registered("__cm_keys", keys.to_frame("k")):
-        found = store.rows("SELECT i.file_name FROM cm_imports i WHERE i.import_id IN ("
-                           "SELECT m.import_id FROM cm_movements m JOIN __cm_keys k "
-                           "ON m.identity_key = k.k UNION SELECT p.import_id "
-                           "FROM cm_pending_movements p JOIN __cm_keys k "
-                           "ON p.identity_key = k.k) ORDER BY i.import_id")
+        found = store.rows(f"SELECT file_name FROM cm_imports WHERE import_id IN "
+                           f"({_known_sql('import_id')}) ORDER BY import_id")
     return list(dict.fromkeys(r[0] for r in found))
 
 

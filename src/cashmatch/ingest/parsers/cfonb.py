@@ -277,10 +277,7 @@ def _read(name: str, records: Iterator[tuple[int, str]], stated: str | None) -> 
             if not rec[16:19].strip() and stated is None and not statements:
                 problems.append(Problem(where, "the currency is blank: EUR assumed (state it "
                                                "with --currency)"))
-            currency, decimals = _currency_and_decimals(rec, where, stated)
-            block = _Block(n, rec[2:7], rec[11:16], rec[21:32].strip(), currency,
-                           _amount(rec[90:104], decimals, where),
-                           _date(rec[34:40], where, required=False))
+            block = _opening(rec, n, where, stated)
         elif code == "04":
             if block is None:
                 if not extract:
@@ -289,12 +286,8 @@ def _read(name: str, records: Iterator[tuple[int, str]], stated: str | None) -> 
                 block = _Block(n, rec[2:7], rec[11:16], rec[21:32].strip(),
                                rec[16:19].strip() or stated or "EUR", None, None)
             close_operation()
-            currency, decimals = _currency_and_decimals(rec, where, block.currency)
             _same_account(rec, block, where, problems)
-            operation = _Operation(
-                n, _date(rec[34:40], where) or date.min, _date(rec[42:48], where, required=False),
-                _amount(rec[90:104], decimals, where), currency, " ".join(rec[48:79].split()),
-                rec[81:88].strip(), rec[104:120].strip(), rec[32:34].strip())
+            operation = _operation(rec, n, where, block.currency)
         elif code == "05":
             if operation is None:
                 raise ParseError(where, "a detail (05) with no movement (04) before it")
@@ -323,6 +316,22 @@ def _read(name: str, records: Iterator[tuple[int, str]], stated: str | None) -> 
                              "truncated")
         statements.append(_statement(name, block, None, None))
     return ParseResult(statements, problems)
+
+
+def _opening(rec: str, n: int, where: Location, stated: str | None) -> _Block:
+    """The block a ``01`` record opens (``n``: its line)."""
+    currency, decimals = _currency_and_decimals(rec, where, stated)
+    return _Block(n, rec[2:7], rec[11:16], rec[21:32].strip(), currency,
+                  _amount(rec[90:104], decimals, where), _date(rec[34:40], where, required=False))
+
+
+def _operation(rec: str, n: int, where: Location, block_currency: str) -> _Operation:
+    """The movement a ``04`` record gives (its ``05`` details follow)."""
+    currency, decimals = _currency_and_decimals(rec, where, block_currency)
+    return _Operation(
+        n, _date(rec[34:40], where) or date.min, _date(rec[42:48], where, required=False),
+        _amount(rec[90:104], decimals, where), currency, " ".join(rec[48:79].split()),
+        rec[81:88].strip(), rec[104:120].strip(), rec[32:34].strip())
 
 
 def _same_account(rec: str, block: _Block, where: Location, problems: list[Problem]) -> None:

@@ -400,154 +400,192 @@ class _Body:
 
 def _scan(name: str, fh: BinaryIO, problems: list[Problem],
           statements: list[Statement], stated: str | None) -> _Scan:
-    scan = _Scan()
-    stack: list[str] = []
-    stmt: _Stmt | None = None
-    stmt_depth = -1
-    txn: dict[str, str] | None = None
-    txn_depth = -1
-    status: dict[str, str] | None = None
-    last_leaf: str | None = None
+    """Tokenize the body chunk by chunk, building each statement when it closes."""
     body = _Body(name, fh, problems)
-    label = body.label
-    line_base = body.first_line  # line number at the start of the current text
+    scanner = _Scanner(name, body.label, body.first_line, problems, statements, stated)
     carry = ""
-    stmt_number = 0
-    seen = scan.seen
-    aggregates = AGGREGATES
-    leaves = LEAVES
     for piece, last in body.chunks():
         text = carry + piece if carry else piece
         end = len(text) if last else _cut(text, len(text))
         if "<![CDATA[" in text:
-            text, end = _cdata(name, text, last, line_base)
+            text, end = _cdata(name, text, last, scanner.line_base)
         if len(text) - end > MAX_TEXT:
-            raise ParseError(Location(name, line_base + text.count("\n", 0, end)),
+            raise ParseError(Location(name, scanner.line_base + text.count("\n", 0, end)),
                              "more than 4 MiB of text without a tag: not an OFX file")
+        scanner.tokens(text, end, last)
+        carry = text[end:]
+    if scanner.stack:
+        inner = scanner.stack[-1]
+        raise ParseError(Location(name, scanner.line_base, inner),
+                         f"the file ends before </{inner}>: it is truncated or not well formed")
+    return scanner.scan
+
+
+class _Scanner:
+    """The token loop's state: the open elements (``stack``), the statement, transaction
+    and STATUS being read (with the depth where each opened), the last leaf opened (its
+    closing tag is optional), and the line number at the start of the current text."""
+
+    def __init__(self, name: str, label: str, first_line: int, problems: list[Problem],
+                 statements: list[Statement], stated: str | None) -> None:
+        self.name, self.label, self.stated = name, label, stated
+        self.problems, self.statements = problems, statements
+        self.scan = _Scan()
+        self.stack: list[str] = []
+        self.stmt: _Stmt | None = None
+        self.stmt_depth = -1
+        self.txn: dict[str, str] | None = None
+        self.txn_depth = -1
+        self.status: dict[str, str] | None = None
+        self.last_leaf: str | None = None
+        self.line_base = first_line
+        self.stmt_number = 0
+        self.text = ""
+        self.line_pos, self.line_here = 0, first_line
+
+    def tokens(self, text: str, end: int, last: bool) -> None:
+        """Every token of ``text[:end]``; text between tokens is refused."""
+        self.text = text
+        self.line_pos, self.line_here = 0, self.line_base
         pos = 0
-        line_pos, line_here = 0, line_base
         for m in _TOKEN.finditer(text, 0, end):
             if m.start() != pos:
-                _garbage(name, text, pos, line_base, last)
+                _garbage(self.name, text, pos, self.line_base, last)
             pos = m.end()
             close, tag, selfclose, _pi, _comment, decl, value = m.groups()
             if tag is None:
                 if decl is not None:
-                    _declaration(name, text, m.start(), line_base, decl)
+                    _declaration(self.name, text, m.start(), self.line_base, decl)
                 if value and not value.isspace():
-                    _stray(name, text, m, line_base)
+                    _stray(self.name, text, m, self.line_base)
                 continue
             tag = tag.upper()
             if close:
                 if value and not value.isspace():
-                    _stray(name, text, m, line_base)
-                if tag == last_leaf:
-                    last_leaf = None
-                    continue
-                last_leaf = None
-                if tag not in stack:
-                    if tag in aggregates:
-                        raise ParseError(_where(name, text, m.start(), line_base),
-                                         f"closing tag </{tag}> without a matching <{tag}>")
-                    continue
-                while True:
-                    top = stack.pop()
-                    depth = len(stack)
-                    if depth == txn_depth:
-                        txn, txn_depth = None, -1
-                    elif depth == stmt_depth:
-                        assert stmt is not None
-                        if stmt.txns or stmt.kind != "INVSTMTRS":
-                            statements.append(_statement(name, label, stmt, len(statements),
-                                                         problems, stated))
-                        stmt, stmt_depth = None, -1
-                    elif top == "STATUS" and status is not None:
-                        _status(name, text, m.start(), line_base, stack, status, problems)
-                        status = None
-                    if top == tag:
-                        break
+                    _stray(self.name, text, m, self.line_base)
+                self.close(tag, m.start())
                 continue
-            # an opening tag
             v = value.strip() if value else ""
             if v and not selfclose:
-                if tag in aggregates:
-                    _stray(name, text, m, line_base)
-                if "&" in v:
-                    v = _unescape(v)
-                last_leaf = tag
-                if txn is not None:
-                    if len(stack) == txn_depth + 1:
-                        txn[tag] = v
-                    else:
-                        txn[_key(stack, txn_depth, tag)] = v
-                elif stmt is not None:
-                    key = tag if len(stack) == stmt_depth + 1 else _key(stack, stmt_depth, tag)
-                    period_list, _, leaf = key.partition("/")
-                    if leaf == "DTSTART" and period_list in _PERIOD_LISTS:
-                        stmt.dtstart.append(v)
-                    elif leaf == "DTEND" and period_list in _PERIOD_LISTS:
-                        stmt.dtend.append(v)
-                    else:
-                        stmt.fields[key] = v
-                elif status is not None and stack[-1] == "STATUS":
-                    status[tag] = v
-                continue
-            if selfclose or tag in leaves:
-                # an empty leaf: <NAME/>, <NAME></NAME>, or SGML <BALAMT> with no text
-                last_leaf = None if selfclose else tag
-                if txn is not None and len(stack) == txn_depth + 1:
-                    txn.setdefault(tag, "")
-                elif stmt is not None:
-                    stmt.fields.setdefault(
-                        tag if len(stack) == stmt_depth + 1 else _key(stack, stmt_depth, tag), "")
-                continue
-            last_leaf = None
-            if len(stack) >= MAX_DEPTH:
-                raise ParseError(_where(name, text, m.start(), line_base),
-                                 f"elements nested deeper than {MAX_DEPTH}: not an OFX file")
-            if tag in _TRANSACTIONS:
-                if stmt is not None:
-                    if txn is not None:
-                        raise ParseError(_where(name, text, m.start(), line_base),
-                                         f"<{tag}> opened inside another transaction: a "
-                                         f"</{stack[txn_depth]}> is missing")
-                    line_here += text.count("\n", line_pos, m.start())
-                    line_pos = m.start()
-                    txn = {}
-                    txn_depth = len(stack)
-                    if tag == "STMTTRNP":
-                        stmt.pending += 1
-                        nth = stmt.pending
-                    else:
-                        nth = len(stmt.txns) + 1 - stmt.pending
-                    stmt.txns.append(_Txn(txn, line_here, f"{stmt.kind}[{stmt.number}]/"
-                                          f"{tag}[{nth}]", _TRANSACTIONS[tag]))
-            elif tag in _STATEMENTS:
-                if stmt is not None:
-                    raise ParseError(_where(name, text, m.start(), line_base),
-                                     f"<{tag}> opened inside another statement: a "
-                                     f"</{stmt.kind}> is missing")
-                stmt_number += 1
-                stmt = _Stmt(tag, stmt_number, line_base + text.count("\n", 0, m.start()))
-                stmt_depth = len(stack)
-            elif tag == "STATUS":
-                status = {}
-            elif tag == "OFX":
-                if stack:
-                    raise ParseError(_where(name, text, m.start(), line_base),
-                                     "<OFX> opened inside another element")
-                scan.ofx_root = True
-            seen.add(tag)
-            stack.append(tag)
+                if tag in AGGREGATES:
+                    _stray(self.name, text, m, self.line_base)
+                self.leaf(tag, _unescape(v) if "&" in v else v)
+            elif selfclose or tag in LEAVES:
+                self.empty_leaf(tag, bool(selfclose))
+            else:
+                self.open(tag, m.start())
         if pos != end:
-            _garbage(name, text, pos, line_base, last)
-        line_base += text.count("\n", 0, end)
-        carry = text[end:]
-    if stack:
-        inner = stack[-1]
-        raise ParseError(Location(name, line_base, inner),
-                         f"the file ends before </{inner}>: it is truncated or not well formed")
-    return scan
+            _garbage(self.name, text, pos, self.line_base, last)
+        self.line_base += text.count("\n", 0, end)
+
+    def close(self, tag: str, at: int) -> None:
+        """``</tag>``: closes the last leaf, or the elements up to ``tag``, building the
+        statement or reporting the STATUS that closes with them."""
+        if tag == self.last_leaf:
+            self.last_leaf = None
+            return
+        self.last_leaf = None
+        if tag not in self.stack:
+            if tag in AGGREGATES:
+                raise ParseError(self.where(at), f"closing tag </{tag}> without a matching "
+                                                 f"<{tag}>")
+            return
+        while True:
+            top = self.stack.pop()
+            depth = len(self.stack)
+            if depth == self.txn_depth:
+                self.txn, self.txn_depth = None, -1
+            elif depth == self.stmt_depth:
+                stmt = self.stmt
+                assert stmt is not None
+                if stmt.txns or stmt.kind != "INVSTMTRS":
+                    self.statements.append(_statement(self.name, self.label, stmt,
+                                                      len(self.statements), self.problems,
+                                                      self.stated))
+                self.stmt, self.stmt_depth = None, -1
+            elif top == "STATUS" and self.status is not None:
+                _status(self.name, self.text, at, self.line_base, self.stack, self.status,
+                        self.problems)
+                self.status = None
+            if top == tag:
+                return
+
+    def leaf(self, tag: str, v: str) -> None:
+        """``<tag>text``: filed in the transaction, the statement or the STATUS."""
+        self.last_leaf = tag
+        stack = self.stack
+        if self.txn is not None:
+            depth = self.txn_depth
+            self.txn[tag if len(stack) == depth + 1 else _key(stack, depth, tag)] = v
+        elif self.stmt is not None:
+            depth = self.stmt_depth
+            key = tag if len(stack) == depth + 1 else _key(stack, depth, tag)
+            period_list, _, leaf = key.partition("/")
+            if leaf == "DTSTART" and period_list in _PERIOD_LISTS:
+                self.stmt.dtstart.append(v)
+            elif leaf == "DTEND" and period_list in _PERIOD_LISTS:
+                self.stmt.dtend.append(v)
+            else:
+                self.stmt.fields[key] = v
+        elif self.status is not None and stack[-1] == "STATUS":
+            self.status[tag] = v
+
+    def empty_leaf(self, tag: str, selfclose: bool) -> None:
+        """``<NAME/>``, ``<NAME></NAME>``, or SGML ``<BALAMT>`` with no text."""
+        self.last_leaf = None if selfclose else tag
+        stack = self.stack
+        if self.txn is not None and len(stack) == self.txn_depth + 1:
+            self.txn.setdefault(tag, "")
+        elif self.stmt is not None:
+            depth = self.stmt_depth
+            self.stmt.fields.setdefault(
+                tag if len(stack) == depth + 1 else _key(stack, depth, tag), "")
+
+    def open(self, tag: str, at: int) -> None:
+        """An aggregate opens: a transaction, a statement, a STATUS or the OFX root."""
+        self.last_leaf = None
+        if len(self.stack) >= MAX_DEPTH:
+            raise ParseError(self.where(at), f"elements nested deeper than {MAX_DEPTH}: not an "
+                                             "OFX file")
+        if tag in _TRANSACTIONS:
+            self.open_transaction(tag, at)
+        elif tag in _STATEMENTS:
+            if self.stmt is not None:
+                raise ParseError(self.where(at), f"<{tag}> opened inside another statement: a "
+                                                 f"</{self.stmt.kind}> is missing")
+            self.stmt_number += 1
+            self.stmt = _Stmt(tag, self.stmt_number, self.where(at).line or 0)
+            self.stmt_depth = len(self.stack)
+        elif tag == "STATUS":
+            self.status = {}
+        elif tag == "OFX":
+            if self.stack:
+                raise ParseError(self.where(at), "<OFX> opened inside another element")
+            self.scan.ofx_root = True
+        self.scan.seen.add(tag)
+        self.stack.append(tag)
+
+    def open_transaction(self, tag: str, at: int) -> None:
+        stmt = self.stmt
+        if stmt is None:
+            return
+        if self.txn is not None:
+            raise ParseError(self.where(at), f"<{tag}> opened inside another transaction: a "
+                                             f"</{self.stack[self.txn_depth]}> is missing")
+        self.line_here += self.text.count("\n", self.line_pos, at)
+        self.line_pos = at
+        self.txn = {}
+        self.txn_depth = len(self.stack)
+        if tag == "STMTTRNP":
+            stmt.pending += 1
+            nth = stmt.pending
+        else:
+            nth = len(stmt.txns) + 1 - stmt.pending
+        stmt.txns.append(_Txn(self.txn, self.line_here,
+                              f"{stmt.kind}[{stmt.number}]/{tag}[{nth}]", _TRANSACTIONS[tag]))
+
+    def where(self, at: int) -> Location:
+        return _where(self.name, self.text, at, self.line_base)
 
 
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
