@@ -276,9 +276,8 @@ def _first_elements(head: bytes) -> tuple[str | None, str | None]:
 # ``etree.tostring`` (C) gives the entry's canonical markup (comments already dropped, CDATA
 # turned into escaped text, attributes double-quoted), and one ``str.split("<")`` cuts it into
 # tags. A single loop then files every text under its path relative to the entry, or to its
-# ``TxDtls`` for the transaction details. On the benchmark file (``benchmarks/parse_bench.py``)
-# visiting every element from Python costs about 20 µs an entry, more than twice lxml's own
-# parse; serialising and splitting costs about 12 µs.
+# ``TxDtls`` for the transaction details. Why, with figures: docs/adr/0002-camt-entries-from-
+# their-serialisation.md.
 
 _Leaves = dict[str, list[str]]
 _CCY_RE = re.compile(r'\bCcy="([^"]*)"')

@@ -228,21 +228,27 @@ def parse(path: Path, currency: str | None = None) -> ParseResult:
     except OSError as exc:
         raise ParseError(Location(name), f"cannot read the file: {exc.strerror}") from exc
     read: list[_Statement] = []
+    out: list[Statement] = []
     problems: list[Problem] = []
     line_end = [True]
     last: _Field | None = None
     with fh:
         for last in _fields(_lines(fh, line_end)):
             _take(name, last, read, problems)
+            if len(read) > len(out) + 1:  # a statement began: the one before is complete
+                out.append(_build(name, len(out), read[len(out)], problems, currency))
     if not line_end[0] and last is not None and last.tag != "-":
         problems.append(Problem(Location(name, last.line, f":{last.tag}:"),
                                 "the file ends inside this field, without a line end: it may "
                                 "be truncated"))
-    if not any(st.movements or st.opening or st.closing or st.reference for st in read):
+    if read:
+        out.append(_build(name, len(out), read[-1], problems, currency))
+    if not any(st.movements for st in out) and not any(
+            st.opening or st.closing or st.reference for st in read):
         raise ParseError(Location(name), "no MT940 statement: no :20:, balance or :61: tag")
     problems.extend(_completeness(name, read))
-    return ParseResult([_build(name, i, st, problems, currency) for i, st in enumerate(read)],
-                       problems)
+    problems.sort(key=lambda p: p.location.line or 0)  # in file order
+    return ParseResult(out, problems)
 
 
 def _take(name: str, f: _Field, read: list[_Statement], problems: list[Problem]) -> None:
@@ -358,6 +364,7 @@ def _build(name: str, index: int, st: _Statement, problems: list[Problem],
                                     "with --currency)"))
     movements = [_movement(name, index, f61, f86, currency or "EUR", st.account, problems)
                  for f61, f86 in st.movements]
+    st.movements.clear()  # the raw fields are not needed any more: memory stays flat
     kind = "mt942" if st.opening is None and st.floor_limit else "mt940"
     dates = [m.booking_date for m in movements]
     return Statement(

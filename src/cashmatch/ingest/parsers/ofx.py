@@ -29,28 +29,15 @@ Format facts relied on
 
 Choices
 -------
-* Own code rather than a library, on measured evidence (``/work/shared/DEPENDENCIES.md`` and
-  ``REFERENCE.md`` §7.4, reproduced on the shared corpus): ofxparse 0.21 (unmaintained since
-  2021) is quadratic (1,074 s and 834 MB for 100k movements), crashes on UTF-8 OFX 2.x with
-  accents and on ``CHARSET:ISO-8859-1``, and shifts dates to UTC. ofxtools is correct but
-  strict (refuses ``CHARSET:UTF-8``/``8859-1``, timestamps without seconds, non-standard
-  TRNTYPE, missing SONRS or balances: several corpus files), takes ~400 ms to import, and needs
-  19.6 s for 100k movements (7.5 s with its tree only). lxml reads OFX 2.x only: measured
-  here, ``iterparse`` plus a dict per STMTTRN takes 0.46 s on the 100k XML file against about
-  1.1 s for this tokenizer's scan, but building the Movements costs about 1.1 s either way, so
-  lxml would win about 30 % end to end while adding a second code path that refuses what real
-  files do (a declared encoding that lies, a bare ``&``, unclosed leaves after an XML
-  header); one tokenizer reads both versions with one set of rules.
-* The tokenizer is one compiled regex (``_TOKEN``) applied to 1 MiB decoded chunks (memory
-  stays flat in file size); per token the Python work is a few dict/list operations. Leaf vs
-  aggregate is decided by the element's text (non-blank text = leaf) and, for empty elements, by
-  the list of known OFX aggregates; an unclosed empty leaf is closed implicitly by its parent's
-  closing tag, as SGML does. Measured with ``benchmarks/gen_ofx.py`` (100k movements, 2-core
-  machine): OFX 1.02 SGML cp1252 (21.8 MiB) 1.8 s = ~55,000 movements/s; OFX 2.11 XML UTF-8
-  (27.2 MiB) 2.2 s = ~45,000 movements/s. Peak traced memory ~112 MiB, of which ~78 MiB is
-  the 100k Movements returned; the rest is the raw fields of the statement being read
-  (movements are built when their statement closes, 25k per statement here) and the 1 MiB
-  text chunks, so memory does not grow with the file's byte size.
+* Own code rather than a library (ofxparse, ofxtools) or lxml: the reasons and the figures
+  are in ``docs/adr/0001-ofx-own-tokenizer.md``. One tokenizer reads both versions with one
+  set of rules.
+* The tokenizer is one compiled regex (``_TOKEN``) applied to 1 MiB decoded chunks, so memory
+  stays flat in file size; per token the Python work is a few dict/list operations
+  (:class:`_Scanner`). Leaf vs aggregate is decided by the element's text (non-blank text =
+  leaf) and, for empty elements, by the list of known OFX aggregates; an unclosed empty leaf is
+  closed implicitly by its parent's closing tag, as SGML does. Movements are built when their
+  statement closes.
 * Charset: decode by the declared charset, deciding on the first chunk that holds a non-ASCII
   byte: a file declared single-byte (1252, ISO-8859-1, USASCII/NONE) whose non-ASCII bytes form
   valid UTF-8 is read as UTF-8, and a file declared UTF-8 whose bytes are not valid UTF-8 is read
