@@ -110,7 +110,7 @@ class _Field:
     tag: str
     value: str
     line: int
-    tag_like: list[tuple[int, str]] = field(default_factory=list)
+    tag_like: list[tuple[int, str]] | None = None
 
 
 @dataclass
@@ -184,6 +184,8 @@ def _fields(lines: Iterator[tuple[int, str]]) -> Iterator[_Field]:
         m = _TAG.match(line)
         if m and m.group(1) not in _KNOWN_TAGS and current is not None \
                 and current.tag in _TEXT_TAGS:
+            if current.tag_like is None:
+                current.tag_like = []
             current.tag_like.append((n, m.group(1)))  # ":12:11 uur" on a :86: line
             m = None
         if m:
@@ -253,7 +255,6 @@ def parse(path: Path, currency: str | None = None) -> ParseResult:
 
 def _take(name: str, f: _Field, read: list[_Statement], problems: list[Problem]) -> None:
     """Files one field into the statement being read (``read[-1]``)."""
-    where = Location(name, f.line, f":{f.tag}:")
     current = read[-1] if read else None
     if f.tag == "-":
         if current is not None:
@@ -262,6 +263,7 @@ def _take(name: str, f: _Field, read: list[_Statement], problems: list[Problem])
     if f.tag == "20":
         read.append(_Statement(f.line, f.value.strip()))
         return
+    where = Location(name, f.line, f":{f.tag}:")
     if current is not None and current.ended:  # no :20: after the end: still this message
         problems.append(Problem(where, f":{f.tag}: after the end of its message ('-') "
                                        "without a new :20:: read as part of it"))
@@ -272,8 +274,8 @@ def _take(name: str, f: _Field, read: list[_Statement], problems: list[Problem])
         current = _Statement(f.line)
         read.append(current)
     last = current.movements[-1] if current.movements else None
-    for line, tag in f.tag_like:
-        problems.append(Problem(Location(where.file, line, f":{f.tag}:"),
+    for line, tag in f.tag_like or ():
+        problems.append(Problem(Location(name, line, f":{f.tag}:"),
                                 f"a line starting like the unknown tag :{tag}: is kept as "
                                 f"text of the :{f.tag}: field"))
     if f.tag == "86":
