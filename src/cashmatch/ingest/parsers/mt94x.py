@@ -239,7 +239,9 @@ def parse(path: Path, currency: str | None = None) -> ParseResult:
             _take(name, last, read, problems)
             if len(read) > len(out) + 1:  # a statement began: the one before is complete
                 out.append(_build(name, len(out), read[len(out)], problems, currency))
-    if not line_end[0] and last is not None and last.tag != "-":
+    # a file that ends inside a field may be cut there: said when no balance check can tell
+    if not line_end[0] and last is not None and last.tag != "-" \
+            and not (read and read[-1].opening and read[-1].closing):
         problems.append(Problem(Location(name, last.line, f":{last.tag}:"),
                                 "the file ends inside this field, without a line end: it may "
                                 "be truncated"))
