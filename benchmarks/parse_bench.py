@@ -1,11 +1,14 @@
 """Statement parsing speed and memory per format, on generated 100k-movement files.
 
 For each format with a generator (``benchmarks/gen_<module>.py`` exposing ``write(path, n,
-seed)``, or the camt.053 writer of ``synth_camt.py``): write the file, parse it with
-cashmatch in a fresh child process and report movements/s and peak RSS. For camt.053, the
-same file is also walked by lxml alone (iterparse, nothing extracted: every element, and
-only the Ntry elements as the parser asks for them: the practical ceilings) and parsed by ``bankstatementparser`` when it is installed (it is not a project
-dependency: ``.venv/bin/pip install bankstatementparser`` to include it).
+seed)``, the camt.053 writer of ``synth_camt.py``, the CSV writer :func:`write_csv` here):
+write the file, parse it with cashmatch in a fresh child process and report movements/s and
+peak RSS. A CSV file is read twice: by ``parse`` (statements and movements, as ``statements
+parse`` shows them) and by the import's ``read_for_import`` (the store's columns). For
+camt.053, the same file is also walked by lxml alone (iterparse, nothing extracted: every
+element, and only the Ntry elements as the parser asks for them: the practical ceilings) and
+parsed by ``bankstatementparser`` when it is installed (it is not a project dependency:
+``.venv/bin/pip install bankstatementparser`` to include it).
 
     .venv/bin/python benchmarks/parse_bench.py --movements 100000
 """
@@ -45,6 +48,9 @@ elif kind == "lxml-ntry":
     for _, el in etree.iterparse(str(path), events=("end",), tag=ns + "Ntry"):
         n += 1
         el.clear()
+elif kind == "csv-import":
+    from cashmatch.ingest.statements import read_for_import
+    n = read_for_import(path).columns.height
 elif kind == "bankstatementparser":
     from bankstatementparser import CamtParser
     parser = CamtParser(str(path))
@@ -69,6 +75,22 @@ def write_camt(path: Path, n: int, seed: int) -> None:
         ustrd=[f"FACTURE FA-2026-{i:06d}"], end_to_end=f"E2E{i}", bank_ref=f"B{i:08d}")
         for i in range(n)]
     synth_camt.write(path, "FR7630004001230001234567805", movements)
+
+
+def write_csv(path: Path, n: int, seed: int) -> None:
+    """A canonical cashmatch CSV of ``n`` rows; one in three has no bank reference (its
+    identity key hashes the content)."""
+    rng = random.Random(seed)
+    lines = ["booking_date,value_date,amount,currency,description,counterparty_name,"
+             "counterparty_iban,reference,bank_reference,account_iban"]
+    for i in range(n):
+        day = date(2026, 3, 1) + timedelta(days=i % 28)
+        amount = Decimal(rng.choice([-1, 1, 1, 1]) * rng.randint(100, 2_000_000)) / 100
+        lines.append(f"{day},{day},{amount},EUR,VIR SEPA RECU /DE CLIENT {i % 997} "
+                     f"/MOTIF FACTURE FA-2026-{i:06d},CLIENT {i % 997} SARL,"
+                     f"FR76 3000 4000 0312 3456 7890 143,FA-2026-{i:06d},"
+                     f"{f'B{i:08d}' if i % 3 else ''},FR7630004001230001234567805")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def run(kind: str, path: Path) -> dict[str, float] | None:
@@ -97,6 +119,11 @@ def main() -> None:
                      "lxml-ntry": "camt.053 lxml walk, Ntry only",
                      "bankstatementparser": "camt.053 bankstatementparser"}[kind]
             rows.append((label, camt.stat().st_size, res))
+        csv_path = folder / "bench.csv"
+        write_csv(csv_path, args.movements, args.seed)
+        for kind, label in (("csv", "csv parse (cashmatch)"),
+                            ("csv-import", "csv import read (cashmatch)")):
+            rows.append((label, csv_path.stat().st_size, run(kind, csv_path)))
         for module, fmt, suffix in (("gen_mt940", "mt940", "sta"), ("gen_ofx", "ofx", "ofx"),
                                     ("gen_cfonb120", "cfonb120", "cfo")):
             try:

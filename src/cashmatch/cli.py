@@ -151,22 +151,37 @@ files_argument = click.argument("files", nargs=-1, required=True,
                                 type=click.Path(path_type=Path, exists=True, dir_okay=False))
 
 
+def _currency(_: Any, __: Any, value: str | None) -> str | None:
+    from cashmatch.money import is_currency
+
+    if value is not None and not is_currency(value.upper()):
+        raise click.BadParameter(f"{value!r} is not an ISO 4217 currency code")
+    return None if value is None else value.upper()
+
+
+currency_option = click.option("--currency", callback=_currency,
+                               help="Currency of amounts the file leaves without one (default: "
+                                    "EUR, with a warning).")
+
+
 @statements.command("import")
 @files_argument
 @format_option
 @mapping_option
+@currency_option
 @click.pass_context
 def statements_import(ctx: click.Context, files: tuple[Path, ...], fmt: str | None,
-                      mapping: Path | None) -> None:
+                      mapping: Path | None, currency: str | None) -> None:
     """Import statement files (all or nothing; movements already known are skipped)."""
     with _session(ctx) as store:
-        summary = cashmatch.import_statements(store, list(files), fmt, _mapping(mapping))
+        summary = cashmatch.import_statements(store, list(files), fmt, _mapping(mapping),
+                                              currency)
     _print_import(summary)
 
 
 def _print_import(summary: Any) -> None:
     for f in summary.files:
-        note = " (file already imported: nothing new)" if f.new == 0 and f.known else ""
+        note = f.note
         extra = "".join([
             f", {f.suspected_duplicates} suspected duplicate(s) kept aside"
             if f.suspected_duplicates else "",
@@ -182,15 +197,16 @@ def _print_import(summary: Any) -> None:
 @files_argument
 @format_option
 @mapping_option
+@currency_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (amounts as strings).")
 def statements_parse(files: tuple[Path, ...], fmt: str | None, mapping: Path | None,
-                     as_json: bool) -> None:
+                     currency: str | None, as_json: bool) -> None:
     """Parse statement files and print what they hold, without storing anything."""
     out: dict[str, list[dict[str, Any]]] = {"statements": [], "problems": []}
     failed = False
     for f in files:
         try:
-            pf = cashmatch.parse_statement_file(f, fmt, _mapping(mapping))
+            pf = cashmatch.parse_statement_file(f, fmt, _mapping(mapping), currency)
         except cashmatch.InputError as exc:
             failed = True
             out["problems"].append({"file": str(f), "location": str(exc.location),

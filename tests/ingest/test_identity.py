@@ -4,6 +4,12 @@ The expected keys were computed by the per-movement implementation that the colu
 one replaced (``git show 0251653:src/cashmatch/identity.py``): the bundled files' keys in
 full (``tests/data/identity_keys.json``), the shared corpus's as a digest per file
 (``tests/ingest/corpus/identity_keys.json``, checked when the corpus is beside the project).
+
+Five corpus digests were renewed on purpose with issue 20, where the MT940 parser stopped
+losing data that content-hash keys read: every ``:86:`` after a ``:61:`` is kept
+(``jejik__rabobank``, ``spec__fixtures__rabobank``, ``two_accounts``), a ``:86:`` line
+starting ``:12:11`` is no longer cut (``transaction_details_wrapped``), and ``:25:`` goes
+through ``normalize.iban`` (``sepa_snippet_broken``, whose ``:25:`` holds ``:86:`` text).
 """
 
 from __future__ import annotations

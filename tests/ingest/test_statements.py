@@ -23,6 +23,21 @@ def test_import_twice_adds_nothing(store: Store, statements_file) -> None:
     assert _count(store) == 2
 
 
+def test_a_file_of_known_movements_names_where_they_came_from(store: Store,
+                                                             statements_file) -> None:
+    """Issue 20: not "file already imported" (this file never was), but which files the
+    movements were known from."""
+    first = statements_file(movement("10.00", "A", bank_ref="B1"), movement("20.00", "B"))
+    import_statements(store, [first])
+    overlapping = statements_file(movement("20.00", "B"))
+    (again,) = import_statements(store, [overlapping]).files
+    assert again.note == f" (its movement is already known, from {first})"
+    (both,) = import_statements(store, [first]).files
+    assert both.note == f" (all 2 movements are already known, from {first})"
+    grown = statements_file(movement("20.00", "B"), movement("30.00", "C"))
+    assert import_statements(store, [grown]).files[0].note == ""
+
+
 def test_overlapping_files_keep_identical_lines_once_each(store: Store, statements_file) -> None:
     same = movement("9.99", "CB CAFE", day="2026-02-01")
     a = statements_file(same, same, movement("1.00", "X", day="2026-02-01"))

@@ -21,9 +21,8 @@ from cashmatch.errors import InputError, Location, Problem
 from cashmatch.ingest.identity import identity_keys
 from cashmatch.ingest.normalize import text_key_sql
 from cashmatch.ingest.parsers import parse_file
-from cashmatch.ingest.parsers.csv import CANONICAL, CsvMapping
+from cashmatch.ingest.parsers.csv import CANONICAL, CsvMapping, read_columns
 from cashmatch.ingest.parsers.csv import parse as parse_csv
-from cashmatch.ingest.parsers.csv_columns import read_columns
 from cashmatch.model import ParseResult, Statement
 from cashmatch.money import format_amount, from_minor, to_minor
 from cashmatch.store import Store, now
@@ -59,6 +58,17 @@ class FileImport:
     pending: int = 0
     pending_superseded: int = 0
     problems: list[Problem] = field(default_factory=list)
+    known_from: list[str] = field(default_factory=list)
+
+    @property
+    def note(self) -> str:
+        """What to say of a file whose movements were all known already: from which files
+        (the file itself may never have been imported: an overlapping export)."""
+        if self.new or self.pending or not self.known or self.known != self.movements:
+            return ""
+        files = ", ".join(self.known_from[:3]) + ("…" if len(self.known_from) > 3 else "")
+        what = "its movement is" if self.known == 1 else f"all {self.known} movements are"
+        return f" ({what} already known, from {files})"
 
 
 @dataclass(slots=True)
@@ -85,32 +95,35 @@ class ImportSummary:
 
 
 def parse_statement_file(path: Path, fmt: str | None = None,
-                         mapping: CsvMapping | None = None) -> ParsedFile:
-    """Parse one file (format detected unless given; a CSV mapping forces the CSV parser)."""
+                         mapping: CsvMapping | None = None,
+                         currency: str | None = None) -> ParsedFile:
+    """Parse one file (format detected unless given; a CSV mapping forces the CSV parser);
+    ``currency``: what the user states for amounts the file leaves without one."""
     if mapping is not None:
-        fmt, result = "csv", parse_csv(path, mapping)
+        fmt, result = "csv", parse_csv(path, mapping, currency)
     else:
-        fmt, result = parse_file(path, fmt)
+        fmt, result = parse_file(path, fmt, currency)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     problems = list(result.problems) + balance_problems(result)
     return ParsedFile(path, fmt, ParseResult(result.statements, problems), digest)
 
 
 def read_for_import(path: Path, fmt: str | None = None,
-                    mapping: CsvMapping | None = None) -> ParsedFile:
-    """Parse one file for the import: a CSV export is read a column at a time when it can
-    be (:mod:`cashmatch.ingest.parsers.csv_columns`), any other file as
+                    mapping: CsvMapping | None = None,
+                    currency: str | None = None) -> ParsedFile:
+    """Parse one file for the import: a CSV export into the store's columns
+    (:func:`cashmatch.ingest.parsers.csv.read_columns`), any other file as
     :func:`parse_statement_file` does."""
     from cashmatch.ingest.parsers import identify
 
     if mapping is None and fmt is None:
         fmt = identify(path).format
     if mapping is not None or fmt == "csv":
-        read = read_columns(path, mapping or CANONICAL)
-        if read is not None:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            return ParsedFile(path, "csv", ParseResult(read.statements), digest, read.movements)
-    return parse_statement_file(path, fmt, mapping)
+        read = read_columns(path, mapping or CANONICAL, currency)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        return ParsedFile(path, "csv", ParseResult(read.statements, read.problems), digest,
+                          read.movements)
+    return parse_statement_file(path, fmt, mapping, currency)
 
 
 def balance_problems(result: ParseResult) -> list[Problem]:
@@ -132,11 +145,12 @@ def balance_problems(result: ParseResult) -> list[Problem]:
 
 
 def import_statements(store: Store, paths: list[Path], fmt: str | None = None,
-                      mapping: CsvMapping | None = None) -> ImportSummary:
+                      mapping: CsvMapping | None = None,
+                      currency: str | None = None) -> ImportSummary:
     """Parse every file, then store all new movements in one transaction."""
     summary = ImportSummary([])
     with collector_paused():
-        parsed = [read_for_import(p, fmt, mapping) for p in paths]
+        parsed = [read_for_import(p, fmt, mapping, currency) for p in paths]
         with store.transaction():
             for pf in parsed:
                 summary.files.append(_store_file(store, pf))
@@ -187,9 +201,11 @@ def _store_file(store: Store, pf: ParsedFile) -> FileImport:
             store.execute("DELETE FROM cm_pending_movements WHERE identity_key IN "
                           "(SELECT identity_key FROM __cm_pending)")
         store.insert_frame("cm_pending_movements", waiting)
+    known_from = (_known_from(store, movements["identity_key"])
+                  if fresh.height == 0 and movements.height else [])
     return FileImport(str(pf.path), pf.format, len(statements), movements.height,
                       booked.height - suspected, movements.height - fresh.height, suspected,
-                      pending.height, superseded, problems)
+                      pending.height, superseded, problems, known_from)
 
 
 def _store_columns(movements: pl.DataFrame, import_id: int, first_statement_id: int
@@ -244,17 +260,30 @@ def _movement_frame(statements: list[Statement]) -> pl.DataFrame:
     return pl.DataFrame(columns, schema={k: schema[k] for k in columns})
 
 
+def _known_sql(column: str) -> str:
+    """``column`` of the stored movements whose identity key is in ``__cm_keys``: booked,
+    or pending and not booked since."""
+    return (f"SELECT m.{column} FROM cm_movements m JOIN __cm_keys k ON m.identity_key = k.k "
+            f"UNION SELECT p.{column} FROM cm_pending_movements p "
+            "JOIN __cm_keys k ON p.identity_key = k.k "
+            "WHERE p.identity_key NOT IN (SELECT identity_key FROM cm_movements)")
+
+
 def _known_keys(store: Store, keys: pl.Series) -> list[str]:
     """Keys already stored, booked or pending (a pending key seen again is not new)."""
     if keys.is_empty():
         return []
     with store.registered("__cm_keys", keys.to_frame("k")):
-        found = store.rows("SELECT m.identity_key FROM cm_movements m "
-                           "JOIN __cm_keys k ON m.identity_key = k.k "
-                           "UNION SELECT p.identity_key FROM cm_pending_movements p "
-                           "JOIN __cm_keys k ON p.identity_key = k.k "
-                           "WHERE p.identity_key NOT IN (SELECT identity_key FROM cm_movements)")
+        found = store.rows(_known_sql("identity_key"))
     return [r[0] for r in found]
+
+
+def _known_from(store: Store, keys: pl.Series) -> list[str]:
+    """The files the movements of ``keys`` were first imported from, in import order."""
+    with store.registered("__cm_keys", keys.to_frame("k")):
+        found = store.rows(f"SELECT file_name FROM cm_imports WHERE import_id IN "
+                           f"({_known_sql('import_id')}) ORDER BY import_id")
+    return list(dict.fromkeys(r[0] for r in found))
 
 
 def _flag_suspected_duplicates(store: Store, new: pl.DataFrame) -> tuple[pl.DataFrame, int]:

@@ -104,7 +104,7 @@ def test_qualifiers(tmp_path: Path) -> None:
     ([rec("01", "020424", Decimal(0)), rec("01", "030424", Decimal(0))], "starts before"),
     ([rec("01", "020424", Decimal(0)), det("LIB", "x")], "no movement (04)"),
     ([rec("07", "020424", Decimal(0))], "no statement started"),
-    ([rec("01", "020424", Decimal(0)), rec("04", "030424", Decimal(1), bank="30005"),
+    ([rec("01", "020424", Decimal(0)), rec("04", "030424", Decimal(1), account="00012345679"),
       rec("07", "030424", Decimal(1))], "differs from the statement's"),
     ([rec("01", "020424", Decimal(0)), rec("04", "310224", Decimal(1)),
       rec("07", "030424", Decimal(1))], "date '310224' does not exist"),
@@ -118,6 +118,35 @@ def test_refusals(tmp_path: Path, lines: list[str], message: str) -> None:
     with pytest.raises(ParseError) as exc:
         parse(f)
     assert message in str(exc.value) and str(f) in str(exc.value)
+
+
+def test_another_bank_code_for_the_same_account_is_a_warning(tmp_path: Path) -> None:
+    """Issue 20: 04/05 records with another bank code than their 01 (same branch and
+    account) are the statement's, with one warning naming both codes."""
+    f = write(tmp_path, [rec("01", "020424", Decimal(0)),
+                         rec("04", "030424", Decimal(1), bank="30005"),
+                         rec("04", "030424", Decimal(2), bank="30005"),
+                         rec("07", "030424", Decimal(3))])
+    result = parse(f)
+    assert [m.account for m in result.movements] == ["300040012300012345678"] * 2
+    warned = [p for p in result.problems if "bank code" in p.message]
+    assert len(warned) == 1 and "30005" in warned[0].message and "30004" in warned[0].message
+    assert warned[0].location.line == 2
+
+
+@pytest.mark.parametrize("zone", [(19, "\u00b2"), (35, "\u00b3"), (43, "\u00b3"), (100, "\u00b9")])
+def test_superscript_digits_are_refused_with_their_line(tmp_path: Path,
+                                                        zone: tuple[int, str]) -> None:
+    """Issue 20: Latin-1 superscripts pass ``str.isdigit`` but are not digits."""
+    at, char = zone
+    bad = rec("04", "030424", Decimal(1))
+    bad = bad[:at] + char + bad[at + 1:]
+    f = tmp_path / "s.cfo"
+    f.write_bytes("\r\n".join([rec("01", "020424", Decimal(0)), bad,
+                                rec("07", "030424", Decimal(1))]).encode("latin-1"))
+    with pytest.raises(ParseError) as exc:
+        parse(f)
+    assert exc.value.location.line == 2
 
 
 @given(st.integers(min_value=-(10**13) + 1, max_value=10**13 - 1))

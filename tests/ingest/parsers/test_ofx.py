@@ -128,11 +128,28 @@ def test_headerless_body_and_zero_decimal_currency() -> None:
         "no LEDGERBAL: the statement has no closing balance"]
 
 
-def test_investment_only_is_zero_statements_with_a_problem() -> None:
+def test_an_investment_statement_gives_its_cash_lines() -> None:
+    """Issue 20: INVBANKTRAN/STMTTRN are movements of the investment account's cash."""
     res = ofx.parse(DATA / "investment_only.ofx")
-    assert res.statements == []
+    (s,) = res.statements
+    assert (s.account, s.currency, s.closing_balance) == ("9", "USD", None)
+    (m,) = s.movements
+    assert (m.amount, m.bank_reference, m.source.position) == (
+        Decimal("1.00"), "I1", "INVSTMTRS[1]/STMTTRN[1]")
     (p,) = res.problems
-    assert "investment statement (INVSTMTRS)" in p.message and "nothing to import" in p.message
+    assert "investment statement" in p.message and "INVBANKTRAN" in p.message
+
+
+def test_without_curdef_the_currency_is_assumed_or_stated(tmp_path: Path) -> None:
+    """Issue 20: like MT940, a statement without CURDEF is in EUR with a warning, or in the
+    currency the caller states."""
+    path = write(tmp_path, sgml(txn(), curdef=""))
+    assumed = ofx.parse(path)
+    assert [m.currency for m in assumed.movements] == ["EUR"]
+    assert any("EUR assumed (state it with --currency)" in p.message for p in assumed.problems)
+    stated = ofx.parse(path, currency="CHF")
+    assert stated.statements[0].currency == "CHF"
+    assert not any("CURDEF" in p.message for p in stated.problems)
 
 
 def test_signon_error_is_an_error_problem() -> None:
@@ -218,8 +235,6 @@ def test_big_file_across_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     (sgml("<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20260101<FITID>X</STMTTRN>"), 15,
      "STMTRS[1]/STMTTRN[1]/TRNAMT", "the transaction has no TRNAMT (amount)"),
     (sgml(txn(), curdef="EURO"), 13, "STMTRS[1]/CURDEF", "'EURO' is not an ISO 4217"),
-    (sgml(txn(), curdef=""), 15, "STMTRS[1]/STMTTRN[1]/CURRENCY",
-     "no currency: CURDEF is missing or empty"),
     (sgml(txn(), balance="<LEDGERBAL><BALAMT>abc<DTASOF>20260131</LEDGERBAL>"), 13,
      "STMTRS[1]/LEDGERBAL/BALAMT", "'abc' is not an amount (BALAMT"),
 ])

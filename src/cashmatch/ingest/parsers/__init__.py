@@ -9,10 +9,12 @@ A parser module defines:
 ``identify(head: bytes, path: Path) -> str | None``
     looks at the first bytes of a file (``HEAD_BYTES`` of them) and returns the reason it
     claims the file (``"XML namespace camt.053.001.08"``) or None. Cheap and never raises.
-``parse(path: Path) -> ParseResult``
+``parse(path: Path, currency: str | None = None) -> ParseResult``
     reads the whole file into statements with movements, collecting non-fatal problems, and
     raises :class:`~cashmatch.errors.ParseError` (file + line/element + reason) when the file
-    cannot be used.
+    cannot be used. ``currency`` is the currency the user states (``--currency``) for what
+    the file leaves without one; without it the parser assumes EUR and says so in a
+    problem.
 
 Every module of this package that defines ``FORMAT`` is registered on first use, so a new
 format is one new file.
@@ -41,7 +43,7 @@ class Parser(Protocol):
 
     def identify(self, head: bytes, path: Path) -> str | None: ...
 
-    def parse(self, path: Path) -> ParseResult: ...
+    def parse(self, path: Path, currency: str | None = None) -> ParseResult: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,14 +99,19 @@ def identify(path: Path) -> Identification:
         reason = p.identify(head, path)
         if reason:
             return Identification(path, p.FORMAT, reason)
-    return Identification(path, None, "no parser recognises this content")
+    from cashmatch.ingest.parsers.csv import looks_like_csv
+
+    return Identification(path, None, looks_like_csv(head) or "no parser recognises this "
+                                                              "content")
 
 
-def parse_file(path: Path, fmt: str | None = None) -> tuple[str, ParseResult]:
-    """Detect the format of ``path`` (or use ``fmt``) and parse it."""
+def parse_file(path: Path, fmt: str | None = None,
+               currency: str | None = None) -> tuple[str, ParseResult]:
+    """Detect the format of ``path`` (or use ``fmt``) and parse it; ``currency`` as the
+    user states it (see the module docstring)."""
     if fmt is None:
         ident = identify(path)
         if ident.format is None:
             raise ParseError(Location(str(path)), f"unknown statement format: {ident.reason}")
         fmt = ident.format
-    return fmt, parser_for(fmt).parse(path)
+    return fmt, parser_for(fmt).parse(path, currency=currency)

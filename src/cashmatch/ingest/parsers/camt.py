@@ -34,6 +34,7 @@ from __future__ import annotations
 import html
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -57,6 +58,8 @@ _NS_RE = re.compile(rb"""xmlns(?::\w+)?=["']([^"']*camt\.05[234][^"']*)["']""")
 _VERSION_RE = re.compile(r"camt\.(05[234])\.001\.(\d{2})")
 _HOSTILE_RE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _VSUFFIX_RE = re.compile(r"V\d\d$")
+#: What reading a damaged zip archive or member raises.
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError)
 
 
 def identify(head: bytes, path: Path) -> str | None:
@@ -70,7 +73,7 @@ def identify(head: bytes, path: Path) -> str | None:
                         inner = fh.read(4096)
                     if _camt_reason(inner):
                         return f"zip archive of camt messages ({len(names)} member(s))"
-        except (zipfile.BadZipFile, OSError):
+        except (*_ZIP_ERRORS, RuntimeError):  # RuntimeError: an encrypted member
             return None
         return None
     return _camt_reason(head)
@@ -89,8 +92,9 @@ def _camt_reason(head: bytes) -> str | None:
     return None
 
 
-def parse(path: Path) -> ParseResult:
-    """Parse a camt file (or a zip of them)."""
+def parse(path: Path, currency: str | None = None) -> ParseResult:
+    """Parse a camt file (or a zip of them). ``currency`` is the currency of an amount
+    without ``Ccy`` (else EUR, with a problem)."""
     name = str(path)
     try:
         with path.open("rb") as fh:
@@ -98,12 +102,12 @@ def parse(path: Path) -> ParseResult:
     except OSError as exc:
         raise ParseError(Location(name), f"cannot read the file: {exc.strerror}") from exc
     if head.startswith(b"PK\x03\x04"):
-        return _parse_zip(path)
+        return _parse_zip(path, currency)
     with path.open("rb") as fh:
-        return _parse_stream(fh, name)
+        return _parse_stream(fh, name, currency)
 
 
-def _parse_zip(path: Path) -> ParseResult:
+def _parse_zip(path: Path, currency: str | None) -> ParseResult:
     statements: list[Statement] = []
     problems: list[Problem] = []
     try:
@@ -116,13 +120,16 @@ def _parse_zip(path: Path) -> ParseResult:
             raise ParseError(Location(str(path)), "the zip archive is empty")
         for member in members:
             label = f"{path}!{member}"
-            with zf.open(member) as fh:
-                head = fh.read(4096)
-            if not _camt_reason(head):
+            if zf.getinfo(member).flag_bits & 0x1:
+                raise ParseError(Location(label), "the zip member is encrypted")
+            try:
+                result = _parse_member(zf, member, label, currency)
+            except _ZIP_ERRORS as exc:
+                raise ParseError(Location(label), f"the zip member cannot be read: "
+                                                  f"{_one_line(str(exc))}") from exc
+            if result is None:
                 problems.append(Problem(Location(label), "not a camt message: skipped"))
                 continue
-            with zf.open(member) as fh:
-                result = _parse_stream(fh, label)
             statements.extend(result.statements)
             problems.extend(result.problems)
     if not statements and problems:
@@ -151,7 +158,23 @@ class _Names:
         return got
 
 
-def _parse_stream(fh: IO[bytes], name: str) -> ParseResult:
+def _parse_member(zf: zipfile.ZipFile, member: str, label: str,
+                  currency: str | None) -> ParseResult | None:
+    """One member of a zip archive parsed, or None when it is not a camt message."""
+    with zf.open(member) as fh:
+        head = fh.read(4096)
+    if not _camt_reason(head):
+        return None
+    with zf.open(member) as fh:
+        return _parse_stream(fh, label, currency)
+
+
+def _one_line(message: str) -> str:
+    """lxml's messages may hold line breaks: one line, whitespace runs folded."""
+    return " ".join(message.split()).replace(" ,", ",")
+
+
+def _parse_stream(fh: IO[bytes], name: str, currency: str | None) -> ParseResult:
     head = fh.read(65536)
     if _HOSTILE_RE.search(head):
         raise ParseError(Location(name, _line_of(head, _HOSTILE_RE)),
@@ -182,7 +205,7 @@ def _parse_stream(fh: IO[bytes], name: str) -> ParseResult:
                     prefix = elem.prefix or ""
                 where = f"{_ROOTS_BY_KIND[kind]}[{stmt_index + 1}]/Ntry[{entry_no}]"
                 movements.extend(_entry(elem, n, prefix, name, stmt_index, where, problems,
-                                        account))
+                                        (account, currency)))
                 elem.clear(keep_tail=False)
                 # drop the entries already read; keep the statement's Id, Acct and Bal
                 prev = elem.getprevious()
@@ -200,7 +223,8 @@ def _parse_stream(fh: IO[bytes], name: str) -> ParseResult:
                 elem.clear(keep_tail=False)
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else None
-        raise ParseError(Location(name, line), f"not well-formed XML: {exc.msg}") from exc
+        raise ParseError(Location(name, line),
+                         f"not well-formed XML: {_one_line(exc.msg)}") from exc
     if not statements and not problems:
         raise ParseError(Location(name), f"no {_ROOTS_BY_KIND[kind]} element in the document")
     return ParseResult(statements, problems)
@@ -220,10 +244,12 @@ def _document_kind(head: bytes, name: str) -> tuple[str, str, str]:
         root_tag, ns = _first_elements(head)
     except etree.XMLSyntaxError as exc:
         raise ParseError(Location(name, exc.lineno or None),
-                         f"not well-formed XML: {exc.msg}") from exc
+                         f"not well-formed XML: {_one_line(exc.msg)}") from exc
     if root_tag is None:
         raise ParseError(Location(name), "not a camt message: no BkToCstmrStmt, "
                                          "BkToCstmrAcctRpt or BkToCstmrDbtCdtNtfctn element")
+    if ns and re.search(r"[{}\s]", ns):
+        raise ParseError(Location(name), f"the XML namespace {ns!r} is not a valid URI")
     kind = _ROOTS[root_tag][0]
     m = _VERSION_RE.search(ns or "")
     version = m.group(2) if m else "??"
@@ -236,9 +262,11 @@ def _first_elements(head: bytes) -> tuple[str | None, str | None]:
                                  load_dtd=False)
     parser.feed(head)
     for _, el in parser.read_events():
-        local = _VSUFFIX_RE.sub("", etree.QName(el).localname)  # version 1: BkToCstmrStmtV01
+        # "{namespace}local"; split by hand: QName refuses a namespace holding "}"
+        namespace, _, local = el.tag[1:].rpartition("}") if el.tag[:1] == "{" else ("", "", el.tag)
+        local = _VSUFFIX_RE.sub("", local)  # version 1: BkToCstmrStmtV01
         if local in _ROOTS:
-            return local, etree.QName(el).namespace
+            return local, namespace or None
     return None, None
 
 
@@ -248,9 +276,8 @@ def _first_elements(head: bytes) -> tuple[str | None, str | None]:
 # ``etree.tostring`` (C) gives the entry's canonical markup (comments already dropped, CDATA
 # turned into escaped text, attributes double-quoted), and one ``str.split("<")`` cuts it into
 # tags. A single loop then files every text under its path relative to the entry, or to its
-# ``TxDtls`` for the transaction details. On the benchmark file (``benchmarks/parse_bench.py``)
-# visiting every element from Python costs about 20 µs an entry, more than twice lxml's own
-# parse; serialising and splitting costs about 12 µs.
+# ``TxDtls`` for the transaction details. Why, with figures: docs/adr/0005-camt-entries-from-
+# their-serialisation.md.
 
 _Leaves = dict[str, list[str]]
 _CCY_RE = re.compile(r'\bCcy="([^"]*)"')
@@ -488,14 +515,24 @@ class _EntryFacts:
 
 
 def _entry(node: Any, n: _Names, prefix: str, file: str, stmt_index: int, where_path: str,
-           problems: list[Problem], account: str | None) -> Iterator[Movement]:
+           problems: list[Problem], account_and_currency: tuple[str | None, str | None],
+           ) -> Iterator[Movement]:
+    """The movements of one ``Ntry`` (one per transaction detail of a batch that adds up);
+    ``account_and_currency``: the statement's account and the currency stated by the user
+    for an amount without ``Ccy``."""
+    account, stated = account_and_currency
     where = Location(file, node.sourceline, where_path)
     flat = _flatten(node, prefix)
     elem = flat.entry
     raw_amount = _one(elem, "/Amt")
     if raw_amount is None:
         raise ParseError(where, "the entry has no Amt")
-    currency = _currency_of(elem, "/Amt") or ""
+    currency = _currency_of(elem, "/Amt")
+    if currency is None:
+        currency = stated or "EUR"
+        if stated is None:
+            problems.append(Problem(where, "the entry's Amt has no Ccy: EUR assumed (state it "
+                                           "with --currency)"))
     amount = _decimal(raw_amount, where)
     assert amount is not None
     indicator = _one(elem, "/CdtDbtInd")
@@ -657,8 +694,13 @@ def _statement(elem: Any, n: _Names, file: str, fmt: str, stmt_index: int,
         currency = movements[0].currency
     fr = _text(elem, n("FrToDt/FrDtTm"))
     to = _text(elem, n("FrToDt/ToDtTm"))
-    opening_date = opening[2] if opening else (date.fromisoformat(fr[:10]) if fr else None)
-    closing_date = closing[2] if closing else (date.fromisoformat(to[:10]) if to else None)
+    opening_date = opening[2] if opening else _day(fr, where)
+    closing_date = closing[2] if closing else _day(to, where)
+    if fmt.startswith("camt.053") and (opening is None or closing is None):
+        missing = " and ".join(w for w, b in (("opening", opening), ("closing", closing))
+                               if b is None)
+        problems.append(Problem(where, f"the statement has no {missing} booked balance: the "
+                                       "file may be truncated or damaged"))
     if movements:
         opening_date = opening_date or min(m.booking_date for m in movements)
         closing_date = closing_date or max(m.booking_date for m in movements)

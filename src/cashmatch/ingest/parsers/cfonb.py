@@ -146,9 +146,15 @@ def _unbroken(name: str, line_no: int, head: str, text: IO[str]) -> Iterator[tup
         buffer = buffer[cut:]
 
 
+def _digits(text: str) -> bool:
+    """True for ASCII digits only: ``str.isdigit`` also takes superscripts (Latin-1 ``²``,
+    ``³``, ``¹``), which ``int`` and ``Decimal`` then refuse."""
+    return text.isascii() and text.isdigit()
+
+
 def _amount(zone: str, decimals: int, where: Location) -> Decimal:
     digits, last = zone[:-1], zone[-1:]
-    if not digits.isdigit() or (last not in _POS and last not in _NEG):
+    if not _digits(digits) or (last not in _POS and last not in _NEG):
         raise ParseError(where, f"amount {zone!r} is not a CFONB signed amount")
     if last in _POS:
         return Decimal(digits + str(_POS[last])).scaleb(-decimals)
@@ -160,7 +166,7 @@ def _date(text: str, where: Location, *, required: bool = True) -> date | None:
         if required:
             raise ParseError(where, "the date is blank")
         return None
-    if not text.isdigit():
+    if not _digits(text):
         raise ParseError(where, f"date {text!r} is not JJMMAA")
     day, month, year = int(text[:2]), int(text[2:4]), int(text[4:6])
     try:
@@ -179,6 +185,7 @@ class _Block:
     opening: Decimal | None
     opening_date: date | None
     movements: list[Movement] = field(default_factory=list)
+    other_banks: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -200,33 +207,37 @@ def _currency_and_decimals(rec: str, where: Location, default: str | None) -> tu
     if not is_currency(currency):
         raise ParseError(where, f"currency {currency!r} is not an ISO 4217 code")
     field_ = rec[19:20].strip()
-    decimals = int(field_) if field_.isdigit() else exponent(currency)
+    if field_ and not _digits(field_):
+        raise ParseError(where, f"the number of decimals {field_!r} is not a digit")
+    decimals = int(field_) if field_ else exponent(currency)
     if decimals != exponent(currency):
         raise ParseError(where, f"{decimals} decimals declared for {currency}, which has "
                                 f"{exponent(currency)}")
     return currency, decimals
 
 
-def parse(path: Path) -> ParseResult:
+def parse(path: Path, currency: str | None = None) -> ParseResult:
     """Parse a CFONB 120 file into one statement per 01…07 block, reading it as it streams
-    (first as UTF-8; a file that is not UTF-8 is read again as Latin-1)."""
+    (first as UTF-8; a file that is not UTF-8 is read again as Latin-1). ``currency`` is
+    the account currency where a balance record leaves it blank (else EUR, with a
+    problem)."""
     try:
-        return _parse(path, "utf-8")
+        return _parse(path, "utf-8", currency)
     except _NotUtf8:
-        return _parse(path, "latin-1")
+        return _parse(path, "latin-1", currency)
 
 
-def _parse(path: Path, encoding: str) -> ParseResult:
+def _parse(path: Path, encoding: str, currency: str | None) -> ParseResult:
     name = str(path)
     try:
         fh = path.open("rb")
     except OSError as exc:
         raise ParseError(Location(name), f"cannot read the file: {exc.strerror}") from exc
     with fh:
-        return _read(name, _records(name, fh, encoding))
+        return _read(name, _records(name, fh, encoding), currency)
 
 
-def _read(name: str, records: Iterator[tuple[int, str]]) -> ParseResult:
+def _read(name: str, records: Iterator[tuple[int, str]], stated: str | None) -> ParseResult:
     problems: list[Problem] = []
     unknown: set[str] = set()
     statements: list[Statement] = []
@@ -263,24 +274,20 @@ def _read(name: str, records: Iterator[tuple[int, str]]) -> ParseResult:
             if block is not None:
                 raise ParseError(where, "a new statement (01) starts before the previous one "
                                         "ended (07)")
-            currency, decimals = _currency_and_decimals(rec, where, None)
-            block = _Block(n, rec[2:7], rec[11:16], rec[21:32].strip(), currency,
-                           _amount(rec[90:104], decimals, where),
-                           _date(rec[34:40], where, required=False))
+            if not rec[16:19].strip() and stated is None and not statements:
+                problems.append(Problem(where, "the currency is blank: EUR assumed (state it "
+                                               "with --currency)"))
+            block = _opening(rec, n, where, stated)
         elif code == "04":
             if block is None:
                 if not extract:
                     raise ParseError(where, "a movement (04) outside a statement (no 01 before "
                                             "it, or after its 07)")
                 block = _Block(n, rec[2:7], rec[11:16], rec[21:32].strip(),
-                               rec[16:19].strip() or "EUR", None, None)
+                               rec[16:19].strip() or stated or "EUR", None, None)
             close_operation()
-            currency, decimals = _currency_and_decimals(rec, where, block.currency)
-            _same_account(rec, block, where)
-            operation = _Operation(
-                n, _date(rec[34:40], where) or date.min, _date(rec[42:48], where, required=False),
-                _amount(rec[90:104], decimals, where), currency, " ".join(rec[48:79].split()),
-                rec[81:88].strip(), rec[104:120].strip(), rec[32:34].strip())
+            _same_account(rec, block, where, problems)
+            operation = _operation(rec, n, where, block.currency)
         elif code == "05":
             if operation is None:
                 raise ParseError(where, "a detail (05) with no movement (04) before it")
@@ -290,7 +297,7 @@ def _read(name: str, records: Iterator[tuple[int, str]]) -> ParseResult:
                 raise ParseError(where, "a closing balance (07) with no statement started (01)")
             close_operation()
             currency, decimals = _currency_and_decimals(rec, where, block.currency)
-            _same_account(rec, block, where)
+            _same_account(rec, block, where, problems)
             statements.append(_statement(name, block, _amount(rec[90:104], decimals, where),
                                          _date(rec[34:40], where, required=False)))
             block = None
@@ -311,10 +318,36 @@ def _read(name: str, records: Iterator[tuple[int, str]]) -> ParseResult:
     return ParseResult(statements, problems)
 
 
-def _same_account(rec: str, block: _Block, where: Location) -> None:
-    """A record belongs to its block's account: same bank, branch and account number."""
+def _opening(rec: str, n: int, where: Location, stated: str | None) -> _Block:
+    """The block a ``01`` record opens (``n``: its line)."""
+    currency, decimals = _currency_and_decimals(rec, where, stated)
+    return _Block(n, rec[2:7], rec[11:16], rec[21:32].strip(), currency,
+                  _amount(rec[90:104], decimals, where), _date(rec[34:40], where, required=False))
+
+
+def _operation(rec: str, n: int, where: Location, block_currency: str) -> _Operation:
+    """The movement a ``04`` record gives (its ``05`` details follow)."""
+    currency, decimals = _currency_and_decimals(rec, where, block_currency)
+    return _Operation(
+        n, _date(rec[34:40], where) or date.min, _date(rec[42:48], where, required=False),
+        _amount(rec[90:104], decimals, where), currency, " ".join(rec[48:79].split()),
+        rec[81:88].strip(), rec[104:120].strip(), rec[32:34].strip())
+
+
+def _same_account(rec: str, block: _Block, where: Location, problems: list[Problem]) -> None:
+    """A record belongs to its block's account: same branch and account number. Another
+    bank code alone is read as the block's account, with one warning per code (banks that
+    merged write the old and the new code in one file)."""
     got = (rec[2:7], rec[11:16], rec[21:32].strip())
     want = (block.bank, block.branch, block.account)
+    if got[1:] == want[1:] and got[0] != want[0]:
+        if got[0] not in block.other_banks:
+            block.other_banks.add(got[0])
+            problems.append(Problem(where, f"bank code {got[0]} differs from the statement's "
+                                           f"{want[0]} (record 01, line {block.line}) for the "
+                                           "same branch and account: read as the statement's "
+                                           "account"))
+        return
     if got != want:
         raise ParseError(where, f"account {''.join(got)} differs from the statement's "
                                 f"{''.join(want)} (bank, branch and account number)")
@@ -375,7 +408,7 @@ def _movement(name: str, stmt_index: int, op: _Operation, account: str, unknown:
             bank_ref = value or None
         elif qualifier in ("MMO", "FEE"):
             ccy, dec, zone = text[:3], text[3:4], text[4:18]
-            if is_currency(ccy) and dec.isdigit():
+            if is_currency(ccy) and _digits(dec):
                 try:
                     value_amount = _amount(zone, int(dec), Location(name, op.line))
                 except ParseError:

@@ -46,7 +46,15 @@ _TAG = re.compile(r"^:(\d{2}[A-Z]?):(.*)$")
 _BALANCE = re.compile(r"^\s*(?P<dc>[CD])(?P<date>\d{6})(?P<ccy>[A-Z]{3})?(?P<amount>[\d,.]+)\s*$")
 _LINE61 = re.compile(
     r"^(?P<vdate>\d{6})(?P<edate>\d{4})?\s{0,4}(?P<dc>RC|RD|EC|ED|C|D)(?P<funds>[A-Z])?"
-    r"(?P<amount>\d[\d,]*)(?P<type>[A-Z][A-Z0-9 ]{3})(?P<cref>.*?)(?://(?P<bref>.*))?$")
+    r"(?P<amount>\d[\d,.]*)(?:\s?(?P<type>[A-Z][A-Z0-9 ]{3}))?(?P<cref>.*?)"
+    r"(?://(?P<bref>.*))?$")
+#: The tags of MT940/MT942 (and the usual non-SWIFT extensions); a line that starts like
+#: another ``:NN:`` inside a text field (``:86:``, ``:61:``) continues that field.
+_KNOWN_TAGS = frozenset({"20", "21", "25", "28", "28C", "60F", "60M", "61", "62F", "62M", "64",
+                         "65", "86", "34F", "13", "13D", "90D", "90C"})
+_TEXT_TAGS = ("61", "86")
+#: Tags that close a statement: after a ``-`` line, they show the ``-`` was text.
+_TAIL_TAGS = frozenset({"62F", "62M", "64", "65", "86"})
 _GERMAN = re.compile(r"^\d{3}\?")
 _SUBFIELD = re.compile(r"\?(\d{2})")
 _SEPA = re.compile(r"(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|IBAN|BIC|PURP|COAM|OAMT|SQTP|"
@@ -73,8 +81,10 @@ def identify(head: bytes, path: Path) -> str | None:
 
 
 def _amount(text: str, where: Location) -> Decimal:
+    """A SWIFT amount: digits and a decimal comma (some banks write a dot)."""
     value = text.strip().replace(",", ".")
-    if value.count(".") > 1 or not value or value == ".":
+    if value.count(".") > 1 or not value.replace(".", "").isascii() \
+            or not value.replace(".", "").isdigit():
         raise ParseError(where, f"amount {text!r} is not a SWIFT amount (digits and a comma)")
     try:
         return Decimal(value.rstrip(".") or "0")
@@ -83,7 +93,7 @@ def _amount(text: str, where: Location) -> Decimal:
 
 
 def _yymmdd(text: str, where: Location) -> date:
-    if not text.isdigit() or len(text) != 6:
+    if not text.isascii() or not text.isdigit() or len(text) != 6:
         raise ParseError(where, f"date {text!r} is not a YYMMDD date")
     year = int(text[:2])
     got = _clamped(2000 + year if year < 80 else 1900 + year, int(text[2:4]), int(text[4:6]))
@@ -94,28 +104,40 @@ def _yymmdd(text: str, where: Location) -> date:
 
 @dataclass
 class _Field:
+    """A tagged field, continuation lines joined; ``tag_like``: the lines of its text that
+    start like an unknown tag (``:12:11 uur``), kept as text and reported."""
+
     tag: str
     value: str
     line: int
+    tag_like: list[tuple[int, str]] | None = None
 
 
 @dataclass
 class _Statement:
+    """One message as read: its fields, each ``:61:`` with the ``:86:`` fields after it, and
+    whether a trailer (``-`` or ``-}``) ended it."""
+
     line: int
     reference: str = ""
     account: str | None = None
+    has_account: bool = False
     number: str | None = None
     opening: tuple[Decimal, date, str | None] | None = None
     closing: tuple[Decimal, date, str | None] | None = None
+    closing_line: int | None = None
     floor_limit: bool = False
-    movements: list[tuple[_Field, _Field | None]] = field(default_factory=list)
+    ended: bool = False
+    movements: list[tuple[_Field, list[_Field]]] = field(default_factory=list)
 
 
-def _lines(fh: IO[bytes]) -> Iterator[tuple[int, str]]:
+def _lines(fh: IO[bytes], end: list[bool]) -> Iterator[tuple[int, str]]:
     """(line number, text) of the file read line by line: UTF-8 where a line is valid UTF-8,
-    else Windows-1252; CRLF, LF or CR line ends; end-of-file characters dropped."""
+    else Windows-1252; CRLF, LF or CR line ends; end-of-file characters dropped. ``end[0]``
+    tells, once read, whether the last line had a line end."""
     n = 0
     for raw in fh:
+        end[0] = raw.endswith((b"\n", b"\r", b"\x1a"))
         raw = raw.rstrip(b"\n").rstrip(b"\r")
         try:
             text = raw.decode("utf-8")
@@ -127,99 +149,191 @@ def _lines(fh: IO[bytes]) -> Iterator[tuple[int, str]]:
 
 
 def _fields(lines: Iterator[tuple[int, str]]) -> Iterator[_Field]:
-    """The tagged fields of the file, envelopes and separators removed, each yielded once
-    complete (its continuation lines joined)."""
+    """The tagged fields of the file, each yielded once complete (its continuation lines
+    joined), envelopes removed; the end of a message (``-``, ``-}``) is a field of tag
+    ``-``. A lone ``-`` after a text field goes on as its text when more text or a tag of
+    the statement's tail (:data:`_TAIL_TAGS`) follows it: banks break ``:86:`` text on a
+    dash."""
     current: _Field | None = None
-    held: tuple[int, str] | None = None  # a line ":" that may be a tag broken after its colon
+    held: str | None = None  # ":" (a tag broken after its colon) or "-" (see above)
+    held_at = 0
     for n, raw in lines:
         line = raw.rstrip()
-        if held is not None:
-            if re.match(r"^\d{2}[A-Z]?:", line):
-                line = ":" + line
-                held = None
-            else:
-                if current is not None:
-                    current.value += "\n:"
-                held = None
-        if line == ":":
-            held = (n, line)
+        if held == "-" and not line:
             continue
-        # SWIFT envelope: "{1:...}{2:...}{4:" may sit on the line of the first tag
-        if line.startswith("{"):
+        if held is not None:
+            line, ended = _settle(held, line, current)
+            held = None
+            if ended:
+                assert current is not None
+                yield current
+                current = None
+                yield _Field("-", "", held_at)
+        if line == ":" or (line == "-" and current is not None and current.tag in _TEXT_TAGS):
+            held, held_at = line, n
+            continue
+        if line.startswith("{"):  # "{1:...}{2:...}{4:" may sit on the line of the first tag
             inner = line.split("{4:", 1)
             line = inner[1] if len(inner) == 2 else ""
         if line == "-" or line.startswith("-}"):  # end of a message
             if current is not None:
                 yield current
             current = None
+            yield _Field("-", "", n)
             continue
         m = _TAG.match(line)
+        if m and m.group(1) not in _KNOWN_TAGS and current is not None \
+                and current.tag in _TEXT_TAGS:
+            if current.tag_like is None:
+                current.tag_like = []
+            current.tag_like.append((n, m.group(1)))  # ":12:11 uur" on a :86: line
+            m = None
         if m:
             if current is not None:
                 yield current
             current = _Field(m.group(1), m.group(2), n)
         elif current is not None and line:
             current.value += "\n" + line
-    if held is not None and current is not None:
-        current.value += "\n:"
     if current is not None:
+        if held == ":":
+            current.value += "\n:"
         yield current
+        if held == "-":
+            yield _Field("-", "", held_at)
 
 
-def parse(path: Path) -> ParseResult:
+def _settle(held: str, line: str, current: _Field | None) -> tuple[str, bool]:
+    """The line after a held ``:`` or ``-`` line, and whether the ``-`` ended a message: a
+    ``:`` followed by ``NN:`` was a tag cut after its colon; a ``-`` followed by text or a
+    tail tag was text of the field."""
+    if held == ":":
+        if re.match(r"^\d{2}[A-Z]?:", line):
+            return ":" + line, False
+        if current is not None:
+            current.value += "\n:"
+        return line, False
+    tag = _TAG.match(line)
+    if line.startswith("{") or (tag is not None and tag.group(1) not in _TAIL_TAGS):
+        return line, True
+    assert current is not None
+    current.value += "\n-"
+    return line, False
+
+
+def parse(path: Path, currency: str | None = None) -> ParseResult:
     """Parse an MT940/MT942 file into one statement per ``:20:`` message, reading it line by
-    line and building each statement as soon as the next one starts."""
+    line and building each statement as soon as the next one starts. ``currency`` is the
+    account currency where no balance gives one (else EUR, with a problem)."""
     name = str(path)
     try:
         fh = path.open("rb")
     except OSError as exc:
         raise ParseError(Location(name), f"cannot read the file: {exc.strerror}") from exc
+    read: list[_Statement] = []
     out: list[Statement] = []
     problems: list[Problem] = []
-    current: _Statement | None = None
-    last61: _Field | None = None
-    seen_statement_tag = False
+    line_end = [True]
+    last: _Field | None = None
     with fh:
-        for f in _fields(_lines(fh)):
-            where = Location(name, f.line, f":{f.tag}:")
-            if f.tag in ("20", "60F", "60M", "61", "62F", "62M"):
-                seen_statement_tag = True
-            if f.tag == "20":
-                if current is not None:
-                    out.append(_build(name, len(out), current, problems))
-                current = _Statement(f.line, f.value.strip())
-                last61 = None
-                continue
-            if current is None:  # an export without the :20: header: one implicit statement
-                problems.append(Problem(where, "no :20: before the first field: read as one "
-                                               "statement"))
-                current = _Statement(f.line)
-            if f.tag == "25":
-                current.account = f.value.strip().replace(" ", "") or None
-            elif f.tag in ("28", "28C"):
-                current.number = f.value.strip()
-            elif f.tag == "60F" or (f.tag == "60M" and current.opening is None):
-                current.opening = _balance(f.value, where)
-            elif f.tag in ("62F", "62M"):
-                current.closing = _balance(f.value, where)
-            elif f.tag == "61":
-                current.movements.append((f, None))
-                last61 = f
-            elif f.tag == "86":
-                if last61 is not None and current.movements \
-                        and current.movements[-1][0] is last61 \
-                        and current.movements[-1][1] is None:
-                    current.movements[-1] = (last61, f)
-                else:
-                    problems.append(Problem(where, ":86: information not attached to a "
-                                                   "movement: ignored"))
-            elif f.tag == "34F":
-                current.floor_limit = True
-    if not seen_statement_tag:
+        for last in _fields(_lines(fh, line_end)):
+            _take(name, last, read, problems)
+            if len(read) > len(out) + 1:  # a statement began: the one before is complete
+                out.append(_build(name, len(out), read[len(out)], problems, currency))
+    # a file that ends inside a field may be cut there: said when no balance check can tell
+    if not line_end[0] and last is not None and last.tag != "-" \
+            and not (read and read[-1].opening and read[-1].closing):
+        problems.append(Problem(Location(name, last.line, f":{last.tag}:"),
+                                "the file ends inside this field, without a line end: it may "
+                                "be truncated"))
+    if read:
+        out.append(_build(name, len(out), read[-1], problems, currency))
+    if not any(st.movements for st in out) and not any(
+            st.opening or st.closing or st.reference for st in read):
         raise ParseError(Location(name), "no MT940 statement: no :20:, balance or :61: tag")
-    if current is not None:
-        out.append(_build(name, len(out), current, problems))
+    problems.extend(_completeness(name, read))
+    problems.sort(key=lambda p: p.location.line or 0)  # in file order
     return ParseResult(out, problems)
+
+
+def _take(name: str, f: _Field, read: list[_Statement], problems: list[Problem]) -> None:
+    """Files one field into the statement being read (``read[-1]``)."""
+    current = read[-1] if read else None
+    if f.tag == "-":
+        if current is not None:
+            current.ended = True
+        return
+    if f.tag == "20":
+        read.append(_Statement(f.line, f.value.strip()))
+        return
+    where = Location(name, f.line, f":{f.tag}:")
+    if current is not None and current.ended:  # no :20: after the end: still this message
+        problems.append(Problem(where, f":{f.tag}: after the end of its message ('-') "
+                                       "without a new :20:: read as part of it"))
+        current.ended = False
+    if current is None:  # an export without the :20: header: one implicit statement
+        problems.append(Problem(where, "no :20: before this field: read as the start of a "
+                                       "statement"))
+        current = _Statement(f.line)
+        read.append(current)
+    last = current.movements[-1] if current.movements else None
+    for line, tag in f.tag_like or ():
+        problems.append(Problem(Location(name, line, f":{f.tag}:"),
+                                f"a line starting like the unknown tag :{tag}: is kept as "
+                                f"text of the :{f.tag}: field"))
+    if f.tag == "86":
+        if last is not None and current.closing is None:
+            last[1].append(f)
+        else:
+            problems.append(Problem(where, ":86: information not attached to a movement: "
+                                           "ignored"))
+    elif f.tag == "61":
+        if current.closing is not None:
+            problems.append(Problem(where, "a :61: after the closing balance (:62F:)"))
+        current.movements.append((f, []))
+    else:
+        _take_statement_field(f, where, current, problems)
+
+
+def _take_statement_field(f: _Field, where: Location, current: _Statement,
+                          problems: list[Problem]) -> None:
+    if f.tag == "25":
+        current.account = normalize.iban(f.value)
+        current.has_account = True
+    elif f.tag in ("28", "28C"):
+        current.number = f.value.strip()
+    elif f.tag == "60F" or (f.tag == "60M" and current.opening is None):
+        current.opening = _balance(f.value, where)
+    elif f.tag in ("62F", "62M"):
+        current.closing = _balance(f.value, where)
+        current.closing_line = f.line
+    elif f.tag == "34F":
+        current.floor_limit = True
+    elif f.tag not in _KNOWN_TAGS:
+        problems.append(Problem(where, f"unknown tag :{f.tag}: (not MT940): ignored"))
+
+
+def _completeness(name: str, read: list[_Statement]) -> list[Problem]:
+    """A statement must not look complete when it is not: its account, both balances (an
+    MT942 has none) and, when the file's messages end with a trailer, its trailer."""
+    out = []
+    trailers = any(st.ended for st in read)
+    for st in read:
+        where = Location(name, st.line, ":20:")
+        if not st.has_account:
+            out.append(Problem(where, "the statement has no :25: (account identification)"))
+        if st.opening is None and st.floor_limit:
+            continue  # an MT942 interim report
+        if st.opening is None:
+            out.append(Problem(where, "the statement has no opening balance (:60F:): the file "
+                                      "may be truncated or damaged"))
+        if st.closing is None:
+            out.append(Problem(where, "the statement has no closing balance (:62F:): the file "
+                                      "may be truncated or damaged"))
+        if trailers and not st.ended:
+            out.append(Problem(Location(name, st.closing_line or st.line),
+                               "the message has no end ('-' or '-}') as the file's other "
+                               "messages have: the file may be truncated"))
+    return out
 
 
 def _balance(value: str, where: Location) -> tuple[Decimal, date, str | None]:
@@ -241,15 +355,20 @@ def _clamped(year: int, month: int, day: int) -> date | None:
     return date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
-def _build(name: str, index: int, st: _Statement, problems: list[Problem]) -> Statement:
+def _build(name: str, index: int, st: _Statement, problems: list[Problem],
+           stated: str | None) -> Statement:
     currency = (st.opening or (None, None, None))[2] or (st.closing or (None, None, None))[2]
     if currency is None and st.account and re.search(r"[A-Z]{3}$", st.account):
         currency = st.account[-3:] if is_currency(st.account[-3:]) else None
+    if currency is None and st.movements:
+        currency = stated or "EUR"
+        if stated is None:
+            problems.append(Problem(Location(name, st.line, ":20:"),
+                                    "no balance gives the currency: EUR assumed (state it "
+                                    "with --currency)"))
     movements = [_movement(name, index, f61, f86, currency or "EUR", st.account, problems)
                  for f61, f86 in st.movements]
-    if currency is None and movements:
-        problems.append(Problem(Location(name, st.line, ":20:"),
-                                "no balance gives the currency: EUR assumed"))
+    st.movements.clear()  # the raw fields are not needed any more: memory stays flat
     kind = "mt942" if st.opening is None and st.floor_limit else "mt940"
     dates = [m.booking_date for m in movements]
     return Statement(
@@ -261,7 +380,7 @@ def _build(name: str, index: int, st: _Statement, problems: list[Problem]) -> St
         closing_date=st.closing[1] if st.closing else (max(dates) if dates else None))
 
 
-def _movement(name: str, index: int, f61: _Field, f86: _Field | None, currency: str,
+def _movement(name: str, index: int, f61: _Field, f86: list[_Field], currency: str,
               account: str | None, problems: list[Problem]) -> Movement:
     where = Location(name, f61.line, ":61:")
     first, _, supplementary = f61.value.partition("\n")
@@ -299,9 +418,10 @@ def _movement(name: str, index: int, f61: _Field, f86: _Field | None, currency: 
     ocmt = _OCMT.search(supplementary)
     if ocmt:
         instructed_ccy, instructed = ocmt.group(1), _amount(ocmt.group(2), where)
-    details = _details(f86.value if f86 else "")
+    details = _details(f86[0].value if f86 else "")
     refs.extend(details.refs)
-    text_parts = [details.text]
+    # further :86: fields (old Rabobank: one per line of text) go on as plain text
+    text_parts = [details.text, *(" ".join(more.value.split()) for more in f86[1:])]
     if supplementary.strip() and not ocmt and not _looks_like_iban(supplementary.strip()):
         text_parts.append(" ".join(supplementary.split()))
     iban = normalize.iban(details.iban or (supplementary if _looks_like_iban(supplementary.strip())

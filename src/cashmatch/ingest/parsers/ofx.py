@@ -29,28 +29,15 @@ Format facts relied on
 
 Choices
 -------
-* Own code rather than a library, on measured evidence (``/work/shared/DEPENDENCIES.md`` and
-  ``REFERENCE.md`` §7.4, reproduced on the shared corpus): ofxparse 0.21 (unmaintained since
-  2021) is quadratic (1,074 s and 834 MB for 100k movements), crashes on UTF-8 OFX 2.x with
-  accents and on ``CHARSET:ISO-8859-1``, and shifts dates to UTC. ofxtools is correct but
-  strict (refuses ``CHARSET:UTF-8``/``8859-1``, timestamps without seconds, non-standard
-  TRNTYPE, missing SONRS or balances: several corpus files), takes ~400 ms to import, and needs
-  19.6 s for 100k movements (7.5 s with its tree only). lxml reads OFX 2.x only: measured
-  here, ``iterparse`` plus a dict per STMTTRN takes 0.46 s on the 100k XML file against about
-  1.1 s for this tokenizer's scan, but building the Movements costs about 1.1 s either way, so
-  lxml would win about 30 % end to end while adding a second code path that refuses what real
-  files do (a declared encoding that lies, a bare ``&``, unclosed leaves after an XML
-  header); one tokenizer reads both versions with one set of rules.
-* The tokenizer is one compiled regex (``_TOKEN``) applied to 1 MiB decoded chunks (memory
-  stays flat in file size); per token the Python work is a few dict/list operations. Leaf vs
-  aggregate is decided by the element's text (non-blank text = leaf) and, for empty elements, by
-  the list of known OFX aggregates; an unclosed empty leaf is closed implicitly by its parent's
-  closing tag, as SGML does. Measured with ``benchmarks/gen_ofx.py`` (100k movements, 2-core
-  machine): OFX 1.02 SGML cp1252 (21.8 MiB) 1.8 s = ~55,000 movements/s; OFX 2.11 XML UTF-8
-  (27.2 MiB) 2.2 s = ~45,000 movements/s. Peak traced memory ~112 MiB, of which ~78 MiB is
-  the 100k Movements returned; the rest is the raw fields of the statement being read
-  (movements are built when their statement closes, 25k per statement here) and the 1 MiB
-  text chunks, so memory does not grow with the file's byte size.
+* Own code rather than a library (ofxparse, ofxtools) or lxml: the reasons and the figures
+  are in ``docs/adr/0004-ofx-own-tokenizer.md``. One tokenizer reads both versions with one
+  set of rules.
+* The tokenizer is one compiled regex (``_TOKEN``) applied to 1 MiB decoded chunks, so memory
+  stays flat in file size; per token the Python work is a few dict/list operations
+  (:class:`_Scanner`). Leaf vs aggregate is decided by the element's text (non-blank text =
+  leaf) and, for empty elements, by the list of known OFX aggregates; an unclosed empty leaf is
+  closed implicitly by its parent's closing tag, as SGML does. Movements are built when their
+  statement closes.
 * Charset: decode by the declared charset, deciding on the first chunk that holds a non-ASCII
   byte: a file declared single-byte (1252, ISO-8859-1, USASCII/NONE) whose non-ASCII bytes form
   valid UTF-8 is read as UTF-8, and a file declared UTF-8 whose bytes are not valid UTF-8 is read
@@ -59,7 +46,12 @@ Choices
 * Hostile input: DTD declarations (``<!DOCTYPE``, ``<!ENTITY``) are refused (no entity
   expansion at all; only the five XML entities and numeric character references are decoded),
   as are nesting deeper than 64 and text runs longer than 4 MiB without a tag.
-* Files with no bank or card statement (investment ``INVSTMTRS``, sign-on, profile or account
+* Investment statements (``INVSTMTRS``): their cash lines (``STMTTRN`` inside ``INVBANKTRAN``)
+  are movements of the investment account's cash (``INVACCTFROM/ACCTID``); trades and
+  positions are not read, and no balance is taken (``INVBAL`` moves with the trades too).
+* No ``CURDEF``: the currency stated by the caller (``--currency``), else EUR with a warning,
+  as for MT940; a transaction's own ``CURRENCY`` still wins.
+* Files with no bank, card or investment cash statement (sign-on, profile or account
   list responses, a statement response with an error STATUS) parse to zero statements with a
   Problem that says why; the bank's error STATUS is an ``error`` Problem. They are never refused,
   so a batch import can go on.
@@ -117,13 +109,17 @@ AGGREGATES = frozenset({
     "BANKACCTFROM", "BANKACCTTO", "CCACCTFROM", "CCACCTTO", "BANKTRANLIST", "BANKTRANLISTP",
     "STMTTRN", "STMTTRNP", "PAYEE", "CURRENCY", "ORIGCURRENCY", "LEDGERBAL", "AVAILBAL",
     "BALLIST", "BAL", "CREDITCARDMSGSRSV1", "CCSTMTTRNRS", "CCSTMTRS", "INVSTMTMSGSRSV1",
-    "INVSTMTTRNRS", "INVSTMTRS", "SIGNUPMSGSRSV1", "PROFMSGSRSV1", "SECLISTMSGSRSV1",
+    "INVSTMTTRNRS", "INVSTMTRS", "INVACCTFROM", "SIGNUPMSGSRSV1", "PROFMSGSRSV1", "SECLISTMSGSRSV1",
     "IMAGEDATA", "INVBANKTRAN", "INVTRANLIST", "INVPOSLIST", "INVBAL", "SECLIST",
 })
-_STATEMENTS = {"STMTRS": "STMTRS", "CCSTMTRS": "CCSTMTRS"}
+_STATEMENTS = {"STMTRS": "STMTRS", "CCSTMTRS": "CCSTMTRS", "INVSTMTRS": "INVSTMTRS"}
+#: The account aggregate of each kind of statement.
+_ACCOUNTS = {"STMTRS": "BANKACCTFROM", "CCSTMTRS": "CCACCTFROM", "INVSTMTRS": "INVACCTFROM"}
+#: Where a statement's period is given.
+_PERIOD_LISTS = ("BANKTRANLIST", "BANKTRANLISTP", "INVTRANLIST")
 _TRANSACTIONS = {"STMTTRN": "booked", "STMTTRNP": "pending"}
 _NO_STATEMENT_KINDS = {
-    "INVSTMTRS": "an investment statement (INVSTMTRS)",
+    "INVSTMTRS": "an investment statement (INVSTMTRS) without cash transactions (INVBANKTRAN)",
     "PROFRS": "a profile response (PROFRS)",
     "ACCTINFORS": "an account list (ACCTINFORS)",
     "SECLIST": "a security list (SECLIST)",
@@ -331,14 +327,16 @@ class _Scan:
     ofx_root: bool = False
 
 
-def parse(path: Path) -> ParseResult:
-    """Read an OFX file into statements; see the module docstring for the rules."""
+def parse(path: Path, currency: str | None = None) -> ParseResult:
+    """Read an OFX file into statements; see the module docstring for the rules.
+    ``currency``: the currency of a statement without ``CURDEF`` (else EUR, with a
+    problem)."""
     name = str(path)
     problems: list[Problem] = []
     statements: list[Statement] = []
     try:
         with path.open("rb") as fh:
-            scan = _scan(name, fh, problems, statements)
+            scan = _scan(name, fh, problems, statements, currency)
     except OSError as exc:
         raise ParseError(Location(name), f"cannot read the file: {exc.strerror}") from exc
     if not scan.ofx_root:
@@ -349,9 +347,6 @@ def parse(path: Path) -> ParseResult:
                 if scan.seen - {"OFX"} else "an empty <OFX> element")
         problems.append(Problem(Location(name), f"no bank or credit-card statement in this "
                                 f"file: it holds {what}; nothing to import"))
-    elif "INVSTMTRS" in scan.seen:
-        problems.append(Problem(Location(name), "investment statements (INVSTMTRS) skipped: "
-                                "cashmatch reads bank and credit-card statements"))
     return ParseResult(statements=statements, problems=problems)
 
 
@@ -391,153 +386,193 @@ class _Body:
 
 
 def _scan(name: str, fh: BinaryIO, problems: list[Problem],
-          statements: list[Statement]) -> _Scan:
-    scan = _Scan()
-    stack: list[str] = []
-    stmt: _Stmt | None = None
-    stmt_depth = -1
-    txn: dict[str, str] | None = None
-    txn_depth = -1
-    status: dict[str, str] | None = None
-    last_leaf: str | None = None
+          statements: list[Statement], stated: str | None) -> _Scan:
+    """Tokenize the body chunk by chunk, building each statement when it closes."""
     body = _Body(name, fh, problems)
-    label = body.label
-    line_base = body.first_line  # line number at the start of the current text
+    scanner = _Scanner(name, body.label, body.first_line, problems, statements, stated)
     carry = ""
-    stmt_number = 0
-    seen = scan.seen
-    aggregates = AGGREGATES
-    leaves = LEAVES
     for piece, last in body.chunks():
         text = carry + piece if carry else piece
         end = len(text) if last else _cut(text, len(text))
         if "<![CDATA[" in text:
-            text, end = _cdata(name, text, last, line_base)
+            text, end = _cdata(name, text, last, scanner.line_base)
         if len(text) - end > MAX_TEXT:
-            raise ParseError(Location(name, line_base + text.count("\n", 0, end)),
+            raise ParseError(Location(name, scanner.line_base + text.count("\n", 0, end)),
                              "more than 4 MiB of text without a tag: not an OFX file")
+        scanner.tokens(text, end, last)
+        carry = text[end:]
+    if scanner.stack:
+        inner = scanner.stack[-1]
+        raise ParseError(Location(name, scanner.line_base, inner),
+                         f"the file ends before </{inner}>: it is truncated or not well formed")
+    return scanner.scan
+
+
+class _Scanner:
+    """The token loop's state: the open elements (``stack``), the statement, transaction
+    and STATUS being read (with the depth where each opened), the last leaf opened (its
+    closing tag is optional), and the line number at the start of the current text."""
+
+    def __init__(self, name: str, label: str, first_line: int, problems: list[Problem],
+                 statements: list[Statement], stated: str | None) -> None:
+        self.name, self.label, self.stated = name, label, stated
+        self.problems, self.statements = problems, statements
+        self.scan = _Scan()
+        self.stack: list[str] = []
+        self.stmt: _Stmt | None = None
+        self.stmt_depth = -1
+        self.txn: dict[str, str] | None = None
+        self.txn_depth = -1
+        self.status: dict[str, str] | None = None
+        self.last_leaf: str | None = None
+        self.line_base = first_line
+        self.stmt_number = 0
+        self.text = ""
+        self.line_pos, self.line_here = 0, first_line
+
+    def tokens(self, text: str, end: int, last: bool) -> None:
+        """Every token of ``text[:end]``; text between tokens is refused."""
+        self.text = text
+        self.line_pos, self.line_here = 0, self.line_base
         pos = 0
-        line_pos, line_here = 0, line_base
         for m in _TOKEN.finditer(text, 0, end):
             if m.start() != pos:
-                _garbage(name, text, pos, line_base, last)
+                _garbage(self.name, text, pos, self.line_base, last)
             pos = m.end()
             close, tag, selfclose, _pi, _comment, decl, value = m.groups()
             if tag is None:
                 if decl is not None:
-                    _declaration(name, text, m.start(), line_base, decl)
+                    _declaration(self.name, text, m.start(), self.line_base, decl)
                 if value and not value.isspace():
-                    _stray(name, text, m, line_base)
+                    _stray(self.name, text, m, self.line_base)
                 continue
             tag = tag.upper()
             if close:
                 if value and not value.isspace():
-                    _stray(name, text, m, line_base)
-                if tag == last_leaf:
-                    last_leaf = None
-                    continue
-                last_leaf = None
-                if tag not in stack:
-                    if tag in aggregates:
-                        raise ParseError(_where(name, text, m.start(), line_base),
-                                         f"closing tag </{tag}> without a matching <{tag}>")
-                    continue
-                while True:
-                    top = stack.pop()
-                    depth = len(stack)
-                    if depth == txn_depth:
-                        txn, txn_depth = None, -1
-                    elif depth == stmt_depth:
-                        assert stmt is not None
-                        statements.append(_statement(name, label, stmt, len(statements),
-                                                     problems))
-                        stmt, stmt_depth = None, -1
-                    elif top == "STATUS" and status is not None:
-                        _status(name, text, m.start(), line_base, stack, status, problems)
-                        status = None
-                    if top == tag:
-                        break
+                    _stray(self.name, text, m, self.line_base)
+                self.close(tag, m.start())
                 continue
-            # an opening tag
             v = value.strip() if value else ""
             if v and not selfclose:
-                if tag in aggregates:
-                    _stray(name, text, m, line_base)
-                if "&" in v:
-                    v = _unescape(v)
-                last_leaf = tag
-                if txn is not None:
-                    if len(stack) == txn_depth + 1:
-                        txn[tag] = v
-                    else:
-                        txn[_key(stack, txn_depth, tag)] = v
-                elif stmt is not None:
-                    key = tag if len(stack) == stmt_depth + 1 else _key(stack, stmt_depth, tag)
-                    if key in ("BANKTRANLIST/DTSTART", "BANKTRANLISTP/DTSTART"):
-                        stmt.dtstart.append(v)
-                    elif key in ("BANKTRANLIST/DTEND", "BANKTRANLISTP/DTEND"):
-                        stmt.dtend.append(v)
-                    else:
-                        stmt.fields[key] = v
-                elif status is not None and stack[-1] == "STATUS":
-                    status[tag] = v
-                continue
-            if selfclose or tag in leaves:
-                # an empty leaf: <NAME/>, <NAME></NAME>, or SGML <BALAMT> with no text
-                last_leaf = None if selfclose else tag
-                if txn is not None and len(stack) == txn_depth + 1:
-                    txn.setdefault(tag, "")
-                elif stmt is not None:
-                    stmt.fields.setdefault(
-                        tag if len(stack) == stmt_depth + 1 else _key(stack, stmt_depth, tag), "")
-                continue
-            last_leaf = None
-            if len(stack) >= MAX_DEPTH:
-                raise ParseError(_where(name, text, m.start(), line_base),
-                                 f"elements nested deeper than {MAX_DEPTH}: not an OFX file")
-            if tag in _TRANSACTIONS:
-                if stmt is not None:
-                    if txn is not None:
-                        raise ParseError(_where(name, text, m.start(), line_base),
-                                         f"<{tag}> opened inside another transaction: a "
-                                         f"</{stack[txn_depth]}> is missing")
-                    line_here += text.count("\n", line_pos, m.start())
-                    line_pos = m.start()
-                    txn = {}
-                    txn_depth = len(stack)
-                    if tag == "STMTTRNP":
-                        stmt.pending += 1
-                        nth = stmt.pending
-                    else:
-                        nth = len(stmt.txns) + 1 - stmt.pending
-                    stmt.txns.append(_Txn(txn, line_here, f"{stmt.kind}[{stmt.number}]/"
-                                          f"{tag}[{nth}]", _TRANSACTIONS[tag]))
-            elif tag in _STATEMENTS:
-                if stmt is not None:
-                    raise ParseError(_where(name, text, m.start(), line_base),
-                                     f"<{tag}> opened inside another statement: a "
-                                     f"</{stmt.kind}> is missing")
-                stmt_number += 1
-                stmt = _Stmt(tag, stmt_number, line_base + text.count("\n", 0, m.start()))
-                stmt_depth = len(stack)
-            elif tag == "STATUS":
-                status = {}
-            elif tag == "OFX":
-                if stack:
-                    raise ParseError(_where(name, text, m.start(), line_base),
-                                     "<OFX> opened inside another element")
-                scan.ofx_root = True
-            seen.add(tag)
-            stack.append(tag)
+                if tag in AGGREGATES:
+                    _stray(self.name, text, m, self.line_base)
+                self.leaf(tag, _unescape(v) if "&" in v else v)
+            elif selfclose or tag in LEAVES:
+                self.empty_leaf(tag, bool(selfclose))
+            else:
+                self.open(tag, m.start())
         if pos != end:
-            _garbage(name, text, pos, line_base, last)
-        line_base += text.count("\n", 0, end)
-        carry = text[end:]
-    if stack:
-        inner = stack[-1]
-        raise ParseError(Location(name, line_base, inner),
-                         f"the file ends before </{inner}>: it is truncated or not well formed")
-    return scan
+            _garbage(self.name, text, pos, self.line_base, last)
+        self.line_base += text.count("\n", 0, end)
+
+    def close(self, tag: str, at: int) -> None:
+        """``</tag>``: closes the last leaf, or the elements up to ``tag``, building the
+        statement or reporting the STATUS that closes with them."""
+        if tag == self.last_leaf:
+            self.last_leaf = None
+            return
+        self.last_leaf = None
+        if tag not in self.stack:
+            if tag in AGGREGATES:
+                raise ParseError(self.where(at), f"closing tag </{tag}> without a matching "
+                                                 f"<{tag}>")
+            return
+        while True:
+            top = self.stack.pop()
+            depth = len(self.stack)
+            if depth == self.txn_depth:
+                self.txn, self.txn_depth = None, -1
+            elif depth == self.stmt_depth:
+                stmt = self.stmt
+                assert stmt is not None
+                if stmt.txns or stmt.kind != "INVSTMTRS":
+                    self.statements.append(_statement(self.name, self.label, stmt,
+                                                      len(self.statements), self.problems,
+                                                      self.stated))
+                self.stmt, self.stmt_depth = None, -1
+            elif top == "STATUS" and self.status is not None:
+                _status(self.name, self.text, at, self.line_base, self.stack, self.status,
+                        self.problems)
+                self.status = None
+            if top == tag:
+                return
+
+    def leaf(self, tag: str, v: str) -> None:
+        """``<tag>text``: filed in the transaction, the statement or the STATUS."""
+        self.last_leaf = tag
+        stack = self.stack
+        if self.txn is not None:
+            depth = self.txn_depth
+            self.txn[tag if len(stack) == depth + 1 else _key(stack, depth, tag)] = v
+        elif self.stmt is not None:
+            depth = self.stmt_depth
+            key = tag if len(stack) == depth + 1 else _key(stack, depth, tag)
+            period_list, _, leaf = key.partition("/")
+            if leaf == "DTSTART" and period_list in _PERIOD_LISTS:
+                self.stmt.dtstart.append(v)
+            elif leaf == "DTEND" and period_list in _PERIOD_LISTS:
+                self.stmt.dtend.append(v)
+            else:
+                self.stmt.fields[key] = v
+        elif self.status is not None and stack[-1] == "STATUS":
+            self.status[tag] = v
+
+    def empty_leaf(self, tag: str, selfclose: bool) -> None:
+        """``<NAME/>``, ``<NAME></NAME>``, or SGML ``<BALAMT>`` with no text."""
+        self.last_leaf = None if selfclose else tag
+        stack = self.stack
+        if self.txn is not None and len(stack) == self.txn_depth + 1:
+            self.txn.setdefault(tag, "")
+        elif self.stmt is not None:
+            depth = self.stmt_depth
+            self.stmt.fields.setdefault(
+                tag if len(stack) == depth + 1 else _key(stack, depth, tag), "")
+
+    def open(self, tag: str, at: int) -> None:
+        """An aggregate opens: a transaction, a statement, a STATUS or the OFX root."""
+        self.last_leaf = None
+        if len(self.stack) >= MAX_DEPTH:
+            raise ParseError(self.where(at), f"elements nested deeper than {MAX_DEPTH}: not an "
+                                             "OFX file")
+        if tag in _TRANSACTIONS:
+            self.open_transaction(tag, at)
+        elif tag in _STATEMENTS:
+            if self.stmt is not None:
+                raise ParseError(self.where(at), f"<{tag}> opened inside another statement: a "
+                                                 f"</{self.stmt.kind}> is missing")
+            self.stmt_number += 1
+            self.stmt = _Stmt(tag, self.stmt_number, self.where(at).line or 0)
+            self.stmt_depth = len(self.stack)
+        elif tag == "STATUS":
+            self.status = {}
+        elif tag == "OFX":
+            if self.stack:
+                raise ParseError(self.where(at), "<OFX> opened inside another element")
+            self.scan.ofx_root = True
+        self.scan.seen.add(tag)
+        self.stack.append(tag)
+
+    def open_transaction(self, tag: str, at: int) -> None:
+        stmt = self.stmt
+        if stmt is None:
+            return
+        if self.txn is not None:
+            raise ParseError(self.where(at), f"<{tag}> opened inside another transaction: a "
+                                             f"</{self.stack[self.txn_depth]}> is missing")
+        self.line_here += self.text.count("\n", self.line_pos, at)
+        self.line_pos = at
+        self.txn = {}
+        self.txn_depth = len(self.stack)
+        if tag == "STMTTRNP":
+            stmt.pending += 1
+            nth = stmt.pending
+        else:
+            nth = len(stmt.txns) + 1 - stmt.pending
+        stmt.txns.append(_Txn(self.txn, self.line_here,
+                              f"{stmt.kind}[{stmt.number}]/{tag}[{nth}]", _TRANSACTIONS[tag]))
+
+    def where(self, at: int) -> Location:
+        return _where(self.name, self.text, at, self.line_base)
 
 
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
@@ -702,33 +737,32 @@ def _amount(text: str, currency: str | None, tag: str) -> Decimal:
 
 
 def _statement(name: str, label: str, st: _Stmt, index: int, problems: list[Problem],
-               ) -> Statement:
+               stated: str | None) -> Statement:
     here = f"{st.kind}[{st.number}]"
     try:
-        return _statement_fields(name, label, st, index, problems)
+        return _statement_fields(name, label, st, index, problems, stated)
     except _Bad as bad:
         raise ParseError(Location(name, st.line, f"{here}/{bad.tag}"), bad.reason) from None
 
 
 def _statement_fields(name: str, label: str, st: _Stmt, index: int, problems: list[Problem],
-                      ) -> Statement:
+                      stated: str | None) -> Statement:
     f = st.fields
     where = Location(name, st.line, f"{st.kind}[{st.number}]")
-    acct_agg = "CCACCTFROM" if st.kind == "CCSTMTRS" else "BANKACCTFROM"
-    account = f.get(f"{acct_agg}/ACCTID", "").replace(" ", "") or None
+    acct_agg = _ACCOUNTS[st.kind]
+    account = normalize.iban(f.get(f"{acct_agg}/ACCTID"))
     if account is None:
         problems.append(Problem(where, f"no {acct_agg}/ACCTID: the statement has no account"))
-    currency = f.get("CURDEF", "").upper() or None
-    if currency is not None and not is_currency(currency):
-        raise _Bad("CURDEF", f"{currency!r} is not an ISO 4217 currency code")
-    if currency is None:
-        problems.append(Problem(where, "CURDEF is missing or empty: the statement currency is "
-                                       "unknown; the transactions' CURRENCY is used"))
+    currency = _curdef(f.get("CURDEF", "").upper() or None, st, stated, where, problems)
     movements = tuple(_movement(name, index, t, account, currency, problems) for t in st.txns)
     _check_fitids(name, st, movements, problems)
     closing = closing_date = None
     balamt = f.get("LEDGERBAL/BALAMT")
-    if "LEDGERBAL/BALAMT" not in f and "LEDGERBAL/DTASOF" not in f:
+    if st.kind == "INVSTMTRS":
+        problems.append(Problem(where, "an investment statement: its cash transactions "
+                                       "(INVBANKTRAN) are read as movements of the account's "
+                                       "cash; trades, positions and balances are not"))
+    elif "LEDGERBAL/BALAMT" not in f and "LEDGERBAL/DTASOF" not in f:
         problems.append(Problem(where, "no LEDGERBAL: the statement has no closing balance"))
     elif not balamt:
         problems.append(Problem(Location(name, st.line, f"{where.element}/LEDGERBAL/BALAMT"),
@@ -747,6 +781,25 @@ def _statement_fields(name: str, label: str, st: _Stmt, index: int, problems: li
                      currency=currency, statement_id=None, opening_balance=None,
                      closing_balance=closing, opening_date=min(starts) if starts else None,
                      closing_date=closing_date)
+
+
+def _curdef(curdef: str | None, st: _Stmt, stated: str | None, where: Location,
+            problems: list[Problem]) -> str | None:
+    """The statement's currency: ``CURDEF``; without it, None when every transaction has
+    its own ``CURRENCY`` (their currency is used), else the stated one or EUR (with a
+    problem)."""
+    if curdef is not None:
+        if not is_currency(curdef):
+            raise _Bad("CURDEF", f"{curdef!r} is not an ISO 4217 currency code")
+        return curdef
+    if all(t.fields.get("CURRENCY/CURSYM") for t in st.txns):
+        problems.append(Problem(where, "CURDEF is missing or empty: the statement currency is "
+                                       "unknown; the transactions' CURRENCY is used"))
+        return None
+    if stated is None:
+        problems.append(Problem(where, "CURDEF is missing or empty: EUR assumed (state it with "
+                                       "--currency)"))
+    return stated or "EUR"
 
 
 def _check_fitids(name: str, st: _Stmt, movements: tuple[Movement, ...],
