@@ -239,15 +239,18 @@ def items_import(ctx: click.Context, file: Path) -> None:
 
 def _print_match(s: Any) -> None:
     def amounts(outcome: str) -> str:
-        per = s.amounts.get(outcome, {})
-        return ", ".join(f"{v} {c}" for c, v in sorted(per.items())) or "0"
+        def per(table: dict[str, dict[str, Any]]) -> str:
+            return ", ".join(f"{v} {c}" for c, v in sorted(table[outcome].items()))
+        return f"receipts {per(s.receipts)}   payments {per(s.payments)}" if s.currencies else ""
 
-    click.echo(f"run {s.run_id}: {s.considered} movement(s) considered")
-    click.echo(f"  applied automatically: {s.auto:>6}   {amounts('auto')}")
-    click.echo(f"  to review:             {s.review:>6}   {amounts('review')}")
-    click.echo(f"  unmatched:             {s.unmatched:>6}   {amounts('unmatched')}")
-    if s.ignored:
-        click.echo(f"  ignored by rules:      {s.ignored:>6}   (not receipts: see `export matches`)")
+    click.echo(f"run {s.run_id}: {s.considered} movement(s) considered: {s.new} new, "
+               f"{s.returning} back from review")
+    for label, outcome in (("applied automatically", "auto"), ("posted by rules", "posted"),
+                           ("to review", "review"), ("unmatched", "unmatched"),
+                           ("ignored by rules", "ignored")):
+        n = getattr(s, outcome)
+        if n or outcome not in ("posted", "ignored"):
+            click.echo(f"  {label + ':':22} {n:>6}   {amounts(outcome)}".rstrip())
 
 
 @cli.command()
@@ -420,7 +423,7 @@ def _parse_amount_opt(_: Any, __: Any, value: str | None) -> Decimal | None:
 @review.command("list")
 @click.option("--status", default="open", show_default=True,
               type=click.Choice(["open", "accepted", "assigned", "ignored", "suspense",
-                                 "superseded", "all"]))
+                                 "posted", "superseded", "all"]))
 @click.option("--reason", help="Only this reason code (conflict, ambiguous, amount_differs, "
                                "no_reference, weak, no_candidate).")
 @click.option("--party", help="Only items with a candidate of this party id.")
@@ -577,6 +580,61 @@ def review_ignore(ctx: click.Context, review_id: int, reason: str, user: str | N
     """Take a movement out of matching, with a reason."""
     decision = _decide(ctx, rules_path, cashmatch.ignore, review_id, reason, user)
     click.echo(f"review {review_id}: ignored (decision {decision})")
+
+
+@review.command("post")
+@click.argument("review_id", type=int)
+@click.option("--account", required=True, help="The account to post to (e.g. 627000).")
+@click.option("--label", required=True, help="The label of the entry's line.")
+@click.option("--vat-rate", callback=_parse_amount_opt,
+              help="VAT included in the amount, in percent (e.g. 20): the account gets the "
+                   "net amount, the VAT goes to the VAT account of the movement's direction.")
+@click.option("--reason", help="Why (kept in the decision log).")
+@user_option
+@rules_option
+@click.pass_context
+def review_post(ctx: click.Context, review_id: int, account: str, label: str,
+                vat_rate: Decimal | None, reason: str | None, user: str | None,
+                rules_path: Path | None) -> None:
+    """Post a movement straight to an account (a fee, a tax, a salary no rule took)."""
+    decision = _decide(ctx, rules_path, cashmatch.post_to_account, review_id, account, label,
+                       user, reason, vat_rate)
+    click.echo(f"review {review_id}: posted to {account} (decision {decision})")
+
+
+party_option = click.option("--party", help="The customer (party id); default: the party of "
+                                            "the best candidate, else the payer memory's.")
+
+
+@review.command("credit")
+@click.argument("review_id", type=int)
+@party_option
+@click.option("--reason", help="Why (kept in the decision log).")
+@user_option
+@rules_option
+@click.pass_context
+def review_credit(ctx: click.Context, review_id: int, party: str | None, reason: str | None,
+                  user: str | None, rules_path: Path | None) -> None:
+    """Keep a receipt that settles nothing (e.g. paid twice) as the customer's credit
+    (411 with the party, or [ledger] overpayment_account)."""
+    decision = _decide(ctx, rules_path, cashmatch.keep_as_credit, review_id, party, user,
+                       reason)
+    click.echo(f"review {review_id}: kept as the customer's credit (decision {decision})")
+
+
+@review.command("refund")
+@click.argument("review_id", type=int)
+@party_option
+@click.option("--reason", help="Why (kept in the decision log).")
+@user_option
+@rules_option
+@click.pass_context
+def review_refund(ctx: click.Context, review_id: int, party: str | None, reason: str | None,
+                  user: str | None, rules_path: Path | None) -> None:
+    """Owe a receipt back to the customer (e.g. paid twice): an open item RMB-M<movement>
+    payable to the customer, settled when the refund is paid out."""
+    decision = _decide(ctx, rules_path, cashmatch.refund, review_id, party, user, reason)
+    click.echo(f"review {review_id}: owed back to the customer (decision {decision})")
 
 
 @review.command("reopen")
@@ -745,11 +803,35 @@ def report_aged(ctx: click.Context, as_of: date | None, as_json: bool, as_csv: b
     day = as_of or date.today()
     with _session(ctx, read_only=True) as store:
         rows = cashmatch.aged_balance(store, day)
-    _table(rows, ["party_id", "party_name", "currency", *cashmatch.AGED_BUCKETS, "total"],
-           as_json, as_csv)
+    _table(rows, ["party_id", "party_name", "currency", *cashmatch.AGED_BUCKETS, "unapplied",
+                  "total"], as_json, as_csv)
     if png:
         cashmatch.aged_balance_chart(rows, str(png), day)
         click.echo(f"chart: {png}", err=True)
+
+
+@report.command("customer")
+@click.argument("party")
+@as_of_option
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def report_customer(ctx: click.Context, party: str, as_of: date | None, as_json: bool) -> None:
+    """A customer's account: open items, unapplied credits (over-payments, payments kept as
+    credits) and the balance."""
+    with _session(ctx, read_only=True) as store:
+        account = cashmatch.customer_account(store, party, as_of or date.today())
+    if as_json:
+        _dump(account)
+        return
+    click.echo(f"customer {party} at {account['as_of']}")
+    for i in account["open_items"]:
+        click.echo(f"  item {i['item_id']:20} due {i['due_date']}  {i['amount']:>12} "
+                   f"{i['currency']}")
+    for c in account["unapplied_credits"]:
+        click.echo(f"  credit {c['entry_number']} {c['entry_date']}  {c['amount']:>12} "
+                   f"{c['currency']}  {c['label']}")
+    for currency, total in sorted(account["balance"].items()):
+        click.echo(f"  balance {total} {currency}")
 
 
 @report.command("dso")
@@ -797,7 +879,8 @@ def report_kpis(ctx: click.Context, as_of: date | None, as_json: bool, as_csv: b
     if as_json:
         _dump({"days": rows, "review_backlog": backlog})
     else:
-        _table(rows, ["day", "currency", "auto", "manual", "ignored", "open", "auto_rate",
+        _table(rows, ["day", "currency", "auto", "manual", "ignored", "posted", "open",
+                      "auto_rate",
                       "auto_amount", "manual_amount", "open_amount"], False, as_csv)
         if not as_csv:
             click.echo(f"review backlog: {backlog['open_items']} open, oldest booked "

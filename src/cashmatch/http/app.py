@@ -29,7 +29,16 @@ import cashmatch
 from cashmatch.http import problems
 from cashmatch.http.auth import load_tokens, requires
 from cashmatch.http.encoding import DecimalJSON, dumps
-from cashmatch.http.schemas import AMOUNT, AcceptIn, AssignIn, IgnoreIn, ItemIn, PreviewIn
+from cashmatch.http.schemas import (
+    AMOUNT,
+    AcceptIn,
+    AssignIn,
+    CustomerIn,
+    IgnoreIn,
+    ItemIn,
+    PostIn,
+    PreviewIn,
+)
 
 __all__ = ["create_app", "load_tokens"]
 
@@ -90,6 +99,7 @@ def _routes(app: FastAPI, rules: cashmatch.Rules, store: cashmatch.Store,
     """The routes: imports and matching, review, exports and reports."""
     _ingest_routes(app, rules, store, once, read, reader, writer)
     _review_routes(app, rules, store, once, read, reader, writer)
+    _posting_routes(app, rules, store, once, writer)
     _report_routes(app, rules, store, read, reader)
 
 
@@ -141,7 +151,7 @@ def _ingest_routes(app: FastAPI, rules: cashmatch.Rules, store: cashmatch.Store,
 
     @app.get("/matches")
     def matches(status: Annotated[str | None, Query(
-                    pattern="^(auto|manual|suggested|unmatched|ignored)$")] = None,
+                    pattern="^(auto|manual|suggested|unmatched|ignored|posted)$")] = None,
                 party_id: str | None = None, date_from: date | None = None,
                 date_to: date | None = None, _: str = reader) -> Any:
         """Allocations, suggestions and unmatched movements, filtered."""
@@ -194,6 +204,35 @@ def _review_routes(app: FastAPI, rules: cashmatch.Rules, store: cashmatch.Store,
                                                              body.reason, user)})
 
 
+def _posting_routes(app: FastAPI, rules: cashmatch.Rules, store: cashmatch.Store,
+                    once: Callable[..., Response], writer: Any) -> None:
+    """Review items posted straight to an account, kept as a credit or owed back."""
+    @app.post("/review/{review_id}/post")
+    async def review_post(review_id: int, body: PostIn, request: Request, key: Key = None,
+                          user: str = writer) -> Response:
+        rate = None if body.vat_rate is None else Decimal(body.vat_rate)
+        return once(key, await request.body(), f"/review/{review_id}/post",
+                    lambda: {"decision_id": cashmatch.post_to_account(
+                        store, rules, review_id, body.account, body.label, user, body.reason,
+                        rate)})
+
+    @app.post("/review/{review_id}/credit")
+    async def review_credit(review_id: int, request: Request, body: CustomerIn | None = None,
+                            key: Key = None, user: str = writer) -> Response:
+        given = body or CustomerIn()
+        return once(key, await request.body(), f"/review/{review_id}/credit",
+                    lambda: {"decision_id": cashmatch.keep_as_credit(
+                        store, rules, review_id, given.party, user, given.reason)})
+
+    @app.post("/review/{review_id}/refund")
+    async def review_refund(review_id: int, request: Request, body: CustomerIn | None = None,
+                            key: Key = None, user: str = writer) -> Response:
+        given = body or CustomerIn()
+        return once(key, await request.body(), f"/review/{review_id}/refund",
+                    lambda: {"decision_id": cashmatch.refund(store, rules, review_id,
+                                                             given.party, user, given.reason)})
+
+
 def _report_routes(app: FastAPI, rules: cashmatch.Rules, store: cashmatch.Store,
                    read: Callable[[Callable[[], Any]], Any], reader: Any) -> None:
     @app.get("/journal")
@@ -211,6 +250,11 @@ def _report_routes(app: FastAPI, rules: cashmatch.Rules, store: cashmatch.Store,
     def report_aged(as_of: date | None = None, _: str = reader) -> Any:
         day = as_of or date.today()
         return {"as_of": day, "rows": read(lambda: cashmatch.aged_balance(store, day))}
+
+    @app.get("/reports/customer/{party}")
+    def report_customer(party: str, as_of: date | None = None, _: str = reader) -> Any:
+        day = as_of or date.today()
+        return read(lambda: cashmatch.customer_account(store, party, day))
 
     @app.get("/reports/dso")
     def report_dso(as_of: date | None = None, months: Annotated[int, Query(ge=1, le=24)] = 3,

@@ -354,21 +354,23 @@ def import_items_upload(store: Store, name: str, data: bytes) -> ItemsImport:
 
 
 def upsert_items(store: Store, records: list[dict[str, object]],
-                 source: str = "records") -> ItemsImport:
+                 source: str = "records", origin: str = "import") -> ItemsImport:
     """Validate item records (dicts with the columns of an items file; amounts as decimal
-    strings or ``Decimal``) and upsert them, like a file import."""
+    strings or ``Decimal``) and upsert them, like a file import (``origin``: see
+    :func:`store_items`)."""
     import polars as pl
 
     rows = [{k: (None if v is None else str(v)) for k, v in r.items()} for r in records]
     names = sorted({k for r in rows for k in r})
     frame = pl.DataFrame(rows, schema={c: pl.String for c in names})
     digest = hashlib.sha256(repr(rows).encode()).hexdigest()
-    return store_items(store, validate(frame, source, 1), source, digest, "records")
+    return store_items(store, validate(frame, source, 1), source, digest, "records", origin)
 
 
 def store_items(store: Store, df: pl.DataFrame, source: str, digest: str,
-                fmt: str) -> ItemsImport:
-    """Upsert validated items (from :func:`validate`) in one transaction."""
+                fmt: str, origin: str = "import") -> ItemsImport:
+    """Upsert validated items (from :func:`validate`) in one transaction; ``origin`` says
+    who made them (``import``: the ERP's files; ``cashmatch``: a person's decision)."""
     path = Path(source)
     with store.transaction():
         with store.registered("__cm_new_items", df):
@@ -408,11 +410,15 @@ def store_items(store: Store, df: pl.DataFrame, source: str, digest: str,
             stamp = now()
             keys = ", ".join(f"{sql} AS {col}" for col, sql in ITEM_KEYS.items())
             store.execute(f"""
-                INSERT INTO cm_items
+                INSERT INTO cm_items (item_id, kind, account, party_id, party_name,
+                    party_iban, reference, {', '.join(ITEM_KEYS)}, issue_date, due_date,
+                    amount_minor, settled_outside_minor, currency, description, book_minor,
+                    book_currency, import_id, updated_at, origin)
                 SELECT i.item_id, i.kind, i.account, i.party_id, i.party_name, i.party_iban,
                        i.reference, {keys}, i.issue_date, i.due_date,
                        i.amount_minor, i.settled_outside_minor, i.currency, i.description,
-                       i.book_minor, i.book_currency, ? AS import_id, ? AS updated_at
+                       i.book_minor, i.book_currency, ? AS import_id, ? AS updated_at,
+                       ? AS origin
                 FROM __cm_new_items i
                 ON CONFLICT (item_id) DO UPDATE SET
                     kind = excluded.kind, account = excluded.account,
@@ -426,7 +432,7 @@ def store_items(store: Store, df: pl.DataFrame, source: str, digest: str,
                     currency = excluded.currency, description = excluded.description,
                     book_minor = excluded.book_minor, book_currency = excluded.book_currency,
                     import_id = excluded.import_id, updated_at = excluded.updated_at""",
-                          [import_id, stamp])
+                          [import_id, stamp, origin])
             store.execute("DELETE FROM cm_item_keys WHERE item_id IN "
                           "(SELECT item_id FROM __cm_new_items)")
             store.execute("INSERT INTO cm_item_keys " + typo_keys_sql(
@@ -436,6 +442,39 @@ def store_items(store: Store, df: pl.DataFrame, source: str, digest: str,
         store.execute("INSERT INTO cm_imports VALUES (?, 'items', ?, ?, ?, ?, ?, ?, ?)",
                       [import_id, source, digest, fmt, stamp, df.height, new, df.height - new])
     return ItemsImport(str(path), df.height, new, updated, df.height - new - updated)
+
+
+#: What is open on the items of ``__cm_closing`` (``item_id``), and their currency.
+_OPEN_OF_SQL = """
+SELECT i.item_id, i.amount_minor - i.settled_outside_minor - coalesce(
+           (SELECT CAST(sum(a.amount_minor) AS BIGINT) FROM cm_allocations a
+            WHERE a.item_id = i.item_id), 0) AS open_minor, i.currency
+FROM cm_items i SEMI JOIN __cm_closing USING (item_id)
+"""
+
+
+def close_items(store: Store, item_ids: list[str], reason: str,
+                import_id: int | None = None) -> pl.DataFrame:
+    """Close the items ``item_ids`` as settled outside cashmatch: what is open on each
+    becomes settled outside (the item stays), and each closure is recorded with ``reason``
+    (and the import that closed it). Returns ``item_id``, ``open_minor`` (what was open),
+    ``currency`` of the items closed (those with something open), by id."""
+    import polars as pl
+
+    with store.registered("__cm_closing", pl.DataFrame({"item_id": item_ids},
+                                                        schema={"item_id": pl.String})):
+        closing = store.frame(_OPEN_OF_SQL).filter(pl.col("open_minor") != 0).sort("item_id")
+    if closing.height == 0:
+        return closing
+    stamp = now()
+    with store.registered("__cm_closed", closing):
+        store.execute("UPDATE cm_items SET settled_outside_minor = settled_outside_minor "
+                      "+ c.open_minor, updated_at = ? FROM __cm_closed c "
+                      "WHERE cm_items.item_id = c.item_id", [stamp])
+    store.insert_frame("cm_item_closures", closing.select(
+        "item_id", pl.lit(reason).alias("reason"), pl.lit(import_id, pl.Int64).alias("import_id"),
+        "open_minor", "currency", pl.lit(stamp).alias("closed_at")))
+    return closing
 
 
 def _fmt(minor: int, currency: str) -> str:

@@ -84,6 +84,10 @@ def preview(movements: list[Movement], items: Iterable[Mapping[str, Any]],
     for mid, rule in planned.ignored.items():
         out.append({"bank_reference": rows[mid]["bank_reference"],
                     "decision": "ignored", "reason": f"ignore rule {rule.name}", "proposals": []})
+    for mid, posting in planned.posted.items():
+        out.append({"bank_reference": rows[mid]["bank_reference"], "decision": "posted",
+                    "reason": f"posting rule {posting.rule.name}: to {posting.rule.account}",
+                    "proposals": []})
     return out
 
 
