@@ -709,30 +709,43 @@ def export_matches(ctx: click.Context, output: Path, fmt: str | None) -> None:
 
 @export.command("journal")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="File, or (for FEC) a folder to write <SIREN>FEC<AAAAMMJJ>.txt into.")
+              help="File; for FEC, the folder to write <SIREN>FEC<AAAAMMJJ>.txt into (created "
+                   "when its parent exists).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "json", "fec"]),
               help="Default: from the file name.")
-@click.option("--siren", help="FEC: the company's SIREN (9 digits), for the file name.")
-@click.option("--year-end", callback=_parse_date, help="FEC: closing date of the fiscal year.")
+@click.option("--siren", help="FEC: the company's SIREN (9 digits, Luhn checked), for the file "
+                              "name.")
+@click.option("--year-end", callback=_parse_date,
+              help="FEC: closing date of the fiscal year exported (entries outside it are "
+                   "left out and counted).")
+@click.option("--year-start", callback=_parse_date,
+              help="FEC: first day of the fiscal year (default: the day after the same date a "
+                   "year before the closing date).")
 @click.option("--separator", type=click.Choice(["tab", "pipe"]), default="tab", show_default=True,
               help="FEC: field separator.")
 @rules_option
 @click.pass_context
 def export_journal(ctx: click.Context, output: Path, fmt: str | None, siren: str | None,
-                   year_end: date | None, separator: str, rules_path: Path | None) -> None:
-    """One row per journal line, with lettrage and the decision behind it (or the FEC)."""
+                   year_end: date | None, year_start: date | None, separator: str,
+                   rules_path: Path | None) -> None:
+    """One row per journal line, with lettrage and the decision behind it (or the FEC of one
+    fiscal year)."""
     if fmt != "fec":
         if output.is_dir():
             raise click.BadParameter("give a file name", param_hint="-o")
         _export(ctx, "journal", output, fmt)
         return
+    if not siren or not year_end:
+        raise click.UsageError("a FEC needs --siren and --year-end")
     rules = _rules(rules_path)
     with _session(ctx, read_only=True) as store:
-        with _errors():
-            output = cashmatch.fec_path(output, siren, year_end)
-        n = cashmatch.write_fec(cashmatch.journal_frame(store), output,
-                                rules.ledger.journal_label, "\t" if separator == "tab" else "|")
-    click.echo(f"{output}: {n} line(s) (FEC)")
+        done = cashmatch.export_fec(store, rules, output, siren, year_end, year_start,
+                                    "\t" if separator == "tab" else "|")
+    click.echo(f"{done.path}: {done.lines} line(s), {done.entries} entrie(s) of the fiscal "
+               f"year {done.first_day} to {done.closing} (FEC)")
+    if done.before or done.after:
+        click.echo(f"left out: {done.before} entrie(s) dated before {done.first_day}, "
+                   f"{done.after} after {done.closing}")
 
 
 @cli.group()
@@ -808,6 +821,53 @@ def report_aged(ctx: click.Context, as_of: date | None, as_json: bool, as_csv: b
     if png:
         cashmatch.aged_balance_chart(rows, str(png), day)
         click.echo(f"chart: {png}", err=True)
+
+
+@report.command("bankrec")
+@click.option("--as-of", callback=_parse_date, required=True,
+              help="The day whose closing position is reconciled, YYYY-MM-DD.")
+@click.option("--json", "as_json", is_flag=True)
+@rules_option
+@click.pass_context
+def report_bankrec(ctx: click.Context, as_of: date, as_json: bool,
+                   rules_path: Path | None) -> None:
+    """The reconciliation statement (état de rapprochement) of each bank account: statement
+    balance = ledger balance (512) + movements not yet posted; gaps between statements."""
+    rules = _rules(rules_path)
+    with _session(ctx, read_only=True) as store:
+        accounts = cashmatch.bank_reconciliation(store, rules, as_of)
+    if as_json:
+        _dump(accounts)
+        return
+    if not accounts:
+        click.echo(f"no bank movement nor statement by {as_of}")
+    for a in accounts:
+        _print_bankrec(a)
+
+
+def _print_bankrec(a: dict[str, Any]) -> None:
+    ccy = a["currency"]
+    click.echo(f"{a['account'] or '(no account)'}  {a['bank_account']}  journal {a['journal']}"
+               f"  at the end of {a['as_of']}, {ccy}")
+    shown = "unknown" if a["statement_balance"] is None else f"{a['statement_balance']} {ccy}"
+    click.echo(f"  statement balance   {shown:>22}   {a['statement_source']}")
+    click.echo(f"  ledger balance      {str(a['ledger_balance']) + ' ' + ccy:>22}   "
+               f"{a['bank_account']}, after {a['ledger_opening']} ({a['ledger_opening_source']})")
+    click.echo(f"  not yet posted      {str(a['unposted_total']) + ' ' + ccy:>22}   "
+               f"{len(a['unposted'])} movement(s)")
+    for u in a["unposted"]:
+        where = f"review {u['review_id']}" if u["review_id"] else "not in review"
+        click.echo(f"    {u['booking_date']}  movement {u['movement_id']:<7} {u['unposted']:>14}"
+                   f"  {(u['counterparty_name'] or '')[:24]:24} {u['remittance'][:40]} ({where})")
+    for g in a["gaps"]:
+        click.echo(f"  gap: {g['file']} opens on {g['opening_date']} at {g['opening']}, but "
+                   f"{g['previous_file']} closed on {g['previous_closing_date']} at "
+                   f"{g['previous_closing']}: {g['gap']} {ccy} of movements never received")
+    if a["difference"] is not None:
+        verdict = ("statement = ledger + not yet posted" if a["difference"] == 0 else
+                   "explained by the gap(s)" if a["difference"] == sum(
+                       (g["gap"] for g in a["gaps"]), a["difference"] * 0) else "unexplained")
+        click.echo(f"  difference          {str(a['difference']) + ' ' + ccy:>22}   {verdict}")
 
 
 @report.command("customer")

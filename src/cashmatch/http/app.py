@@ -243,13 +243,19 @@ def _report_routes(app: FastAPI, rules: cashmatch.Rules, store: cashmatch.Store,
             return {"lines": frame.to_dicts()}
         if format == "fec":
             return PlainTextResponse("\r\n".join(
-                cashmatch.fec_lines(frame, rules.ledger.journal_label)))
+                cashmatch.fec_lines(frame, rules.journal_labels())))
         return PlainTextResponse(cashmatch.export_text(frame, "csv"), media_type="text/csv")
 
     @app.get("/reports/aged")
     def report_aged(as_of: date | None = None, _: str = reader) -> Any:
         day = as_of or date.today()
         return {"as_of": day, "rows": read(lambda: cashmatch.aged_balance(store, day))}
+
+    @app.get("/reports/bankrec")
+    def report_bankrec(as_of: date, _: str = reader) -> Any:
+        """The reconciliation statement of each bank account at the end of ``as_of``."""
+        return {"as_of": as_of,
+                "accounts": read(lambda: cashmatch.bank_reconciliation(store, rules, as_of))}
 
     @app.get("/reports/customer/{party}")
     def report_customer(party: str, as_of: date | None = None, _: str = reader) -> Any:
