@@ -41,6 +41,7 @@ _MODULES = {
     "cashmatch.ingest.statements": ("parse_statement_file", "import_statements",
                                     "import_uploads", "statement_dict", "file_import_dict"),
     "cashmatch.ingest.items": ("import_items", "import_items_upload", "upsert_items"),
+    "cashmatch.ingest.items_mapping": ("load_items_mapping",),
     "cashmatch.match.run": ("run_match",),
     "cashmatch.match.preview": ("preview", "movements_from_records"),
     "cashmatch.match.replay": ("replay",),

@@ -226,13 +226,26 @@ def items() -> None:
 
 @items.command("import")
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--snapshot", is_flag=True,
+              help="The file is the complete list of open items: the items it does not list "
+                   "are closed as settled outside cashmatch (kept, recorded and listed).")
+@click.option("--mapping", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Column mapping (TOML) for an ERP's own CSV export "
+                   "(rules/csv/example_items.toml documents every key).")
 @click.pass_context
-def items_import(ctx: click.Context, file: Path) -> None:
+def items_import(ctx: click.Context, file: Path, snapshot: bool, mapping: Path | None) -> None:
     """Import or update open items from CSV, Parquet or JSON (all rows or none)."""
+    with _errors():
+        read = None if mapping is None else cashmatch.load_items_mapping(mapping)
     with _session(ctx) as store:
-        r = cashmatch.import_items(store, file)
+        r = cashmatch.import_items(store, file, read, snapshot)
     click.echo(f"{r.file}: {r.rows} item(s): {r.new} new, {r.updated} updated, "
                f"{r.unchanged} unchanged")
+    if snapshot:
+        click.echo(f"{len(r.closed)} item(s) missing from the snapshot closed as settled "
+                   "outside cashmatch" + (":" if r.closed else ""))
+        for c in r.closed:
+            click.echo(f"  {c['item_id']}  {c['open_amount']} {c['currency']} was open")
 
 
 # -- matching -----------------------------------------------------------------------------

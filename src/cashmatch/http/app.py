@@ -129,12 +129,13 @@ def _ingest_routes(app: FastAPI, rules: cashmatch.Rules, store: cashmatch.Store,
 
     @app.post("/items/file")
     async def upload_items(file: Annotated[UploadFile, File()], key: Key = None,
-                           _: str = writer) -> Response:
-        """Upsert open items from an uploaded CSV, Parquet or JSON file."""
+                           snapshot: bool = False, _: str = writer) -> Response:
+        """Upsert open items from an uploaded CSV, Parquet or JSON file; a ``snapshot``
+        closes the items it does not list (settled outside cashmatch)."""
         name = Path(file.filename or "items.csv").name
         data = await file.read()
-        return once(key, name.encode() + b"\0" + data, "/items/file",
-                    lambda: asdict(cashmatch.import_items_upload(store, name, data)))
+        return once(key, name.encode() + bytes([snapshot]) + data, "/items/file",
+                    lambda: asdict(cashmatch.import_items_upload(store, name, data, snapshot)))
 
     @app.post("/match")
     async def match(request: Request, key: Key = None, _: str = writer) -> Response:

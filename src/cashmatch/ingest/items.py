@@ -1,9 +1,15 @@
 """Open items import: CSV, Parquet or JSON → validated rows → upsert by ``id``.
 
 Columns: ``id, kind, account, party_id, party_name, party_iban, reference, issue_date,
-due_date, amount, currency, description`` and optional ``open_amount``. Only ``id``,
-``amount`` and one of the dates are required. ``amount`` is the signed movement expected on
-the bank account (invoice positive, credit note negative, supplier invoice negative...).
+due_date, amount, currency, description`` and optional ``open_amount``, ``book_amount``,
+``book_currency`` and ``last_lettrage`` (the last lettrage code the ERP used on the item's
+account and party: cashmatch's codes continue after it). Only ``id``, ``amount`` and one of
+the dates are required. ``amount`` is the signed movement expected on the bank account
+(invoice positive, credit note negative, supplier invoice negative...). An ERP's own CSV
+export is read through a column mapping (:mod:`cashmatch.ingest.items_mapping`).
+
+A snapshot import says the file is the complete list of open items: the items it does not
+list are closed as settled outside cashmatch (kept, with the closure recorded and reported).
 
 Validation is vectorised with polars over the whole file; every bad cell is reported with
 file, row and column, and a file with any bad cell imports nothing. Re-importing updates
@@ -15,12 +21,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cashmatch.errors import ItemsError, Location, Problem
+from cashmatch.ingest.items_mapping import ItemsMapping
 from cashmatch.ingest.normalize import ITEM_KEYS, iban_expr, typo_keys_sql
 from cashmatch.model import DEFAULT_ACCOUNT, EXPECTED_SIGN, ItemKind
 from cashmatch.money import decimals_expr, exponent_expr, minor_units_expr
@@ -31,20 +38,39 @@ if TYPE_CHECKING:
 
 COLUMNS = ("id", "kind", "account", "party_id", "party_name", "party_iban", "reference",
            "issue_date", "due_date", "amount", "currency", "description", "open_amount",
-           "book_amount", "book_currency")
+           "book_amount", "book_currency", "last_lettrage")
 DEFAULT_CURRENCY = "EUR"
 _AMOUNT_RE = r"^[+-]?\d{1,15}(\.\d+)?$"
 
 
 @dataclass(frozen=True, slots=True)
 class ItemsImport:
-    """What an items import did."""
+    """What an items import did; ``closed``: the items a snapshot closed as settled outside
+    cashmatch (``item_id``, ``open_amount`` that was left, ``currency``)."""
 
     file: str
     rows: int
     new: int
     updated: int
     unchanged: int
+    closed: list[dict[str, object]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Hints:
+    """How an items file writes its dates (said in the messages about bad cells) and its
+    amounts (``decimal``: ``.`` or ``,``)."""
+
+    date: str = "YYYY-MM-DD"
+    decimal: str = "."
+
+    @property
+    def amount(self) -> str:
+        return f"digits, optional {'comma' if self.decimal == ',' else 'dot'} and decimals"
+
+    @property
+    def amount_re(self) -> str:
+        return _AMOUNT_RE.replace(r"\.", "," if self.decimal == "," else r"\.")
 
 
 def read_items(path: Path) -> tuple[pl.DataFrame, int]:
@@ -146,16 +172,16 @@ def _read_json(path: Path) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={k: pl.String for k in rows})
 
 
-def validate(df: pl.DataFrame, file: str, first_row: int) -> pl.DataFrame:
+def validate(df: pl.DataFrame, file: str, first_row: int,
+             hints: Hints = Hints()) -> pl.DataFrame:
     """Check every cell; return the typed frame ready for the store, or raise ItemsError
-    listing every bad cell."""
+    listing every bad cell at once."""
     import polars as pl
 
     df = _with_columns(df, file).with_row_index("_row", offset=first_row)
     found = _Problems(file)
-    found.check_text(df)
-    found.raise_any()
-    df = _typed(df)
+    found.check_text(df, hints)
+    df = _typed(df, hints)
     found.check_amounts(df)
     df = df.with_columns(pl.col("kind").fill_null(
         pl.when(pl.col("amount_minor") < 0).then(pl.lit("credit_note"))
@@ -172,7 +198,8 @@ def validate(df: pl.DataFrame, file: str, first_row: int) -> pl.DataFrame:
         "reference", "issue_date", "due_date", "amount_minor",
         (pl.col("amount_minor") - pl.col("open_minor").fill_null(pl.col("amount_minor")))
         .alias("settled_outside_minor"),
-        "currency", "description", "book_minor", "book_currency", "_row")
+        "currency", "description", "book_minor", "book_currency",
+        pl.col("last_lettrage").str.to_uppercase(), "_row")
 
 
 def _with_columns(df: pl.DataFrame, file: str) -> pl.DataFrame:
@@ -201,21 +228,27 @@ def _with_columns(df: pl.DataFrame, file: str) -> pl.DataFrame:
         pl.col("book_currency").str.to_uppercase())
 
 
-def _typed(df: pl.DataFrame) -> pl.DataFrame:
-    """Amounts in minor units (with how many decimals each was written with) and dates."""
+def _typed(df: pl.DataFrame, hints: Hints) -> pl.DataFrame:
+    """Amounts in minor units (with how many decimals each was written with) and dates; a
+    cell that is not an amount or a date (reported by :meth:`_Problems.check_text`) is
+    null."""
     import polars as pl
+
+    def amount(c: str) -> pl.Expr:
+        return pl.when(pl.col(c).str.contains(hints.amount_re)).then(
+            pl.col(c).str.replace(",", ".", literal=True))
 
     exp, book_exp = exponent_expr(pl.col("currency")), exponent_expr(pl.col("book_currency"))
     return df.with_columns(
-        minor_units_expr(pl.col("book_amount"), book_exp).alias("book_minor"),
-        (decimals_expr(pl.col("book_amount")) > book_exp).alias("_book_bad"),
-        minor_units_expr(pl.col("amount"), exp).alias("amount_minor"),
-        minor_units_expr(pl.col("open_amount"), exp).alias("open_minor"),
-        decimals_expr(pl.col("amount")).alias("_amount_dec"),
-        decimals_expr(pl.col("open_amount")).alias("_open_dec"),
+        minor_units_expr(amount("book_amount"), book_exp).alias("book_minor"),
+        (decimals_expr(amount("book_amount")) > book_exp).alias("_book_bad"),
+        minor_units_expr(amount("amount"), exp).alias("amount_minor"),
+        minor_units_expr(amount("open_amount"), exp).alias("open_minor"),
+        decimals_expr(amount("amount")).alias("_amount_dec"),
+        decimals_expr(amount("open_amount")).alias("_open_dec"),
         exp.alias("_exp"),
-        pl.col("issue_date").str.to_date("%Y-%m-%d"),
-        pl.col("due_date").str.to_date("%Y-%m-%d"))
+        pl.col("issue_date").str.to_date("%Y-%m-%d", strict=False),
+        pl.col("due_date").str.to_date("%Y-%m-%d", strict=False))
 
 
 class _Problems:
@@ -238,8 +271,8 @@ class _Problems:
             self.problems.append(Problem(Location(self.file, int(row), f"column {column}"), m,
                                          "error"))
 
-    def check_text(self, df: pl.DataFrame) -> None:
-        """Cells as written: ids, currencies, amounts, dates and kinds."""
+    def check_text(self, df: pl.DataFrame, hints: Hints) -> None:
+        """Cells as written: ids, currencies, amounts, dates, kinds and lettrage codes."""
         import polars as pl
 
         col = pl.col
@@ -252,18 +285,22 @@ class _Problems:
         self.bad(df, col("book_amount").is_not_null() & col("book_currency").is_null(),
                  "book_currency", "a book_amount needs its book_currency (the ledger's currency)")
         for c in ("amount", "open_amount", "book_amount"):
-            self.bad(df, col(c).is_not_null() & ~col(c).str.contains(_AMOUNT_RE), c,
-                     pl.format("{} is not an amount (digits, optional dot and decimals)", col(c)))
+            self.bad(df, col(c).is_not_null() & ~col(c).str.contains(hints.amount_re), c,
+                     pl.format("{} is not an amount (" + hints.amount + ")", col(c)))
         self.bad(df, col("amount").is_null(), "amount", "an amount is required")
         for c in ("issue_date", "due_date"):
             parsed = col(c).str.to_date("%Y-%m-%d", strict=False)
             self.bad(df, col(c).is_not_null() & parsed.is_null(), c,
-                     pl.format("{} is not a date (YYYY-MM-DD)", col(c)))
+                     pl.format("{} is not a date (" + hints.date + ")", col(c)))
         self.bad(df, col("issue_date").is_null() & col("due_date").is_null(), "issue_date",
                  "an issue_date or a due_date is required")
         kinds = [k.value for k in ItemKind]
         self.bad(df, col("kind").is_not_null() & ~col("kind").is_in(kinds), "kind",
                  pl.format("{} is not a kind (" + ", ".join(kinds) + ")", col("kind")))
+        self.bad(df, col("last_lettrage").is_not_null()
+                 & ~col("last_lettrage").str.contains(r"^[A-Za-z]{3,}$"), "last_lettrage",
+                 pl.format("{} is not a lettrage code (three letters or more)",
+                           col("last_lettrage")))
 
     def check_amounts(self, df: pl.DataFrame) -> None:
         """Decimals allowed by each currency; no zero amount; a book amount of its sign."""
@@ -288,7 +325,7 @@ class _Problems:
 
         col = pl.col
         sign = col("kind").replace_strict({k.value: v for k, v in EXPECTED_SIGN.items()},
-                                          return_dtype=pl.Int64)
+                                          default=0, return_dtype=pl.Int64)  # bad kinds: 0
         self.bad(df, (sign != 0) & (col("amount_minor").sign() != sign), "amount",
                  pl.format("{} has the wrong sign for a {} (amount is the signed movement "
                            "expected on the bank account)", col("amount"), col("kind")))
@@ -327,17 +364,27 @@ def _iban_problems(df: pl.DataFrame, file: str) -> list[Problem]:
     return out
 
 
-def import_items(store: Store, path: Path) -> ItemsImport:
-    """Validate ``path`` and upsert its items in one transaction."""
-    raw, first_row = read_items(path)
-    df = validate(raw, str(path), first_row)
+def import_items(store: Store, path: Path, mapping: ItemsMapping | None = None,
+                 snapshot: bool = False) -> ItemsImport:
+    """Validate ``path`` (an ERP's CSV read through ``mapping`` when given) and upsert its
+    items in one transaction; a ``snapshot`` closes the items it does not list."""
+    if mapping is not None:
+        from cashmatch.ingest.items_mapping import read_mapped
+
+        df = validate(read_mapped(path, mapping), str(path), 2, mapping.hints())
+    else:
+        raw, first_row = read_items(path)
+        df = validate(raw, str(path), first_row)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return store_items(store, df, str(path), digest, path.suffix.lstrip(".").lower())
+    return store_items(store, df, str(path), digest, path.suffix.lstrip(".").lower(),
+                       snapshot=snapshot)
 
 
-def import_items_upload(store: Store, name: str, data: bytes) -> ItemsImport:
-    """Import an items file received as ``name`` and its content (an HTTP upload); errors
-    and the summary name it as sent."""
+def import_items_upload(store: Store, name: str, data: bytes,
+                        snapshot: bool = False) -> ItemsImport:
+    """Import an items file received as ``name`` and its content (an HTTP upload; a
+    ``snapshot`` closes the items it does not list); errors and the summary name it as
+    sent."""
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -350,7 +397,8 @@ def import_items_upload(store: Store, name: str, data: bytes) -> ItemsImport:
             raise ItemsError(name, [replace(p, location=replace(p.location, file=name))
                                     for p in exc.problems]) from None
         digest = hashlib.sha256(data).hexdigest()
-        return store_items(store, df, name, digest, path.suffix.lstrip(".").lower())
+        return store_items(store, df, name, digest, path.suffix.lstrip(".").lower(),
+                           snapshot=snapshot)
 
 
 def upsert_items(store: Store, records: list[dict[str, object]],
@@ -368,9 +416,12 @@ def upsert_items(store: Store, records: list[dict[str, object]],
 
 
 def store_items(store: Store, df: pl.DataFrame, source: str, digest: str,
-                fmt: str, origin: str = "import") -> ItemsImport:
+                fmt: str, origin: str = "import", snapshot: bool = False) -> ItemsImport:
     """Upsert validated items (from :func:`validate`) in one transaction; ``origin`` says
-    who made them (``import``: the ERP's files; ``cashmatch``: a person's decision)."""
+    who made them (``import``: the ERP's files; ``cashmatch``: a person's decision). A
+    ``snapshot`` closes the ERP's items it does not list (:func:`close_items`); the ERP's
+    last lettrage codes are kept (:func:`cashmatch.ledger.lettrage.new_codes` continues
+    them)."""
     path = Path(source)
     with store.transaction():
         with store.registered("__cm_new_items", df):
@@ -438,10 +489,42 @@ def store_items(store: Store, df: pl.DataFrame, source: str, digest: str,
             store.execute("INSERT INTO cm_item_keys " + typo_keys_sql(
                 "(SELECT item_id, ref_norm FROM cm_items SEMI JOIN __cm_new_items "
                 "USING (item_id))"))
+            closed = _close_missing(store, import_id) if snapshot else None
+        _keep_seeds(store, df, import_id, stamp)
         new, updated = int(counts[0]), int(counts[1])
         store.execute("INSERT INTO cm_imports VALUES (?, 'items', ?, ?, ?, ?, ?, ?, ?)",
                       [import_id, source, digest, fmt, stamp, df.height, new, df.height - new])
-    return ItemsImport(str(path), df.height, new, updated, df.height - new - updated)
+    return ItemsImport(str(path), df.height, new, updated, df.height - new - updated,
+                       [] if closed is None else _closed_rows(closed))
+
+
+#: The ERP's open items the snapshot ``__cm_new_items`` does not list.
+_MISSING_SQL = ("SELECT item_id FROM cm_items WHERE origin = 'import' "
+                "AND item_id NOT IN (SELECT item_id FROM __cm_new_items)")
+
+
+def _close_missing(store: Store, import_id: int) -> pl.DataFrame:
+    """Close the ERP's items the snapshot does not list (within the upsert's block)."""
+    missing = [r[0] for r in store.rows(_MISSING_SQL)]
+    return close_items(store, missing, "snapshot", import_id)
+
+
+def _closed_rows(closed: pl.DataFrame) -> list[dict[str, object]]:
+    from cashmatch.money import from_minor
+
+    return [{"item_id": i, "open_amount": from_minor(o, c), "currency": c}
+            for i, o, c in closed.iter_rows()]
+
+
+def _keep_seeds(store: Store, df: pl.DataFrame, import_id: int, stamp: object) -> None:
+    """The ERP's last lettrage code per account and party ('' for the whole account)."""
+    import polars as pl
+
+    seeds = df.filter(pl.col("last_lettrage").is_not_null()).select(
+        "account", pl.col("party_id").fill_null("").alias("aux_account"),
+        pl.col("last_lettrage").alias("code")).unique()
+    store.insert_frame("cm_lettrage_seeds", seeds.with_columns(
+        pl.lit(import_id, pl.Int64).alias("import_id"), pl.lit(stamp).alias("created_at")))
 
 
 #: What is open on the items of ``__cm_closing`` (``item_id``), and their currency.
