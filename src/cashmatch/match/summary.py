@@ -50,8 +50,9 @@ class MatchSummary:
 
 def summarise(run_id: int, outcomes: pl.DataFrame, facts: pl.DataFrame,
               returning: int) -> MatchSummary:
-    """The summary of a run from each movement's ``outcome`` (``movement_id``, ``outcome``)
-    and the movements' ``amount_minor`` and ``currency`` (``facts``)."""
+    """The summary of a run from the outcome of each movement it considered
+    (``movement_id``, ``outcome``), the movements' ``amount_minor`` and ``currency``
+    (``facts``) and how many came back from review."""
     import polars as pl
 
     rows = outcomes.join(facts.select("movement_id", "amount_minor", "currency"),
