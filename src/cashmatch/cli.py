@@ -76,6 +76,14 @@ def user_option(f: F) -> F:
                                        "the login name).")(f)
 
 
+def _with(options: list[Callable[[F], F]]) -> Callable[[F], F]:
+    def deco(f: F) -> F:
+        for opt in reversed(options):
+            f = opt(f)
+        return f
+    return deco
+
+
 def _amount(text: str) -> Decimal:
     try:
         return cashmatch.parse_amount(text)
@@ -615,17 +623,16 @@ def review_post(ctx: click.Context, review_id: int, account: str, label: str,
     click.echo(f"review {review_id}: posted to {account} (decision {decision})")
 
 
-party_option = click.option("--party", help="The customer (party id); default: the party of "
-                                            "the best candidate, else the payer memory's.")
+customer_options = [
+    click.argument("review_id", type=int),
+    click.option("--party", help="The customer (party id); default: the party of the best "
+                                 "candidate, else the payer memory's."),
+    click.option("--reason", help="Why (kept in the decision log)."),
+    user_option, rules_option, click.pass_context]
 
 
 @review.command("credit")
-@click.argument("review_id", type=int)
-@party_option
-@click.option("--reason", help="Why (kept in the decision log).")
-@user_option
-@rules_option
-@click.pass_context
+@_with(customer_options)
 def review_credit(ctx: click.Context, review_id: int, party: str | None, reason: str | None,
                   user: str | None, rules_path: Path | None) -> None:
     """Keep a receipt that settles nothing (e.g. paid twice) as the customer's credit
@@ -636,12 +643,7 @@ def review_credit(ctx: click.Context, review_id: int, party: str | None, reason:
 
 
 @review.command("refund")
-@click.argument("review_id", type=int)
-@party_option
-@click.option("--reason", help="Why (kept in the decision log).")
-@user_option
-@rules_option
-@click.pass_context
+@_with(customer_options)
 def review_refund(ctx: click.Context, review_id: int, party: str | None, reason: str | None,
                   user: str | None, rules_path: Path | None) -> None:
     """Owe a receipt back to the customer (e.g. paid twice): an open item RMB-M<movement>
@@ -702,14 +704,6 @@ export_options = [
     click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "json"]),
                  help="Default: from the file name."),
 ]
-
-
-def _with(options: list[Callable[[F], F]]) -> Callable[[F], F]:
-    def deco(f: F) -> F:
-        for opt in reversed(options):
-            f = opt(f)
-        return f
-    return deco
 
 
 @export.command("matches")

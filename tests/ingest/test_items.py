@@ -192,14 +192,14 @@ def test_a_mapping_with_errors_names_each_key(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_items_mapping(f)
     assert caught.value.errors == [
-        "colour: unknown key (known: columns, date_formats, decimal, delimiter, encoding, "
-        "kinds, name, quotechar, thousands)",
-        "columns.montant: unknown column (known: id, kind, account, party_id, party_name, "
-        "party_iban, reference, issue_date, due_date, amount, currency, description, "
-        "open_amount, book_amount, book_currency, last_lettrage)",
+        ("colour: unknown key (known: columns, date_formats, decimal, delimiter, encoding, "
+         "kinds, name, quotechar, thousands)"),
+        ("columns.montant: unknown column (known: id, kind, account, party_id, party_name, "
+         "party_iban, reference, issue_date, due_date, amount, currency, description, "
+         "open_amount, book_amount, book_currency, last_lettrage)"),
         "columns.amount: required",
-        "kinds.Facture: 'bill' is not a kind (invoice, credit_note, supplier_invoice, "
-        "supplier_credit_note, entry)", "decimal: must be '.' or ','"]
+        ("kinds.Facture: 'bill' is not a kind (invoice, credit_note, supplier_invoice, "
+         "supplier_credit_note, entry)"), "decimal: must be '.' or ','"]
 
 
 def test_lettrage_continues_the_erp_sequence(store: Store, rules, items_file,

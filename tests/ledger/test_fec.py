@@ -115,8 +115,9 @@ def _fec(tmp_path: Path, rows: list[tuple[str, str, str]]) -> Path:
     lines = ["\t".join(COLUMNS)]
     for number, day, valid in rows:
         for account, debit, credit in (("512000", "1,00", "0,00"), ("411000", "0,00", "1,00")):
-            lines.append("\t".join(["BQ", "Banque", number, day, account, "x", "", "", "P",
-                                    day, "x", debit, credit, "", "", valid, "", ""]))
+            fields = ["BQ", "Banque", number, day, account, "x", "", "", "P", day, "x", debit,
+                      credit, "", "", valid, "", ""]
+            lines.append("\t".join(fields))
     f = tmp_path / "123456782FEC20261231.txt"
     f.write_text("\r\n".join(lines))
     return f

@@ -35,9 +35,10 @@ def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_transaction_rolls_back_on_error(store: Store) -> None:
     with pytest.raises(RuntimeError), store.transaction():
-        store.execute("INSERT INTO cm_runs (run_id, started_at, engine_version, rules_version, "
-                      "n_considered, n_auto, n_review, n_unmatched) "
-                      "VALUES (1, now(), 'x', 'y', 0, 0, 0, 0)")
+        sql = ("INSERT INTO cm_runs (run_id, started_at, engine_version, rules_version, "
+               "n_considered, n_auto, n_review, n_unmatched) VALUES (1, now(), 'x', 'y', 0, 0, "
+               "0, 0)")
+        store.execute(sql)
         raise RuntimeError("boom")
     assert store.scalar("SELECT count(*) FROM cm_runs") == 0
 

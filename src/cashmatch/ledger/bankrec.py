@@ -24,6 +24,7 @@ closing balance means movements the store never received (a missing statement): 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import Any
 
 from cashmatch.config import Rules
@@ -187,7 +188,7 @@ def _gaps(statements: list[dict[str, Any]], currency: str, as_of: date) -> list[
     """Consecutive statements whose opening balance does not continue the closing balance
     before it: movements the store never received."""
     out = []
-    for before, after in zip(statements, statements[1:], strict=False):
+    for before, after in pairwise(statements):
         if (before["closing_minor"] is None or after["opening_minor"] is None
                 or after["opening_minor"] == before["closing_minor"]
                 or (after["opening_date"] or as_of) > as_of):

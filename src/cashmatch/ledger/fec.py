@@ -28,6 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -336,7 +337,7 @@ def _order_problems(journal: str, seen: list[tuple[str, str, str, int]]) -> list
         problems.append(FecProblem(None, f"journal {journal}: entry numbers are not "
                                          "continuous and increasing"))
     for column, index in (("EcritureDate", 1), ("ValidDate", 2)):
-        late = [(a, b) for a, b in zip(seen, seen[1:], strict=False) if b[index] < a[index]]
+        late = [(a, b) for a, b in pairwise(seen) if b[index] < a[index]]
         for before, after in late[:10]:
             problems.append(FecProblem(after[3], f"journal {journal}: entry {after[0]} has "
                                                  f"{column} {after[index]}, before the "
