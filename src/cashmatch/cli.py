@@ -377,7 +377,8 @@ def rules_check(rules_path: Path | None) -> None:
     failed = [r for r in results if not r[2]]
     for label, what, ok in results:
         click.echo(f"{'ok  ' if ok else 'FAIL'} {label}: {what}")
-    click.echo(f"{rules.source} (version {rules.version}): {len(rules.ignore)} ignore rule(s), "
+    click.echo(f"{rules.source} (version {rules.version}): {len(rules.postings)} posting "
+               f"rule(s), {len(rules.banks)} bank(s), {len(rules.ignore)} ignore rule(s), "
                f"{len(rules.aliases)} alias rule(s), {len(results) - len(failed)}/{len(results)} "
                "example(s) pass")
     if failed:
@@ -871,9 +872,9 @@ def _print_bankrec(a: dict[str, Any]) -> None:
                    f"{g['previous_file']} closed on {g['previous_closing_date']} at "
                    f"{g['previous_closing']}: {g['gap']} {ccy} of movements never received")
     if a["difference"] is not None:
-        verdict = ("statement = ledger + not yet posted" if a["difference"] == 0 else
-                   "explained by the gap(s)" if a["difference"] == sum(
-                       (g["gap"] for g in a["gaps"]), a["difference"] * 0) else "unexplained")
+        verdict = {"reconciled": "statement = ledger + not yet posted",
+                   "gaps": "the movements of the missing statement(s)"}.get(a["state"],
+                                                                              a["state"])
         click.echo(f"  difference          {str(a['difference']) + ' ' + ccy:>22}   {verdict}")
 
 

@@ -77,8 +77,8 @@ def test_a_missing_statement_shows_as_a_gap(tmp_path: Path, bank_month) -> None:
     assert before["BQ2"]["difference"] == 0 and before["BQ2"]["gaps"] == []
     (gap,) = after["BQ2"]["gaps"]
     assert gap["opening_date"] == month.days[2] and gap["gap"] != 0
-    assert after["BQ2"]["difference"] == gap["gap"]
-    assert after["BQ1"]["difference"] == 0
+    assert after["BQ2"]["difference"] == gap["gap"] and after["BQ2"]["state"] == "gaps"
+    assert after["BQ1"]["difference"] == 0 and after["BQ1"]["state"] == "reconciled"
 
 
 def test_the_demo_reconciles_on_the_command_line(tmp_path: Path, monkeypatch) -> None:

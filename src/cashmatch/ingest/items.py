@@ -425,24 +425,7 @@ def store_items(store: Store, df: pl.DataFrame, source: str, digest: str,
     path = Path(source)
     with store.transaction():
         with store.registered("__cm_new_items", df):
-            conflicts = store.rows("""
-                SELECT n._row, n.item_id, n.amount_minor, n.currency, i.currency,
-                       i.settled_outside_minor + coalesce(a.applied, 0) AS applied
-                FROM __cm_new_items n
-                JOIN cm_items i USING (item_id)
-                LEFT JOIN (SELECT item_id, sum(amount_minor) AS applied FROM cm_allocations
-                           GROUP BY item_id) a USING (item_id)
-                WHERE coalesce(a.applied, 0) <> 0
-                  AND (n.currency <> i.currency
-                       OR sign(n.amount_minor) <> sign(i.amount_minor)
-                       OR abs(n.amount_minor) < abs(n.settled_outside_minor + a.applied))
-                ORDER BY n._row""")
-            if conflicts:
-                raise ItemsError(str(path), [
-                    Problem(Location(str(path), int(r[0]), "column amount"),
-                            f"item {r[1]} already has {_fmt(r[5], r[4])} {r[4]} applied; "
-                            f"the new amount {_fmt(r[2], r[3])} {r[3]} would leave it over-applied",
-                            "error") for r in conflicts])
+            _refuse_over_applied(store, path)
             counts = store.row("""
                 SELECT count(*) FILTER (WHERE i.item_id IS NULL),
                        count(*) FILTER (WHERE i.item_id IS NOT NULL AND (
@@ -496,6 +479,29 @@ def store_items(store: Store, df: pl.DataFrame, source: str, digest: str,
                       [import_id, source, digest, fmt, stamp, df.height, new, df.height - new])
     return ItemsImport(str(path), df.height, new, updated, df.height - new - updated,
                        [] if closed is None else _closed_rows(closed))
+
+
+def _refuse_over_applied(store: Store, path: Path) -> None:
+    """Refuse updates of ``__cm_new_items`` that would leave an item with less than what is
+    already applied to it (or change its currency or sign)."""
+    conflicts = store.rows("""
+        SELECT n._row, n.item_id, n.amount_minor, n.currency, i.currency,
+               i.settled_outside_minor + coalesce(a.applied, 0) AS applied
+        FROM __cm_new_items n
+        JOIN cm_items i USING (item_id)
+        LEFT JOIN (SELECT item_id, sum(amount_minor) AS applied FROM cm_allocations
+                   GROUP BY item_id) a USING (item_id)
+        WHERE coalesce(a.applied, 0) <> 0
+          AND (n.currency <> i.currency
+               OR sign(n.amount_minor) <> sign(i.amount_minor)
+               OR abs(n.amount_minor) < abs(n.settled_outside_minor + a.applied))
+        ORDER BY n._row""")
+    if conflicts:
+        raise ItemsError(str(path), [
+            Problem(Location(str(path), int(r[0]), "column amount"),
+                    f"item {r[1]} already has {_fmt(r[5], r[4])} {r[4]} applied; "
+                    f"the new amount {_fmt(r[2], r[3])} {r[3]} would leave it over-applied",
+                    "error") for r in conflicts])
 
 
 #: The ERP's open items the snapshot ``__cm_new_items`` does not list.

@@ -12,6 +12,7 @@ as written, so that the validation reports it, with every other bad cell, at onc
 
 from __future__ import annotations
 
+import codecs
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -85,6 +86,15 @@ def load_items_mapping(path: Path) -> ItemsMapping:
                if v not in valid]
     if data.get("decimal", ",") not in (".", ","):
         errors.append("decimal: must be '.' or ','")
+    for key, default in (("delimiter", ";"), ("quotechar", '"')):
+        value = data.get(key, default)
+        if not isinstance(value, str) or len(value.encode()) != 1:
+            errors.append(f"{key}: one character, e.g. {default!r}")
+    try:
+        codecs.lookup(str(data.get("encoding", "utf-8-sig")))
+    except LookupError:
+        errors.append(f"encoding: {data['encoding']!r} is not a text encoding (utf-8, "
+                      "latin-1, cp1252...)")
     formats = data.get("date_formats", ["%d/%m/%Y"])
     if isinstance(formats, str):
         formats = [formats]

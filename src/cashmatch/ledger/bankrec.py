@@ -16,7 +16,7 @@ For each statement account (an IBAN, or the id a statement gives), at the end of
   what is missing; ``unposted_total`` their sum.
 
 so that ``statement_balance = ledger_balance + unposted_total``; ``difference`` is what
-remains. A statement whose opening balance does not continue the previous statement's
+remains, and ``state`` says what it is. A statement whose opening balance does not continue the previous statement's
 closing balance means movements the store never received (a missing statement): each such
 ``gap`` is listed, and the difference is their total.
 """
@@ -24,6 +24,7 @@ closing balance means movements the store never received (a missing statement): 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
@@ -163,15 +164,26 @@ def _statement(rules: Rules, account: str | None, totals: dict[str, Any], base: 
     statement = (None if base["minor"] is None
                  else from_minor(base["minor"] + int(totals["since_base"]), ccy))
     gaps = _gaps(statements, ccy, as_of)
+    difference = None if statement is None else statement - ledger - missing
     return {
         "account": account, "bank_account": bank.account, "journal": bank.journal,
         "currency": ccy, "as_of": as_of, "statement_balance": statement,
         "statement_source": base["source"], "ledger_opening": opening,
         "ledger_opening_source": opening_source, "ledger_balance": ledger,
         "unposted_total": missing, "unposted": [_unposted(u) for u in unposted],
-        "gaps": gaps,
-        "difference": None if statement is None else statement - ledger - missing,
+        "gaps": gaps, "difference": difference, "state": _state(difference, gaps),
     }
+
+
+def _state(difference: Decimal | None, gaps: list[dict[str, Any]]) -> str:
+    """``reconciled`` (statement = ledger + not yet posted), ``gaps`` (the difference is
+    the movements of missing statements), ``unexplained``, or ``no balance`` (the bank gave
+    none)."""
+    if difference is None:
+        return "no balance"
+    if difference == 0:
+        return "reconciled"
+    return "gaps" if difference == sum((g["gap"] for g in gaps), Decimal(0)) else "unexplained"
 
 
 def _unposted(row: dict[str, Any]) -> dict[str, Any]:

@@ -105,7 +105,11 @@ def fec_path(output: Path, siren: str, closing: date) -> Path:
         if not output.parent.is_dir():
             raise InputError(Location(str(output)), f"the folder {output.parent} does not "
                                                     "exist")
-        output.mkdir()
+        try:
+            output.mkdir()
+        except OSError as exc:
+            raise InputError(Location(str(output)), f"cannot create the folder: "
+                                                    f"{exc.strerror}") from exc
     return output / name
 
 
