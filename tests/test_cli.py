@@ -38,21 +38,24 @@ def test_daily_run_review_and_exports(run, statements_file, items_file, tmp_path
                            movement("-9.00", "FRAIS", bank_ref="B3"))
     out = run("run", str(bank), "--items", str(items))
     assert "applied automatically:      1" in out and "to review:                  1" in out
+    assert "posted by rules:            1" in out  # the bank fee, by rules/default.toml
+    assert "3 movement(s) considered: 3 new, 0 back from review" in out
+    assert "receipts 100.00 EUR   payments 0.00 EUR" in out
     assert "already known" in run("statements", "import", str(bank))
     listing = json.loads(run("review", "list", "--json"))
     by_movement = {r["movement_id"]: r["review_id"] for r in listing}
     assert listing[0]["amount"] == "200.00"
     assert "FA-2" in run("review", "show", str(by_movement[2]))
     run("review", "accept", str(by_movement[2]), "--user", "carol")
-    run("review", "ignore", str(by_movement[3]), "--reason", "bank fee", "--user", "carol")
     assert "no review items" in run("review", "list")
     run("export", "matches", "-o", str(tmp_path / "m.json"))
     statuses = [r["status"] for r in json.loads((tmp_path / "m.json").read_text())]
-    assert statuses == ["auto", "manual", "ignored"]  # the bank fee, set aside by carol
+    assert statuses == ["auto", "manual", "posted"]
     run("export", "journal", "-o", str(tmp_path / "j.csv"))
     with Store.open(run.db, read_only=True) as s:
-        assert [d["actor"] for d in cashmatch.decision_log(s)] == ["engine", "carol", "carol"]
-        assert cashmatch.journal_frame(s).get_column("entry_number").n_unique() == 2
+        assert [(d["action"], d["actor"]) for d in cashmatch.decision_log(s)] == [
+            ("post", "engine"), ("auto", "engine"), ("accept", "carol")]
+        assert cashmatch.journal_frame(s).get_column("entry_number").n_unique() == 3
     assert "decision" in run("explain", "1")
 
 

@@ -49,8 +49,8 @@ def _rules_keys() -> set[str]:
     keys = {f"{section}.{f.name}" for section, cls in (
         ("ledger", config.Ledger), ("matching", config.Matching), ("weights", config.Weights),
         ("tolerances", config.Tolerances)) for f in fields(cls)}
-    keys |= {f"ignore.{f.name}" for f in fields(config.IgnoreRule)}
-    keys |= {f"alias.{f.name}" for f in fields(config.AliasRule)}
+    for section, (cls, _) in config.RULE_LISTS.items():
+        keys |= {f"{section}.{f.name}" for f in fields(cls)}
     return keys
 
 

@@ -76,6 +76,14 @@ def user_option(f: F) -> F:
                                        "the login name).")(f)
 
 
+def _with(options: list[Callable[[F], F]]) -> Callable[[F], F]:
+    def deco(f: F) -> F:
+        for opt in reversed(options):
+            f = opt(f)
+        return f
+    return deco
+
+
 def _amount(text: str) -> Decimal:
     try:
         return cashmatch.parse_amount(text)
@@ -242,28 +250,44 @@ def items() -> None:
 
 @items.command("import")
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--snapshot", is_flag=True,
+              help="The file is the complete list of open items: the items it does not list "
+                   "are closed as settled outside cashmatch (kept, recorded and listed).")
+@click.option("--mapping", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Column mapping (TOML) for an ERP's own CSV export "
+                   "(rules/csv/example_items.toml documents every key).")
 @click.pass_context
-def items_import(ctx: click.Context, file: Path) -> None:
+def items_import(ctx: click.Context, file: Path, snapshot: bool, mapping: Path | None) -> None:
     """Import or update open items from CSV, Parquet or JSON (all rows or none)."""
+    with _errors():
+        read = None if mapping is None else cashmatch.load_items_mapping(mapping)
     with _session(ctx) as store:
-        r = cashmatch.import_items(store, file)
+        r = cashmatch.import_items(store, file, read, snapshot)
     click.echo(f"{r.file}: {r.rows} item(s): {r.new} new, {r.updated} updated, "
                f"{r.unchanged} unchanged")
+    if snapshot:
+        click.echo(f"{len(r.closed)} item(s) missing from the snapshot closed as settled "
+                   "outside cashmatch" + (":" if r.closed else ""))
+        for c in r.closed:
+            click.echo(f"  {c['item_id']}  {c['open_amount']} {c['currency']} was open")
 
 
 # -- matching -----------------------------------------------------------------------------
 
 def _print_match(s: Any) -> None:
     def amounts(outcome: str) -> str:
-        per = s.amounts.get(outcome, {})
-        return ", ".join(f"{v} {c}" for c, v in sorted(per.items())) or "0"
+        def per(table: dict[str, dict[str, Any]]) -> str:
+            return ", ".join(f"{v} {c}" for c, v in sorted(table[outcome].items()))
+        return f"receipts {per(s.receipts)}   payments {per(s.payments)}" if s.currencies else ""
 
-    click.echo(f"run {s.run_id}: {s.considered} movement(s) considered")
-    click.echo(f"  applied automatically: {s.auto:>6}   {amounts('auto')}")
-    click.echo(f"  to review:             {s.review:>6}   {amounts('review')}")
-    click.echo(f"  unmatched:             {s.unmatched:>6}   {amounts('unmatched')}")
-    if s.ignored:
-        click.echo(f"  ignored by rules:      {s.ignored:>6}   (not receipts: see `export matches`)")
+    click.echo(f"run {s.run_id}: {s.considered} movement(s) considered: {s.new} new, "
+               f"{s.returning} back from review")
+    for label, outcome in (("applied automatically", "auto"), ("posted by rules", "posted"),
+                           ("to review", "review"), ("unmatched", "unmatched"),
+                           ("ignored by rules", "ignored")):
+        n = getattr(s, outcome)
+        if n or outcome not in ("posted", "ignored"):
+            click.echo(f"  {label + ':':22} {n:>6}   {amounts(outcome)}".rstrip())
 
 
 @cli.command()
@@ -369,7 +393,8 @@ def rules_check(rules_path: Path | None) -> None:
     failed = [r for r in results if not r[2]]
     for label, what, ok in results:
         click.echo(f"{'ok  ' if ok else 'FAIL'} {label}: {what}")
-    click.echo(f"{rules.source} (version {rules.version}): {len(rules.ignore)} ignore rule(s), "
+    click.echo(f"{rules.source} (version {rules.version}): {len(rules.postings)} posting "
+               f"rule(s), {len(rules.banks)} bank(s), {len(rules.ignore)} ignore rule(s), "
                f"{len(rules.aliases)} alias rule(s), {len(results) - len(failed)}/{len(results)} "
                "example(s) pass")
     if failed:
@@ -436,7 +461,7 @@ def _parse_amount_opt(_: Any, __: Any, value: str | None) -> Decimal | None:
 @review.command("list")
 @click.option("--status", default="open", show_default=True,
               type=click.Choice(["open", "accepted", "assigned", "ignored", "suspense",
-                                 "superseded", "all"]))
+                                 "posted", "superseded", "all"]))
 @click.option("--reason", help="Only this reason code (conflict, ambiguous, amount_differs, "
                                "no_reference, weak, no_candidate).")
 @click.option("--party", help="Only items with a candidate of this party id.")
@@ -595,6 +620,55 @@ def review_ignore(ctx: click.Context, review_id: int, reason: str, user: str | N
     click.echo(f"review {review_id}: ignored (decision {decision})")
 
 
+@review.command("post")
+@click.argument("review_id", type=int)
+@click.option("--account", required=True, help="The account to post to (e.g. 627000).")
+@click.option("--label", required=True, help="The label of the entry's line.")
+@click.option("--vat-rate", callback=_parse_amount_opt,
+              help="VAT included in the amount, in percent (e.g. 20): the account gets the "
+                   "net amount, the VAT goes to the VAT account of the movement's direction.")
+@click.option("--reason", help="Why (kept in the decision log).")
+@user_option
+@rules_option
+@click.pass_context
+def review_post(ctx: click.Context, review_id: int, account: str, label: str,
+                vat_rate: Decimal | None, reason: str | None, user: str | None,
+                rules_path: Path | None) -> None:
+    """Post a movement straight to an account (a fee, a tax, a salary no rule took)."""
+    decision = _decide(ctx, rules_path, cashmatch.post_to_account, review_id, account, label,
+                       user, reason, vat_rate)
+    click.echo(f"review {review_id}: posted to {account} (decision {decision})")
+
+
+customer_options = [
+    click.argument("review_id", type=int),
+    click.option("--party", help="The customer (party id); default: the party of the best "
+                                 "candidate, else the payer memory's."),
+    click.option("--reason", help="Why (kept in the decision log)."),
+    user_option, rules_option, click.pass_context]
+
+
+@review.command("credit")
+@_with(customer_options)
+def review_credit(ctx: click.Context, review_id: int, party: str | None, reason: str | None,
+                  user: str | None, rules_path: Path | None) -> None:
+    """Keep a receipt that settles nothing (e.g. paid twice) as the customer's credit
+    (411 with the party, or [ledger] overpayment_account)."""
+    decision = _decide(ctx, rules_path, cashmatch.keep_as_credit, review_id, party, user,
+                       reason)
+    click.echo(f"review {review_id}: kept as the customer's credit (decision {decision})")
+
+
+@review.command("refund")
+@_with(customer_options)
+def review_refund(ctx: click.Context, review_id: int, party: str | None, reason: str | None,
+                  user: str | None, rules_path: Path | None) -> None:
+    """Owe a receipt back to the customer (e.g. paid twice): an open item RMB-M<movement>
+    payable to the customer, settled when the refund is paid out."""
+    decision = _decide(ctx, rules_path, cashmatch.refund, review_id, party, user, reason)
+    click.echo(f"review {review_id}: owed back to the customer (decision {decision})")
+
+
 @review.command("reopen")
 @click.argument("review_id", type=int)
 @click.option("--reason", required=True, help="Why the decision is undone.")
@@ -649,14 +723,6 @@ export_options = [
 ]
 
 
-def _with(options: list[Callable[[F], F]]) -> Callable[[F], F]:
-    def deco(f: F) -> F:
-        for opt in reversed(options):
-            f = opt(f)
-        return f
-    return deco
-
-
 @export.command("matches")
 @_with(export_options)
 @click.pass_context
@@ -667,30 +733,43 @@ def export_matches(ctx: click.Context, output: Path, fmt: str | None) -> None:
 
 @export.command("journal")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="File, or (for FEC) a folder to write <SIREN>FEC<AAAAMMJJ>.txt into.")
+              help="File; for FEC, the folder to write <SIREN>FEC<AAAAMMJJ>.txt into (created "
+                   "when its parent exists).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "json", "fec"]),
               help="Default: from the file name.")
-@click.option("--siren", help="FEC: the company's SIREN (9 digits), for the file name.")
-@click.option("--year-end", callback=_parse_date, help="FEC: closing date of the fiscal year.")
+@click.option("--siren", help="FEC: the company's SIREN (9 digits, Luhn checked), for the file "
+                              "name.")
+@click.option("--year-end", callback=_parse_date,
+              help="FEC: closing date of the fiscal year exported (entries outside it are "
+                   "left out and counted).")
+@click.option("--year-start", callback=_parse_date,
+              help="FEC: first day of the fiscal year (default: the day after the same date a "
+                   "year before the closing date).")
 @click.option("--separator", type=click.Choice(["tab", "pipe"]), default="tab", show_default=True,
               help="FEC: field separator.")
 @rules_option
 @click.pass_context
 def export_journal(ctx: click.Context, output: Path, fmt: str | None, siren: str | None,
-                   year_end: date | None, separator: str, rules_path: Path | None) -> None:
-    """One row per journal line, with lettrage and the decision behind it (or the FEC)."""
+                   year_end: date | None, year_start: date | None, separator: str,
+                   rules_path: Path | None) -> None:
+    """One row per journal line, with lettrage and the decision behind it (or the FEC of one
+    fiscal year)."""
     if fmt != "fec":
         if output.is_dir():
             raise click.BadParameter("give a file name", param_hint="-o")
         _export(ctx, "journal", output, fmt)
         return
+    if not siren or not year_end:
+        raise click.UsageError("a FEC needs --siren and --year-end")
     rules = _rules(rules_path)
     with _session(ctx, read_only=True) as store:
-        with _errors():
-            output = cashmatch.fec_path(output, siren, year_end)
-        n = cashmatch.write_fec(cashmatch.journal_frame(store), output,
-                                rules.ledger.journal_label, "\t" if separator == "tab" else "|")
-    click.echo(f"{output}: {n} line(s) (FEC)")
+        done = cashmatch.export_fec(store, rules, output, siren, year_end, year_start,
+                                    "\t" if separator == "tab" else "|")
+    click.echo(f"{done.path}: {done.lines} line(s), {done.entries} entrie(s) of the fiscal "
+               f"year {done.first_day} to {done.closing} (FEC)")
+    if done.before or done.after:
+        click.echo(f"left out: {done.before} entrie(s) dated before {done.first_day}, "
+                   f"{done.after} after {done.closing}")
 
 
 @cli.group()
@@ -761,11 +840,82 @@ def report_aged(ctx: click.Context, as_of: date | None, as_json: bool, as_csv: b
     day = as_of or date.today()
     with _session(ctx, read_only=True) as store:
         rows = cashmatch.aged_balance(store, day)
-    _table(rows, ["party_id", "party_name", "currency", *cashmatch.AGED_BUCKETS, "total"],
-           as_json, as_csv)
+    _table(rows, ["party_id", "party_name", "currency", *cashmatch.AGED_BUCKETS, "unapplied",
+                  "total"], as_json, as_csv)
     if png:
         cashmatch.aged_balance_chart(rows, str(png), day)
         click.echo(f"chart: {png}", err=True)
+
+
+@report.command("bankrec")
+@click.option("--as-of", callback=_parse_date, required=True,
+              help="The day whose closing position is reconciled, YYYY-MM-DD.")
+@click.option("--json", "as_json", is_flag=True)
+@rules_option
+@click.pass_context
+def report_bankrec(ctx: click.Context, as_of: date, as_json: bool,
+                   rules_path: Path | None) -> None:
+    """The reconciliation statement (état de rapprochement) of each bank account: statement
+    balance = ledger balance (512) + movements not yet posted; gaps between statements."""
+    rules = _rules(rules_path)
+    with _session(ctx, read_only=True) as store:
+        accounts = cashmatch.bank_reconciliation(store, rules, as_of)
+    if as_json:
+        _dump(accounts)
+        return
+    if not accounts:
+        click.echo(f"no bank movement nor statement by {as_of}")
+    for a in accounts:
+        _print_bankrec(a)
+
+
+def _print_bankrec(a: dict[str, Any]) -> None:
+    ccy = a["currency"]
+    click.echo(f"{a['account'] or '(no account)'}  {a['bank_account']}  journal {a['journal']}"
+               f"  at the end of {a['as_of']}, {ccy}")
+    shown = "unknown" if a["statement_balance"] is None else f"{a['statement_balance']} {ccy}"
+    click.echo(f"  statement balance   {shown:>22}   {a['statement_source']}")
+    click.echo(f"  ledger balance      {str(a['ledger_balance']) + ' ' + ccy:>22}   "
+               f"{a['bank_account']}, after {a['ledger_opening']} ({a['ledger_opening_source']})")
+    click.echo(f"  not yet posted      {str(a['unposted_total']) + ' ' + ccy:>22}   "
+               f"{len(a['unposted'])} movement(s)")
+    for u in a["unposted"]:
+        where = f"review {u['review_id']}" if u["review_id"] else "not in review"
+        click.echo(f"    {u['booking_date']}  movement {u['movement_id']:<7} {u['unposted']:>14}"
+                   f"  {(u['counterparty_name'] or '')[:24]:24} {u['remittance'][:40]} ({where})")
+    for g in a["gaps"]:
+        click.echo(f"  gap: {g['file']} opens on {g['opening_date']} at {g['opening']}, but "
+                   f"{g['previous_file']} closed on {g['previous_closing_date']} at "
+                   f"{g['previous_closing']}: {g['gap']} {ccy} of movements never received")
+    if a["difference"] is not None:
+        verdict = {"reconciled": "statement = ledger + not yet posted",
+                   "gaps": "the movements of the missing statement(s)"}.get(a["state"],
+                                                                              a["state"])
+        click.echo(f"  difference          {str(a['difference']) + ' ' + ccy:>22}   {verdict}")
+
+
+@report.command("customer")
+@click.argument("party")
+@as_of_option
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def report_customer(ctx: click.Context, party: str, as_of: date | None, as_json: bool) -> None:
+    """A customer's account: open items, unapplied credits (over-payments, payments kept as
+    credits) and the balance."""
+    with _session(ctx, read_only=True) as store:
+        account = cashmatch.customer_account(store, party, as_of or date.today())
+    if as_json:
+        _dump(account)
+        return
+    click.echo(f"customer {party} at {account['as_of']}")
+    for i in account["open_items"]:
+        click.echo(f"  item {i['item_id']:20} due {i['due_date']}  {i['amount']:>12} "
+                   f"{i['currency']}")
+    for c in account["unapplied_credits"]:
+        click.echo(f"  credit {c['entry_number']} {c['entry_date']}  {c['amount']:>12} "
+                   f"{c['currency']}  {c['label']}")
+    for currency, total in sorted(account["balance"].items()):
+        click.echo(f"  balance {total} {currency}")
 
 
 @report.command("dso")
@@ -813,7 +963,8 @@ def report_kpis(ctx: click.Context, as_of: date | None, as_json: bool, as_csv: b
     if as_json:
         _dump({"days": rows, "review_backlog": backlog})
     else:
-        _table(rows, ["day", "currency", "auto", "manual", "ignored", "open", "auto_rate",
+        _table(rows, ["day", "currency", "auto", "manual", "ignored", "posted", "open",
+                      "auto_rate",
                       "auto_amount", "manual_amount", "open_amount"], False, as_csv)
         if not as_csv:
             click.echo(f"review backlog: {backlog['open_items']} open, oldest booked "

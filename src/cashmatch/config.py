@@ -24,10 +24,15 @@ from cashmatch.ingest import normalize
 class Ledger:
     """Accounts and journal used when posting (French PCG defaults).
 
-    ``overpayment_account`` (e.g. 419100): where an excess goes; empty keeps it on the party's
-    own account as a credit. ``discount_vat_rate`` (e.g. 20): when set, a discount is posted
-    net to ``discount_account`` and its VAT to ``vat_account`` (the credit note documenting
-    the VAT reduction is the ledger's job)."""
+    ``journal``, ``journal_label`` and ``bank_account`` serve the statement accounts no
+    ``[[bank]]`` rule names. ``overpayment_account`` (e.g. 419100): where an excess goes;
+    empty keeps it on the party's own account as a credit. ``discount_vat_rate`` (e.g. 20):
+    when set, a discount is posted net to ``discount_account`` and its VAT to ``vat_account``
+    (the credit note documenting the VAT reduction is the ledger's job).
+    ``vat_deductible_account``: the VAT a posting rule splits off a payment (a receipt's goes
+    to ``vat_account``). ``reversal_date``: the date of the entry that reverses another,
+    ``today`` (the day it is posted) or ``original`` (the reversed entry's date); either way
+    no entry is dated before the latest entry of its journal (see :mod:`ledger.journal`)."""
 
     journal: str = "BQ"
     journal_label: str = "Banque"
@@ -42,6 +47,8 @@ class Ledger:
     overpayment_account: str = ""
     vat_account: str = "445710"
     discount_vat_rate: Decimal = Decimal(0)
+    vat_deductible_account: str = "445660"
+    reversal_date: str = "today"
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +190,82 @@ class AliasRule:
 
 
 @dataclass(frozen=True, slots=True)
+class BankRule:
+    """``[[bank]]``: one of the company's bank accounts, and where its entries go.
+
+    Attributes:
+        name: the rule's name.
+        iban: the account's IBAN. A statement naming the account otherwise matches too: for a
+            French IBAN, the 21 characters of bank, branch and account number a CFONB 120
+            statement carries.
+        account: its general-ledger account (PCG 512, e.g. ``512100``).
+        journal: the FEC ``JournalCode`` of its entries (e.g. ``BQ1``).
+        journal_label: the FEC ``JournalLib`` (default: the journal code).
+        opening_balance: the ledger's balance of ``account`` before the first statement of
+            the account cashmatch holds; None takes that statement's opening balance (books
+            and bank agreed when cashmatch took over the journal).
+    """
+
+    name: str
+    iban: str
+    account: str
+    journal: str
+    journal_label: str = ""
+    opening_balance: Decimal | None = None
+
+    def holds(self, statement_account: str | None) -> bool:
+        """True when ``statement_account`` (a movement's or a statement's account id) is
+        this bank account."""
+        if not statement_account:
+            return False
+        key = normalize.iban(statement_account)
+        return key == self.iban or (self.iban[:2] in ("FR", "MC") and key == self.iban[4:25])
+
+
+@dataclass(frozen=True, slots=True)
+class PostRule:
+    """``[[post]]``: movements that settle no open item (bank fees, interest, taxes, social
+    charges, payroll, card settlements, loan instalments, internal transfers) are posted
+    straight to ``account``; the run records a ``post`` decision naming the rule.
+
+    A movement matches when every condition given holds: ``pattern`` is found in its text
+    (payer name, remittance, references), the ``direction`` fits, its absolute amount lies
+    between ``min_amount`` and ``max_amount``, its counterparty IBAN is one of
+    ``counterparty_iban``, and (``own_account = true``) that IBAN is one of the company's own
+    ``[[bank]]`` accounts. Rules are tried in file order; the first that matches posts.
+
+    Attributes:
+        name: the rule's name, shown in decisions.
+        account: where the movement is posted (e.g. ``627000``).
+        label: the label of that line (the movement's payer follows it).
+        pattern: a regular expression searched in the movement's text.
+        direction: ``in`` (credits), ``out`` (debits) or ``any``.
+        min_amount / max_amount: bounds of the absolute amount.
+        counterparty_iban: IBANs the counterparty's must be one of.
+        own_account: the counterparty is one of the company's ``[[bank]]`` accounts.
+        vat_rate: the VAT included in the amount, in percent (``"20"``): ``account`` gets
+            the net amount, ``vat_account`` the VAT (rounded half up to the cent).
+        vat_account: where that VAT goes (default: ``[ledger] vat_deductible_account`` for a
+            payment, ``vat_account`` for a receipt).
+        examples / counter_examples: texts the pattern must / must not match.
+    """
+
+    name: str
+    account: str
+    label: str
+    pattern: str | None = None
+    direction: str = "any"
+    min_amount: Decimal | None = None
+    max_amount: Decimal | None = None
+    counterparty_iban: tuple[str, ...] = ()
+    own_account: bool = False
+    vat_rate: Decimal | None = None
+    vat_account: str | None = None
+    examples: tuple[str, ...] = ()
+    counter_examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Rules:
     """Everything a run needs to decide and post; ``version`` identifies the source file."""
 
@@ -192,8 +275,41 @@ class Rules:
     tolerances: Tolerances = field(default_factory=Tolerances)
     ignore: tuple[IgnoreRule, ...] = ()
     aliases: tuple[AliasRule, ...] = ()
+    banks: tuple[BankRule, ...] = ()
+    postings: tuple[PostRule, ...] = ()
     version: str = "builtin"
     source: str = "<built-in defaults>"
+
+    def bank(self, statement_account: str | None) -> BankRule:
+        """The ``[[bank]]`` rule of a statement account, or the ledger's default bank
+        account and journal for an account no rule names."""
+        for rule in self.banks:
+            if rule.holds(statement_account):
+                return rule
+        ledger = self.ledger
+        return BankRule("default", "", ledger.bank_account, ledger.journal,
+                        ledger.journal_label)
+
+    def journal_labels(self) -> dict[str, str]:
+        """Each journal code's label (``JournalLib``)."""
+        labels = {rule.journal: rule.journal_label or rule.journal for rule in self.banks}
+        return {self.ledger.journal: self.ledger.journal_label} | labels
+
+
+#: The rules file's lists of rules: TOML array name → (class, ``Rules`` field).
+RULE_LISTS: dict[str, tuple[type[Any], str]] = {
+    "ignore": (IgnoreRule, "ignore"), "alias": (AliasRule, "aliases"),
+    "bank": (BankRule, "banks"), "post": (PostRule, "postings")}
+#: Keys of rules written as decimal strings.
+_DECIMAL_KEYS = ("opening_balance", "min_amount", "max_amount", "vat_rate")
+_ACCOUNT_RE = re.compile(r"^[1-8][0-9]{2}[0-9A-Z]{0,17}$")
+_JOURNAL_RE = re.compile(r"^[A-Z0-9]{1,6}$")
+
+
+def is_account(text: str) -> bool:
+    """True when ``text`` has the shape of a general-ledger account number: a digit of
+    class 1 to 8, two more digits, then digits or capitals (``627000``, ``411DUP``)."""
+    return bool(_ACCOUNT_RE.match(text))
 
 
 def load_rules(path: Path | None) -> Rules:
@@ -212,13 +328,23 @@ def load_rules(path: Path | None) -> Rules:
     known_sections: dict[str, type[Any]] = {"ledger": Ledger, "matching": Matching,
                                             "weights": Weights, "tolerances": Tolerances}
     for key in data:
-        if key not in known_sections and key not in ("ignore", "alias"):
+        if key not in known_sections and key not in RULE_LISTS:
             errors.append(f"{key}: unknown section (known: {', '.join(known_sections)}, "
-                          "[[ignore]], [[alias]])")
+                          + ", ".join(f"[[{k}]]" for k in RULE_LISTS) + ")")
     parts: dict[str, Any] = {key: _section(cls, data.get(key, {}), key, errors)
                              for key, cls in known_sections.items()}
-    parts["ignore"] = tuple(_rule_list(IgnoreRule, data.get("ignore", []), "ignore", errors))
-    parts["aliases"] = tuple(_rule_list(AliasRule, data.get("alias", []), "alias", errors))
+    for section, (cls, attribute) in RULE_LISTS.items():
+        parts[attribute] = tuple(_rule_list(cls, data.get(section, []), section, errors))
+    _check_settings(parts, errors)
+    _check_banks(parts["banks"], errors)
+    if errors:
+        raise ConfigError(name, errors)
+    version = hashlib.sha256(raw).hexdigest()[:12]
+    return Rules(version=version, source=name, **parts)
+
+
+def _check_settings(parts: dict[str, Any], errors: list[str]) -> None:
+    """Settings that must agree with each other."""
     matching = parts["matching"]
     if isinstance(matching, Matching):
         for key in ("auto_threshold", "review_min_confidence"):
@@ -228,64 +354,125 @@ def load_rules(path: Path | None) -> Rules:
     tol = parts["tolerances"]
     if isinstance(tol, Tolerances) and tol.discount_min_percent > tol.discount_max_percent:
         errors.append("tolerances.discount_min_percent: must not exceed discount_max_percent")
-    if errors:
-        raise ConfigError(name, errors)
-    version = hashlib.sha256(raw).hexdigest()[:12]
-    return Rules(version=version, source=name, **parts)
+    ledger = parts["ledger"]
+    if isinstance(ledger, Ledger):
+        if ledger.reversal_date not in ("today", "original"):
+            errors.append("ledger.reversal_date: must be today or original")
+        if not _JOURNAL_RE.match(ledger.journal):
+            errors.append("ledger.journal: 1 to 6 capital letters or digits")
+
+
+def _check_banks(banks: tuple[BankRule, ...], errors: list[str]) -> None:
+    """Each bank account named once."""
+    seen: dict[str, str] = {}
+    for rule in banks:
+        if rule.iban in seen:
+            errors.append(f"bank {rule.name}.iban: already the iban of bank {seen[rule.iban]}")
+        seen[rule.iban] = rule.name
 
 
 def _rule_list(cls: type[Any], entries: Any, section: str, errors: list[str]) -> list[Any]:
-    """``[[ignore]]`` / ``[[alias]]`` entries; errors name the rule and the key."""
+    """The ``[[section]]`` entries as ``cls``; errors name the rule and the key."""
     if not isinstance(entries, list):
         errors.append(f"{section}: write each rule as [[{section}]]")
         return []
     out = []
-    names = {f.name for f in fields(cls)}
-    required = {f.name for f in fields(cls) if f.default is MISSING}
     seen: set[str] = set()
     for n, entry in enumerate(entries, start=1):
-        label = f"{section}[{n}]"
         if not isinstance(entry, dict):
-            errors.append(f"{label}: must be a table")
+            errors.append(f"{section}[{n}]: must be a table")
             continue
         label = f"{section} {entry.get('name', f'#{n}')!s}"
-        bad = False
-        for key in entry:
-            if key not in names:
-                errors.append(f"{label}.{key}: unknown key (known: {', '.join(sorted(names))})")
-                bad = True
-        for key in required - entry.keys():
-            errors.append(f"{label}.{key}: required")
-            bad = True
         if entry.get("name") in seen:
             errors.append(f"{label}.name: another rule has the same name")
         seen.add(str(entry.get("name")))
-        for key in ("pattern", "name_pattern"):
-            if isinstance(entry.get(key), str):
-                try:
-                    re.compile(entry[key])
-                except re.error as exc:
-                    errors.append(f"{label}.{key}: not a valid regular expression: {exc}")
-                    bad = True
-        if "direction" in entry and entry["direction"] not in ("in", "out", "any"):
-            errors.append(f"{label}.direction: must be in, out or any")
-            bad = True
-        if cls is AliasRule and not (entry.get("iban") or entry.get("name_pattern")):
-            errors.append(f"{label}: give an iban or a name_pattern")
-            bad = True
-        for key in ("examples", "counter_examples"):
-            value = entry.get(key, [])
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                errors.append(f"{label}.{key}: must be a list of texts")
-                bad = True
-        if not bad:
-            kwargs = dict(entry)
-            for key in ("examples", "counter_examples"):
-                kwargs[key] = tuple(kwargs.get(key, ()))
-            if kwargs.get("iban"):
-                kwargs["iban"] = normalize.iban(str(kwargs["iban"]))
+        found: list[str] = []
+        kwargs = _rule_values(cls, entry, label, found)
+        _rule_checks(cls, kwargs, label, found)
+        errors.extend(found)
+        if not found:
             out.append(cls(**kwargs))
     return out
+
+
+def _rule_values(cls: type[Any], entry: dict[str, Any], label: str,
+                 errors: list[str]) -> dict[str, Any]:
+    """A rule's values checked for shape and read: lists as tuples, decimal strings as
+    ``Decimal``, IBANs normalised."""
+    names = {f.name for f in fields(cls)}
+    required = {f.name for f in fields(cls) if f.default is MISSING}
+    for key in entry:
+        if key not in names:
+            errors.append(f"{label}.{key}: unknown key (known: {', '.join(sorted(names))})")
+    errors.extend(f"{label}.{key}: required" for key in sorted(required - entry.keys()))
+    kwargs = {k: v for k, v in entry.items() if k in names}
+    for key in ("examples", "counter_examples", "counterparty_iban"):
+        value = entry.get(key, [])
+        if key == "counterparty_iban" and isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            errors.append(f"{label}.{key}: must be a list of texts")
+        elif key in names:
+            kwargs[key] = tuple(normalize.iban(v) or v for v in value) \
+                if key == "counterparty_iban" else tuple(value)
+    for key in _DECIMAL_KEYS:
+        if key in kwargs:
+            kwargs[key] = _decimal(kwargs[key], f"{label}.{key}", errors)
+    for key in ("pattern", "name_pattern"):
+        if isinstance(entry.get(key), str):
+            try:
+                re.compile(entry[key])
+            except re.error as exc:
+                errors.append(f"{label}.{key}: not a valid regular expression: {exc}")
+    if kwargs.get("iban"):
+        kwargs["iban"] = normalize.iban(str(kwargs["iban"])) or str(kwargs["iban"])
+    return kwargs
+
+
+def _decimal(value: Any, where: str, errors: list[str]) -> Decimal | None:
+    if not isinstance(value, str):
+        errors.append(f"{where}: write numbers as strings (\"0.95\"), got {value!r}")
+        return None
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        errors.append(f"{where}: {value!r} is not a number")
+        return None
+
+
+def _rule_checks(cls: type[Any], kwargs: dict[str, Any], label: str,
+                 errors: list[str]) -> None:
+    """What each kind of rule must say beyond its keys' shapes."""
+    if kwargs.get("direction", "any") not in ("in", "out", "any"):
+        errors.append(f"{label}.direction: must be in, out or any")
+    if cls is AliasRule and not (kwargs.get("iban") or kwargs.get("name_pattern")):
+        errors.append(f"{label}: give an iban or a name_pattern")
+    for key in ("account", "vat_account"):
+        if kwargs.get(key) is not None and not is_account(str(kwargs[key])):
+            errors.append(f"{label}.{key}: {kwargs[key]!r} is not an account number (a digit "
+                          "of class 1 to 8, two more digits, then digits or capitals)")
+    if cls is BankRule:
+        if "journal" in kwargs and not _JOURNAL_RE.match(str(kwargs["journal"])):
+            errors.append(f"{label}.journal: 1 to 6 capital letters or digits")
+        if "account" in kwargs and not str(kwargs["account"]).startswith("5"):
+            errors.append(f"{label}.account: a bank account is in class 5 (e.g. 512100)")
+    if cls is PostRule:
+        _post_checks(kwargs, label, errors)
+
+
+def _post_checks(kwargs: dict[str, Any], label: str, errors: list[str]) -> None:
+    if not (kwargs.get("pattern") or kwargs.get("counterparty_iban")
+            or kwargs.get("own_account")):
+        errors.append(f"{label}: give a pattern, a counterparty_iban or own_account = true")
+    if not isinstance(kwargs.get("own_account", False), bool):
+        errors.append(f"{label}.own_account: must be true or false")
+    low, high = kwargs.get("min_amount"), kwargs.get("max_amount")
+    if isinstance(low, Decimal) and isinstance(high, Decimal) and low > high:
+        errors.append(f"{label}.min_amount: must not exceed max_amount")
+    rate = kwargs.get("vat_rate")
+    if isinstance(rate, Decimal) and not (0 <= rate < 100 and (rate * 100) == int(rate * 100)):
+        errors.append(f"{label}.vat_rate: a percentage from 0 to 100 with at most two "
+                      f"decimals (got {rate})")
 
 
 def check_examples(rules: Rules) -> list[tuple[str, str, bool]]:
@@ -295,6 +482,8 @@ def check_examples(rules: Rules) -> list[tuple[str, str, bool]]:
         (f"ignore {r.name}", r.pattern, r.examples, r.counter_examples) for r in rules.ignore]
     patterns += [(f"alias {r.name}", r.name_pattern, r.examples, r.counter_examples)
                  for r in rules.aliases]
+    patterns += [(f"post {r.name}", r.pattern, r.examples, r.counter_examples)
+                 for r in rules.postings]
     for label, pattern, examples, counter in patterns:
         if pattern is None:
             continue

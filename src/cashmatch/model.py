@@ -56,13 +56,16 @@ class Action(StrEnum):
     ACCEPT = "accept"      #: a person applied a ranked candidate
     ASSIGN = "assign"      #: a person applied items of their choice (or wrote a difference off)
     IGNORE = "ignore"      #: not to be matched (a rule or a person said why)
+    POST = "post"          #: booked straight to an account (a posting rule or a person): a
+                           #: bank fee, a tax, a salary, a customer's credit kept or refunded
     SUSPENSE = "suspense"  #: booked on the suspense account until identified
     RECLASS = "reclass"    #: money taken from suspense to the items it pays
     UNMATCH = "unmatch"    #: undoes an earlier decision (a reversal is posted)
 
 
 #: Decisions that settle a movement (nothing more to do while they stand).
-SETTLING = (Action.AUTO, Action.ACCEPT, Action.ASSIGN, Action.IGNORE, Action.SUSPENSE)
+SETTLING = (Action.AUTO, Action.ACCEPT, Action.ASSIGN, Action.IGNORE, Action.SUSPENSE,
+            Action.POST)
 #: Decisions that apply money to items (their allocations count).
 APPLYING = (Action.AUTO, Action.ACCEPT, Action.ASSIGN, Action.RECLASS)
 #: Decisions an unmatch can undo.
@@ -82,12 +85,13 @@ class ReviewStatus(StrEnum):
     ASSIGNED = "assigned"
     IGNORED = "ignored"
     SUSPENSE = "suspense"
+    POSTED = "posted"
     SUPERSEDED = "superseded"
 
 
 #: Statuses of a review item someone decided (it can be reopened).
 DECIDED = (ReviewStatus.ACCEPTED, ReviewStatus.ASSIGNED, ReviewStatus.IGNORED,
-           ReviewStatus.SUSPENSE)
+           ReviewStatus.SUSPENSE, ReviewStatus.POSTED)
 
 
 @dataclass(frozen=True, slots=True)

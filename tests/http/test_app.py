@@ -162,3 +162,44 @@ def test_filters(client: TestClient) -> None:
     assert len(client.get("/review?min_amount=30", headers=R).json()["items"]) == 1
     assert client.get("/review?max_amount=30", headers=R).json()["items"] == []
     assert client.get("/review?min_amount=abc", headers=R).status_code == 422
+
+
+def test_posting_by_hand_credit_refund_and_the_bank_reports(client: TestClient) -> None:
+    load(client)
+    client.post("/match", headers=W)  # FA-1 paid by B1; B2 waits in review
+    bank = ("booking_date,amount,description,counterparty_name,bank_reference,account_iban\n"
+            "2026-02-04,-12.00,LOYER TERMINAL,,B3,FR7630004001230001234567805\n"
+            "2026-02-04,100.00,FACTURE FA-1,,B4,FR7630004001230001234567805\n"
+            "2026-02-05,100.00,FACTURE FA-1,,B5,FR7630004001230001234567805\n")
+    client.post("/statements", files={"files": ("b.csv", bank, "text/csv")}, headers=W)
+    client.post("/match", headers=W)
+    queue = {r["bank_reference"]: r["review_id"]
+             for r in client.get("/review", headers=R).json()["items"]}
+    r = client.post(f"/review/{queue['B3']}/post", headers=W,
+                    json={"account": "613500", "label": "Loyer TPE", "vat_rate": "20"})
+    assert r.status_code == 200, r.text
+    r = client.post(f"/review/{queue['B4']}/credit", json={"party": "C1"}, headers=W)
+    assert r.status_code == 200, r.text
+    r = client.post(f"/review/{queue['B5']}/refund", json={"party": "C9"}, headers=W)
+    assert r.status_code == 404
+    assert client.post(f"/review/{queue['B5']}/refund", json={"party": "C1"},
+                       headers=W).status_code == 200
+    r = client.post(f"/review/{queue['B5']}/post", json={"account": "6", "label": "x"},
+                    headers=W)
+    assert r.status_code == 422
+    rec = client.get("/reports/bankrec?as_of=2026-02-28", headers=R).json()["accounts"]
+    assert [a["unposted_total"] for a in rec] == ["40.00", "0.00"]  # B2 waits; no account
+    account = client.get("/reports/customer/C1?as_of=2026-02-28", headers=R).json()
+    assert account["unapplied_credits"][0]["amount"] == "-100.00"
+    assert client.get("/reports/customer/NOBODY", headers=R).status_code == 404
+    assert [m["status"] for m in client.get("/matches?status=posted", headers=R).json()[
+        "matches"]] == ["posted"] * 3
+
+
+def test_items_snapshot_upload(client: TestClient) -> None:
+    assert client.post("/items", json=ITEMS, headers=W).status_code == 200
+    csv = "id,amount,due_date\nFA-1,100.00,2026-02-01\n"
+    r = client.post("/items/file?snapshot=true", files={"file": ("items.csv", csv, "text/csv")},
+                    headers=W)
+    assert r.status_code == 200
+    assert r.json()["closed"] == [{"item_id": "FA-2", "open_amount": "60.00", "currency": "EUR"}]

@@ -119,3 +119,47 @@ def test_book_amount_of_a_foreign_item(store: Store, tmp_path: Path) -> None:
     with pytest.raises(ItemsError) as exc:
         import_items(store, f)
     assert "needs its book_currency" in str(exc.value)
+
+
+def test_a_snapshot_closes_what_it_does_not_list(store: Store, rules, items_file,
+                                                statements_file) -> None:
+    import cashmatch
+    from cashmatch.ingest.statements import import_statements
+    from cashmatch.match.run import run_match
+    from tests.conftest import movement
+
+    import_items(store, items_file(item("FA-1", "100.00"), item("FA-2", "200.00"),
+                                   item("FA-3", "300.00"), item("FA-4", "40.00")))
+    import_statements(store, [statements_file(movement("40.00", "FACT FA-4"),
+                                              movement("120.00", "acompte FA-3"))])
+    run_match(store, rules)
+    (review_id,) = [r["review_id"] for r in cashmatch.list_reviews(store)]
+    cashmatch.accept(store, rules, review_id)  # FA-3 partly paid by cashmatch
+    r = import_items(store, items_file(item("FA-1", "100.00")), snapshot=True)
+    assert [(c["item_id"], c["open_amount"]) for c in r.closed] == [
+        ("FA-2", Decimal("200.00")), ("FA-3", Decimal("180.00"))]  # FA-4 was settled already
+    got = _items(store)
+    assert set(got) == {"FA-1", "FA-2", "FA-3", "FA-4"}  # kept, not deleted
+    assert [got[i]["open_amount"] for i in ("FA-1", "FA-2", "FA-3")] == [
+        Decimal("100.00"), 0, 0]
+    assert import_items(store, items_file(item("FA-1", "100.00"))).closed == []  # no snapshot
+
+
+def test_lettrage_continues_the_erp_sequence(store: Store, rules, items_file,
+                                            statements_file) -> None:
+    import cashmatch
+    from cashmatch.ingest.statements import import_statements
+    from cashmatch.match.run import run_match
+    from tests.conftest import movement
+
+    rows = [item("FA-1", "10.00") | {"last_lettrage": "aaz"}, item("FA-2", "20.00"),
+            item("FB-1", "30.00", party="C2", name="DEUX")]
+    f = items_file()
+    pl.DataFrame(rows).write_csv(f)
+    import_items(store, f)
+    import_statements(store, [statements_file(movement("10.00", "FA-1"),
+                                              movement("20.00", "FA-2"),
+                                              movement("30.00", "FB-1"))])
+    assert run_match(store, rules).auto == 3
+    codes = {r["item_id"]: r["lettrage_code"] for r in cashmatch.list_items(store)}
+    assert codes == {"FA-1": "ABA", "FA-2": "ABB", "FB-1": "AAA"}  # C1 after AAZ

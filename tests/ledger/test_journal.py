@@ -6,6 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 import cashmatch
 from cashmatch.config import Ledger, Matching, Rules
 from cashmatch.ingest.items import import_items
@@ -106,3 +108,68 @@ def test_a_discount_split_with_its_vat(tmp_path, statements_file, items_file) ->
         ("3.33", "0.00")]  # 20.00 * 20 / 120
     assert [(ln["debit"], ln["credit"]) for ln in lines if ln["account"] == "665000"] == [
         ("16.67", "0.00")]
+
+
+OTHER = "FR7610107001011234567890129"
+
+
+def _two_banks(**ledger: object) -> Rules:
+    from cashmatch.config import BankRule
+
+    return Rules(ledger=Ledger(**ledger),  # type: ignore[arg-type]
+                 banks=(BankRule("main", "FR7630004001230001234567805", "512100", "BQ1",
+                                 "Banque principale"),
+                        BankRule("other", OTHER, "512200", "BQ2")))
+
+
+def _entries(store: Store) -> list[tuple[object, ...]]:
+    """(entry number, journal, entry date, piece date, bank account) of each entry."""
+    return [(r["entry_number"], r["journal"], str(r["entry_date"]), str(r["piece_date"]),
+             r["account"]) for r in cashmatch.journal_frame(store).to_dicts()
+            if r["line_no"] == 1]
+
+
+def test_each_bank_its_journal_numbered_in_date_order(store, statements_file,
+                                                      items_file) -> None:
+    rules = _two_banks()
+    import_items(store, items_file(*[item(f"FA-{n}", "10.00") for n in range(1, 7)]))
+    other = {"account_iban": OTHER}
+    # two files imported newest first: one run posts them in date order, per journal
+    import_statements(store, [statements_file(
+        movement("10.00", "FA-3", day="2026-02-20"), movement("10.00", "FA-4", day="2026-02-11"),
+        movement("10.00", "FA-5", day="2026-02-15") | other,
+        movement("10.00", "VIREMENT", day="2026-02-12"))])
+    import_statements(store, [statements_file(movement("10.00", "FA-1", day="2026-02-05"),
+                                              movement("10.00", "FA-2", day="2026-02-01") | other)])
+    run_match(store, rules)
+    assert _entries(store) == [
+        ("BQ1000001", "BQ1", "2026-02-05", "2026-02-05", "512100"),
+        ("BQ1000002", "BQ1", "2026-02-11", "2026-02-11", "512100"),
+        ("BQ1000003", "BQ1", "2026-02-20", "2026-02-20", "512100"),
+        ("BQ2000001", "BQ2", "2026-02-01", "2026-02-01", "512200"),
+        ("BQ2000002", "BQ2", "2026-02-15", "2026-02-15", "512200")]
+    # the 12 February receipt, decided later, is dated the journal's latest day
+    (review_id,) = [r["review_id"] for r in cashmatch.list_reviews(store)]
+    assign(store, rules, review_id, [("FA-6", None)], user="test")
+    assert _entries(store)[-1] == ("BQ1000004", "BQ1", "2026-02-20", "2026-02-12", "512100")
+
+
+@pytest.mark.parametrize("policy, expected", [("today", None), ("original", "2026-02-20")])
+def test_reversals_keep_their_journal_and_follow_the_policy(store, statements_file,
+                                                            items_file, policy: str,
+                                                            expected: str | None) -> None:
+    from datetime import date
+
+    from cashmatch.ledger.actions import unmatch
+
+    rules = _two_banks(reversal_date=policy)
+    import_items(store, items_file(item("FA-1", "10.00"), item("FA-2", "10.00")))
+    import_statements(store, [statements_file(
+        movement("10.00", "FA-1", day="2026-02-05") | {"account_iban": OTHER},
+        movement("10.00", "FA-2", day="2026-02-20") | {"account_iban": OTHER})])
+    run_match(store, rules)
+    unmatch(store, rules, 2, "wrong")
+    unmatch(store, rules, 1, "wrong too")
+    day = expected or str(date.today())
+    assert _entries(store)[2:] == [("BQ2000003", "BQ2", day, "2026-02-20", "512200"),
+                                   ("BQ2000004", "BQ2", day, "2026-02-05", "512200")]

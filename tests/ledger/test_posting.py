@@ -148,3 +148,60 @@ def test_labels_collapse_whitespace_and_are_cut(texts: list[str]) -> None:
     got = pl.DataFrame({"t": texts}, schema={"t": pl.String}).select(
         label_expr(pl.col("t"))).to_series().to_list()
     assert got == [(" ".join(t.split())[:100] or "-") for t in texts]
+
+
+def _accounts(*rows: tuple[int, str, int, int | None]) -> pl.DataFrame:
+    """(k, account, amount, VAT basis points) of account lines."""
+    from cashmatch.ledger.posting import ACCOUNT_LINE_COLUMNS
+
+    frame = pl.DataFrame([(k, account, None, None, f"L{account}", amount, bp,
+                           "445660" if bp else None, None) for k, account, amount, bp in rows],
+                         schema={"k": pl.Int64, "account": pl.String, "aux_account": pl.String,
+                                 "aux_label": pl.String, "label": pl.String,
+                                 "amount_minor": pl.Int64, "vat_bp": pl.Int64,
+                                 "vat_account": pl.String, "item_id": pl.String}, orient="row")
+    assert tuple(frame.columns) == ACCOUNT_LINE_COLUMNS
+    return frame
+
+
+def test_account_lines_with_a_vat_split_and_a_remainder() -> None:
+    lines = entry_lines(_entries((0, -1200, None, 0), (1, -1830, None, 0), (2, 5000, None, 0)),
+                        _allocs(), Ledger(),
+                        _accounts((0, "613500", -1200, 2000), (1, "431000", -1830, None),
+                                  (2, "768000", 3000, 550)))
+    assert _lines(lines) == [
+        (0, "512000", 0, 1200, None), (0, "613500", 1000, 0, None), (0, "445660", 200, 0, None),
+        (1, "512000", 0, 1830, None), (1, "431000", 1830, 0, None),
+        (2, "512000", 5000, 0, None), (2, "768000", 0, 2844, None), (2, "445660", 0, 156, None),
+        (2, "471000", 0, 2000, None)]  # 30.00 at 5.5 %: 1.56 of VAT; 20.00 left unallocated
+    assert lines.get_column("label").to_list()[2] == "TVA L613500"
+
+
+@pytest.mark.parametrize("accounts, message", [
+    (((0, "627000", 500, None),), "does not have the sign of its movement"),
+    (((0, "627000", -2000, None),), "beyond its amount"),
+    (((0, "627000", -500, 10_000),), "not a rate below 100 %"),
+])
+def test_refused_account_lines(accounts: tuple, message: str) -> None:
+    with pytest.raises(PostingError, match=message):
+        entry_lines(_entries((0, -1500, None, 0)), _allocs(), Ledger(), _accounts(*accounts))
+
+
+@given(st.lists(st.tuples(st.integers(-10**9, 10**9).filter(bool),
+                          st.integers(0, 9_999), st.integers(0, 100)), min_size=1, max_size=8))
+def test_entries_with_account_lines_always_balance(rows: list[tuple[int, int, int]]) -> None:
+    """Whatever the amounts and VAT rates, rule postings balance, the VAT line has the sign of
+    the net line, and their reversal mirrors them."""
+    entries = _entries(*[(k, amount, None, 0) for k, (amount, _, _) in enumerate(rows)])
+    booked = _accounts(*[(k, "627000", amount * share // 100 or amount, bp)
+                         for k, (amount, bp, share) in enumerate(rows)])
+    lines = entry_lines(entries, _allocs(), Ledger(), booked)
+    sums = lines.group_by("k").agg(pl.col("debit_minor").sum(), pl.col("credit_minor").sum())
+    assert (sums["debit_minor"] == sums["credit_minor"]).all()
+    for k, (amount, _, _) in enumerate(rows):
+        mine = lines.filter(pl.col("k") == k)
+        sides = mine.filter(pl.col("account") != "512000").select(
+            (pl.col("debit_minor") > 0).alias("d")).to_series().to_list()
+        assert all(d == (amount < 0) for d in sides)  # a payment's counterparts are debits
+    undone = reversal_lines(lines)
+    assert undone["credit_minor"].to_list() == lines["debit_minor"].to_list()

@@ -5,6 +5,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cashmatch.cli import cli
+from cashmatch.config import Matching, Rules
 from cashmatch.ingest.items import import_items
 from cashmatch.ingest.statements import import_statements
 from cashmatch.ledger.reports import (
@@ -82,3 +83,22 @@ def test_kpis_backlog_and_charts(store, rules, tmp_path, statements_file) -> Non
     assert result.exit_code == 0, result.output
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert result.stdout.splitlines()[0].startswith("party_id,party_name,currency,not_due")
+
+
+def test_an_over_payment_counts_in_the_aged_balance_and_the_customer_account(
+        store, rules, tmp_path, statements_file) -> None:
+    import cashmatch
+
+    import_items(store, _items(tmp_path))
+    import_statements(store, [statements_file(movement("350.00", "FACT FA-3", name="DEUX",
+                                                       day="2026-03-02"))])
+    overpaid_auto = Rules(matching=Matching(auto_overpayment=True))  # by default: review
+    assert run_match(store, overpaid_auto).auto == 1  # FA-3 settled, 50.00 left on C2's 411
+    rows = {r["party_id"]: r for r in aged_balance(store, AS_OF)}
+    assert (rows["C2"]["unapplied"], rows["C2"]["total"]) == (Decimal("-50.00"),
+                                                              Decimal("350.00"))
+    assert aged_balance(store, date(2026, 3, 1))[0]["unapplied"] == 0  # not yet paid
+    account = cashmatch.customer_account(store, "C2", AS_OF)
+    assert [i["item_id"] for i in account["open_items"]] == ["FA-4"]
+    assert [c["amount"] for c in account["unapplied_credits"]] == [Decimal("-50.00")]
+    assert account["balance"] == {"EUR": Decimal("350.00")}

@@ -29,7 +29,16 @@ import cashmatch
 from cashmatch.http import problems
 from cashmatch.http.auth import load_tokens, requires
 from cashmatch.http.encoding import DecimalJSON, dumps
-from cashmatch.http.schemas import AMOUNT, AcceptIn, AssignIn, IgnoreIn, ItemIn, PreviewIn
+from cashmatch.http.schemas import (
+    AMOUNT,
+    AcceptIn,
+    AssignIn,
+    CustomerIn,
+    IgnoreIn,
+    ItemIn,
+    PostIn,
+    PreviewIn,
+)
 
 __all__ = ["create_app", "load_tokens"]
 
@@ -90,6 +99,7 @@ def _routes(app: FastAPI, rules: cashmatch.Rules, store: cashmatch.Store,
     """The routes: imports and matching, review, exports and reports."""
     _ingest_routes(app, rules, store, once, read, reader, writer)
     _review_routes(app, rules, store, once, read, reader, writer)
+    _posting_routes(app, rules, store, once, writer)
     _report_routes(app, rules, store, read, reader)
 
 
@@ -119,12 +129,13 @@ def _ingest_routes(app: FastAPI, rules: cashmatch.Rules, store: cashmatch.Store,
 
     @app.post("/items/file")
     async def upload_items(file: Annotated[UploadFile, File()], key: Key = None,
-                           _: str = writer) -> Response:
-        """Upsert open items from an uploaded CSV, Parquet or JSON file."""
+                           snapshot: bool = False, _: str = writer) -> Response:
+        """Upsert open items from an uploaded CSV, Parquet or JSON file; a ``snapshot``
+        closes the items it does not list (settled outside cashmatch)."""
         name = Path(file.filename or "items.csv").name
         data = await file.read()
-        return once(key, name.encode() + b"\0" + data, "/items/file",
-                    lambda: asdict(cashmatch.import_items_upload(store, name, data)))
+        return once(key, name.encode() + bytes([snapshot]) + data, "/items/file",
+                    lambda: asdict(cashmatch.import_items_upload(store, name, data, snapshot)))
 
     @app.post("/match")
     async def match(request: Request, key: Key = None, _: str = writer) -> Response:
@@ -141,7 +152,7 @@ def _ingest_routes(app: FastAPI, rules: cashmatch.Rules, store: cashmatch.Store,
 
     @app.get("/matches")
     def matches(status: Annotated[str | None, Query(
-                    pattern="^(auto|manual|suggested|unmatched|ignored)$")] = None,
+                    pattern="^(auto|manual|suggested|unmatched|ignored|posted)$")] = None,
                 party_id: str | None = None, date_from: date | None = None,
                 date_to: date | None = None, _: str = reader) -> Any:
         """Allocations, suggestions and unmatched movements, filtered."""
@@ -194,6 +205,35 @@ def _review_routes(app: FastAPI, rules: cashmatch.Rules, store: cashmatch.Store,
                                                              body.reason, user)})
 
 
+def _posting_routes(app: FastAPI, rules: cashmatch.Rules, store: cashmatch.Store,
+                    once: Callable[..., Response], writer: Any) -> None:
+    """Review items posted straight to an account, kept as a credit or owed back."""
+    @app.post("/review/{review_id}/post")
+    async def review_post(review_id: int, body: PostIn, request: Request, key: Key = None,
+                          user: str = writer) -> Response:
+        rate = None if body.vat_rate is None else Decimal(body.vat_rate)
+        return once(key, await request.body(), f"/review/{review_id}/post",
+                    lambda: {"decision_id": cashmatch.post_to_account(
+                        store, rules, review_id, body.account, body.label, user, body.reason,
+                        rate)})
+
+    @app.post("/review/{review_id}/credit")
+    async def review_credit(review_id: int, request: Request, body: CustomerIn | None = None,
+                            key: Key = None, user: str = writer) -> Response:
+        given = body or CustomerIn()
+        return once(key, await request.body(), f"/review/{review_id}/credit",
+                    lambda: {"decision_id": cashmatch.keep_as_credit(
+                        store, rules, review_id, given.party, user, given.reason)})
+
+    @app.post("/review/{review_id}/refund")
+    async def review_refund(review_id: int, request: Request, body: CustomerIn | None = None,
+                            key: Key = None, user: str = writer) -> Response:
+        given = body or CustomerIn()
+        return once(key, await request.body(), f"/review/{review_id}/refund",
+                    lambda: {"decision_id": cashmatch.refund(store, rules, review_id,
+                                                             given.party, user, given.reason)})
+
+
 def _report_routes(app: FastAPI, rules: cashmatch.Rules, store: cashmatch.Store,
                    read: Callable[[Callable[[], Any]], Any], reader: Any) -> None:
     @app.get("/journal")
@@ -204,13 +244,24 @@ def _report_routes(app: FastAPI, rules: cashmatch.Rules, store: cashmatch.Store,
             return {"lines": frame.to_dicts()}
         if format == "fec":
             return PlainTextResponse("\r\n".join(
-                cashmatch.fec_lines(frame, rules.ledger.journal_label)))
+                cashmatch.fec_lines(frame, rules.journal_labels())))
         return PlainTextResponse(cashmatch.export_text(frame, "csv"), media_type="text/csv")
 
     @app.get("/reports/aged")
     def report_aged(as_of: date | None = None, _: str = reader) -> Any:
         day = as_of or date.today()
         return {"as_of": day, "rows": read(lambda: cashmatch.aged_balance(store, day))}
+
+    @app.get("/reports/bankrec")
+    def report_bankrec(as_of: date, _: str = reader) -> Any:
+        """The reconciliation statement of each bank account at the end of ``as_of``."""
+        return {"as_of": as_of,
+                "accounts": read(lambda: cashmatch.bank_reconciliation(store, rules, as_of))}
+
+    @app.get("/reports/customer/{party}")
+    def report_customer(party: str, as_of: date | None = None, _: str = reader) -> Any:
+        day = as_of or date.today()
+        return read(lambda: cashmatch.customer_account(store, party, day))
 
     @app.get("/reports/dso")
     def report_dso(as_of: date | None = None, months: Annotated[int, Query(ge=1, le=24)] = 3,

@@ -62,3 +62,18 @@ class AssignIn(BaseModel):
 
 class IgnoreIn(BaseModel):
     reason: str = Field(min_length=1)
+
+
+class PostIn(BaseModel):
+    account: str = Field(pattern=r"^[1-8][0-9]{2}[0-9A-Z]{0,17}$")
+    label: str = Field(min_length=1)
+    vat_rate: str | None = Field(default=None, pattern=r"^\d{1,2}(\.\d{1,2})?$",
+                                 description="VAT included in the amount, in percent")
+    reason: str | None = None
+
+
+class CustomerIn(BaseModel):
+    party: str | None = Field(default=None, description="the customer's party id (default: "
+                                                        "the best candidate's, else the "
+                                                        "payer memory's)")
+    reason: str | None = None

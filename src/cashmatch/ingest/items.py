@@ -1,9 +1,15 @@
 """Open items import: CSV, Parquet or JSON → validated rows → upsert by ``id``.
 
 Columns: ``id, kind, account, party_id, party_name, party_iban, reference, issue_date,
-due_date, amount, currency, description`` and optional ``open_amount``. Only ``id``,
-``amount`` and one of the dates are required. ``amount`` is the signed movement expected on
-the bank account (invoice positive, credit note negative, supplier invoice negative...).
+due_date, amount, currency, description`` and optional ``open_amount``, ``book_amount``,
+``book_currency`` and ``last_lettrage`` (the last lettrage code the ERP used on the item's
+account and party: cashmatch's codes continue after it). Only ``id``, ``amount`` and one of
+the dates are required. ``amount`` is the signed movement expected on the bank account
+(invoice positive, credit note negative, supplier invoice negative...). An ERP's own CSV
+export is read through a column mapping (:mod:`cashmatch.ingest.items_mapping`).
+
+A snapshot import says the file is the complete list of open items: the items it does not
+list are closed as settled outside cashmatch (kept, with the closure recorded and reported).
 
 Validation is vectorised with polars over the whole file; every bad cell is reported with
 file, row and column, and a file with any bad cell imports nothing. Re-importing updates
@@ -15,12 +21,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cashmatch.errors import ItemsError, Location, Problem
+from cashmatch.ingest.items_mapping import ItemsMapping
 from cashmatch.ingest.normalize import ITEM_KEYS, iban_expr, typo_keys_sql
 from cashmatch.model import DEFAULT_ACCOUNT, EXPECTED_SIGN, ItemKind
 from cashmatch.money import decimals_expr, exponent_expr, minor_units_expr
@@ -31,7 +38,7 @@ if TYPE_CHECKING:
 
 COLUMNS = ("id", "kind", "account", "party_id", "party_name", "party_iban", "reference",
            "issue_date", "due_date", "amount", "currency", "description", "open_amount",
-           "book_amount", "book_currency", "discount_until", "discount_rate")
+           "book_amount", "book_currency", "discount_until", "discount_rate", "last_lettrage")
 DEFAULT_CURRENCY = "EUR"
 #: The columns of ``cm_items`` an import writes (the rest of the row is its identity).
 _STORED = ("item_id", "kind", "account", "party_id", "party_name", "party_iban", "reference",
@@ -43,13 +50,32 @@ _AMOUNT_RE = r"^[+-]?\d{1,15}(\.\d+)?$"
 
 @dataclass(frozen=True, slots=True)
 class ItemsImport:
-    """What an items import did."""
+    """What an items import did; ``closed``: the items a snapshot closed as settled outside
+    cashmatch (``item_id``, ``open_amount`` that was left, ``currency``)."""
 
     file: str
     rows: int
     new: int
     updated: int
     unchanged: int
+    closed: list[dict[str, object]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Hints:
+    """How an items file writes its dates (said in the messages about bad cells) and its
+    amounts (``decimal``: ``.`` or ``,``)."""
+
+    date: str = "YYYY-MM-DD"
+    decimal: str = "."
+
+    @property
+    def amount(self) -> str:
+        return f"digits, optional {'comma' if self.decimal == ',' else 'dot'} and decimals"
+
+    @property
+    def amount_re(self) -> str:
+        return _AMOUNT_RE.replace(r"\.", "," if self.decimal == "," else r"\.")
 
 
 def read_items(path: Path) -> tuple[pl.DataFrame, int]:
@@ -151,16 +177,16 @@ def _read_json(path: Path) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={k: pl.String for k in rows})
 
 
-def validate(df: pl.DataFrame, file: str, first_row: int) -> pl.DataFrame:
+def validate(df: pl.DataFrame, file: str, first_row: int,
+             hints: Hints = Hints()) -> pl.DataFrame:
     """Check every cell; return the typed frame ready for the store, or raise ItemsError
-    listing every bad cell."""
+    listing every bad cell at once."""
     import polars as pl
 
     df = _with_columns(df, file).with_row_index("_row", offset=first_row)
     found = _Problems(file)
-    found.check_text(df)
-    found.raise_any()
-    df = _typed(df)
+    found.check_text(df, hints)
+    df = _typed(df, hints)
     found.check_amounts(df)
     df = df.with_columns(pl.col("kind").fill_null(
         pl.when(pl.col("amount_minor") < 0).then(pl.lit("credit_note"))
@@ -178,7 +204,7 @@ def validate(df: pl.DataFrame, file: str, first_row: int) -> pl.DataFrame:
         (pl.col("amount_minor") - pl.col("open_minor").fill_null(pl.col("amount_minor")))
         .alias("settled_outside_minor"),
         "currency", "description", "book_minor", "book_currency", "discount_until",
-        "discount_rate", "_row")
+        "discount_rate", pl.col("last_lettrage").str.to_uppercase(), "_row")
 
 
 def _with_columns(df: pl.DataFrame, file: str) -> pl.DataFrame:
@@ -207,23 +233,29 @@ def _with_columns(df: pl.DataFrame, file: str) -> pl.DataFrame:
         pl.col("book_currency").str.to_uppercase())
 
 
-def _typed(df: pl.DataFrame) -> pl.DataFrame:
-    """Amounts in minor units (with how many decimals each was written with) and dates."""
+def _typed(df: pl.DataFrame, hints: Hints) -> pl.DataFrame:
+    """Amounts in minor units (with how many decimals each was written with) and dates; a
+    cell that is not an amount or a date (reported by :meth:`_Problems.check_text`) is
+    null."""
     import polars as pl
+
+    def amount(c: str) -> pl.Expr:
+        return pl.when(pl.col(c).str.contains(hints.amount_re)).then(
+            pl.col(c).str.replace(",", ".", literal=True))
 
     exp, book_exp = exponent_expr(pl.col("currency")), exponent_expr(pl.col("book_currency"))
     return df.with_columns(
-        minor_units_expr(pl.col("book_amount"), book_exp).alias("book_minor"),
-        (decimals_expr(pl.col("book_amount")) > book_exp).alias("_book_bad"),
-        minor_units_expr(pl.col("amount"), exp).alias("amount_minor"),
-        minor_units_expr(pl.col("open_amount"), exp).alias("open_minor"),
-        decimals_expr(pl.col("amount")).alias("_amount_dec"),
-        decimals_expr(pl.col("open_amount")).alias("_open_dec"),
+        minor_units_expr(amount("book_amount"), book_exp).alias("book_minor"),
+        (decimals_expr(amount("book_amount")) > book_exp).alias("_book_bad"),
+        minor_units_expr(amount("amount"), exp).alias("amount_minor"),
+        minor_units_expr(amount("open_amount"), exp).alias("open_minor"),
+        decimals_expr(amount("amount")).alias("_amount_dec"),
+        decimals_expr(amount("open_amount")).alias("_open_dec"),
         exp.alias("_exp"),
-        pl.col("issue_date").str.to_date("%Y-%m-%d"),
-        pl.col("due_date").str.to_date("%Y-%m-%d"),
-        pl.col("discount_until").str.to_date("%Y-%m-%d"),
-        pl.col("discount_rate").cast(pl.Decimal(7, 6)))
+        pl.col("issue_date").str.to_date("%Y-%m-%d", strict=False),
+        pl.col("due_date").str.to_date("%Y-%m-%d", strict=False),
+        pl.col("discount_until").str.to_date("%Y-%m-%d", strict=False),
+        pl.col("discount_rate").cast(pl.Decimal(7, 6), strict=False))
 
 
 class _Problems:
@@ -246,8 +278,8 @@ class _Problems:
             self.problems.append(Problem(Location(self.file, int(row), f"column {column}"), m,
                                          "error"))
 
-    def check_text(self, df: pl.DataFrame) -> None:
-        """Cells as written: ids, currencies, amounts, dates and kinds."""
+    def check_text(self, df: pl.DataFrame, hints: Hints) -> None:
+        """Cells as written: ids, currencies, amounts, dates, kinds and lettrage codes."""
         import polars as pl
 
         col = pl.col
@@ -260,8 +292,8 @@ class _Problems:
         self.bad(df, col("book_amount").is_not_null() & col("book_currency").is_null(),
                  "book_currency", "a book_amount needs its book_currency (the ledger's currency)")
         for c in ("amount", "open_amount", "book_amount"):
-            self.bad(df, col(c).is_not_null() & ~col(c).str.contains(_AMOUNT_RE), c,
-                     pl.format("{} is not an amount (digits, optional dot and decimals)", col(c)))
+            self.bad(df, col(c).is_not_null() & ~col(c).str.contains(hints.amount_re), c,
+                     pl.format("{} is not an amount (" + hints.amount + ")", col(c)))
         self.bad(df, col("amount").is_null(), "amount", "an amount is required")
         rate = col("discount_rate").cast(pl.Decimal(12, 6), strict=False)
         self.bad(df, col("discount_rate").is_not_null()
@@ -271,12 +303,16 @@ class _Problems:
         for c in ("issue_date", "due_date", "discount_until"):
             parsed = col(c).str.to_date("%Y-%m-%d", strict=False)
             self.bad(df, col(c).is_not_null() & parsed.is_null(), c,
-                     pl.format("{} is not a date (YYYY-MM-DD)", col(c)))
+                     pl.format("{} is not a date (" + hints.date + ")", col(c)))
         self.bad(df, col("issue_date").is_null() & col("due_date").is_null(), "issue_date",
                  "an issue_date or a due_date is required")
         kinds = [k.value for k in ItemKind]
         self.bad(df, col("kind").is_not_null() & ~col("kind").is_in(kinds), "kind",
                  pl.format("{} is not a kind (" + ", ".join(kinds) + ")", col("kind")))
+        self.bad(df, col("last_lettrage").is_not_null()
+                 & ~col("last_lettrage").str.contains(r"^[A-Za-z]{3,}$"), "last_lettrage",
+                 pl.format("{} is not a lettrage code (three letters or more)",
+                           col("last_lettrage")))
 
     def check_amounts(self, df: pl.DataFrame) -> None:
         """Decimals allowed by each currency; no zero amount; a book amount of its sign."""
@@ -301,7 +337,7 @@ class _Problems:
 
         col = pl.col
         sign = col("kind").replace_strict({k.value: v for k, v in EXPECTED_SIGN.items()},
-                                          return_dtype=pl.Int64)
+                                          default=0, return_dtype=pl.Int64)  # bad kinds: 0
         self.bad(df, (sign != 0) & (col("amount_minor").sign() != sign), "amount",
                  pl.format("{} has the wrong sign for a {} (amount is the signed movement "
                            "expected on the bank account)", col("amount"), col("kind")))
@@ -340,17 +376,27 @@ def _iban_problems(df: pl.DataFrame, file: str) -> list[Problem]:
     return out
 
 
-def import_items(store: Store, path: Path) -> ItemsImport:
-    """Validate ``path`` and upsert its items in one transaction."""
-    raw, first_row = read_items(path)
-    df = validate(raw, str(path), first_row)
+def import_items(store: Store, path: Path, mapping: ItemsMapping | None = None,
+                 snapshot: bool = False) -> ItemsImport:
+    """Validate ``path`` (an ERP's CSV read through ``mapping`` when given) and upsert its
+    items in one transaction; a ``snapshot`` closes the items it does not list."""
+    if mapping is not None:
+        from cashmatch.ingest.items_mapping import read_mapped
+
+        df = validate(read_mapped(path, mapping), str(path), 2, mapping.hints())
+    else:
+        raw, first_row = read_items(path)
+        df = validate(raw, str(path), first_row)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return store_items(store, df, str(path), digest, path.suffix.lstrip(".").lower())
+    return store_items(store, df, str(path), digest, path.suffix.lstrip(".").lower(),
+                       snapshot=snapshot)
 
 
-def import_items_upload(store: Store, name: str, data: bytes) -> ItemsImport:
-    """Import an items file received as ``name`` and its content (an HTTP upload); errors
-    and the summary name it as sent."""
+def import_items_upload(store: Store, name: str, data: bytes,
+                        snapshot: bool = False) -> ItemsImport:
+    """Import an items file received as ``name`` and its content (an HTTP upload; a
+    ``snapshot`` closes the items it does not list); errors and the summary name it as
+    sent."""
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -363,46 +409,35 @@ def import_items_upload(store: Store, name: str, data: bytes) -> ItemsImport:
             raise ItemsError(name, [replace(p, location=replace(p.location, file=name))
                                     for p in exc.problems]) from None
         digest = hashlib.sha256(data).hexdigest()
-        return store_items(store, df, name, digest, path.suffix.lstrip(".").lower())
+        return store_items(store, df, name, digest, path.suffix.lstrip(".").lower(),
+                           snapshot=snapshot)
 
 
 def upsert_items(store: Store, records: list[dict[str, object]],
-                 source: str = "records") -> ItemsImport:
+                 source: str = "records", origin: str = "import") -> ItemsImport:
     """Validate item records (dicts with the columns of an items file; amounts as decimal
-    strings or ``Decimal``) and upsert them, like a file import."""
+    strings or ``Decimal``) and upsert them, like a file import (``origin``: see
+    :func:`store_items`)."""
     import polars as pl
 
     rows = [{k: (None if v is None else str(v)) for k, v in r.items()} for r in records]
     names = sorted({k for r in rows for k in r})
     frame = pl.DataFrame(rows, schema={c: pl.String for c in names})
     digest = hashlib.sha256(repr(rows).encode()).hexdigest()
-    return store_items(store, validate(frame, source, 1), source, digest, "records")
+    return store_items(store, validate(frame, source, 1), source, digest, "records", origin)
 
 
 def store_items(store: Store, df: pl.DataFrame, source: str, digest: str,
-                fmt: str) -> ItemsImport:
-    """Upsert validated items (from :func:`validate`) in one transaction."""
+                fmt: str, origin: str = "import", snapshot: bool = False) -> ItemsImport:
+    """Upsert validated items (from :func:`validate`) in one transaction; ``origin`` says
+    who made them (``import``: the ERP's files; ``cashmatch``: a person's decision). A
+    ``snapshot`` closes the ERP's items it does not list (:func:`close_items`); the ERP's
+    last lettrage codes are kept (:func:`cashmatch.ledger.lettrage.new_codes` continues
+    them)."""
     path = Path(source)
     with store.transaction():
         with store.registered("__cm_new_items", df):
-            conflicts = store.rows("""
-                SELECT n._row, n.item_id, n.amount_minor, n.currency, i.currency,
-                       i.settled_outside_minor + coalesce(a.applied, 0) AS applied
-                FROM __cm_new_items n
-                JOIN cm_items i USING (item_id)
-                LEFT JOIN (SELECT item_id, sum(amount_minor) AS applied FROM cm_allocations
-                           GROUP BY item_id) a USING (item_id)
-                WHERE coalesce(a.applied, 0) <> 0
-                  AND (n.currency <> i.currency
-                       OR sign(n.amount_minor) <> sign(i.amount_minor)
-                       OR abs(n.amount_minor) < abs(n.settled_outside_minor + a.applied))
-                ORDER BY n._row""")
-            if conflicts:
-                raise ItemsError(str(path), [
-                    Problem(Location(str(path), int(r[0]), "column amount"),
-                            f"item {r[1]} already has {_fmt(r[5], r[4])} {r[4]} applied; "
-                            f"the new amount {_fmt(r[2], r[3])} {r[3]} would leave it over-applied",
-                            "error") for r in conflicts])
+            _refuse_over_applied(store, path)
             counts = store.row("""
                 SELECT count(*) FILTER (WHERE i.item_id IS NULL),
                        count(*) FILTER (WHERE i.item_id IS NOT NULL AND (
@@ -427,19 +462,107 @@ def store_items(store: Store, df: pl.DataFrame, source: str, digest: str,
                        i.reference, {keys}, i.issue_date, i.due_date,
                        i.amount_minor, i.settled_outside_minor, i.currency, i.description,
                        i.book_minor, i.book_currency, ? AS import_id, ? AS updated_at,
-                       i.discount_until, i.discount_rate
+                       i.discount_until, i.discount_rate, ? AS origin
                 FROM __cm_new_items i
                 ON CONFLICT (item_id) DO UPDATE SET {updates}""",
-                          [import_id, stamp])
+                          [import_id, stamp, origin])
             store.execute("DELETE FROM cm_item_keys WHERE item_id IN "
                           "(SELECT item_id FROM __cm_new_items)")
             store.execute("INSERT INTO cm_item_keys " + typo_keys_sql(
                 "(SELECT item_id, ref_norm FROM cm_items SEMI JOIN __cm_new_items "
                 "USING (item_id))"))
+            closed = _close_missing(store, import_id) if snapshot else None
+        _keep_seeds(store, df, import_id, stamp)
         new, updated = int(counts[0]), int(counts[1])
         store.execute("INSERT INTO cm_imports VALUES (?, 'items', ?, ?, ?, ?, ?, ?, ?)",
                       [import_id, source, digest, fmt, stamp, df.height, new, df.height - new])
-    return ItemsImport(str(path), df.height, new, updated, df.height - new - updated)
+    return ItemsImport(str(path), df.height, new, updated, df.height - new - updated,
+                       [] if closed is None else _closed_rows(closed))
+
+
+def _refuse_over_applied(store: Store, path: Path) -> None:
+    """Refuse updates of ``__cm_new_items`` that would leave an item with less than what is
+    already applied to it (or change its currency or sign)."""
+    conflicts = store.rows("""
+        SELECT n._row, n.item_id, n.amount_minor, n.currency, i.currency,
+               i.settled_outside_minor + coalesce(a.applied, 0) AS applied
+        FROM __cm_new_items n
+        JOIN cm_items i USING (item_id)
+        LEFT JOIN (SELECT item_id, sum(amount_minor) AS applied FROM cm_allocations
+                   GROUP BY item_id) a USING (item_id)
+        WHERE coalesce(a.applied, 0) <> 0
+          AND (n.currency <> i.currency
+               OR sign(n.amount_minor) <> sign(i.amount_minor)
+               OR abs(n.amount_minor) < abs(n.settled_outside_minor + a.applied))
+        ORDER BY n._row""")
+    if conflicts:
+        raise ItemsError(str(path), [
+            Problem(Location(str(path), int(r[0]), "column amount"),
+                    f"item {r[1]} already has {_fmt(r[5], r[4])} {r[4]} applied; "
+                    f"the new amount {_fmt(r[2], r[3])} {r[3]} would leave it over-applied",
+                    "error") for r in conflicts])
+
+
+#: The ERP's open items the snapshot ``__cm_new_items`` does not list.
+_MISSING_SQL = ("SELECT item_id FROM cm_items WHERE origin = 'import' "
+                "AND item_id NOT IN (SELECT item_id FROM __cm_new_items)")
+
+
+def _close_missing(store: Store, import_id: int) -> pl.DataFrame:
+    """Close the ERP's items the snapshot does not list (within the upsert's block)."""
+    missing = [r[0] for r in store.rows(_MISSING_SQL)]
+    return close_items(store, missing, "snapshot", import_id)
+
+
+def _closed_rows(closed: pl.DataFrame) -> list[dict[str, object]]:
+    from cashmatch.money import from_minor
+
+    return [{"item_id": i, "open_amount": from_minor(o, c), "currency": c}
+            for i, o, c in closed.iter_rows()]
+
+
+def _keep_seeds(store: Store, df: pl.DataFrame, import_id: int, stamp: object) -> None:
+    """The ERP's last lettrage code per account and party ('' for the whole account)."""
+    import polars as pl
+
+    seeds = df.filter(pl.col("last_lettrage").is_not_null()).select(
+        "account", pl.col("party_id").fill_null("").alias("aux_account"),
+        pl.col("last_lettrage").alias("code")).unique()
+    store.insert_frame("cm_lettrage_seeds", seeds.with_columns(
+        pl.lit(import_id, pl.Int64).alias("import_id"), pl.lit(stamp).alias("created_at")))
+
+
+#: What is open on the items of ``__cm_closing`` (``item_id``), and their currency.
+_OPEN_OF_SQL = """
+SELECT i.item_id, i.amount_minor - i.settled_outside_minor - coalesce(
+           (SELECT CAST(sum(a.amount_minor) AS BIGINT) FROM cm_allocations a
+            WHERE a.item_id = i.item_id), 0) AS open_minor, i.currency
+FROM cm_items i SEMI JOIN __cm_closing USING (item_id)
+"""
+
+
+def close_items(store: Store, item_ids: list[str], reason: str,
+                import_id: int | None = None) -> pl.DataFrame:
+    """Close the items ``item_ids`` as settled outside cashmatch: what is open on each
+    becomes settled outside (the item stays), and each closure is recorded with ``reason``
+    (and the import that closed it). Returns ``item_id``, ``open_minor`` (what was open),
+    ``currency`` of the items closed (those with something open), by id."""
+    import polars as pl
+
+    with store.registered("__cm_closing", pl.DataFrame({"item_id": item_ids},
+                                                        schema={"item_id": pl.String})):
+        closing = store.frame(_OPEN_OF_SQL).filter(pl.col("open_minor") != 0).sort("item_id")
+    if closing.height == 0:
+        return closing
+    stamp = now()
+    with store.registered("__cm_closed", closing):
+        store.execute("UPDATE cm_items SET settled_outside_minor = settled_outside_minor "
+                      "+ c.open_minor, updated_at = ? FROM __cm_closed c "
+                      "WHERE cm_items.item_id = c.item_id", [stamp])
+    store.insert_frame("cm_item_closures", closing.select(
+        "item_id", pl.lit(reason).alias("reason"), pl.lit(import_id, pl.Int64).alias("import_id"),
+        "open_minor", "currency", pl.lit(stamp).alias("closed_at")))
+    return closing
 
 
 def _fmt(minor: int, currency: str) -> str:

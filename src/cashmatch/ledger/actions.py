@@ -1,7 +1,9 @@
 """What people decide on the review queue, and undoing any decision.
 
 Every decision (accept a ranked candidate, assign items by hand, write a difference off,
-book in suspense, reclassify from suspense, ignore, unmatch) is recorded in the append-only
+book in suspense, reclassify from suspense, ignore, post straight to an account, keep a
+customer's payment as a credit or owe it back as a refund, unmatch) is recorded in the
+append-only
 decision log with who took it and when, and posts its entry in the same transaction through
 :func:`cashmatch.ledger.journal.post` (the same line-builder as a run's, on one-row frames):
 either all of it happens or none of it.
@@ -16,10 +18,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from cashmatch.config import Rules
+from cashmatch.config import Rules, is_account
 from cashmatch.errors import Conflict, NotFound, PostingError, ReviewError
+from cashmatch.ingest.normalize import name_sql
 from cashmatch.ledger import journal
 from cashmatch.ledger.journal import decisions_frame
+from cashmatch.ledger.posting import account_lines
 from cashmatch.match.memory import learn_payers
 from cashmatch.model import DECIDED, UNDOABLE, Action, ReviewStatus, sql_list
 from cashmatch.money import format_amount, from_minor, to_minor
@@ -30,9 +34,28 @@ if TYPE_CHECKING:
 
 _MOVEMENT_SQL = """
 SELECT m.movement_id, m.booking_date, m.amount_minor, m.currency, m.bank_reference,
-       m.counterparty_name, m.remittance
+       m.counterparty_name, m.counterparty_iban, m.remittance, m.account
 FROM cm_movements m WHERE m.movement_id = ?
 """
+#: A party's name and customer account (that of most of its customer items).
+_PARTY_SQL = """
+SELECT party_id, any_value(party_name) AS party_name, mode(account) AS account
+FROM cm_items WHERE party_id = ? AND kind IN ('invoice', 'credit_note') GROUP BY party_id
+"""
+#: The parties a review item's candidates name, best candidate first.
+_CANDIDATE_PARTIES_SQL = """
+SELECT i.party_id FROM cm_candidates c JOIN cm_candidate_lines l USING (candidate_id)
+JOIN cm_items i USING (item_id)
+WHERE c.review_id = ? AND i.party_id IS NOT NULL ORDER BY c.rank, l.item_id LIMIT 1
+"""
+#: The party the payer memory knows for a payer IBAN or name (``?``: IBAN, name as written).
+_REMEMBERED_PARTY_SQL = f"""
+WITH payer AS (SELECT CAST(? AS VARCHAR) AS iban, CAST(? AS VARCHAR) AS raw)
+SELECT a.party_id FROM cm_aliases a, payer p WHERE a.removed_at IS NULL
+  AND ((a.kind = 'iban' AND a.value = p.iban) OR (a.kind = 'name' AND a.value = {name_sql('p.raw')}))
+ORDER BY a.kind = 'iban' DESC, a.alias_id DESC LIMIT 1
+"""
+_REFUND_APPLIED_SQL = "SELECT coalesce(sum(amount_minor), 0) FROM cm_allocations WHERE item_id = ?"
 _REVIEW_SQL = "SELECT review_id, status, movement_id FROM cm_review_items WHERE review_id = ?"
 _ITEMS_SQL = """
 SELECT i.item_id, i.account, i.party_id, i.party_name, i.reference, i.currency AS item_currency,
@@ -49,7 +72,7 @@ _CANDIDATE_LINES_SQL = ("SELECT item_id, amount_minor FROM cm_candidate_lines "
 _CLOSE_SQL = ("UPDATE cm_review_items SET status = ?, closed_at = ?, decision_id = ? "
               "WHERE review_id = ?")
 _ACTIVE_SQL = f"""
-SELECT d.decision_id, d.action FROM cm_decisions d
+SELECT d.decision_id, d.action, d.rule FROM cm_decisions d
 WHERE d.movement_id = ? AND d.action IN {sql_list(UNDOABLE)}
   AND NOT EXISTS (SELECT 1 FROM cm_decisions u WHERE u.reverses_decision_id = d.decision_id)
 ORDER BY d.decision_id DESC
@@ -159,9 +182,9 @@ def _entry(mv: dict[str, Any], amount_minor: int | None = None, cash_account: st
 
 def _record(store: Store, rules: Rules, movement_id: int, decision: Decision,
             entry: pl.DataFrame | None = None, allocations: pl.DataFrame | None = None,
-            status: ReviewStatus | None = None) -> int:
-    """Record ``decision`` (and post its entry); close its review item with ``status``;
-    remember the payer of an application. Returns the decision id."""
+            status: ReviewStatus | None = None, accounts: pl.DataFrame | None = None) -> int:
+    """Record ``decision`` (and post its entry, with its account lines); close its review
+    item with ``status``; remember the payer of an application. Returns the decision id."""
     frame = decisions_frame([{
         "k": 0, "movement_id": movement_id, "review_id": decision.review_id,
         "action": decision.action.value, "actor": decision.actor, "rule": decision.rule,
@@ -170,7 +193,7 @@ def _record(store: Store, rules: Rules, movement_id: int, decision: Decision,
                                     sort_keys=True, separators=(",", ":")),
         "reason": decision.reason, "reverses_decision_id": decision.reverses}])
     try:
-        posted = journal.post(store, rules, frame, entry, allocations)
+        posted = journal.post(store, rules, frame, entry, allocations, accounts=accounts)
     except PostingError as exc:
         raise ReviewError(str(exc)) from exc
     decision_id = int(posted.get_column("decision_id")[0])
@@ -313,6 +336,124 @@ def _no_items() -> pl.DataFrame:
                                 "book_minor": pl.Int64, "book_currency": pl.String})
 
 
+def post_to_account(store: Store, rules: Rules, review_id: int, account: str, label: str,
+                    user: str | None = None, reason: str | None = None,
+                    vat_rate: Decimal | None = None) -> int:
+    """Post a queued movement straight to ``account`` (a bank fee, a tax, a salary no
+    posting rule took): its whole amount under ``label``, net of the VAT it includes when
+    ``vat_rate`` (percent) is given, that VAT going to the ledger's VAT account of its
+    direction. Returns the decision id."""
+    if not is_account(account):
+        raise ReviewError(f"{account!r} is not an account number (a digit of class 1 to 8, two "
+                          "more digits, then digits or capitals)")
+    if not label.strip():
+        raise ReviewError("give the entry a label")
+    if vat_rate is not None and not (0 <= vat_rate < 100 and (vat_rate * 100) % 1 == 0):
+        raise ReviewError(f"a VAT rate is a percentage from 0 to 100 with at most two "
+                          f"decimals (got {vat_rate})")
+    with store.transaction():
+        rv = _open_review(store, review_id)
+        if account == rules.bank(rv["account"]).account:
+            raise ReviewError(f"{account} is the movement's own bank account")
+        decision = Decision(Action.POST, current_user(user), "manual:post",
+                            f"Posted to {account} by hand: {label}",
+                            {"account": account, "label": label,
+                             "vat_rate": None if vat_rate is None else str(vat_rate)},
+                            reason=reason, review_id=review_id)
+        lines = account_lines([{"k": 0, "account": account, "label": label,
+                                "amount_minor": rv["amount_minor"], "vat_rate": vat_rate}],
+                              rules.ledger)
+        return _record(store, rules, rv["movement_id"], decision, _entry(rv),
+                       _allocations(_no_items(), []), ReviewStatus.POSTED, lines)
+
+
+def keep_as_credit(store: Store, rules: Rules, review_id: int, party: str | None = None,
+                   user: str | None = None, reason: str | None = None) -> int:
+    """Keep a customer's payment that settles nothing (a payment made twice, an advance) as
+    the customer's credit: on ``[ledger] overpayment_account`` (e.g. 419100) when set, else
+    on the customer's own account, with the customer as auxiliary account and lettered to
+    nothing. ``party`` names the customer; without it, the review item's candidates or the
+    payer memory must tell. Returns the decision id."""
+    with store.transaction():
+        rv = _open_review(store, review_id)
+        who = _customer(store, rv, party)
+        account = rules.ledger.overpayment_account or who["account"]
+        decision = Decision(Action.POST, current_user(user), "manual:credit",
+                            f"Kept as a credit of {who['party_name'] or who['party_id']} on "
+                            f"{account}", {"party_id": who["party_id"], "account": account},
+                            reason=reason, review_id=review_id)
+        lines = account_lines([{
+            "k": 0, "account": account, "aux_account": who["party_id"],
+            "aux_label": who["party_name"], "amount_minor": rv["amount_minor"],
+            "label": f"Crédit client conservé {who['party_name'] or who['party_id']}"}],
+            rules.ledger)
+        return _record(store, rules, rv["movement_id"], decision, _entry(rv),
+                       _allocations(_no_items(), []), ReviewStatus.POSTED, lines)
+
+
+def refund(store: Store, rules: Rules, review_id: int, party: str | None = None,
+           user: str | None = None, reason: str | None = None) -> int:
+    """Owe a customer's payment back (a payment made twice): post it to the customer's
+    account and record what is owed as an open item of the customer, ``RMB-M<movement>``
+    (a credit note of the amount, payable to the payer's IBAN), that the refund, once paid
+    out, settles like any item. ``party`` as for :func:`keep_as_credit`. Returns the
+    decision id."""
+    from cashmatch.ingest.items import upsert_items
+
+    with store.transaction():
+        rv = _open_review(store, review_id)
+        who = _customer(store, rv, party)
+        item_id = f"RMB-M{rv['movement_id']}"
+        owed = format_amount(from_minor(-rv["amount_minor"], rv["currency"]))
+        upsert_items(store, [{
+            "id": item_id, "kind": "credit_note", "account": who["account"],
+            "party_id": who["party_id"], "party_name": who["party_name"],
+            "party_iban": rv["counterparty_iban"], "reference": item_id,
+            "issue_date": rv["booking_date"], "due_date": rv["booking_date"], "amount": owed,
+            "currency": rv["currency"],
+            "description": f"Remboursement du paiement M{rv['movement_id']}"}],
+            f"refund of movement {rv['movement_id']}", origin="cashmatch")
+        decision = Decision(Action.POST, current_user(user), "manual:refund",
+                            f"To refund to {who['party_name'] or who['party_id']}: owed as "
+                            f"item {item_id}", {"party_id": who["party_id"],
+                                                "item_id": item_id, "amount": owed},
+                            reason=reason, review_id=review_id)
+        lines = account_lines([{
+            "k": 0, "account": who["account"], "aux_account": who["party_id"],
+            "aux_label": who["party_name"], "amount_minor": rv["amount_minor"],
+            "item_id": item_id, "label": f"À rembourser {who['party_name'] or who['party_id']}"}],
+            rules.ledger)
+        return _record(store, rules, rv["movement_id"], decision, _entry(rv),
+                       _allocations(_no_items(), []), ReviewStatus.POSTED, lines)
+
+
+def _undo_refund(store: Store, movement_id: int) -> None:
+    """Undoing a refund: the amount owed is no longer owed (its item is closed), unless the
+    refund was paid out meanwhile (undo that first)."""
+    from cashmatch.ingest.items import close_items
+
+    item_id = f"RMB-M{movement_id}"
+    if store.scalar(_REFUND_APPLIED_SQL, [item_id]):
+        raise Conflict(f"the refund {item_id} was paid out: unmatch that payment first")
+    close_items(store, [item_id], "refund undone")
+
+
+def _customer(store: Store, rv: dict[str, Any], party: str | None) -> dict[str, Any]:
+    """The customer a receipt is kept for or owed back to: ``party`` when given, else the
+    party of the review item's best candidate, else the party the payer memory knows."""
+    if rv["amount_minor"] <= 0:
+        raise ReviewError("only a receipt is kept as a customer's credit or owed back")
+    if party is None:
+        party = store.scalar(_CANDIDATE_PARTIES_SQL, [rv["review_id"]]) or store.scalar(
+            _REMEMBERED_PARTY_SQL, [rv["counterparty_iban"], rv["counterparty_name"]])
+    if party is None:
+        raise ReviewError("name the customer (party): nothing tells who paid")
+    found = store.dicts(_PARTY_SQL, [party])
+    if not found:
+        raise NotFound(f"no customer item of party {party}")
+    return found[0]
+
+
 def in_suspense(store: Store, rules: Rules, movement_id: int) -> Decimal:
     """What of a movement still sits on the suspense account (signed like the movement)."""
     row = store.row(_IN_SUSPENSE_SQL, [rules.ledger.suspense_account, movement_id])
@@ -399,6 +540,8 @@ def unmatch(store: Store, rules: Rules, movement_id: int, reason: str,
                             f"Undid decision {undone['decision_id']} ({undone['action']}): "
                             f"{reason}", {"reverses": undone["decision_id"]}, reason=reason,
                             reverses=undone["decision_id"])
+        if undone["rule"] == "manual:refund":
+            _undo_refund(store, movement_id)
         decision_id = _record(store, rules, movement_id, decision)
         journal.reverse(store, rules, undone["decision_id"], decision_id)
         store.execute(_REMOVE_LEARNED_SQL, [

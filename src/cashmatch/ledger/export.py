@@ -59,13 +59,14 @@ suggested AS (
 unmatched AS (
     SELECT m.movement_id, m.bank_reference, m.booking_date, m.amount_minor, m.currency,
            NULL, NULL, NULL::BIGINT,
-           CASE WHEN ig.rule IS NULL THEN 'unmatched' ELSE 'ignored' END,
+           CASE WHEN ig.rule IS NULL THEN 'unmatched' WHEN ig.action = 'post' THEN 'posted'
+                ELSE 'ignored' END,
            NULL::INTEGER, NULL::DECIMAL(5,4),
            coalesce(ig.rule, ''), coalesce(ig.explanation, rv.reason, 'not matched yet'),
            NULL::VARCHAR, m.movement_id
     FROM cm_movements m
-    LEFT JOIN (SELECT movement_id, rule, explanation FROM cm_decisions d
-               WHERE action = 'ignore' AND NOT EXISTS (
+    LEFT JOIN (SELECT movement_id, rule, explanation, action FROM cm_decisions d
+               WHERE action IN ('ignore', 'post') AND NOT EXISTS (
                    SELECT 1 FROM cm_decisions u WHERE u.reverses_decision_id = d.decision_id)
               ) ig USING (movement_id)
     LEFT JOIN (SELECT movement_id, any_value(reason) AS reason FROM cm_review_items
@@ -111,7 +112,8 @@ SELECT e.entry_number, e.journal, e.entry_date, jl.line_no, jl.account, jl.aux_a
            AS lettrage_state,
        CASE WHEN g.full THEN gd.last_date END AS lettrage_date,
        jl.item_id, e.movement_id, d.decision_id, d.action, d.actor, d.rule, d.explanation,
-       r.entry_number AS reverses, e.created_at
+       r.entry_number AS reverses, e.created_at,
+       coalesce(e.piece_date, e.entry_date) AS piece_date
 FROM cm_journal_lines jl
 JOIN cm_journal_entries e USING (entry_id)
 LEFT JOIN cm_journal_entries r ON r.entry_id = e.reverses_entry_id
@@ -126,7 +128,7 @@ ORDER BY e.entry_id, jl.line_no
 
 
 #: The statuses of the matches export.
-MATCH_STATUSES = ("auto", "manual", "suggested", "unmatched", "ignored")
+MATCH_STATUSES = ("auto", "manual", "suggested", "unmatched", "ignored", "posted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +143,9 @@ class MatchFilter:
 
 def matches_frame(store: Store, flt: MatchFilter = MatchFilter()) -> pl.DataFrame:
     """One row per allocation (status ``auto`` or ``manual``), per suggested candidate item
-    (``suggested``), and per movement left alone: ``ignored`` by a rule (not a receipt) or
-    ``unmatched``; only the rows ``flt`` keeps."""
+    (``suggested``), and per movement applied to no item: ``posted`` straight to an account
+    (a posting rule or a person), ``ignored`` (not a receipt) or ``unmatched``; only the rows
+    ``flt`` keeps."""
     import polars as pl
 
     from cashmatch.ledger.review import REASONS
@@ -167,7 +170,8 @@ def matches_frame(store: Store, flt: MatchFilter = MatchFilter()) -> pl.DataFram
 
 
 def journal_frame(store: Store) -> pl.DataFrame:
-    """One row per journal line, with lettrage and the decision behind the entry."""
+    """One row per journal line, with lettrage and the decision behind the entry, in entry
+    order (within a journal, that is number order)."""
     import polars as pl
 
     raw = store.frame(_JOURNAL_SQL)
@@ -176,7 +180,7 @@ def journal_frame(store: Store) -> pl.DataFrame:
         "entry_number", "journal", "entry_date", "line_no", "account", "aux_account",
         "aux_label", "label", "piece_ref", "debit", "credit", "currency", "lettrage_code",
         "lettrage_state", "lettrage_date", "item_id", "movement_id", "decision_id", "action",
-        "actor", "rule", "explanation", "reverses", "created_at")
+        "actor", "rule", "explanation", "reverses", "created_at", "piece_date")
 
 
 AMOUNT_COLUMNS = {"amount", "applied_amount", "debit", "credit", "confidence"}

@@ -14,7 +14,10 @@ are worth more (or less) than the money received::
     411/401 + party       credit -x              (an over-payment: the excess stays on the
                                                   party's account, lettered to nothing)
     656 / 756             the exchange difference, when an item is in another currency
-    471 suspense          credit m + x - Σ a_i   when part of the movement is left unallocated
+    6xx / 4xx / 580 ...   credit b_j - v_j       a part b_j of the movement booked straight to
+    4456x / 4457x         credit v_j             an account (a posting rule, a person), with
+                                                  the VAT v_j it includes when it has a rate
+    471 suspense          credit m + x - Σ a_i - Σ b_j   what is left unallocated
 
 so every entry balances by construction, and :func:`check_entries` proves it. An item never
 receives more than its open amount; an excess is always an explicit line.
@@ -27,6 +30,11 @@ Frames (amounts in integer minor units):
   difference, debit-positive.
 - **allocations**, in allocation order: :data:`ALLOCATION_COLUMNS` — the item's facts and
   ``applied_minor``, in the item's own currency.
+- **account lines** (optional), in order: :data:`ACCOUNT_LINE_COLUMNS` — ``amount_minor``
+  is the part of the movement booked to ``account`` (signed like the movement, VAT
+  included), ``vat_bp`` the VAT rate it includes in basis points (2000 for 20 %; null or 0
+  for none) and ``vat_account`` where that VAT goes; ``item_id`` ties the line to an item
+  (a refund owed) for lettrage.
 - **lines**: :data:`LINE_COLUMNS`, numbered from 1 within each entry.
 """
 
@@ -34,7 +42,7 @@ from __future__ import annotations
 
 import functools
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cashmatch.config import Ledger
 from cashmatch.errors import PostingError
@@ -49,6 +57,8 @@ ENTRY_COLUMNS = ("k", "movement_id", "booking_date", "amount_minor", "currency",
 ALLOCATION_COLUMNS = ("k", "item_id", "account", "party_id", "party_name", "reference",
                       "item_currency", "applied_minor", "open_minor", "item_amount_minor",
                       "book_minor", "book_currency")
+ACCOUNT_LINE_COLUMNS = ("k", "account", "aux_account", "aux_label", "label", "amount_minor",
+                        "vat_bp", "vat_account", "item_id")
 LINE_COLUMNS = ("k", "line_no", "account", "aux_account", "aux_label", "label", "debit_minor",
                 "credit_minor", "currency", "item_id")
 
@@ -88,10 +98,11 @@ def label_expr(text: pl.Expr, limit: int = LABEL_LIMIT) -> pl.Expr:
 # -- checks ----------------------------------------------------------------------------------
 
 
-def check_allocations(entries: pl.DataFrame, allocations: pl.DataFrame) -> None:
+def check_allocations(entries: pl.DataFrame, allocations: pl.DataFrame,
+                      accounts: pl.DataFrame | None = None) -> None:
     """Refuse allocations that over-apply an item (alone or with others of the batch), flip a
     sign, value a foreign item without its book amount, or exceed their movement (plus the
-    explained difference): :class:`PostingError` names the first."""
+    explained difference) with its account lines: :class:`PostingError` names the first."""
     import polars as pl
 
     rows = allocations.join(entries.select("k", "movement_id", "currency"), on="k",
@@ -114,7 +125,31 @@ def check_allocations(entries: pl.DataFrame, allocations: pl.DataFrame) -> None:
     ]
     for mask, message in problems:
         _refuse_first(rows.filter(mask), message)
-    _check_totals(entries, rows)
+    _check_totals(entries, rows, _account_totals(entries, accounts))
+
+
+def _account_totals(entries: pl.DataFrame, accounts: pl.DataFrame | None) -> pl.DataFrame:
+    """``k``, ``_booked``: what each entry books straight to accounts; a line that is zero
+    or has not its movement's sign is refused."""
+    import polars as pl
+
+    if accounts is None or accounts.height == 0:
+        return pl.DataFrame(schema={"k": pl.Int64, "_booked": pl.Int64})
+    rows = accounts.join(entries.select("k", "amount_minor", "currency"), on="k",
+                         maintain_order="left")
+    wrong = rows.filter((pl.col("amount_minor_right") == 0) | (pl.col("amount_minor") == 0)
+                        | ((pl.col("amount_minor") > 0) != (pl.col("amount_minor_right") > 0)))
+    if wrong.height:
+        row = wrong.row(0, named=True)
+        raise PostingError(f"a line of {_text(row['amount_minor'], row['currency'])} on "
+                           f"{row['account']} does not have the sign of its movement "
+                           f"{_text(row['amount_minor_right'], row['currency'])}")
+    bad_rate = rows.filter((pl.col("vat_bp").fill_null(0) < 0)
+                           | (pl.col("vat_bp").fill_null(0) >= 10_000))
+    if bad_rate.height:
+        raise PostingError(f"a VAT rate of {bad_rate.item(0, 'vat_bp')} basis points is not "
+                           "a rate below 100 %")
+    return rows.group_by("k").agg(pl.col("amount_minor").sum().alias("_booked"))
 
 
 def _refuse_first(bad: pl.DataFrame, message: str) -> None:
@@ -127,17 +162,20 @@ def _refuse_first(bad: pl.DataFrame, message: str) -> None:
         open=format_amount(from_minor(row["open_minor"], ccy)), **row))
 
 
-def _check_totals(entries: pl.DataFrame, rows: pl.DataFrame) -> None:
-    """Each entry's allocations within its movement plus the explained difference (not
-    checked where an item is in another currency: the exchange line balances those)."""
+def _check_totals(entries: pl.DataFrame, rows: pl.DataFrame, booked: pl.DataFrame) -> None:
+    """Each entry's allocations and account lines within its movement plus the explained
+    difference (allocations are not checked where an item is in another currency: the
+    exchange line balances those)."""
     import polars as pl
 
     totals = rows.group_by("k").agg(
         pl.col("applied_minor").sum().alias("_total"),
         (pl.col("item_currency") != pl.col("currency")).any().alias("_foreign"))
-    checked = entries.join(totals, on="k", how="left", maintain_order="left").with_columns(
-        pl.col("_total").fill_null(0), pl.col("_foreign").fill_null(False),
-        (pl.col("amount_minor") + pl.col("adjust_minor").fill_null(0)).alias("_available"))
+    checked = (entries.join(totals, on="k", how="left", maintain_order="left")
+               .join(booked, on="k", how="left", maintain_order="left").with_columns(
+        (pl.col("_total").fill_null(0) + pl.col("_booked").fill_null(0)).alias("_total"),
+        pl.col("_foreign").fill_null(False),
+        (pl.col("amount_minor") + pl.col("adjust_minor").fill_null(0)).alias("_available")))
     for row in checked.iter_rows(named=True):
         ccy, adjust = row["currency"], row["adjust_minor"] or 0
         if row["_foreign"]:
@@ -183,16 +221,20 @@ def check_entries(lines: pl.DataFrame) -> None:
 # -- the line-builder ------------------------------------------------------------------------
 
 
-def entry_lines(entries: pl.DataFrame, allocations: pl.DataFrame,
-                ledger: Ledger) -> pl.DataFrame:
+def entry_lines(entries: pl.DataFrame, allocations: pl.DataFrame, ledger: Ledger,
+                accounts: pl.DataFrame | None = None) -> pl.DataFrame:
     """The lines of every entry (see the module docstring), checked."""
     import polars as pl
 
-    check_allocations(entries, allocations)
+    check_allocations(entries, allocations, accounts)
     allocs = _valued(allocations.join(entries.select("k", "currency"), on="k",
                                       maintain_order="left").with_row_index("_pos"))
+    booked = (accounts if accounts is not None else pl.DataFrame(
+        schema={"k": pl.Int64, "amount_minor": pl.Int64})).join(
+        entries.select("k", "currency"), on="k", maintain_order="left")
     parts = [_bank_lines(entries, ledger), _adjustment_lines(entries, allocs, ledger),
-             _item_lines(allocs), _remainder_lines(entries, allocs, ledger)]
+             _item_lines(allocs), _account_lines(booked),
+             _remainder_lines(entries, allocs, booked, ledger)]
     lines = (pl.concat([p for p in parts if p.height], how="vertical_relaxed")
              .sort("k", "_order", maintain_order=True)
              .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over("k")
@@ -283,8 +325,17 @@ def _vat(amount: pl.Expr, ledger: Ledger) -> pl.Expr:
     return _round_half_up(amount * num, 100 * den + num)
 
 
-def _round_half_up(numerator: pl.Expr, denominator: int) -> pl.Expr:
-    """``numerator / denominator`` (a positive integer) rounded half away from zero."""
+def _vat_bp(amount: pl.Expr, bp: pl.Expr) -> pl.Expr:
+    """The VAT inside ``amount`` (minor units, VAT included) at ``bp`` basis points (null:
+    none), rounded half away from zero to the minor unit."""
+    import polars as pl
+
+    rate = bp.fill_null(0).cast(pl.Int64)
+    return _round_half_up(amount * rate, rate + 10_000)
+
+
+def _round_half_up(numerator: pl.Expr, denominator: pl.Expr | int) -> pl.Expr:
+    """``numerator / denominator`` (positive integers) rounded half away from zero."""
     import polars as pl
 
     magnitude = (numerator.abs() * 2 + denominator) // (2 * denominator)
@@ -321,18 +372,40 @@ def _item_lines(allocs: pl.DataFrame) -> pl.DataFrame:
         pl.col("party_id"), pl.col("party_name"), pl.col("item_id")))
 
 
-def _remainder_lines(entries: pl.DataFrame, allocs: pl.DataFrame,
+def _account_lines(booked: pl.DataFrame) -> pl.DataFrame:
+    """Each account line, net of the VAT it includes, and that VAT on its own line."""
+    import polars as pl
+
+    if booked.height == 0:
+        return pl.DataFrame()
+    rows = booked.with_row_index("_pos").with_columns(
+        _vat_bp(pl.col("amount_minor"), pl.col("vat_bp")).alias("_vat"))
+    order = (pl.col("_pos").cast(pl.Int64) * 2) + (1 << 39)
+    net = rows.select(_line(order, pl.col("account"),
+                            -(pl.col("amount_minor") - pl.col("_vat")), pl.col("label"),
+                            pl.col("aux_account"), pl.col("aux_label"), pl.col("item_id")))
+    taxes = rows.filter(pl.col("_vat") != 0).select(_line(
+        order + 1, pl.col("vat_account"), -pl.col("_vat"),
+        pl.concat_str(pl.lit("TVA "), pl.col("label"))))
+    return pl.concat([net, taxes], how="vertical_relaxed")
+
+
+def _remainder_lines(entries: pl.DataFrame, allocs: pl.DataFrame, booked: pl.DataFrame,
                      ledger: Ledger) -> pl.DataFrame:
-    """What the allocations leave of each movement and its difference: an exchange
-    difference when an item is in another currency, else the suspense account."""
+    """What the allocations and account lines leave of each movement and its difference:
+    an exchange difference when an item is in another currency, else the suspense
+    account."""
     import polars as pl
 
     totals = allocs.group_by("k").agg(
         pl.col("_value").sum().alias("_valued"),
         (pl.col("item_currency") != pl.col("currency")).any().alias("_foreign"))
+    direct = booked.group_by("k").agg(pl.col("amount_minor").sum().alias("_booked"))
     rest = (entries.join(totals, on="k", how="left", maintain_order="left")
+            .join(direct, on="k", how="left", maintain_order="left")
             .with_columns((pl.col("amount_minor") + pl.col("adjust_minor").fill_null(0)
-                           - pl.col("_valued").fill_null(0)).alias("_rest"),
+                           - pl.col("_valued").fill_null(0)
+                           - pl.col("_booked").fill_null(0)).alias("_rest"),
                           pl.col("_foreign").fill_null(False))
             .filter(pl.col("_rest") != 0))
     gain = pl.col("_rest") > 0
@@ -343,6 +416,31 @@ def _remainder_lines(entries: pl.DataFrame, allocs: pl.DataFrame,
             .when(gain).then(pl.lit("Gain de change ")).otherwise(pl.lit("Perte de change ")))
     return rest.select(_line(1 << 40, account, -pl.col("_rest"),
                              pl.concat_str(text, _who())))
+
+
+def account_lines(rows: list[dict[str, Any]], ledger: Ledger) -> pl.DataFrame:
+    """The account-lines frame (:data:`ACCOUNT_LINE_COLUMNS`) of dicts with ``k``,
+    ``account``, ``amount_minor`` and ``label``, and optionally ``aux_account``,
+    ``aux_label``, ``item_id``, ``vat_rate`` (a percentage, ``Decimal``) and ``vat_account``
+    (default: the ledger's deductible VAT account for a payment, its collected VAT account
+    for a receipt)."""
+    import polars as pl
+
+    def vat_account(row: dict[str, Any]) -> str | None:
+        if not row.get("vat_rate"):
+            return None
+        return row.get("vat_account") or (ledger.vat_deductible_account
+                                          if row["amount_minor"] < 0 else ledger.vat_account)
+
+    schema = {"k": pl.Int64, "account": pl.String, "aux_account": pl.String,
+              "aux_label": pl.String, "label": pl.String, "amount_minor": pl.Int64,
+              "vat_bp": pl.Int64, "vat_account": pl.String, "item_id": pl.String}
+    return pl.DataFrame([{
+        "k": r["k"], "account": r["account"], "aux_account": r.get("aux_account"),
+        "aux_label": r.get("aux_label"), "label": r["label"], "amount_minor": r["amount_minor"],
+        "vat_bp": int(r["vat_rate"] * 100) if r.get("vat_rate") else None,
+        "vat_account": vat_account(r), "item_id": r.get("item_id")} for r in rows],
+        schema=schema)
 
 
 def reversal_lines(lines: pl.DataFrame) -> pl.DataFrame:
@@ -358,12 +456,14 @@ def reversal_lines(lines: pl.DataFrame) -> pl.DataFrame:
 
 
 def entry_headers(entries: pl.DataFrame) -> pl.DataFrame:
-    """What each entry says of itself: date (the booking date), label and supporting piece
+    """What each entry says of itself: date and piece date (the booking date; the journal may
+    date the entry later, see :mod:`cashmatch.ledger.journal`), label and supporting piece
     (the bank reference, else ``M<movement id>``)."""
     import polars as pl
 
     return entries.select(
         "k", pl.col("booking_date").alias("entry_date"),
+        pl.col("booking_date").alias("piece_date"),
         label_expr(pl.concat_str(_who(), pl.lit(" "), pl.col("remittance").fill_null("")))
         .alias("label"),
         pl.when(pl.col("bank_reference").fill_null("") == "")

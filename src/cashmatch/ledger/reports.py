@@ -1,7 +1,10 @@
 """Receivables and matching reports, computed in DuckDB from the store.
 
 - **Aged balance** per customer at a date: what is still open on customer items (invoices
-  less credit notes), by days past the due date: not due, 1–30, 31–60, 61–90, over 90.
+  less credit notes), by days past the due date: not due, 1–30, 31–60, 61–90, over 90; and
+  the customer's unapplied credits (an over-payment left on the account, a payment kept as
+  a credit), which count in the total.
+- **Customer account**: a customer's open items and unapplied credits at a date.
 - **DSO**, two methods, both stated in the output:
   *simple ratio* = receivables at the date / sales of the last ``months`` months × days in
   those months; *countback* = walk back month by month from the date, consuming each month's
@@ -23,6 +26,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from cashmatch.errors import NotFound
 from cashmatch.model import APPLYING, SETTLING, Action, sql_list
 from cashmatch.money import from_minor
 from cashmatch.store import Store
@@ -45,9 +49,8 @@ WHERE i.kind IN ('invoice', 'credit_note') AND coalesce(i.issue_date, i.due_date
 """
 
 
-def aged_balance(store: Store, as_of: date) -> list[dict[str, Any]]:
-    """One row per customer and currency, with the five buckets and the total (Decimals)."""
-    rows = store.dicts(f"""
+#: Open customer items per party and currency, by bucket (``?``: the date, seven times).
+_AGED_SQL = f"""
         WITH open AS ({_OPEN_CUSTOMER_ITEMS})
         SELECT coalesce(party_id, '?') AS party_id, any_value(party_name) AS party_name, currency,
                sum(open_minor) FILTER (WHERE coalesce(due_date, issue_date) >= ?) AS not_due,
@@ -61,12 +64,63 @@ def aged_balance(store: Store, as_of: date) -> list[dict[str, Any]]:
                                        > 90) AS over_90,
                sum(open_minor) AS total
         FROM open WHERE open_minor <> 0
-        GROUP BY ALL ORDER BY total DESC, party_id""",
-                       [as_of, as_of, as_of, as_of, as_of, as_of, as_of])
+        GROUP BY ALL"""
+
+#: Unapplied credits at a date (``?``): lines of customer accounts (411, 419) with a
+#: party that settle no item (an over-payment, a payment kept as a credit), net.
+_UNAPPLIED_LINES = """
+SELECT jl.aux_account AS party_id, jl.aux_label AS party_name, jl.currency, e.entry_date,
+       e.entry_number, jl.label, jl.debit_minor - jl.credit_minor AS amount_minor
+FROM cm_journal_lines jl JOIN cm_journal_entries e USING (entry_id)
+WHERE jl.item_id IS NULL AND jl.aux_account IS NOT NULL
+  AND (jl.account LIKE '411%' OR jl.account LIKE '419%') AND e.entry_date <= ?
+"""
+
+
+def aged_balance(store: Store, as_of: date) -> list[dict[str, Any]]:
+    """One row per customer and currency, with the five buckets, the unapplied credits
+    (``unapplied``, negative) and the total of all (Decimals)."""
+    rows = store.dicts(f"""
+        WITH aged AS ({_AGED_SQL}),
+        credits AS (SELECT party_id, any_value(party_name) AS party_name, currency,
+                           sum(amount_minor) AS unapplied
+                    FROM ({_UNAPPLIED_LINES}) GROUP BY ALL HAVING sum(amount_minor) <> 0)
+        SELECT coalesce(a.party_id, c.party_id) AS party_id,
+               coalesce(a.party_name, c.party_name) AS party_name,
+               coalesce(a.currency, c.currency) AS currency,
+               {", ".join(f"a.{b}" for b in AGED_BUCKETS)}, c.unapplied,
+               coalesce(a.total, 0) + coalesce(c.unapplied, 0) AS total
+        FROM aged a FULL JOIN credits c ON c.party_id = a.party_id AND c.currency = a.currency
+        ORDER BY total DESC, party_id""", [as_of] * 7 + [as_of])
     for r in rows:
-        for key in (*AGED_BUCKETS, "total"):
+        for key in (*AGED_BUCKETS, "unapplied", "total"):
             r[key] = from_minor(int(r[key] or 0), r["currency"])
     return rows
+
+
+def customer_account(store: Store, party_id: str, as_of: date) -> dict[str, Any]:
+    """A customer's account at a date: its open items (what is left of each), its unapplied
+    credits (over-payments, payments kept as credits, entry by entry), and the balance per
+    currency (Decimals)."""
+    items = store.dicts(f"SELECT item_id, issue_date, due_date, currency, open_minor "
+                        f"FROM ({_OPEN_CUSTOMER_ITEMS}) WHERE party_id = ? AND open_minor <> 0 "
+                        "ORDER BY coalesce(due_date, issue_date), item_id",
+                        [as_of, as_of, party_id])
+    credits = store.dicts(f"SELECT entry_date, entry_number, label, currency, amount_minor, "
+                          f"party_name FROM ({_UNAPPLIED_LINES}) WHERE party_id = ? "
+                          "ORDER BY entry_date, entry_number", [as_of, party_id])
+    if not items and not credits and not store.scalar(
+            "SELECT count(*) FROM cm_items WHERE party_id = ?", [party_id]):
+        raise NotFound(f"no customer {party_id}")
+    balance: dict[str, Decimal] = {}
+    for row, key in [(r, "open_minor") for r in items] + [(r, "amount_minor") for r in credits]:
+        row["amount"] = from_minor(int(row.pop(key)), row["currency"])
+        balance[row["currency"]] = balance.get(row["currency"], Decimal(0)) + row["amount"]
+    for row in credits:
+        row.pop("party_name")
+    return {"party_id": party_id, "as_of": as_of, "open_items": items,
+            "unapplied_credits": credits, "balance": balance}
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +201,8 @@ def payment_delays(store: Store) -> list[dict[str, Any]]:
 
 
 def matching_kpis(store: Store) -> list[dict[str, Any]]:
-    """Per booking day: movements applied automatically, by a person, ignored, still open."""
+    """Per booking day: movements applied automatically, by a person, ignored, posted
+    straight to an account (by a rule or a person), still open."""
     rows = store.dicts(f"""
         WITH active AS (
             SELECT d.movement_id, d.actor, d.action FROM cm_decisions d
@@ -158,6 +213,7 @@ def matching_kpis(store: Store) -> list[dict[str, Any]]:
                count(*) FILTER (WHERE a.actor = 'engine' AND a.action = 'auto') AS auto,
                count(*) FILTER (WHERE a.action IN {sql_list(_BY_PEOPLE)}) AS manual,
                count(*) FILTER (WHERE a.action = 'ignore') AS ignored,
+               count(*) FILTER (WHERE a.action = 'post') AS posted,
                count(*) FILTER (WHERE a.movement_id IS NULL) AS open,
                sum(m.amount_minor) FILTER (WHERE a.action = 'auto') AS auto_minor,
                sum(m.amount_minor) FILTER (WHERE a.action IN {sql_list(_BY_PEOPLE[:2])})
@@ -167,7 +223,7 @@ def matching_kpis(store: Store) -> list[dict[str, Any]]:
         WHERE m.status = 'booked'
         GROUP BY ALL ORDER BY day, m.currency""")
     for r in rows:
-        total = r["auto"] + r["manual"] + r["ignored"] + r["open"]
+        total = r["auto"] + r["manual"] + r["ignored"] + r["posted"] + r["open"]
         r["auto_rate"] = (Decimal(r["auto"]) / total).quantize(Decimal("0.001")) if total else None
         for key in ("auto", "manual", "open"):
             r[f"{key}_amount"] = from_minor(int(r.pop(f"{key}_minor") or 0), r["currency"])

@@ -68,6 +68,9 @@ _SUPERSEDE_SQL = ("UPDATE cm_review_items SET status = 'superseded', closed_at =
                   "WHERE status = 'open' AND movement_id IN "
                   "(SELECT movement_id FROM __cm_superseded)")
 
+_WAITING_SQL = ("SELECT count(DISTINCT movement_id) FROM cm_review_items WHERE status = 'open' "
+                "AND movement_id IN (SELECT movement_id FROM __cm_superseded)")
+
 _LIST_SQL = """
 SELECT r.review_id, r.movement_id, r.reason, r.status, r.created_at,
        m.booking_date, m.amount_minor, m.currency, m.counterparty_name, m.remittance,
@@ -92,27 +95,27 @@ _CANDIDATE_LINES_SQL = ("SELECT l.item_id, l.amount_minor, i.party_id, i.party_n
                         "ORDER BY l.item_id")
 
 
-def supersede(store: Store, movement_ids: list[int]) -> None:
-    """Close the open review items of ``movement_ids`` (a run queues them afresh)."""
+def supersede(store: Store, movement_ids: list[int]) -> int:
+    """Close the open review items of ``movement_ids`` (a run queues them afresh); returns
+    how many of those movements had one (they come back from review)."""
     import polars as pl
 
     with store.registered("__cm_superseded", pl.DataFrame(
             {"movement_id": movement_ids}, schema={"movement_id": pl.Int64})):
+        waiting = int(store.scalar(_WAITING_SQL))
         store.execute(_SUPERSEDE_SQL, [now()])
+    return waiting
 
 
 def queue(store: Store, run_id: int, reasons: dict[int, str],
-          suggestions: pl.DataFrame | None, facts: pl.DataFrame) -> pl.DataFrame:
+          suggestions: pl.DataFrame | None) -> None:
     """Open a review item for every movement of ``reasons`` with its ranked ``suggestions``
     (rows of :func:`cashmatch.match.assign.review_schema`), all written from frames: a run
-    may send hundreds of thousands. ``facts``: the movements' ``amount_minor`` and
-    ``currency``. Returns ``outcome`` (``review``, or ``unmatched`` for a movement without
-    any candidate to show), ``currency``, ``n`` and ``total`` (minor units)."""
+    may send hundreds of thousands."""
     import polars as pl
 
-    schema = {"outcome": pl.String, "currency": pl.String, "n": pl.UInt32, "total": pl.Int64}
     if not reasons:
-        return pl.DataFrame(schema=schema)
+        return
     review_id = store.next_id("cm_review_items", "review_id")
     reviews = (pl.DataFrame({"movement_id": list(reasons), "reason": list(reasons.values())},
                             schema={"movement_id": pl.Int64, "reason": pl.String})
@@ -124,17 +127,8 @@ def queue(store: Store, run_id: int, reasons: dict[int, str],
         pl.lit(ReviewStatus.OPEN.value).alias("status"), pl.lit(now()).alias("created_at"),
         pl.lit(None, pl.Datetime("us")).alias("closed_at"),
         pl.lit(None, pl.Int64).alias("decision_id")))
-    shown = pl.Series([], dtype=pl.Int64)
     if suggestions is not None and suggestions.height:
         _write_candidates(store, suggestions, reviews)
-        shown = suggestions.get_column("movement_id").unique()
-    # a movement with nothing to suggest is unmatched, whatever kept its readings back
-    return (reviews.join(facts.select("movement_id", "amount_minor", "currency"),
-                         on="movement_id")
-            .group_by(pl.when(pl.col("movement_id").is_in(shown.implode())).then(pl.lit("review"))
-                      .otherwise(pl.lit("unmatched")).alias("outcome"), "currency")
-            .agg(pl.len().alias("n"), pl.col("amount_minor").sum().alias("total"))
-            .sort("outcome", "currency").cast(schema))  # type: ignore[arg-type]
 
 
 def _write_candidates(store: Store, suggestions: pl.DataFrame, reviews: pl.DataFrame) -> None:

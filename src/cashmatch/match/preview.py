@@ -76,7 +76,7 @@ def preview(movements: list[Movement], items: Iterable[Mapping[str, Any]],
             entry["proposals"] = [_proposal(auto[mid], ccy)]
         else:
             reason = planned.result.reasons.get(mid, "no_candidate")
-            entry["decision"] = "review" if reason != "no_candidate" else "unmatched"
+            entry["decision"] = "review" if suggestions.get(mid) else "unmatched"
             entry["reason"] = reason_text(reason)
             entry["proposals"] = [_proposal(p, ccy)
                                   for p in suggestions.get(mid, [])]
@@ -84,6 +84,10 @@ def preview(movements: list[Movement], items: Iterable[Mapping[str, Any]],
     for mid, rule in planned.ignored.items():
         out.append({"bank_reference": rows[mid]["bank_reference"],
                     "decision": "ignored", "reason": f"ignore rule {rule.name}", "proposals": []})
+    for mid, posting in planned.posted.items():
+        out.append({"bank_reference": rows[mid]["bank_reference"], "decision": "posted",
+                    "reason": f"posting rule {posting.rule.name}: to {posting.rule.account}",
+                    "proposals": []})
     return out
 
 

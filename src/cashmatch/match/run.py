@@ -1,7 +1,8 @@
 """A matching run, read top to bottom.
 
     unsettled movements + open items          (:class:`~cashmatch.match.workspace.Workspace`)
-      → text rules      ignore rules set movements aside, alias rules name payers
+      → text rules      ignore rules set movements aside, posting rules book the ones that
+                        settle no item to an account, alias rules name payers
                                                   (:mod:`cashmatch.match.text_rules`)
       → candidates      blocking rules as SQL, a batch at a time (:mod:`~.candidates`)
       → evidence        levels and points per pair (:mod:`~.evidence`)
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from cashmatch.bulk import collector_paused, owned
@@ -32,8 +32,9 @@ from cashmatch.match.applications import postings
 from cashmatch.match.assign import KEPT_COLUMNS, Assignment, Ranking, decide, rank, suggestions
 from cashmatch.match.evidence import score
 from cashmatch.match.memory import learn_payers
+from cashmatch.match.summary import MatchSummary, summarise
+from cashmatch.match.text_rules import RulePosting
 from cashmatch.match.workspace import Workspace
-from cashmatch.money import from_minor
 from cashmatch.store import Store, now
 
 if TYPE_CHECKING:
@@ -46,24 +47,9 @@ if TYPE_CHECKING:
 BATCH = 200_000
 RANK_BATCH = 50_000
 
-_RUN_SQL = "INSERT INTO cm_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-
-
-@dataclass(slots=True)
-class MatchSummary:
-    """What a run did: counts and amounts (per currency) by outcome."""
-
-    run_id: int
-    considered: int = 0
-    auto: int = 0
-    review: int = 0
-    unmatched: int = 0
-    ignored: int = 0
-    amounts: dict[str, dict[str, Decimal]] = field(default_factory=dict)
-
-    def add_amount(self, outcome: str, currency: str, amount: Decimal) -> None:
-        per = self.amounts.setdefault(outcome, {})
-        per[currency] = per.get(currency, Decimal(0)) + amount
+_RUN_SQL = ("INSERT INTO cm_runs (run_id, started_at, engine_version, rules_version, "
+            "n_considered, n_auto, n_review, n_unmatched, n_posted, n_ignored, n_returning) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 @dataclass(slots=True)
@@ -73,10 +59,11 @@ class Plan:
     amounts: pl.DataFrame            # movement_id, amount_minor: the run's movements, in order
     result: Assignment
     ignored: dict[int, IgnoreRule]
+    posted: dict[int, RulePosting] = field(default_factory=dict)
 
     @property
     def considered(self) -> int:
-        return self.amounts.height + len(self.ignored)
+        return self.amounts.height + len(self.ignored) + len(self.posted)
 
 
 def run_match(store: Store, rules: Rules) -> MatchSummary:
@@ -96,8 +83,9 @@ def plan(ws: Workspace, rules: Rules, only: list[int] | None = None,
     amounts = ws.open(only)
     texts = ws.texts()
     ignored = text_rules.ignored(texts, rules)
-    if ignored:  # (they stay in the workspace: what they are is still read)
-        amounts = amounts.filter(~pl.col("movement_id").is_in(list(ignored)))
+    posted = text_rules.posted(texts, ws.posting_facts, rules, ignored)
+    if ignored or posted:  # (they stay in the workspace: what they are is still read)
+        amounts = amounts.filter(~pl.col("movement_id").is_in([*ignored, *posted]))
     payers = text_rules.named_payers(texts, rules)
     item_texts = ws.item_texts()
     ranking = _rank_in_batches(ws, rules, amounts, payers, item_texts, batch)
@@ -109,7 +97,7 @@ def plan(ws: Workspace, rules: Rules, only: list[int] | None = None,
 
     result = decide(ranking, rules, rerank)
     result.reasons.update((mid, "duplicate") for mid in ws.duplicates if mid in result.reasons)
-    return Plan(amounts, result, ignored)
+    return Plan(amounts, result, ignored, posted)
 
 
 def _scores(ws: Workspace, rules: Rules, ids: list[int], payers: pl.DataFrame) -> pl.DataFrame:
@@ -146,31 +134,32 @@ def _rank_in_batches(ws: Workspace, rules: Rules, amounts: pl.DataFrame,
 
 
 def _record(store: Store, rules: Rules, ws: Workspace, planned: Plan) -> MatchSummary:
-    """Write what the run decided: ignore decisions, automatic applications and their
-    entries, the review queue, the payer memory, and the run itself."""
+    """Write what the run decided: ignore and posting-rule decisions, automatic applications
+    and their entries, the review queue, the payer memory, and the run itself."""
     import polars as pl
 
     run_id = store.next_id("cm_runs", "run_id")
-    summary = MatchSummary(run_id, considered=planned.considered, ignored=len(planned.ignored))
     stamp = now()
-    review.supersede(store, planned.amounts.get_column("movement_id").to_list()
-                     + list(planned.ignored))
+    returning = review.supersede(store, planned.amounts.get_column("movement_id").to_list()
+                                 + list(planned.ignored) + list(planned.posted))
     facts = ws.posting_facts()
-    decisions, entries, allocations = postings(planned.result, planned.ignored, facts,
-                                               ws.item_facts)
-    journal.post(store, rules, decisions, entries, allocations, run_id)
-    applied = entries.get_column("movement_id").to_list()
+    decisions, entries, allocations, accounts = postings(
+        planned.result, planned.ignored, planned.posted, facts, ws.item_facts, rules.ledger)
+    journal.post(store, rules, decisions, entries, allocations, run_id, accounts)
+    applied = [m for m in entries.get_column("movement_id").to_list()
+               if m not in planned.posted]
     learn_payers(store, applied)
-    summary.auto = len(applied)
-    for currency, total in (entries.group_by("currency").agg(pl.col("amount_minor").sum())
-                            .sort("currency").iter_rows()):
-        summary.add_amount("auto", currency, from_minor(total, currency))
-    outcomes = review.queue(store, run_id, planned.result.reasons,
-                            owned(planned.result.review) if planned.result.review is not None
-                            else None, facts)
-    for outcome, currency, n, total in outcomes.iter_rows():
-        setattr(summary, outcome, getattr(summary, outcome) + n)
-        summary.add_amount(outcome, currency, from_minor(total, currency))
+    reasons, suggested = planned.result.reasons, planned.result.review
+    review.queue(store, run_id, reasons, owned(suggested) if suggested is not None else None)
+    # a movement with nothing to suggest is unmatched, whatever kept its readings back
+    shown = set() if suggested is None else set(suggested.get_column("movement_id"))
+    outcomes = pl.DataFrame(
+        [(m, "auto") for m in applied] + [(m, "posted") for m in planned.posted]
+        + [(m, "ignored") for m in planned.ignored]
+        + [(m, "review" if m in shown else "unmatched") for m in reasons],
+        schema={"movement_id": pl.Int64, "outcome": pl.String}, orient="row")
+    summary = summarise(run_id, outcomes, facts, returning)
     store.execute(_RUN_SQL, [run_id, stamp, ENGINE_VERSION, rules.version, summary.considered,
-                             summary.auto, summary.review, summary.unmatched])
+                             summary.auto, summary.review, summary.unmatched, summary.posted,
+                             summary.ignored, summary.returning])
     return summary

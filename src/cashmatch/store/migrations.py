@@ -247,6 +247,38 @@ MIGRATIONS: tuple[Migration, ...] = (
             PRIMARY KEY (candidate_id, item_id)
         )""",
     )),
+    Migration(2, "a bank journal that matches the bank", (
+        # The date of the supporting piece (the movement's booking date): an entry may be
+        # dated later to keep its journal in date order (see ledger.journal).
+        "ALTER TABLE cm_journal_entries ADD COLUMN piece_date DATE",
+        # Where an item comes from: 'import' (the ERP's files) or 'cashmatch' (a refund owed
+        # to a customer, created by a person's decision): a snapshot import closes only the
+        # former.
+        "ALTER TABLE cm_items ADD COLUMN origin VARCHAR DEFAULT 'import'",
+        # Items closed as settled outside cashmatch (append-only): missing from a snapshot
+        # import ('snapshot', with that import's id), or a refund owed whose decision was
+        # undone ('refund undone').
+        """CREATE TABLE cm_item_closures (
+            item_id VARCHAR NOT NULL,
+            reason VARCHAR NOT NULL,
+            import_id BIGINT,
+            open_minor BIGINT NOT NULL,         -- what was still open when it was closed
+            currency VARCHAR NOT NULL,
+            closed_at TIMESTAMP NOT NULL
+        )""",
+        # The last lettrage code the ERP used, per account and auxiliary account ('' for
+        # every auxiliary account of the account): cashmatch's codes continue after it.
+        """CREATE TABLE cm_lettrage_seeds (
+            account VARCHAR NOT NULL,
+            aux_account VARCHAR NOT NULL,
+            code VARCHAR NOT NULL,
+            import_id BIGINT NOT NULL,
+            created_at TIMESTAMP NOT NULL
+        )""",
+        "ALTER TABLE cm_runs ADD COLUMN n_posted BIGINT DEFAULT 0",
+        "ALTER TABLE cm_runs ADD COLUMN n_ignored BIGINT DEFAULT 0",
+        "ALTER TABLE cm_runs ADD COLUMN n_returning BIGINT DEFAULT 0",
+    )),
 )
 
 MIGRATIONS += (
