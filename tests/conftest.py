@@ -16,7 +16,7 @@ STATEMENT_HEADER = ["booking_date", "value_date", "amount", "currency", "descrip
                     "counterparty_name", "counterparty_iban", "reference", "bank_reference",
                     "account_iban"]
 ITEM_HEADER = ["id", "kind", "party_id", "party_name", "party_iban", "reference", "issue_date",
-               "due_date", "amount", "currency", "discount_until", "discount_rate"]
+               "due_date", "amount", "currency", "discount_until", "discount_rate", "description"]
 ACCOUNT = "FR7630004001230001234567805"
 
 #: Timing is not what property tests check: a first call that imports polars is slow.
@@ -55,11 +55,12 @@ def movement(amount: str, text: str = "", *, day: str = "2026-02-10", name: str 
 def item(item_id: str, amount: str, *, party: str = "C1", name: str = "CLIENT UN",
          kind: str = "invoice", iban: str = "", due: str = "2026-02-01",
          ref: str | None = None, discount_until: str = "", discount_rate: str = "",
-         issued: str = "2026-01-01") -> dict[str, str]:
+         issued: str = "2026-01-01", description: str = "") -> dict[str, str]:
     return {"id": item_id, "kind": kind, "party_id": party, "party_name": name,
             "party_iban": iban, "reference": ref or item_id, "issue_date": issued,
             "due_date": due, "amount": amount, "currency": "EUR",
-            "discount_until": discount_until, "discount_rate": discount_rate}
+            "discount_until": discount_until, "discount_rate": discount_rate,
+            "description": description}
 
 
 @pytest.fixture

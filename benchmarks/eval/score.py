@@ -46,6 +46,7 @@ class Tally:
     auto_right: int = 0           # ...applied automatically, rightly
     posted: int = 0               # automatic applications
     posted_wrong: int = 0
+    posted_other_items: int = 0   # ...of which with items the truth does not expect
     posted_nonreceipt: int = 0    # automatic applications of a truth "none"
     reviewable: int = 0           # expected items, not applied automatically
     top3: int = 0
@@ -53,7 +54,7 @@ class Tally:
 
     def add(self, other: Tally) -> None:
         for name in ("movements", "auto_truths", "auto_right", "posted", "posted_wrong",
-                     "posted_nonreceipt", "reviewable", "top3"):
+                     "posted_other_items", "posted_nonreceipt", "reviewable", "top3"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.wrong_examples += other.wrong_examples
 
@@ -99,6 +100,7 @@ def score(truths: list[dict], rows: list[dict]) -> dict[str, Tally]:
             t.posted += 1
             if not right:
                 t.posted_wrong += 1
+                t.posted_other_items += auto != expected
                 t.posted_nonreceipt += truth["outcome"] == "none"
                 t.wrong_examples.append(
                     f"{truth['bank_reference']} {truth['phenomenon']} ({truth['outcome']}): "
@@ -127,7 +129,9 @@ def report(name: str, tallies: dict[str, Tally], seconds: float, examples: int) 
         total.add(t)
     print(f"\n== {name}: {total.movements} movements, engine {seconds:.1f} s")
     print(f"automatic precision {_share(total.posted - total.posted_wrong, total.posted)} "
-          f"({total.posted_wrong} wrong of {total.posted}); non-receipts posted "
+          f"({total.posted_wrong} wrong of {total.posted}: {total.posted_other_items} with "
+          f"other items, {total.posted_wrong - total.posted_other_items} the truth leaves to a "
+          f"person); non-receipts posted "
           f"{total.posted_nonreceipt}; automatic rate "
           f"{_share(total.auto_right, total.auto_truths)} of {total.auto_truths}; "
           f"review top-3 {_share(total.top3, total.reviewable)} of {total.reviewable}")

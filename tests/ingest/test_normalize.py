@@ -57,7 +57,9 @@ def test_text_key_folds_accents_and_drops_separators(text: str) -> None:
 def test_name_examples() -> None:
     cases = {"Dupont S.A.R.L.": "DUPONT", "SARL DUPONT": "DUPONT", "Martin & Fils SAS":
              "MARTIN ET FILS", "Société Générale": "SOCIETE GENERALE", "SA SARL": "SA SARL",
-             "ACME GmbH & Co. KG": "ACME ET", "": ""}
+             "ACME GmbH & Co. KG": "ACME", "Bois & Cie": "BOIS", "SARL BOIS ET COMPAGNIE": "BOIS",
+             "König Logistik": "KOENIG LOGISTIK", "Koenig Logistik": "KOENIG LOGISTIK",
+             "Straße Œuvre": "STRASSE OEUVRE", "": ""}
     for raw, expected in cases.items():
         assert _sql(normalize.name_sql("$x"), raw) == expected, raw
 

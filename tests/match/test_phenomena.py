@@ -13,6 +13,8 @@ from tests.conftest import applied, item, journal_lines, movement
 
 IBAN = "FR7630004000031234567890143"
 OTHER_IBAN = "DE89370400440532013000"
+FOREIGN_IBAN = "CH9300762011623852957"
+FEE = "627000"
 
 
 def run(store, rules, statements_file, items_file, items, movements):
@@ -155,6 +157,21 @@ def test_short_payments_post_the_difference(store, rules, statements_file, items
     assert (account, debit, 0) in lines(store)
 
 
+@pytest.mark.parametrize(("iban", "posted"), [(FOREIGN_IBAN, True), (IBAN, False)])
+def test_a_bank_charge_is_kept_only_on_a_transfer_from_abroad(
+        store, rules, statements_file, items_file, iban, posted) -> None:
+    """18.00 short of a quoted invoice: an intermediary bank's charge on a transfer from
+    Switzerland; from an account in France (ours is too) no intermediary bank takes one, so
+    it is a part payment for a person to look at."""
+    s = run(store, rules, statements_file, items_file,
+            [item("FA-1", "174.00", iban=iban)], [movement("156.00", "FACTURE FA-1", iban=iban)])
+    if posted:
+        assert s.auto == 1 and (FEE, 1800, 0) in lines(store)
+    else:
+        assert (s.auto, s.review) == (0, 1)
+        assert cashmatch.list_reviews(store)[0]["reason"] == "partial"
+
+
 @pytest.mark.parametrize("terms", [
     {},                                                           # the item grants none
     {"discount_until": "2026-02-01", "discount_rate": "0.02"},    # its period is over
@@ -170,16 +187,18 @@ def test_a_discount_the_terms_do_not_grant_waits_for_a_person(store, rules, stat
     assert review["reason"] == "discount_unearned"
 
 
-@pytest.mark.parametrize(("paid", "text", "kind"), [("395.00", "VIREMENT", "fee"),
-                                                    ("401.80", "VIREMENT ESCOMPTE", "discount")])
+@pytest.mark.parametrize(("paid", "text", "iban", "kind"), [
+    ("395.00", "VIREMENT", FOREIGN_IBAN, "fee"),
+    ("401.80", "VIREMENT ESCOMPTE", IBAN, "discount")])
 def test_a_known_payer_paying_short_without_a_reference(store, rules, statements_file,
-                                                        items_file, paid, text, kind) -> None:
+                                                        items_file, paid, text, iban,
+                                                        kind) -> None:
     """The payer is known by its IBAN and quotes nothing; a bank fee or a discount came off
     the invoice. Nothing says which invoice, so it is reviewed, with that invoice first
     (the party rules used to skip every item larger than the payment)."""
     s = run(store, rules, statements_file, items_file,
-            [item("FA-1", "410.00", iban=IBAN, **TERMS), item("FA-2", "95.00", iban=IBAN)],
-            [movement(paid, text, iban=IBAN)])
+            [item("FA-1", "410.00", iban=iban, **TERMS), item("FA-2", "95.00", iban=iban)],
+            [movement(paid, text, iban=iban)])
     assert (s.auto, s.review) == (0, 1)
     first = candidates(store)[0]
     assert [a["item_id"] for a in first["allocations"]] == ["FA-1"]
@@ -408,3 +427,74 @@ def test_a_quoted_reference_that_does_not_fit_is_still_read_as_a_possible_typo(
     s = run_match(store, rules)
     assert (s.auto, s.review) == (0, 2)
     assert [a["item_id"] for a in candidates(store, 2)[0]["allocations"]] == ["FA-2026-004512"]
+
+
+def test_the_instalment_named_picks_its_line(store, rules, statements_file, items_file) -> None:
+    """One invoice in three instalments of one amount, one line each with the invoice's
+    reference: "ECHEANCE 3/3" pays the third, although the second is due first."""
+    instalments = [item(f"FA-7-E{n}", "300.00", ref="FA-7", due=due, issued="2026-01-05",
+                        description=f"Echeance {n}/3 de la facture FA-7")
+                   for n, due in ((2, "2026-02-05"), (3, "2026-03-05"))]
+    s = run(store, rules, statements_file, items_file, instalments,
+            [movement("300.00", "FA-7 ECHEANCE 3/3", name="CLIENT UN")])
+    assert s.auto == 1 and applied(store) == {1: {"FA-7-E3": 30000}}
+
+
+def test_a_tolerance_does_not_explain_away_a_rival_that_is_the_amount(
+        store, rules, statements_file, items_file) -> None:
+    """174.00 quoted and 156.00 paid from abroad: an intermediary's 18.00, or the payer's other
+    invoice of exactly 156.00? A person decides."""
+    s = run(store, rules, statements_file, items_file,
+            [item("FA-1", "174.00", iban=FOREIGN_IBAN), item("FA-2", "156.00", iban=FOREIGN_IBAN)],
+            [movement("156.00", "FACTURE FA-1", iban=FOREIGN_IBAN)])
+    assert (s.auto, s.review) == (0, 1)
+    assert cashmatch.list_reviews(store)[0]["reason"] == "rival_exact"
+
+
+def test_two_sets_of_a_payers_items_adding_up_are_a_question(store, rules, statements_file,
+                                                             items_file) -> None:
+    """900 + 600 and 1000 + 500 both make 1,500.00, the oldest two among them: which two
+    the payer meant is for a person."""
+    s = run(store, rules, statements_file, items_file,
+            [item("FA-1", "900.00", iban=IBAN, due="2026-01-10"),
+             item("FA-2", "600.00", iban=IBAN, due="2026-01-20"),
+             item("FA-3", "1000.00", iban=IBAN, due="2026-01-25"),
+             item("FA-4", "500.00", iban=IBAN, due="2026-01-30")],
+            [movement("1500.00", "VIREMENT", iban=IBAN)])
+    assert (s.auto, s.review) == (0, 1)
+
+
+def test_a_set_with_an_item_of_another_month_than_named_is_held(store, rules, statements_file,
+                                                                items_file) -> None:
+    """ABONNEMENT JANVIER FEVRIER: December's and January's lines are the oldest two and add up
+    as well as January's and February's; the months named say which."""
+    months = [item(f"AB-{m}", "174.00", iban=IBAN, issued=f"{y}-{m:02d}-01",
+                   due=f"{y}-{m:02d}-28") for y, m in ((2025, 12), (2026, 1), (2026, 2))]
+    s = run(store, rules, statements_file, items_file, months,
+            [movement("348.00", "ABONNEMENT JANVIER FEVRIER", iban=IBAN, day="2026-02-20")])
+    assert "AB-12" not in str(applied(store))
+    assert s.auto == 0 or applied(store) == {1: {"AB-1": 17400, "AB-2": 17400}}
+
+
+def test_a_weekly_bill_is_the_one_of_the_debits_week(store, rules, statements_file,
+                                                     items_file) -> None:
+    """Weekly bills of one amount, dated Monday, debited Tuesday: the bill of the debit's week,
+    not a stale one of the same amount that falls due that day."""
+    bills = [item("BILL-1", "-545.46", kind="supplier_invoice", party="V1", name="CINTAS",
+                  issued="2026-02-02", due="2026-03-04"),
+             item("BILL-2", "-545.46", kind="supplier_invoice", party="V1", name="CINTAS",
+                  issued="2026-03-02", due="2026-04-01")]
+    s = run(store, rules, statements_file, items_file, bills,
+            [movement("-545.46", "ACH DEBIT CINTAS CORP AUTOPAY", day="2026-03-03")])
+    assert s.auto == 1 and applied(store) == {1: {"BILL-2": -54546}}
+
+
+@pytest.mark.parametrize("text", ["SEPA-Gutschrift Koenig Logistik Rechnung",
+                                  "SEPA-Gutschrift König Logistik Rechnung"])
+def test_umlauts_written_out_or_not_name_the_same_party(store, rules, statements_file,
+                                                        items_file, text) -> None:
+    s = run(store, rules, statements_file, items_file,
+            [item("RE-1", "714.00", name="König Logistik GmbH"),
+             item("RE-2", "714.00", party="C2", name="Braun Maschinenbau AG")],
+            [movement("714.00", text)])
+    assert s.auto == 1 and applied(store) == {1: {"RE-1": 71400}}

@@ -125,7 +125,8 @@ def readings(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules,
 
 def separated(props: list[Proposal], margin: int) -> list[Proposal]:
     """Among readings of equal points, a quoted item not due yet gives way to one that is
-    due, and a ledger entry dated far from the booking to one dated near it, by ``margin``."""
+    due, and an entry or bill dated far from the booking to one dated near it, by
+    ``margin``."""
     def level(p: Proposal) -> object:
         return p.evidence.get("date_level")
 

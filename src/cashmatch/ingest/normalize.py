@@ -67,26 +67,40 @@ def text_key_sql(expr: str) -> str:
     return f"regexp_replace(upper(strip_accents(coalesce({expr}, ''))), '[^A-Z0-9]', '', 'g')"
 
 
+def folded_sql(expr: str) -> str:
+    """DuckDB expression: ``expr`` (not null) upper case with accents folded, German umlauts,
+    ß and the ligatures written out as banks write them where their character set has none
+    ("König" → "KOENIG", "Straße" → "STRASSE", "Œuvre" → "OEUVRE"), so that a name reads
+    the same either way."""
+    out = f"upper({expr})"
+    for letter, written in (("Ä", "AE"), ("Ö", "OE"), ("Ü", "UE"), ("ß", "SS"), ("ẞ", "SS"),
+                            ("Œ", "OE"), ("Æ", "AE")):
+        out = f"replace({out}, '{letter}', '{written}')"
+    return f"upper(strip_accents({out}))"
+
+
 def words_sql(expr: str) -> str:
-    """DuckDB expression: ``expr`` with accents folded, upper case, for splitting into words
+    """DuckDB expression: ``expr`` folded (:func:`folded_sql`), for splitting into words
     (``[A-Z0-9]+`` runs)."""
-    return f"upper(strip_accents(coalesce({expr}, '')))"
+    return folded_sql(f"coalesce({expr}, '')")
 
 
 # -- party names -----------------------------------------------------------------------------
 
-LEGAL_FORMS = frozenset(["SA", "SAS", "SASU", "SARL", "EURL", "SNC", "SCI", "SCA", "SCOP", "SCS", "SEM", "SELARL", "SELAS", "GIE", "EI", "EIRL", "SC", "LTD", "LIMITED", "PLC", "INC", "INCORPORATED", "LLC", "LLP", "CORP", "CORPORATION", "CO", "COMPANY", "GMBH", "AG", "KG", "OHG", "UG", "EV", "BV", "NV", "VOF", "SPA", "SRL", "SL", "SLU", "SAU", "OY", "AB", "AS", "APS", "SPRL", "BVBA", "ASBL"])
+LEGAL_FORMS = frozenset(["SA", "SAS", "SASU", "SARL", "EURL", "SNC", "SCI", "SCA", "SCOP", "SCS", "SEM", "SELARL", "SELAS", "GIE", "CIE", "COMPAGNIE", "EI", "EIRL", "SC", "LTD", "LIMITED", "PLC", "INC", "INCORPORATED", "LLC", "LLP", "CORP", "CORPORATION", "CO", "COMPANY", "GMBH", "AG", "KG", "OHG", "UG", "EV", "BV", "NV", "VOF", "SPA", "SRL", "SL", "SLU", "SAU", "OY", "AB", "AS", "APS", "SPRL", "BVBA", "ASBL"])
 
 
 def name_sql(expr: str) -> str:
     """DuckDB expression: the normalised party name of the SQL expression ``expr``
     (``"Dupont S.A.R.L."`` → ``"DUPONT"``; a name made only of legal forms keeps them)."""
-    base = (f"regexp_replace(upper(strip_accents(replace(coalesce({expr}, ''), '&', ' ET '))), "
-            "'[^A-Z0-9 ]', '', 'g')")
+    joined = f"replace(coalesce({expr}, ''), '&', ' ET ')"
+    base = f"regexp_replace({folded_sql(joined)}, '[^A-Z0-9 ]', '', 'g')"
     forms = "|".join(sorted(LEGAL_FORMS))
     stripped = f"regexp_replace(' ' || {base} || ' ', ' (({forms}) )+', ' ', 'g')"
-    # a legal form followed by another one: run twice so that "SA SARL" both go
+    # a legal form followed by another one: run twice so that "SA SARL" both go; the "&" of
+    # "& Co. KG" is left alone at the end
     stripped = f"regexp_replace({stripped}, ' (({forms}) )+', ' ', 'g')"
+    stripped = f"regexp_replace({stripped}, ' ET\\s+$', ' ')"
     squeeze = "trim(regexp_replace({}, '\\s+', ' ', 'g'))"
     return (f"CASE WHEN {squeeze.format(stripped)} = '' THEN {squeeze.format(base)} "
             f"ELSE {squeeze.format(stripped)} END")
@@ -120,8 +134,10 @@ ITEM_KEYS = {
     # every digit of the reference, leading zeros dropped: "CHK-4968" answers to "CHECK #4968"
     # and "CHEQUE 0004968", "FA-2026-004512" to "2026 004512"
     "ref_digits": "ltrim(regexp_replace(ref_norm, '[^0-9]', '', 'g'), '0')",
-    # the months its description names, and early-payment terms written in it
+    # the months and instalments ("2/3") its description names, and early-payment terms
+    # written in it
     "desc_months": periods.months_sql(words_sql("i.description")),
+    "desc_instalments": periods.instalments_sql(words_sql("i.description")),
     "terms_days": periods.terms_days_sql(words_sql("i.description")),
     "terms_rate": periods.terms_rate_sql(words_sql("i.description")),
 }

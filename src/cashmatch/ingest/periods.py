@@ -2,7 +2,8 @@
 case: :func:`cashmatch.ingest.normalize.words_sql`).
 
 A payment that says "ABONNEMENT DECEMBRE", "Miete März", "cuota enero", "SEMAINE 12",
-"KW 12" or "FACTURE DU 15/01/2026" tells which of several identical items it pays; an item
+"KW 12", "FACTURE DU 15/01/2026" or "ECHEANCE 2/3" tells which of several identical items
+it pays; an item
 says which period it is for by its dates and its description. Month names are read in French,
 English, German, Spanish, Italian and Dutch (full names and the usual abbreviations, as
 whole words); weeks as ``SEMAINE|SEM|WEEK|WK|KW|WOCHE|SEMANA|SETTIMANA N``; dates as
@@ -47,6 +48,17 @@ def weeks_sql(words: str) -> str:
     """The week numbers named in ``words`` ("SEMAINE 12", "KW12"), as a list."""
     return (f"list_transform(regexp_extract_all({words}, '{_WEEK_RE}', 1), "
             f"lambda x: CAST(x AS INTEGER))")
+
+
+def instalments_sql(words: str) -> str:
+    """The instalments named in ``words`` ("ECHEANCE 2/3", "cuota 3 / 6") as ``'k/n'`` texts
+    (k from 1 to n, n from 2 to 60), dates left out ("12/03/2026" is no instalment)."""
+    undated = f"regexp_replace({words}, '{_DMY_RE}', ' ', 'g')"
+    return (f"list_filter(list_transform(regexp_extract_all({undated}, "
+            "'\\b(\\d{1,2}) ?/ ?(\\d{1,2})\\b', 0), lambda x: replace(x, ' ', '')), "
+            "lambda x: TRY_CAST(split_part(x, '/', 1) AS INTEGER) BETWEEN 1 "
+            "AND TRY_CAST(split_part(x, '/', 2) AS INTEGER) "
+            "AND TRY_CAST(split_part(x, '/', 2) AS INTEGER) BETWEEN 2 AND 60)")
 
 
 def dates_sql(words: str) -> str:

@@ -35,6 +35,7 @@ REASONS = {
     "duplicate": "possibly a second payment of an item already settled (see the evidence)",
     "mismatch": "the amount cannot settle the item",
     "over": "the payment is larger than what it settles: an unexplained excess",
+    "rival_exact": "another open item of the party is exactly the amount paid",
     "discount_unearned": "an early-payment discount the item's terms do not grant (its "
                          "period is over, or it has none)",
     "partial": "a part payment that nothing in the text explains",

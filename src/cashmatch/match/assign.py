@@ -361,8 +361,9 @@ class SubsetSearch:
 
     def natural(self, combo: list[int]) -> bool:
         """The set is all the party's open items, or the oldest due of them: what a customer
-        pays without saying which. The oldest must be older than the rest: a cut among items
-        due the same day would be a choice nobody made."""
+        pays without saying which. The oldest must be older than the rest (a cut among items
+        due the same day would be a choice nobody made) and no other set may add up (two
+        months of a subscription paid: which two is a question)."""
         if not self.complete:
             return False
         by_due = sorted(range(len(self.rows)), key=lambda i: self.rows[i]["i_due_rank"])
@@ -370,7 +371,8 @@ class SubsetSearch:
         if set(combo) != set(by_due[:k]):
             return False
         return k == len(by_due) or (
-            self.rows[by_due[k - 1]]["due_date"] != self.rows[by_due[k]]["due_date"])
+            len(self.found) == 1
+            and self.rows[by_due[k - 1]]["due_date"] != self.rows[by_due[k]]["due_date"])
 
 
 def _subset_proposal(movement_id: int, party_id: str, sets: SubsetSearch, combo: list[int],
@@ -416,7 +418,7 @@ def _subset_judgement(sets: SubsetSearch, combo: list[int], rows: list[dict[str,
         hold = "other_reference"
     elif party == "other":
         hold = "other_party"
-    elif all(r["period_level"] == "other" for r in rows):
+    elif any(r["period_level"] == "other" for r in rows):
         hold = "other_period"
     else:
         hold = None
@@ -673,9 +675,10 @@ def _separated_by_dates(table: pl.DataFrame, margin: int) -> pl.DataFrame:
     """Equal readings (same points) told apart by their dates, the loser giving way by
     ``margin``: among items the text designates equally (the instalments of one quoted
     invoice), one not due yet gives way to one that is due (the instalment due now, not the
-    next one); among ledger entries (a weekly payment of one amount), one dated far from the
-    booking gives way to one dated near it. Invoices nothing designates are not told apart
-    by dates: two unquoted invoices of one amount stay a question."""
+    next one); among ledger entries and supplier bills (a weekly payment of one amount), one
+    dated far from the booking gives way to one dated near it. Customer invoices nothing
+    else tells apart stay a question: two overdue invoices of one amount, paid without a
+    word, are not guessed oldest first."""
     import polars as pl
 
     level = pl.col("date_level")
@@ -683,10 +686,13 @@ def _separated_by_dates(table: pl.DataFrame, margin: int) -> pl.DataFrame:
     later = (((level == "not_due") & pl.col("ref_level").ne_missing("none")
               & (level == "due").any().over(*group))
              | ((level == "far") & (level == "near").any().over(*group)))
-    points = pl.when(later).then(pl.col("points") - margin).otherwise(pl.col("points"))
-    return table.with_columns(points.alias("points")).with_columns(
-        pl.when(later).then(confidence_expr(pl.col("points")))
-        .otherwise(pl.col("confidence_bp")).alias("confidence_bp"))
+    lowered = pl.col("_later")
+    return (table.with_columns(later.alias("_later"))
+            .with_columns(pl.when(lowered).then(pl.col("points") - margin)
+                          .otherwise(pl.col("points")).alias("points"))
+            .with_columns(pl.when(lowered).then(confidence_expr(pl.col("points")))
+                          .otherwise(pl.col("confidence_bp")).alias("confidence_bp"))
+            .drop("_later"))
 
 
 def _reason_expr() -> pl.Expr:

@@ -19,8 +19,8 @@ and gives each pair a level (kept as evidence and shown in explanations) worth s
   the memory knows the name), ``other`` (the payer is known, by its IBAN or its own name, as
   another party), ``none``;
 - **date**: ``before_issue``, ``not_due``, ``due``, ``none`` (the payment's booking date
-  against the item's issue and due dates); ``near`` or ``far`` for a ledger entry (the
-  booking date against the entry's);
+  against the item's issue and due dates); ``near`` or ``far`` for a ledger entry or a
+  supplier's bill (the booking date against the item's own);
 - **period**: ``match``, ``other``, ``none`` (months, weeks and dates the text names against
   the item's).
 
@@ -213,7 +213,8 @@ def _is_fee(short: pl.Expr, sign: pl.Expr, rules: Rules) -> pl.Expr:
     """A difference a bank kept (a receipt short) or added (a payment larger than the item):
     as much as the charges the bank states, or what the payer instructed was the item's
     amount; otherwise a whole number of currency units up to ``fee_max`` and
-    ``fee_max_percent`` of the item."""
+    ``fee_max_percent`` of the item, except on a receipt from an account of our own country
+    (a domestic transfer passes no intermediary bank that could keep a charge)."""
     import polars as pl
 
     tol = rules.tolerances
@@ -221,7 +222,9 @@ def _is_fee(short: pl.Expr, sign: pl.Expr, rules: Rules) -> pl.Expr:
     open_abs = pl.col("i_open_minor").abs()
     stated = ((pl.col("m_charges_minor").fill_null(-1) == kept)
               | (pl.col("m_instructed_minor").fill_null(0) == pl.col("i_open_minor")))
-    plain = ((kept % 100 == 0) & (kept * 10_000 <= open_abs * int(tol.fee_max_percent * 100)))
+    domestic_receipt = (sign > 0) & pl.col("m_domestic").fill_null(False)
+    plain = ((kept % 100 == 0) & (kept * 10_000 <= open_abs * int(tol.fee_max_percent * 100))
+             & ~domestic_receipt)
     return (kept > 0) & (kept <= cents(tol.fee_max)) & (stated | plain)
 
 
@@ -300,9 +303,13 @@ def _party_points(rules: Rules) -> pl.Expr:
 ENTRY_GRACE_DAYS = 3
 #: Days before its due date from which an item is read as not due yet.
 NOT_DUE_DAYS = 25
-#: Days after a ledger entry's date within which the bank booking is read as that entry's
-#: (a transfer or a card batch clears in days; a weekly entry of the same amount is 7 away).
+#: Days after a ledger entry's or a supplier bill's date within which the bank booking is
+#: read as that entry's (a transfer or a card batch clears in days, a weekly bill is debited
+#: in its week; a weekly line of the same amount is 7 days away).
 ENTRY_NEAR_DAYS = 5
+#: Kinds dated by the payment they wait for: a book entry (a cheque written, a payroll) or a
+#: supplier's bill, paid from our side when it comes.
+DATED_KINDS = ("entry", "supplier_invoice", "supplier_credit_note")
 
 
 def _keep(pairs: pl.DataFrame, rules: Rules) -> pl.DataFrame:
@@ -313,18 +320,21 @@ def _date_level(pairs: pl.DataFrame, rules: Rules) -> pl.Expr:
     """``before_issue`` (booked before the item existed: a payment cannot settle an invoice
     not issued yet, a cheque cannot clear before it is written), ``not_due`` (an invoice
     paid more than a few weeks before it falls due, while others are due), ``due``; for a
-    ledger entry (whose date is the payment's own), ``near`` (booked within
-    :data:`ENTRY_NEAR_DAYS` of it) or ``far``; ``none`` (no dates)."""
+    ledger entry or a supplier's bill (:data:`DATED_KINDS`: its date is about the
+    payment's own), ``near`` (booked within :data:`ENTRY_NEAR_DAYS` after it) or ``far``;
+    ``none`` (no dates)."""
     import polars as pl
 
     booked, issued, due = pl.col("booking_date"), pl.col("issue_date"), pl.col("due_date")
     entry = pl.col("i_kind") == "entry"
+    dated = pl.col("i_kind").is_in(DATED_KINDS)
     grace = pl.when(entry).then(pl.duration(days=ENTRY_GRACE_DAYS)).otherwise(
         pl.duration(days=0))
     return (pl.when(booked < issued - grace).then(pl.lit("before_issue"))
-            .when(entry & ((booked - issued).dt.total_days() <= ENTRY_NEAR_DAYS))
+            .when(dated & ((booked - issued).dt.total_days() <= ENTRY_NEAR_DAYS)
+                  & (entry | (booked > issued)))  # a bill is paid after the day it is dated
             .then(pl.lit("near"))
-            .when(entry & issued.is_not_null()).then(pl.lit("far"))
+            .when(dated & issued.is_not_null()).then(pl.lit("far"))
             .when(~entry & ((due - booked).dt.total_days() > NOT_DUE_DAYS))
             .then(pl.lit("not_due"))
             .when(issued.is_not_null() | due.is_not_null()).then(pl.lit("due"))
@@ -362,8 +372,8 @@ def _period_points(rules: Rules) -> pl.Expr:
 
 #: Why a reading may not be posted automatically, whatever its confidence (see :func:`hold`;
 #: the words for people are :data:`cashmatch.ledger.review.REASONS`).
-HOLDS = ("duplicate", "mismatch", "over", "discount_unearned", "partial", "other_party",
-         "before_issue", "other_period", "other_reference")
+HOLDS = ("duplicate", "mismatch", "over", "rival_exact", "discount_unearned", "partial",
+         "other_party", "before_issue", "other_period", "other_reference")
 
 
 def hold(rules: Rules) -> pl.Expr:
@@ -378,9 +388,13 @@ def hold(rules: Rules) -> pl.Expr:
     # the text claims a discount the item's terms do not grant (none, or its period is over):
     # neither a part payment nor a bank fee
     unearned = amount.is_in(["partial", "fee"]) & pl.col("m_discount_word").fill_null(False)
+    # a difference explained away while another item of the party is the amount paid
+    rival_exact = (amount.is_in(ADJUSTED) | (amount == "partial")) & pl.col(
+        "i_party_id").is_not_null() & (amount == "exact").any().over("movement_id", "i_party_id")
     return (pl.when(pl.col("m_duplicate_of").is_not_null()).then(pl.lit("duplicate"))
             .when(amount == "mismatch").then(pl.lit("mismatch"))
             .when((amount == "over") & pl.lit(not m.auto_overpayment)).then(pl.lit("over"))
+            .when(rival_exact).then(pl.lit("rival_exact"))
             .when(unearned).then(pl.lit("discount_unearned"))
             .when((amount == "partial") & pl.lit(not m.auto_partial) & ~wanted_part)
             .then(pl.lit("partial"))

@@ -37,7 +37,7 @@ CREATE OR REPLACE TEMP TABLE cm_tmp_run_movements AS
 WITH run AS (
     SELECT m.movement_id, m.booking_date, m.amount_minor, m.currency, m.counterparty_name,
            m.counterparty_iban, m.remittance, m.bank_reference, m.instructed_minor,
-           m.instructed_currency, m.charges_minor,
+           m.instructed_currency, m.charges_minor, m.account,
            array_to_string(json_extract_string(m.refs_json, '$[*].value'), ' ') AS refs_text
     FROM cm_movements m
     WHERE m.status = 'booked' AND m.movement_id NOT IN ({SETTLED_SQL})
@@ -61,9 +61,12 @@ SELECT i.item_id, i.kind, i.account, i.party_id, i.party_name, i.party_iban, i.r
                 CASE WHEN $discount_days > 0 THEN i.issue_date + $discount_days END)
            AS disc_until,
        coalesce(i.discount_rate, i.terms_rate) AS disc_rate,
-       list_filter(list_concat([month(i.issue_date), month(i.due_date)],
-                               coalesce(i.desc_months, [])), lambda x: x IS NOT NULL)
-           AS i_months
+       -- the month an item is for: the one its description names, else its issue's (an
+       -- invoice issued in January and due in February is January's)
+       list_filter(CASE WHEN len(coalesce(i.desc_months, [])) > 0 THEN i.desc_months
+                        ELSE [month(coalesce(i.issue_date, i.due_date))] END,
+                   lambda x: x IS NOT NULL) AS i_months,
+       coalesce(i.desc_instalments, []) AS i_instalments
 FROM cm_items i
 LEFT JOIN (SELECT item_id, CAST(sum(amount_minor) AS BIGINT) AS applied
            FROM cm_allocations GROUP BY item_id) a USING (item_id)
@@ -92,6 +95,7 @@ SELECT m.movement_id,
        {periods.months_sql(MOVEMENT_TEXT)} AS months,
        {periods.weeks_sql(MOVEMENT_TEXT)} AS weeks,
        {periods.dates_sql(MOVEMENT_TEXT)} AS dates,
+       {periods.instalments_sql(MOVEMENT_TEXT)} AS instalments,
        {periods.invoice_numbers_sql(MOVEMENT_TEXT)} AS numbers,
        d.designated, s.paid_by AS duplicate_of
 FROM cm_tmp_movements m
@@ -129,14 +133,19 @@ SELECT p.movement_id, p.item_id, p.match_key, p.rules, {_FX} AS fx,
        CASE WHEN {_BY_REFERENCE} THEN i.ref_norm END AS i_ref_norm,
        m.name_norm AS m_name, tf.discount_word AS m_discount_word,
        tf.partial_word AS m_partial_word, m.booking_date, m.charges_minor AS m_charges_minor,
+       -- the payer's account is in the country of ours: a domestic transfer
+       left(m.counterparty_iban, 2) = left(m.account, 2) AS m_domestic,
        CASE WHEN NOT {_FX} AND m.instructed_currency = m.currency
             THEN m.instructed_minor * sign(m.amount_minor) END AS m_instructed_minor,
        i.kind AS i_kind, i.issue_date, i.disc_until,
        CAST(round(i.disc_rate * 10000) AS INTEGER) AS i_disc_rate_bp,
-       len(tf.months) + len(tf.weeks) + len(tf.dates) > 0 AS period_named,
+       -- an instalment named counts against items whose description names theirs
+       len(tf.months) + len(tf.weeks) + len(tf.dates) > 0
+           OR (len(tf.instalments) > 0 AND len(i.i_instalments) > 0) AS period_named,
        (list_has_any(tf.months, i.i_months)
         OR list_has_any(tf.weeks, [week(i.issue_date), week(i.due_date)])
-        OR list_has_any(tf.dates, [i.issue_date, i.due_date])) AS period_match,
+        OR list_has_any(tf.dates, [i.issue_date, i.due_date])
+        OR list_has_any(tf.instalments, i.i_instalments)) AS period_match,
        list_contains(coalesce(tf.designated, []), p.item_id) AS i_designated,
        list_contains(tf.numbers, i.ref_tail) AS i_number_quoted,
        len(tf.numbers) AS m_numbers_n,

@@ -287,9 +287,10 @@ MIGRATIONS += (
     Migration(4, "discount terms and periods of items", (
         "ALTER TABLE cm_items ADD COLUMN discount_until DATE",
         "ALTER TABLE cm_items ADD COLUMN discount_rate DECIMAL(7, 6)",
-        # derived from the description when stored (ingest.normalize.ITEM_KEYS): months it
-        # names, and early-payment terms written in it
+        # derived from the description when stored (ingest.normalize.ITEM_KEYS): months and
+        # instalments it names, and early-payment terms written in it
         "ALTER TABLE cm_items ADD COLUMN desc_months INTEGER[]",
+        "ALTER TABLE cm_items ADD COLUMN desc_instalments VARCHAR[]",
         "ALTER TABLE cm_items ADD COLUMN terms_days INTEGER",
         "ALTER TABLE cm_items ADD COLUMN terms_rate DECIMAL(9, 6)",
         # every digit of the reference, leading zeros dropped ("CHK-4968" → 4968)
