@@ -111,6 +111,8 @@ class Tolerances:
             an early-payment discount (665).
         manual_writeoff_max: the largest difference a person may write off (``review
             writeoff``).
+        writeoff_approval_above: a write-off of a larger difference waits for an approver
+            other than the person who asked for it (four eyes).
     """
 
     rounding_max: Decimal = Decimal("0.05")
@@ -119,6 +121,7 @@ class Tolerances:
     discount_min_percent: Decimal = Decimal("0.5")
     discount_max_percent: Decimal = Decimal("3.5")
     manual_writeoff_max: Decimal = Decimal("50.00")
+    writeoff_approval_above: Decimal = Decimal("20.00")
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,7 +80,7 @@ def test_assign_ignore_and_review_errors(client: TestClient) -> None:
     assert client.post(f"/review/{rid}/assign", json={"items": [{"item_id": "FA-2"}]},
                        headers=W).status_code == 200
     r = client.post(f"/review/{rid}/ignore", json={"reason": "x"}, headers=W)
-    assert r.status_code == 409 and "not open" in r.json()["detail"]
+    assert r.status_code == 409 and "was already assigned by api-test" in r.json()["detail"]
     assert client.get("/review/999", headers=R).status_code == 404
 
 

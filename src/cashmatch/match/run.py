@@ -13,7 +13,7 @@
 
 :func:`plan` runs the stages up to the decisions and writes nothing; :func:`run_match` writes
 what it decided in one transaction. A run considers every booked movement that is not settled
-yet (not applied, not ignored); its earlier open review items are superseded by the new ones.
+yet (not applied, not ignored); a movement still unresolved keeps its review item, refreshed.
 """
 
 from __future__ import annotations
@@ -151,8 +151,6 @@ def _record(store: Store, rules: Rules, ws: Workspace, planned: Plan) -> MatchSu
     run_id = store.next_id("cm_runs", "run_id")
     summary = MatchSummary(run_id, considered=planned.considered, ignored=len(planned.ignored))
     stamp = now()
-    review.supersede(store, planned.amounts.get_column("movement_id").to_list()
-                     + list(planned.ignored))
     facts = ws.posting_facts()
     decisions, entries, allocations = postings(planned.result, planned.ignored, facts,
                                                ws.item_facts)
@@ -163,9 +161,10 @@ def _record(store: Store, rules: Rules, ws: Workspace, planned: Plan) -> MatchSu
     for currency, total in (entries.group_by("currency").agg(pl.col("amount_minor").sum())
                             .sort("currency").iter_rows()):
         summary.add_amount("auto", currency, from_minor(total, currency))
-    outcomes = review.queue(store, run_id, planned.result.reasons,
-                            owned(planned.result.review) if planned.result.review is not None
-                            else None, facts)
+    outcomes = review.requeue(store, run_id, planned.amounts.get_column("movement_id").to_list()
+                              + list(planned.ignored), planned.result.reasons,
+                              owned(planned.result.review) if planned.result.review is not None
+                              else None, facts)
     for outcome, currency, n, total in outcomes.iter_rows():
         setattr(summary, outcome, getattr(summary, outcome) + n)
         summary.add_amount(outcome, currency, from_minor(total, currency))
