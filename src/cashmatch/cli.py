@@ -52,6 +52,43 @@ def _session(ctx: click.Context, read_only: bool = False) -> Iterator[Store]:
         finally:
             store.close()
 
+class _Reader:
+    """Calls of the curated API's reads on a store: ``read.list_reviews(flt)`` runs
+    ``cashmatch.list_reviews(store, flt)`` on a read-only connection, or through the service
+    that holds the store (:mod:`cashmatch.remote`)."""
+
+    def __init__(self, store: Store | None, service: Any = None) -> None:
+        self._store, self._service = store, service
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        from cashmatch import remote
+
+        if self._store is None:
+            return lambda *args: self._service.read(name, *args)
+        return lambda *args: remote.call(self._store, name, list(args))
+
+
+@contextmanager
+def _reading(ctx: click.Context) -> Iterator[_Reader]:
+    """Reads for one command: a read-only connection to the store, or, while a running
+    ``cashmatch serve`` holds it, that service (errors made clear either way)."""
+    from cashmatch.remote import Service
+
+    with _errors():
+        try:
+            store = cashmatch.Store.open(ctx.obj["db"], read_only=True)
+        except cashmatch.StoreInUse:
+            service = Service.find(ctx.obj["db"])
+            if service is None:
+                raise
+            yield _Reader(None, service)
+            return
+        try:
+            yield _Reader(store)
+        finally:
+            store.close()
+
+
 def _rules(path: Path | None) -> Rules:
     with _errors():
         return cashmatch.load_rules(path if path is not None
@@ -63,8 +100,8 @@ def rules_option(f: F) -> F:
                         help="Rules file (default: ./rules/default.toml, else built-in).")(f)
 
 
-def _decide(ctx: click.Context, rules_path: Path | None, act: Callable[..., int],
-            *args: Any) -> int:
+def _decide(ctx: click.Context, rules_path: Path | None, act: Callable[..., Any],
+            *args: Any) -> Any:
     """Take one decision with the rules given: ``act(store, rules, *args)``."""
     rules = _rules(rules_path)
     with _session(ctx) as store:
@@ -290,8 +327,8 @@ def run(ctx: click.Context, files: tuple[Path, ...], items_file: Path | None, fm
 @click.pass_context
 def explain(ctx: click.Context, movement_id: int, as_json: bool) -> None:
     """Why a movement was applied, queued or left alone: decisions and candidates."""
-    with _session(ctx, read_only=True) as store:
-        story = cashmatch.movement_story(store, movement_id)
+    with _reading(ctx) as read:
+        story = read.movement_story(movement_id)
     if as_json:
         _dump(story)
     else:
@@ -320,8 +357,8 @@ def replay(ctx: click.Context, run_id: int | None, rules_path: Path | None,
     from dataclasses import asdict
 
     rules = _rules(rules_path)
-    with _session(ctx, read_only=True) as store:
-        report = cashmatch.replay(store, rules, run_id)
+    with _reading(ctx) as read:
+        report = read.replay(rules, run_id)
     if as_json:
         _dump({"runs": report.runs, "decisions": report.decisions, "notes": report.notes,
                "differences": [asdict(d) for d in report.differences]})
@@ -372,8 +409,8 @@ def aliases() -> None:
 @click.pass_context
 def aliases_list(ctx: click.Context, party: str | None, show_all: bool, as_json: bool) -> None:
     """List what the memory knows: payer IBAN or name → party, with source and date."""
-    with _session(ctx, read_only=True) as store:
-        rows = cashmatch.list_aliases(store, party=party, include_removed=show_all)
+    with _reading(ctx) as read:
+        rows = read.list_aliases(party, show_all)
     if as_json:
         _dump(rows)
         return
@@ -436,8 +473,8 @@ def review_list(ctx: click.Context, status: str, reason: str | None, party: str 
     """List review items."""
     flt = cashmatch.ReviewFilter(None if status == "all" else status, reason, party, min_amount,
                        max_amount, date_from, date_to)
-    with _session(ctx, read_only=True) as store:
-        rows = cashmatch.list_reviews(store, flt)
+    with _reading(ctx) as read:
+        rows = read.list_reviews(flt)
     if as_json:
         _dump(rows)
     else:
@@ -456,8 +493,8 @@ def review_list(ctx: click.Context, status: str, reason: str | None, party: str 
 @click.pass_context
 def review_show(ctx: click.Context, review_id: int, as_json: bool) -> None:
     """A review item with its ranked candidates and their evidence."""
-    with _session(ctx, read_only=True) as store:
-        item = cashmatch.show_review(store, review_id)
+    with _reading(ctx) as read:
+        item = read.show_review(review_id)
     if as_json:
         _dump(item)
     else:
@@ -531,9 +568,58 @@ def review_assign(ctx: click.Context, review_id: int, item_ids: tuple[str, ...],
 @click.pass_context
 def review_writeoff(ctx: click.Context, review_id: int, item_ids: tuple[str, ...], reason: str,
                     user: str | None, rules_path: Path | None) -> None:
-    """Settle items in full and write the small difference off (658 / 758)."""
-    decision = _decide(ctx, rules_path, cashmatch.writeoff, review_id, list(item_ids), reason, user)
-    click.echo(f"review {review_id}: settled with a write-off (decision {decision})")
+    """Settle items in full and write the small difference off (658 / 758); above
+    tolerances.writeoff_approval_above it waits for an approver (review approve)."""
+    done = _decide(ctx, rules_path, cashmatch.writeoff, review_id, list(item_ids), reason, user)
+    if done.approval_id is not None:
+        click.echo(f"review {review_id}: the write-off waits for an approver (request "
+                   f"{done.approval_id}: `cashmatch review approve {done.approval_id}`)")
+    else:
+        click.echo(f"review {review_id}: settled with a write-off (decision {done.decision_id})")
+
+
+@review.command("approvals")
+@click.option("--status", default="pending", show_default=True,
+              type=click.Choice(["pending", "approved", "rejected", "void", "all"]))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def review_approvals(ctx: click.Context, status: str, as_json: bool) -> None:
+    """Write-off requests waiting for an approver (four eyes), or decided ones."""
+    with _reading(ctx) as read:
+        rows = read.list_approvals(None if status == "all" else status)
+    if as_json:
+        _dump(rows)
+        return
+    if not rows:
+        click.echo(f"no {'' if status == 'all' else status + ' '}write-off requests")
+    for r in rows:
+        click.echo(f"{r['approval_id']:>5}  review {r['review_id']}  {r['difference']} "
+                   f"{r['currency']}  {', '.join(r['items'])}  by {r['requested_by']} "
+                   f"{r['requested_at']}  {r['status']}: {r['reason']}")
+
+
+@review.command("approve")
+@click.argument("approval_id", type=int)
+@user_option
+@rules_option
+@click.pass_context
+def review_approve(ctx: click.Context, approval_id: int, user: str | None,
+                   rules_path: Path | None) -> None:
+    """Approve a write-off request (someone other than the person who asked): it is posted."""
+    decision = _decide(ctx, rules_path, cashmatch.approve_writeoff, approval_id, user)
+    click.echo(f"write-off request {approval_id}: approved and posted (decision {decision})")
+
+
+@review.command("reject")
+@click.argument("approval_id", type=int)
+@click.option("--reason", required=True, help="Why the write-off is turned down.")
+@user_option
+@click.pass_context
+def review_reject(ctx: click.Context, approval_id: int, reason: str, user: str | None) -> None:
+    """Turn a write-off request down (its line is open to any action again)."""
+    with _session(ctx) as store:
+        cashmatch.reject_writeoff(store, approval_id, reason, user)
+    click.echo(f"write-off request {approval_id}: rejected")
 
 
 @review.command("suspense")
@@ -618,9 +704,9 @@ def _export(ctx: click.Context, what: str, output: Path, fmt: str | None) -> Non
     if fmt not in cashmatch.EXPORT_FORMATS:
         raise click.BadParameter(f"unknown format {fmt!r} (csv, parquet, json)",
                                  param_hint="--format")
-    with _session(ctx, read_only=True) as store:
-        frame = (cashmatch.matches_frame(store) if what == "matches"
-                 else cashmatch.journal_frame(store))
+    with _reading(ctx) as read:
+        frame = (read.matches_frame() if what == "matches"
+                 else read.journal_frame())
         n = cashmatch.write(frame, output, fmt)
     click.echo(f"{output}: {n} row(s) ({fmt})")
 
@@ -669,10 +755,10 @@ def export_journal(ctx: click.Context, output: Path, fmt: str | None, siren: str
         _export(ctx, "journal", output, fmt)
         return
     rules = _rules(rules_path)
-    with _session(ctx, read_only=True) as store:
+    with _reading(ctx) as read:
         with _errors():
             output = cashmatch.fec_path(output, siren, year_end)
-        n = cashmatch.write_fec(cashmatch.journal_frame(store), output,
+        n = cashmatch.write_fec(read.journal_frame(), output,
                                 rules.ledger.journal_label, "\t" if separator == "tab" else "|")
     click.echo(f"{output}: {n} line(s) (FEC)")
 
@@ -743,8 +829,8 @@ def report_aged(ctx: click.Context, as_of: date | None, as_json: bool, as_csv: b
                 png: Path | None) -> None:
     """Aged balance per customer: not due, 1-30, 31-60, 61-90, > 90 days past due."""
     day = as_of or date.today()
-    with _session(ctx, read_only=True) as store:
-        rows = cashmatch.aged_balance(store, day)
+    with _reading(ctx) as read:
+        rows = read.aged_balance(day)
     _table(rows, ["party_id", "party_name", "currency", *cashmatch.AGED_BUCKETS, "total"],
            as_json, as_csv)
     if png:
@@ -762,8 +848,8 @@ def report_dso(ctx: click.Context, as_of: date | None, months: int, as_json: boo
     """Days sales outstanding: simple ratio and countback, over the last months' sales."""
     from dataclasses import asdict
 
-    with _session(ctx, read_only=True) as store:
-        rows = [asdict(d) for d in cashmatch.dso(store, as_of or date.today(), months)]
+    with _reading(ctx) as read:
+        rows = [asdict(d) for d in read.dso(as_of or date.today(), months)]
     _table(rows, ["currency", "receivables", "sales", "months", "simple_ratio", "countback"],
            as_json, as_csv)
     if not (as_json or as_csv):
@@ -777,8 +863,8 @@ def report_dso(ctx: click.Context, as_of: date | None, months: int, as_json: boo
 @click.pass_context
 def report_delays(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
     """Average payment delay per customer (days after the due date, weighted by amount)."""
-    with _session(ctx, read_only=True) as store:
-        rows = cashmatch.payment_delays(store)
+    with _reading(ctx) as read:
+        rows = read.payment_delays()
     _table(rows, ["party_id", "party_name", "currency", "items", "paid", "average_delay_days"],
            as_json, as_csv)
 
@@ -791,9 +877,9 @@ def report_delays(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
 def report_kpis(ctx: click.Context, as_of: date | None, as_json: bool, as_csv: bool,
                 png: Path | None) -> None:
     """Matching per booking day (automatic, by a person, open) and the review backlog."""
-    with _session(ctx, read_only=True) as store:
-        rows = cashmatch.matching_kpis(store)
-        backlog = cashmatch.review_backlog(store, as_of or date.today())
+    with _reading(ctx) as read:
+        rows = read.matching_kpis()
+        backlog = read.review_backlog(as_of or date.today())
     if as_json:
         _dump({"days": rows, "review_backlog": backlog})
     else:

@@ -24,7 +24,7 @@ from cashmatch.ingest.parsers import parse_file
 from cashmatch.ingest.parsers.csv import CANONICAL, CsvMapping
 from cashmatch.ingest.parsers.csv import parse as parse_csv
 from cashmatch.ingest.parsers.csv_columns import read_columns
-from cashmatch.model import ParseResult, Statement
+from cashmatch.model import Page, ParseResult, Statement
 from cashmatch.money import format_amount, from_minor, to_minor
 from cashmatch.store import Store, now
 
@@ -444,3 +444,51 @@ def file_import_dict(f: FileImport) -> dict[str, Any]:
             "suspected_duplicates": f.suspected_duplicates, "pending": f.pending,
             "problems": [str(p) for p in f.problems]}
 
+
+
+_LIST_SQL = """
+WITH counted AS (
+    SELECT statement_id, count(*) AS movements,
+           CAST(sum(amount_minor) FILTER (WHERE status = 'booked') AS BIGINT) AS booked_minor
+    FROM cm_movements GROUP BY statement_id),
+listed AS (
+    SELECT s.statement_id, s.import_id, s.file_name, s.format, s.account, s.currency,
+           s.bank_statement_id, s.opening_minor, s.closing_minor, s.opening_date,
+           s.closing_date, i.imported_at, i.n_known, i.n_new,
+           coalesce(c.movements, 0) AS movements, coalesce(c.booked_minor, 0) AS booked_minor
+    FROM cm_statements s JOIN cm_imports i USING (import_id)
+    LEFT JOIN counted c USING (statement_id)),
+chained AS (
+    SELECT statement_id,
+           lag(closing_minor) OVER w AS previous_closing_minor,
+           lag(closing_date) OVER w AS previous_closing_date,
+           lag(file_name) OVER w AS previous_file
+    FROM listed WHERE n_new > 0 AND closing_minor IS NOT NULL AND account IS NOT NULL
+    WINDOW w AS (PARTITION BY account ORDER BY closing_date, statement_id))
+SELECT l.*, c.previous_closing_minor, c.previous_closing_date, c.previous_file,
+       count(*) OVER () AS total
+FROM listed l LEFT JOIN chained c USING (statement_id)
+ORDER BY l.account NULLS LAST, l.closing_date DESC NULLS LAST, l.statement_id DESC
+"""
+
+
+def list_statements(store: Store, limit: int | None = 100, offset: int = 0) -> Page:
+    """Imported statements, latest first per account, with their balances and two checks:
+    ``balanced`` (opening balance + the booked movements stored from the statement = its
+    closing balance; None when the file brought movements already known, which belong to
+    the statement they came with first, or has no balances) and ``continuous`` (its opening
+    balance is the closing balance of the account's previous statement; None for the
+    first one, or a file imported again)."""
+    rows, total = store.page(_LIST_SQL, [], limit, offset)
+    for r in rows:
+        ccy = r["currency"] or "EUR"
+        opening, closing = r.pop("opening_minor"), r.pop("closing_minor")
+        booked, previous = r.pop("booked_minor"), r.pop("previous_closing_minor")
+        r["opening_balance"] = None if opening is None else from_minor(opening, ccy)
+        r["closing_balance"] = None if closing is None else from_minor(closing, ccy)
+        r["booked_total"] = from_minor(booked, ccy)
+        r["previous_closing"] = None if previous is None else from_minor(previous, ccy)
+        r["balanced"] = (None if opening is None or closing is None or r["n_known"]
+                         else opening + booked == closing)
+        r["continuous"] = None if previous is None or opening is None else previous == opening
+    return Page(rows, total, offset, limit)

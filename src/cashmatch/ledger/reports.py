@@ -21,8 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import IO, Any
 
+from cashmatch.errors import NotFound
 from cashmatch.model import APPLYING, SETTLING, Action, sql_list
 from cashmatch.money import from_minor
 from cashmatch.store import Store
@@ -45,10 +46,12 @@ WHERE i.kind IN ('invoice', 'credit_note') AND coalesce(i.issue_date, i.due_date
 """
 
 
-def aged_balance(store: Store, as_of: date) -> list[dict[str, Any]]:
-    """One row per customer and currency, with the five buckets and the total (Decimals)."""
+def aged_balance(store: Store, as_of: date, party: str | None = None) -> list[dict[str, Any]]:
+    """One row per customer (or only ``party``) and currency, with the five buckets and the
+    total (Decimals)."""
+    only = "" if party is None else " AND i.party_id = ?"
     rows = store.dicts(f"""
-        WITH open AS ({_OPEN_CUSTOMER_ITEMS})
+        WITH open AS ({_OPEN_CUSTOMER_ITEMS}{only})
         SELECT coalesce(party_id, '?') AS party_id, any_value(party_name) AS party_name, currency,
                sum(open_minor) FILTER (WHERE coalesce(due_date, issue_date) >= ?) AS not_due,
                sum(open_minor) FILTER (WHERE date_diff('day', coalesce(due_date, issue_date), ?)
@@ -62,7 +65,8 @@ def aged_balance(store: Store, as_of: date) -> list[dict[str, Any]]:
                sum(open_minor) AS total
         FROM open WHERE open_minor <> 0
         GROUP BY ALL ORDER BY total DESC, party_id""",
-                       [as_of, as_of, as_of, as_of, as_of, as_of, as_of])
+                       [as_of, as_of, *([] if party is None else [party]),
+                        as_of, as_of, as_of, as_of, as_of])
     for r in rows:
         for key in (*AGED_BUCKETS, "total"):
             r[key] = from_minor(int(r[key] or 0), r["currency"])
@@ -174,6 +178,59 @@ def matching_kpis(store: Store) -> list[dict[str, Any]]:
     return rows
 
 
+_DAY_SQL = f"""
+WITH active AS (
+    SELECT d.movement_id, arg_max(d.action, d.decision_id) AS action FROM cm_decisions d
+    WHERE d.action IN {sql_list(SETTLING)}
+      AND NOT EXISTS (SELECT 1 FROM cm_decisions u WHERE u.reverses_decision_id = d.decision_id)
+    GROUP BY d.movement_id),
+live AS (
+    SELECT r.movement_id, count(c.candidate_id) > 0 AS suggested FROM cm_review_items r
+    LEFT JOIN cm_candidates c ON c.review_id = r.review_id
+    WHERE r.status = 'open' GROUP BY r.movement_id)
+SELECT CASE WHEN a.action = 'auto' THEN 'auto'
+            WHEN a.action IN ('accept', 'assign') THEN 'manual'
+            WHEN a.action IS NOT NULL THEN a.action
+            WHEN l.suggested THEN 'review' ELSE 'unmatched' END AS outcome,
+       CASE WHEN m.amount_minor >= 0 THEN 'in' ELSE 'out' END AS direction, m.currency,
+       count(*) AS n, CAST(sum(m.amount_minor) AS BIGINT) AS total_minor
+FROM cm_movements m JOIN cm_imports i USING (import_id)
+LEFT JOIN active a USING (movement_id) LEFT JOIN live l USING (movement_id)
+WHERE i.imported_at >= ? AND i.imported_at < ? AND m.status = 'booked'
+GROUP BY ALL ORDER BY outcome, direction, m.currency
+"""
+_DAY_IMPORTS_SQL = ("SELECT import_id, kind, file_name, format, imported_at, n_rows, n_new, "
+                    "n_known FROM cm_imports WHERE imported_at >= ? AND imported_at < ? "
+                    "ORDER BY import_id")
+_DAY_PEOPLE_SQL = ("SELECT actor, action, count(*) AS n FROM cm_decisions "
+                   "WHERE created_at >= ? AND created_at < ? AND actor <> 'engine' "
+                   "GROUP BY ALL ORDER BY actor, action")
+#: What a movement imported on a day has become, in the order a day's summary shows it.
+DAY_OUTCOMES = ("auto", "manual", "suspense", "ignore", "review", "unmatched")
+
+
+def day_summary(store: Store, day: date) -> dict[str, Any]:
+    """What came in on ``day`` (local time) and what became of it: the files imported, and
+    for their movements, per outcome (applied automatically, by a person, in suspense,
+    ignored, left for review, unmatched), direction (``in`` receipts, ``out`` payments) and
+    currency, how many and how much; and the decisions people took that day."""
+    start, end = _utc_bounds(day)
+    outcomes = store.dicts(_DAY_SQL, [start, end])
+    for r in outcomes:
+        r["total"] = from_minor(r.pop("total_minor"), r["currency"])
+    return {"day": day, "imports": store.dicts(_DAY_IMPORTS_SQL, [start, end]),
+            "outcomes": outcomes, "people": store.dicts(_DAY_PEOPLE_SQL, [start, end])}
+
+
+def _utc_bounds(day: date) -> tuple[Any, Any]:
+    """The stored (naive UTC) timestamps where the local ``day`` starts and ends."""
+    from datetime import UTC, datetime
+
+    start = datetime(day.year, day.month, day.day).astimezone(UTC).replace(tzinfo=None)
+    return start, (datetime(day.year, day.month, day.day) + timedelta(days=1)).astimezone(
+        UTC).replace(tzinfo=None)
+
+
 def review_backlog(store: Store, as_of: date) -> dict[str, Any]:
     """Open review items and how long they have waited (days since the movement's booking)."""
     row = store.row("""
@@ -193,7 +250,22 @@ def _months_back(day: date, months: int) -> date:
     return date(year, month, min(day.day, last_day))
 
 
-def aged_balance_chart(rows: list[dict[str, Any]], path: str, as_of: date) -> None:
+def chart(store: Store, kind: str, as_of: date) -> bytes:
+    """A report's chart as PNG: ``aged`` (the aged balance at ``as_of``) or ``kpis``
+    (matching per booking day)."""
+    import io
+
+    out = io.BytesIO()
+    if kind == "aged":
+        aged_balance_chart(aged_balance(store, as_of), out, as_of)
+    elif kind == "kpis":
+        kpi_chart(matching_kpis(store), out)
+    else:
+        raise NotFound(f"no chart {kind!r} (aged, kpis)")
+    return out.getvalue()
+
+
+def aged_balance_chart(rows: list[dict[str, Any]], path: str | IO[bytes], as_of: date) -> None:
     """A stacked bar chart (PNG) of the aged balance of the largest customers."""
     import matplotlib
 
@@ -217,7 +289,7 @@ def aged_balance_chart(rows: list[dict[str, Any]], path: str, as_of: date) -> No
     plt.close(fig)
 
 
-def kpi_chart(rows: list[dict[str, Any]], path: str) -> None:
+def kpi_chart(rows: list[dict[str, Any]], path: str | IO[bytes]) -> None:
     """Automatic matching rate per booking day (PNG)."""
     import matplotlib
 
