@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -410,31 +410,47 @@ def statement_dict(st: Statement) -> dict[str, Any]:
 
 def import_uploads(store: Store, uploads: list[tuple[str, bytes]], fmt: str | None = None,
                    mapping: CsvMapping | None = None) -> ImportSummary:
-    """Import files received as (name, content) (an HTTP upload): each is written under its
-    own name in a private folder for the import, and every file named in the summary is the
-    name it was sent under."""
-    import tempfile
+    """Import files received as (name, content) (an HTTP upload); every file named in the
+    summary, its problems and its errors is the name it was sent under."""
+    from cashmatch.ingest.uploads import received
 
-    with tempfile.TemporaryDirectory() as tmp:
-        paths = []
-        for n, (name, data) in enumerate(uploads):
-            folder = Path(tmp) / str(n)
-            folder.mkdir()
-            path = folder / (Path(name).name or "upload")
-            path.write_bytes(data)
-            paths.append(path)
-        sent = {str(p): name for p, (name, _) in zip(paths, uploads, strict=True)}
-        try:
-            summary = import_statements(store, paths, fmt, mapping)
-        except InputError as exc:
-            where = exc.location
-            raise type(exc)(Location(sent.get(where.file, where.file), where.line,
-                                     where.element), exc.reason) from None
+    with received(uploads) as got:
+        summary = import_statements(store, got.paths, fmt, mapping)
     for f in summary.files:
-        f.file = sent.get(f.file, f.file)
-        f.problems = [replace(p, location=replace(p.location, file=sent.get(
-            p.location.file, p.location.file))) for p in f.problems]
+        f.file = got.name(f.file)
+        f.problems = [got.problem(p) for p in f.problems]
     return summary
+
+
+def parse_uploads(uploads: list[tuple[str, bytes]], fmt: str | None = None
+                  ) -> dict[str, Any]:
+    """What files received as (name, content) hold, nothing stored: for each file the
+    format detected and why, its statements (as :func:`statement_dict`) and problems; a file
+    that cannot be read is a problem too. Files are named as sent."""
+    from cashmatch.ingest.parsers import identify
+    from cashmatch.ingest.uploads import received
+
+    out: dict[str, Any] = {"files": [], "statements": [], "problems": []}
+    with received(uploads) as got:
+        for path in got.paths:
+            found = identify(path)
+            out["files"].append({"file": got.name(str(path)), "format": found.format,
+                                 "reason": found.reason})
+            try:
+                parsed = parse_statement_file(path, fmt)
+            except InputError as exc:
+                exc = got.error(exc)
+                assert isinstance(exc, InputError)
+                out["problems"].append({"file": exc.location.file, "location": str(exc.location),
+                                        "severity": "error", "message": exc.reason})
+                continue
+            for st in parsed.result.statements:
+                out["statements"].append(statement_dict(st) | {"file": got.name(st.file)})
+            out["problems"].extend(
+                {"file": q.location.file, "location": str(q.location), "severity": q.severity,
+                 "message": q.message}
+                for q in (got.problem(p) for p in parsed.result.problems))
+    return out
 
 
 def file_import_dict(f: FileImport) -> dict[str, Any]:

@@ -70,3 +70,29 @@ def customer_account(store: Store, party_id: str, as_of: date,
         "aged": aged_balance(store, as_of, party_id), "as_of": as_of,
         "open_total": open_total,
     }
+
+
+_PAYER_SQL = """
+WITH mv AS (SELECT counterparty_iban FROM cm_movements WHERE movement_id = ?),
+found AS (
+    SELECT i.party_id, min(c.rank) AS rank
+    FROM cm_review_items r JOIN cm_candidates c USING (review_id)
+    JOIN cm_candidate_lines l USING (candidate_id) JOIN cm_items i USING (item_id)
+    WHERE r.movement_id = ? AND r.status = 'open' AND i.party_id IS NOT NULL
+    GROUP BY i.party_id
+    UNION ALL
+    SELECT i.party_id, 100 FROM cm_items i JOIN mv ON i.party_iban = mv.counterparty_iban
+    WHERE i.party_id IS NOT NULL
+    UNION ALL
+    SELECT a.party_id, 101 FROM cm_aliases a JOIN mv ON a.value = mv.counterparty_iban
+    WHERE a.kind = 'iban' AND a.removed_at IS NULL)
+SELECT f.party_id, min(f.rank) AS rank,
+       (SELECT min(x.party_name) FROM cm_items x WHERE x.party_id = f.party_id) AS party_name
+FROM found f GROUP BY f.party_id ORDER BY rank, f.party_id
+"""
+
+
+def payer_parties(store: Store, movement_id: int) -> list[dict[str, Any]]:
+    """The parties a movement may come from, most likely first: those of its candidates (by
+    rank), then those its payer's IBAN is known for (items, payer memory)."""
+    return store.dicts(_PAYER_SQL, [movement_id, movement_id])

@@ -206,3 +206,18 @@ def check_fec(path: Path) -> list[FecProblem]:
             problems.append(FecProblem(None, f"journal {journal}: entry numbers are not "
                                              "continuous and increasing"))
     return problems
+
+
+def check_fec_upload(name: str, data: bytes) -> list[FecProblem]:
+    """:func:`check_fec` of a file received as ``name`` and its content (an HTTP upload)."""
+    from cashmatch.ingest.uploads import received
+
+    with received([(name, data)]) as got:
+        return [FecProblem(p.line, got.name(p.message)) for p in check_fec(got.paths[0])]
+
+
+def fec_text(journal: pl.DataFrame, journal_label: str, siren: str, closing: date,
+             sep: str = "\t") -> tuple[str, str]:
+    """The FEC file of ``journal`` as it is downloaded: its name (``<SIREN>FEC<AAAAMMJJ>``)
+    and its text (CRLF between lines, as :func:`write_fec` writes it)."""
+    return file_name(siren, closing), "\r\n".join(fec_lines(journal, journal_label, sep))

@@ -205,15 +205,22 @@ def queue_position(store: Store, flt: ReviewFilter, review_id: int) -> dict[str,
 _SHOW_SQL = _ROWS_SQL.replace(", count(*) OVER () AS total", "") + " WHERE r.review_id = ?"
 _CANDIDATES_SQL = ("SELECT candidate_id, rank, confidence, rule, explanation, evidence_json, "
                    "adjustments_json FROM cm_candidates WHERE review_id = ? ORDER BY rank")
-_CANDIDATE_LINES_SQL = ("SELECT l.candidate_id, l.item_id, l.amount_minor, i.party_id, "
-                        "i.party_name, i.reference, i.currency, i.due_date "
-                        "FROM cm_candidate_lines l JOIN cm_items i USING (item_id) "
-                        "WHERE list_contains(?, l.candidate_id) ORDER BY l.item_id")
+_CANDIDATE_LINES_SQL = """
+SELECT l.candidate_id, l.item_id, l.amount_minor, i.party_id, i.party_name, i.reference,
+       i.currency, i.due_date,
+       i.amount_minor - i.settled_outside_minor - coalesce(
+           (SELECT CAST(sum(a.amount_minor) AS BIGINT) FROM cm_allocations a
+            WHERE a.item_id = l.item_id), 0) AS open_minor
+FROM cm_candidate_lines l JOIN cm_items i USING (item_id)
+WHERE list_contains(?, l.candidate_id) ORDER BY l.item_id
+"""
 
 
 def show_review(store: Store, review_id: int) -> dict[str, Any]:
     """A review item with its movement and ranked candidates (items, amounts, evidence,
-    adjustments), and the pending write-off request it waits on, if any."""
+    adjustments; ``stale`` when an item no longer has what the candidate applies to it,
+    settled meanwhile, with each item's ``open_amount``), and the pending write-off request
+    it waits on, if any."""
     rows = store.dicts(_SHOW_SQL, [review_id])
     if not rows:
         raise NotFound(f"no review item {review_id}")
@@ -223,14 +230,18 @@ def show_review(store: Store, review_id: int) -> dict[str, Any]:
     candidates = store.dicts(_CANDIDATES_SQL, [review_id])
     lines: dict[int, list[dict[str, Any]]] = {}
     for r in store.dicts(_CANDIDATE_LINES_SQL, [[c["candidate_id"] for c in candidates]]):
-        lines.setdefault(r.pop("candidate_id"), []).append(
-            r | {"amount": from_minor(r.pop("amount_minor"), r.pop("currency"))})
+        wanted, left, ccy = r.pop("amount_minor"), r.pop("open_minor"), r.pop("currency")
+        r |= {"amount": from_minor(wanted, ccy), "open_amount": from_minor(left, ccy),
+              "stale": wanted != 0 and (left == 0 or (wanted > 0) != (left > 0)
+                                        or abs(wanted) > abs(left))}
+        lines.setdefault(r.pop("candidate_id"), []).append(r)
     for cand in candidates:
         cand["evidence"] = json.loads(cand.pop("evidence_json"))
         cand["adjustments"] = [
             {"kind": a["kind"], "amount": from_minor(a["amount_minor"], item["currency"])}
             for a in json.loads(cand.pop("adjustments_json"))]
         cand["allocations"] = lines.get(cand["candidate_id"], [])
+        cand["stale"] = any(a["stale"] for a in cand["allocations"])
     item["candidates"] = candidates
     item["awaiting_approval"] = dict(store.rows(_AWAITING_SQL, [[review_id]])).get(review_id)
     return item
