@@ -120,6 +120,21 @@ def _amount(text: str) -> Decimal:
         raise click.BadParameter(str(exc)) from exc
 
 
+def _with(options: list[Callable[[F], F]]) -> Callable[[F], F]:
+    def deco(f: F) -> F:
+        for opt in reversed(options):
+            f = opt(f)
+        return f
+    return deco
+
+
+page_options = [
+    click.option("--limit", type=click.IntRange(min=1), help="At most this many rows."),
+    click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True,
+                 help="Rows to skip first."),
+]
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", type=click.Path(path_type=Path, dir_okay=False), envvar="CASHMATCH_DB",
               default="cashmatch.duckdb", show_default=True,
@@ -270,6 +285,135 @@ def items_import(ctx: click.Context, file: Path) -> None:
         r = cashmatch.import_items(store, file)
     click.echo(f"{r.file}: {r.rows} item(s): {r.new} new, {r.updated} updated, "
                f"{r.unchanged} unchanged")
+
+
+@items.command("list")
+@click.option("--party", help="Only this party's items.")
+@click.option("--text", help="Words of the item's id, reference or party name.")
+@click.option("--open", "open_only", is_flag=True, help="Only items with something open.")
+@click.option("--kind", type=click.Choice(["invoice", "credit_note", "supplier_invoice",
+                                           "supplier_credit_note", "entry"]))
+@click.option("--sort", default="due", show_default=True,
+              type=click.Choice(["due", "id", "amount"]))
+@_with(page_options)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def items_list(ctx: click.Context, party: str | None, text: str | None, open_only: bool,
+               kind: str | None, sort: str, limit: int | None, offset: int,
+               as_json: bool) -> None:
+    """Open items with what is still open on each and their lettrage."""
+    flt = cashmatch.ItemFilter(party, text, open_only, kind, sort)
+    with _reading(ctx) as read:
+        page = read.items_page(flt, limit, offset)
+    if as_json:
+        _dump(page.rows)
+        return
+    for r in page.rows:
+        click.echo(f"{r['item_id']:18} {r['kind']:12} {(r['party_id'] or ''):10} "
+                   f"{r['due_date'] or '':10}  {r['amount']:>12}  open {r['open_amount']:>12} "
+                   f"{r['currency']}  {r['lettrage_code'] or ''}")
+    _footer(page)
+
+
+@cli.group()
+def movements() -> None:
+    """Bank movements as stored, with their state."""
+
+
+@movements.command("list")
+@click.option("--state", type=click.Choice(["settled", "review", "new", "duplicate"]))
+@click.option("--text", help="Words of the payer's name, the remittance or the bank reference.")
+@click.option("--account", help="Only this bank account.")
+@click.option("--from", "date_from", callback=_parse_date, help="Booked on or after (YYYY-MM-DD).")
+@click.option("--to", "date_to", callback=_parse_date, help="Booked on or before (YYYY-MM-DD).")
+@_with(page_options)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def movements_list(ctx: click.Context, state: str | None, text: str | None,
+                   account: str | None, date_from: date | None, date_to: date | None,
+                   limit: int | None, offset: int, as_json: bool) -> None:
+    """Stored movements in id order, with their state."""
+    flt = cashmatch.MovementFilter(state, text, account, date_from, date_to)
+    with _reading(ctx) as read:
+        page = read.movements_page(flt, limit, offset)
+    if as_json:
+        _dump(page.rows)
+        return
+    for r in page.rows:
+        click.echo(f"{r['movement_id']:>6}  {r['booking_date']}  {r['amount']:>12} "
+                   f"{r['currency']}  {r['state']:9} {(r['counterparty_name'] or '')[:24]:24} "
+                   f"{r['remittance'][:50]}")
+    _footer(page)
+
+
+@cli.command()
+@click.argument("party_id")
+@click.option("--as-of", callback=_parse_date, help="Aged balance date (default: today).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def customer(ctx: click.Context, party_id: str, as_of: date | None, as_json: bool) -> None:
+    """A customer's account: open items, payments and lettrage, credits, aged balance."""
+    with _reading(ctx) as read:
+        acct = read.customer_account(party_id, as_of or date.today())
+    if as_json:
+        _dump(acct)
+        return
+    click.echo(f"{acct['party_id']} {acct['party_name'] or ''}  open: " + ", ".join(
+        f"{v} {c}" for c, v in acct["open_total"].items()))
+    for i in acct["open_items"]:
+        click.echo(f"  open  {i['item_id']:18} due {i['due_date'] or '':10} "
+                   f"{i['open_amount']:>12} of {i['amount']:>12} {i['currency']}")
+    for p in acct["payments"]:
+        undone = f" (undone by {p['undone_by']})" if p["undone_by"] else ""
+        click.echo(f"  paid  {p['booking_date']} {p['applied']:>12} {p['currency']} "
+                   f"{p['items']} [{p['lettrage'] or ''}] decision {p['decision_id']}{undone}")
+
+
+@statements.command("list")
+@_with(page_options)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def statements_list(ctx: click.Context, limit: int | None, offset: int, as_json: bool) -> None:
+    """Imported statements with their balances and the balance and continuity checks."""
+    with _reading(ctx) as read:
+        page = read.list_statements(limit, offset)
+    if as_json:
+        _dump(page.rows)
+        return
+    for r in page.rows:
+        marks = {True: "ok", False: "NO", None: "-"}
+        click.echo(f"{r['statement_id']:>5}  {r['account'] or '-':28} {r['closing_date'] or '':10} "
+                   f"opening {r['opening_balance']} closing {r['closing_balance']}  balanced "
+                   f"{marks[r['balanced']]}  continuous {marks[r['continuous']]}  "
+                   f"{Path(r['file_name']).name}")
+    _footer(page)
+
+
+@cli.command()
+@click.option("--actor", help="Only this person's decisions (engine: the automatic ones).")
+@click.option("--action", type=click.Choice([a.value for a in cashmatch.Action]))
+@click.option("--movement", "movement_id", type=int, help="Only this movement's.")
+@click.option("--from", "date_from", callback=_parse_date, help="Taken on or after.")
+@click.option("--to", "date_to", callback=_parse_date, help="Taken on or before.")
+@_with(page_options)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def history(ctx: click.Context, actor: str | None, action: str | None,
+            movement_id: int | None, date_from: date | None, date_to: date | None,
+            limit: int | None, offset: int, as_json: bool) -> None:
+    """The decision log, newest first: who, when, why (and what undid it)."""
+    flt = cashmatch.DecisionFilter(actor, action, movement_id, date_from, date_to, True)
+    with _reading(ctx) as read:
+        page = read.decision_page(flt, limit, offset)
+    if as_json:
+        _dump(page.rows)
+        return
+    for d in page.rows:
+        undone = f" [undone by {d['undone_by']}]" if d["undone_by"] else ""
+        click.echo(f"{d['decision_id']:>6}  {d['created_at']}  {d['actor']:12} {d['action']:8} "
+                   f"movement {d['movement_id']}: {d['explanation']}"
+                   f"{' (' + d['reason'] + ')' if d['reason'] else ''}{undone}")
+    _footer(page)
 
 
 # -- matching -----------------------------------------------------------------------------
@@ -459,32 +603,47 @@ def _parse_amount_opt(_: Any, __: Any, value: str | None) -> Decimal | None:
               type=click.Choice(["open", "accepted", "assigned", "ignored", "suspense",
                                  "superseded", "all"]))
 @click.option("--reason", help="Only this reason code (conflict, ambiguous, amount_differs, "
-                               "no_reference, weak, no_candidate).")
+                               "no_reference, other_party, weak, no_candidate, reopened).")
 @click.option("--party", help="Only items with a candidate of this party id.")
 @click.option("--min-amount", callback=_parse_amount_opt)
 @click.option("--max-amount", callback=_parse_amount_opt)
 @click.option("--from", "date_from", callback=_parse_date, help="Booked on or after (YYYY-MM-DD).")
 @click.option("--to", "date_to", callback=_parse_date, help="Booked on or before (YYYY-MM-DD).")
+@click.option("--text", help="Words of the payer's name, the remittance or the bank reference.")
+@click.option("--direction", type=click.Choice(["in", "out"]),
+              help="Only receipts (in) or payments (out).")
+@click.option("--sort", default="date", show_default=True,
+              type=click.Choice(["date", "amount", "confidence", "payer", "reason", "id"]))
+@click.option("--desc", "descending", is_flag=True, help="Largest or latest first.")
+@_with(page_options)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def review_list(ctx: click.Context, status: str, reason: str | None, party: str | None,
                 min_amount: Decimal | None, max_amount: Decimal | None, date_from: date | None,
-                date_to: date | None, as_json: bool) -> None:
-    """List review items."""
+                date_to: date | None, text: str | None, direction: str | None, sort: str,
+                descending: bool, limit: int | None, offset: int, as_json: bool) -> None:
+    """List review items (all of them, or a page with --limit)."""
     flt = cashmatch.ReviewFilter(None if status == "all" else status, reason, party, min_amount,
-                       max_amount, date_from, date_to)
+                                 max_amount, date_from, date_to, text, direction, sort,
+                                 descending)
     with _reading(ctx) as read:
-        rows = read.list_reviews(flt)
+        page = read.queue_page(flt, limit, offset)
     if as_json:
-        _dump(rows)
-    else:
-        if not rows:
-            click.echo("no review items")
-        for r in rows:
-            top = f"#1 {r['top_items']} ({r['top_confidence']})" if r["top_items"] else "-"
-            click.echo(f"{r['review_id']:>5}  {r['booking_date']}  {r['amount']:>12} "
-                       f"{r['currency']}  {(r['counterparty_name'] or '')[:24]:24}  "
-                       f"{r['reason']:15} {top}")
+        _dump(page.rows)
+        return
+    if not page.rows:
+        click.echo("no review items")
+    for r in page.rows:
+        top = f"#1 {r['top_items']} ({r['top_confidence']})" if r["top_items"] else "-"
+        click.echo(f"{r['review_id']:>5}  {r['booking_date']}  {r['amount']:>12} "
+                   f"{r['currency']}  {(r['counterparty_name'] or '')[:24]:24}  "
+                   f"{r['reason']:15} {top}")
+    _footer(page)
+
+
+def _footer(page: Any) -> None:
+    if page.limit is not None and page.total > len(page.rows):
+        click.echo(f"{page.offset + 1}-{page.offset + len(page.rows)} of {page.total}")
 
 
 @review.command("show")
@@ -719,14 +878,6 @@ export_options = [
 ]
 
 
-def _with(options: list[Callable[[F], F]]) -> Callable[[F], F]:
-    def deco(f: F) -> F:
-        for opt in reversed(options):
-            f = opt(f)
-        return f
-    return deco
-
-
 @export.command("matches")
 @_with(export_options)
 @click.pass_context
@@ -869,6 +1020,21 @@ def report_delays(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
            as_json, as_csv)
 
 
+@report.command("today")
+@click.option("--day", callback=_parse_date, help="The day (default: today), YYYY-MM-DD.")
+@_with(output_flags)
+@click.pass_context
+def report_today(ctx: click.Context, day: date | None, as_json: bool, as_csv: bool) -> None:
+    """What came in on a day and what became of it: per outcome, direction and currency."""
+    with _reading(ctx) as read:
+        summary = read.day_summary(day or date.today())
+    if as_json:
+        _dump(summary)
+        return
+    _table(summary["outcomes"], ["outcome", "direction", "currency", "n", "total"], False,
+           as_csv)
+
+
 @report.command("kpis")
 @as_of_option
 @_with(output_flags)
@@ -902,23 +1068,101 @@ def report_kpis(ctx: click.Context, as_of: date | None, as_json: bool, as_csv: b
 @click.option("--port", type=int, default=8080, show_default=True)
 @click.option("--tokens", "tokens_file", type=click.Path(path_type=Path, exists=True,
                                                          dir_okay=False),
-              help="TOML file of bearer tokens ([tokens.NAME] token=..., access=read|write); "
-                   "also $CASHMATCH_TOKENS=token:write,other:read.")
+              help="TOML file of bearer tokens ([tokens.NAME] token=..., role=viewer|reviewer|"
+                   "approver|admin); also $CASHMATCH_TOKENS=token:reviewer,other:viewer.")
+@click.option("--session-hours", type=click.FloatRange(min=0.1), default=10.0,
+              show_default=True, help="How long a sign-in to the pages lasts.")
 @rules_option
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, tokens_file: Path | None,
-          rules_path: Path | None) -> None:
-    """Run the HTTP JSON service over the store (its single writer)."""
+          session_hours: float, rules_path: Path | None) -> None:
+    """Run the HTTP service and the review pages over the store (its single writer); the
+    command line reads through it meanwhile."""
+    import secrets
+
     import uvicorn
 
     from cashmatch.http.app import create_app, load_tokens
+    from cashmatch.http.auth import Credential
+    from cashmatch.remote import leave_note, take_note
 
+    own = secrets.token_urlsafe(32)
     with _errors():
         tokens = load_tokens(tokens_file)
-        if not tokens:
-            raise click.UsageError("no tokens: give --tokens FILE or set $CASHMATCH_TOKENS")
-        app = create_app(ctx.obj["db"], tokens, rules_path or cashmatch.default_rules_path())
-    uvicorn.run(app, host=host, port=port, log_level="info")
+        app = create_app(ctx.obj["db"], {**tokens, own: Credential("cli", "viewer")},
+                         rules_path or cashmatch.default_rules_path(),
+                         session_hours=session_hours)
+        store = app.state.service.store
+        if not tokens and not cashmatch.list_users(store):
+            store.close()
+            raise click.UsageError("nobody could sign in: give --tokens FILE, set "
+                                   "$CASHMATCH_TOKENS, or add users (cashmatch users add)")
+    reachable = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    leave_note(ctx.obj["db"], f"http://{reachable}:{port}", own)
+    app.state.closers.append(lambda: take_note(ctx.obj["db"]))
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info")
+    finally:
+        take_note(ctx.obj["db"])
+
+
+# -- users --------------------------------------------------------------------------------
+
+@cli.group()
+def users() -> None:
+    """People who sign in to the pages or use a personal token, with their roles."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["viewer", "reviewer", "approver",
+                                                           "admin"]))
+@click.option("--password", "ask_password", is_flag=True,
+              help="Ask for a password (at least 10 characters; read from stdin when piped).")
+@click.option("--token", "make_token", is_flag=True,
+              help="Make a personal token for the API and print it (once).")
+@user_option
+@click.pass_context
+def users_add(ctx: click.Context, name: str, role: str, ask_password: bool, make_token: bool,
+              user: str | None) -> None:
+    """Add a user with a role and a password, a personal token, or both."""
+    import secrets
+
+    password = (click.prompt("password", hide_input=True, confirmation_prompt=True)
+                if ask_password else None)
+    token = secrets.token_urlsafe(24) if make_token else None
+    with _session(ctx) as store:
+        cashmatch.add_user(store, name, role, password, token, cashmatch.current_user(user))
+    click.echo(f"user {name} added ({role})")
+    if token:
+        click.echo(f"personal token (shown once): {token}")
+
+
+@users.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def users_list(ctx: click.Context, as_json: bool) -> None:
+    """Users with their roles and which secrets they have (never the secrets)."""
+    with _reading(ctx) as read:
+        rows = read.list_users()
+    if as_json:
+        _dump(rows)
+        return
+    for u in rows:
+        state = f"disabled {u['disabled_at']}" if u["disabled_at"] else "active"
+        click.echo(f"{u['user_name']:20} {u['role']:9} password {'yes' if u['has_password'] else 'no':3} "
+                   f"token {'yes' if u['has_token'] else 'no':3} {state}")
+
+
+@users.command("disable")
+@click.argument("name")
+@user_option
+@click.pass_context
+def users_disable(ctx: click.Context, name: str, user: str | None) -> None:
+    """Stop a user from signing in or using their token; their sessions end."""
+    with _session(ctx) as store:
+        cashmatch.disable_user(store, name, cashmatch.current_user(user))
+    click.echo(f"user {name} disabled")
 
 
 # -- demo ---------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from cashmatch.errors import CashmatchError, Conflict, NotFound, StoreError
+from cashmatch.errors import CashmatchError, Conflict, InputError, Location, NotFound, StoreError
 
 #: The library functions (all ``fn(store, ...)``, none writing) a command may call through
 #: the service.
@@ -95,9 +95,10 @@ def decode(data: Any) -> Any:
     if "$class" in data:
         cls = _classes().get(data["$class"])
         if cls is None:
-            raise StoreError(f"the service sent an unknown kind of value {data['$class']!r}")
+            raise InputError(Location("request", element="args"),
+                             f"unknown kind of value {data['$class']!r}")
         return cls(**{k: decode(v) for k, v in data["fields"].items()})
-    raise StoreError("the service sent a value this cashmatch cannot read")
+    raise InputError(Location("request", element="args"), "a value cashmatch cannot read")
 
 
 def _frame(text: str) -> Any:
@@ -111,7 +112,8 @@ def call(store: Any, name: str, args: list[Any]) -> Any:
     import cashmatch
 
     if name not in READS:
-        raise StoreError(f"{name} is not a read the service runs for the command line")
+        raise InputError(Location("request", element="function"),
+                         f"{name} is not a read the service runs for the command line")
     return getattr(cashmatch, name)(store, *args)
 
 

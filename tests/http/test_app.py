@@ -62,7 +62,10 @@ def test_day_through_the_api(client: TestClient) -> None:
     assert accepted.status_code == 200
     matches = client.get("/matches", headers=R).json()["matches"]
     assert [m["status"] for m in matches] == ["auto", "manual"]
-    assert client.get("/journal?format=fec", headers=R).text.startswith("JournalCode\t")
+    fec = client.get("/journal?format=fec&siren=123456789&year_end=2026-12-31", headers=R)
+    assert fec.text.startswith("JournalCode\t")
+    assert 'filename="123456789FEC20261231.txt"' in fec.headers["content-disposition"]
+    assert client.get("/journal?format=fec", headers=R).status_code == 422
     assert "entry_number" in client.get("/journal?format=csv", headers=R).text
     assert client.get("/reports/aged?as_of=2026-03-31", headers=R).json()["rows"]
     assert client.get("/reports/dso?as_of=2026-03-31", headers=R).json()["dso"]

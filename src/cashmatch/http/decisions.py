@@ -1,0 +1,170 @@
+"""Routes of the review queue and of decisions on movements: every action of ``cashmatch
+review``, ``reclass`` and ``unmatch``, and the four-eyes approvals."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+import cashmatch
+from cashmatch.http import schemas as s
+from cashmatch.http.encoding import ExactRoute
+from cashmatch.http.problems import PROBLEMS
+from cashmatch.http.service import Approver, Key, Reviewer, Svc, Viewer
+
+router = APIRouter(responses=PROBLEMS, route_class=ExactRoute, tags=["review and decisions"])
+Reason = Literal["conflict", "ambiguous", "amount_differs", "no_reference", "other_party",
+                 "weak", "no_candidate", "reopened"]
+Status = Literal["open", "accepted", "assigned", "ignored", "suspense", "superseded", "all"]
+Bound = Annotated[str | None, Query(pattern=s.AMOUNT)]
+
+
+def review_filter(status: Status = "open", reason: Reason | None = None,
+                  party: str | None = None, min_amount: Bound = None, max_amount: Bound = None,
+                  date_from: date | None = None, date_to: date | None = None,
+                  text: str | None = None, direction: Literal["in", "out"] | None = None,
+                  sort: Literal["date", "amount", "confidence", "payer", "reason", "id"] = "date",
+                  descending: bool = False) -> cashmatch.ReviewFilter:
+    """The queue's filters from the query string (an unknown value is a 422)."""
+    return cashmatch.ReviewFilter(
+        None if status == "all" else status, reason, party,
+        None if min_amount is None else Decimal(min_amount),
+        None if max_amount is None else Decimal(max_amount), date_from, date_to, text,
+        direction, sort, descending)
+
+
+@router.get("/review", response_model=s.ReviewPage)
+def review_list(svc: Svc, _: Viewer,
+                flt: Annotated[cashmatch.ReviewFilter, Depends(review_filter)],
+                limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+                offset: Annotated[int, Query(ge=0)] = 0) -> Any:
+    """Review items a page at a time, with the filters of `cashmatch review list`."""
+    page = svc.locked(lambda: cashmatch.queue_page(svc.store, flt, limit, offset))
+    return {"items": page.rows, "total": page.total, "offset": offset, "limit": limit}
+
+
+def _decision(decision_id: int) -> dict[str, int]:
+    return {"decision_id": decision_id}
+
+
+@router.get("/review/{review_id}", response_model=s.ReviewOut)
+def review_show(review_id: int, svc: Svc, _: Viewer) -> Any:
+    """A review item with its ranked candidates and their evidence."""
+    return svc.locked(lambda: cashmatch.show_review(svc.store, review_id))
+
+
+@router.post("/review/accept-above", response_model=s.BulkOut)
+def review_accept_above(body: s.AcceptAboveIn, svc: Svc, who: Reviewer) -> Any:
+    """Accept the first candidate of every open item at or above a confidence."""
+    done = svc.locked(lambda: cashmatch.accept_above(svc.store, svc.rules,
+                                                     Decimal(body.minimum), who.name))
+    return {"accepted": done.accepted,
+            "refused": [{"review_id": r, "why": why} for r, why in done.refused]}
+
+
+@router.post("/review/{review_id}/accept", responses={200: {"model": s.DecisionOut}})
+async def review_accept(review_id: int, request: Request, svc: Svc, who: Reviewer,
+                        body: s.AcceptIn | None = None, key: Key = None) -> Response:
+    """Apply a ranked candidate (refused if the item changed since ``revision``)."""
+    rank, revision = (body.candidate, body.revision) if body else (1, None)
+    return svc.once(key, await request.body(), f"/review/{review_id}/accept",
+                    lambda: _decision(cashmatch.accept(svc.store, svc.rules, review_id, rank,
+                                                       who.name, revision)))
+
+
+@router.post("/review/{review_id}/assign", responses={200: {"model": s.DecisionOut}})
+async def review_assign(review_id: int, body: s.AssignIn, request: Request, svc: Svc,
+                        who: Reviewer, key: Key = None) -> Response:
+    """Apply the movement to items chosen by hand (remainder to suspense)."""
+    lines = [(a.item_id, None if a.amount is None else Decimal(a.amount)) for a in body.items]
+    return svc.once(key, await request.body(), f"/review/{review_id}/assign",
+                    lambda: _decision(cashmatch.assign(svc.store, svc.rules, review_id, lines,
+                                                       who.name, body.reason)))
+
+
+@router.post("/review/{review_id}/writeoff",
+             responses={200: {"model": s.WriteoffOut}, 202: {"model": s.WriteoffOut}})
+async def review_writeoff(review_id: int, body: s.WriteoffIn, request: Request, svc: Svc,
+                          who: Reviewer, key: Key = None) -> Response:
+    """Settle items in full, writing the difference off: 200 when posted, 202 when it waits
+    for an approver (above tolerances.writeoff_approval_above)."""
+    return svc.once(key, await request.body(), f"/review/{review_id}/writeoff",
+                    lambda: asdict(cashmatch.writeoff(svc.store, svc.rules, review_id,
+                                                      body.items, body.reason, who.name)),
+                    status=lambda done: 200 if done["decision_id"] is not None else 202)
+
+
+@router.post("/review/{review_id}/suspense", responses={200: {"model": s.DecisionOut}})
+async def review_suspense(review_id: int, body: s.ReasonIn, request: Request, svc: Svc,
+                          who: Reviewer, key: Key = None) -> Response:
+    """Book an unidentified movement on the suspense account until it is known."""
+    return svc.once(key, await request.body(), f"/review/{review_id}/suspense",
+                    lambda: _decision(cashmatch.suspense(svc.store, svc.rules, review_id,
+                                                         body.reason, who.name)))
+
+
+@router.post("/review/{review_id}/ignore", responses={200: {"model": s.DecisionOut}})
+async def review_ignore(review_id: int, body: s.ReasonIn, request: Request, svc: Svc,
+                        who: Reviewer, key: Key = None) -> Response:
+    """Take a movement out of matching, with a reason."""
+    return svc.once(key, await request.body(), f"/review/{review_id}/ignore",
+                    lambda: _decision(cashmatch.ignore(svc.store, svc.rules, review_id,
+                                                       body.reason, who.name)))
+
+
+@router.post("/review/{review_id}/reopen", responses={200: {"model": s.DecisionOut}})
+async def review_reopen(review_id: int, body: s.ReasonIn, request: Request, svc: Svc,
+                        who: Reviewer, key: Key = None) -> Response:
+    """Undo the decision taken on a review item (a reversal entry is posted)."""
+    return svc.once(key, await request.body(), f"/review/{review_id}/reopen",
+                    lambda: _decision(cashmatch.reopen(svc.store, svc.rules, review_id,
+                                                       body.reason, who.name)))
+
+
+@router.post("/movements/{movement_id}/unmatch", responses={200: {"model": s.DecisionOut}})
+async def unmatch(movement_id: int, body: s.ReasonIn, request: Request, svc: Svc,
+                  who: Reviewer, key: Key = None) -> Response:
+    """Undo what was decided for a movement: reversal posted, items reopened, queued again."""
+    return svc.once(key, await request.body(), f"/movements/{movement_id}/unmatch",
+                    lambda: _decision(cashmatch.unmatch(svc.store, svc.rules, movement_id,
+                                                        body.reason, who.name)))
+
+
+@router.post("/movements/{movement_id}/reclass", responses={200: {"model": s.DecisionOut}})
+async def reclass(movement_id: int, body: s.AssignIn, request: Request, svc: Svc,
+                  who: Reviewer, key: Key = None) -> Response:
+    """Move money booked in suspense to the items it pays, once identified."""
+    lines = [(a.item_id, None if a.amount is None else Decimal(a.amount)) for a in body.items]
+    return svc.once(key, await request.body(), f"/movements/{movement_id}/reclass",
+                    lambda: _decision(cashmatch.reclass(svc.store, svc.rules, movement_id,
+                                                        lines, who.name, body.reason)))
+
+
+@router.get("/approvals", response_model=s.ApprovalsOut)
+def approvals(svc: Svc, _: Viewer, status: Literal["pending", "approved", "rejected", "void",
+                                                   "all"] = "pending") -> Any:
+    """Write-off requests waiting for an approver, or decided ones."""
+    rows = svc.locked(lambda: cashmatch.list_approvals(svc.store,
+                                                       None if status == "all" else status))
+    return {"approvals": rows}
+
+
+@router.post("/approvals/{approval_id}/approve", responses={200: {"model": s.DecisionOut}})
+async def approve(approval_id: int, request: Request, svc: Svc, who: Approver,
+                  key: Key = None) -> Response:
+    """Approve a write-off someone else asked for: it is posted."""
+    return svc.once(key, await request.body(), f"/approvals/{approval_id}/approve",
+                    lambda: _decision(cashmatch.approve_writeoff(svc.store, svc.rules,
+                                                                 approval_id, who.name)))
+
+
+@router.post("/approvals/{approval_id}/reject", response_model=s.RejectedOut)
+def reject(approval_id: int, body: s.ReasonIn, svc: Svc, who: Approver) -> Any:
+    """Turn a write-off request down (its line is open to any action again)."""
+    svc.locked(lambda: cashmatch.reject_writeoff(svc.store, approval_id, body.reason, who.name))
+    return {"approval_id": approval_id, "status": "rejected"}
