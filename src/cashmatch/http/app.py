@@ -46,7 +46,7 @@ def create_app(db: Path | str, tokens: dict[str, Credential] | dict[str, str],
     @asynccontextmanager
     async def lifespan(running: FastAPI) -> AsyncIterator[None]:
         yield
-        store.close()
+        svc.close()
         for close in running.state.closers:
             close()
 

@@ -76,47 +76,48 @@ def credentials(tokens: dict[str, Credential] | dict[str, str]) -> dict[str, Cre
 
 
 class Gatekeeper:
-    """Checks tokens, passwords and sessions of one store. Calls that read the store must
-    hold the service's lock (the caller's job)."""
+    """Checks tokens, passwords and sessions against a store (given to each call: a read
+    connection for the checks, the writer's for what writes)."""
 
     def __init__(self, store: Store, tokens: dict[str, Credential], session_hours: float
                  ) -> None:
-        self.store, self.tokens, self.session_hours = store, tokens, session_hours
+        self.tokens, self.session_hours = tokens, session_hours
         self.key = secret(store)
 
-    def bearer(self, token: str, claimed: str | None) -> Principal | None:
+    def bearer(self, store: Store, token: str, claimed: str | None) -> Principal | None:
         """Who a bearer token is (``claimed``: the ``X-User`` of an unnamed token)."""
         found = self.tokens.get(token)
         if found is not None:
             name = found.name or claimed or "api:" + hashlib.sha256(token.encode()).hexdigest()[:8]
             return Principal(name, found.role)
-        return token_user(self.store, token)
+        return token_user(store, token)
 
-    def sign_in(self, name: str, secret_text: str) -> Principal | None:
+    def sign_in(self, store: Store, name: str, secret_text: str) -> Principal | None:
         """A user's password, or a personal token (any name), checked."""
-        who = check_password(self.store, name, secret_text) if name else None
+        who = check_password(store, name, secret_text) if name else None
         if who is None:
-            found = self.bearer(secret_text, None)
+            found = self.bearer(store, secret_text, None)
             if found is not None and (not name or name == found.name):
                 who = found
         return who
 
-    def open(self, who: Principal) -> str:
-        """A new session for ``who``: the signed cookie value."""
-        return self._sign(open_session(self.store, who, self.session_hours))
+    def open(self, store: Store, who: Principal) -> str:
+        """A new session for ``who`` (written): the signed cookie value."""
+        return self._sign(open_session(store, who, self.session_hours))
 
-    def session(self, cookie: str) -> tuple[Principal, str] | None:
+    def session(self, store: Store, cookie: str) -> tuple[Principal, str] | None:
         """Who a session cookie belongs to, and the session id (None if forged or over)."""
         session_id = self._unsign(cookie)
         if session_id is None:
             return None
-        who = session_user(self.store, session_id)
+        who = session_user(store, session_id)
         return None if who is None else (who, session_id)
 
-    def close(self, cookie: str) -> None:
+    def close(self, store: Store, cookie: str) -> None:
+        """End the session of ``cookie`` (written)."""
         session_id = self._unsign(cookie)
         if session_id is not None:
-            end_session(self.store, session_id)
+            end_session(store, session_id)
 
     def csrf(self, session_id: str) -> str:
         """The CSRF token of a session: the forms of its pages carry it."""

@@ -44,7 +44,7 @@ def review_list(svc: Svc, _: Viewer,
                 limit: Annotated[int, Query(ge=1, le=1000)] = 50,
                 offset: Annotated[int, Query(ge=0)] = 0) -> Any:
     """Review items a page at a time, with the filters of `cashmatch review list`."""
-    page = svc.locked(lambda: cashmatch.queue_page(svc.store, flt, limit, offset))
+    page = svc.read(lambda st: cashmatch.queue_page(st, flt, limit, offset))
     return {"items": page.rows, "total": page.total, "offset": offset, "limit": limit}
 
 
@@ -55,7 +55,7 @@ def _decision(decision_id: int) -> dict[str, int]:
 @router.get("/review/{review_id}", response_model=s.ReviewOut)
 def review_show(review_id: int, svc: Svc, _: Viewer) -> Any:
     """A review item with its ranked candidates and their evidence."""
-    return svc.locked(lambda: cashmatch.show_review(svc.store, review_id))
+    return svc.read(lambda st: cashmatch.show_review(st, review_id))
 
 
 @router.post("/review/accept-above", response_model=s.BulkOut)
@@ -149,7 +149,7 @@ async def reclass(movement_id: int, body: s.AssignIn, request: Request, svc: Svc
 def approvals(svc: Svc, _: Viewer, status: Literal["pending", "approved", "rejected", "void",
                                                    "all"] = "pending") -> Any:
     """Write-off requests waiting for an approver, or decided ones."""
-    rows = svc.locked(lambda: cashmatch.list_approvals(svc.store,
+    rows = svc.read(lambda st: cashmatch.list_approvals(st,
                                                        None if status == "all" else status))
     return {"approvals": rows}
 

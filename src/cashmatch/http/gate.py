@@ -4,12 +4,14 @@ In order: who is asking (a bearer token, or for the pages a session cookie; nobo
 the sign-in page), whether their role may send a body that changes the store at all (403),
 whether the body is of the media type the route reads (415) and within the size limit (413,
 counted as it arrives, so a chunked body without ``Content-Length`` is cut off too). A route
-then checks the finer roles (approver, admin).
+then checks the finer roles (approver, admin). Every answer says how long the service took
+(``Server-Timing: app;dur=<ms>``).
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import quote
@@ -48,6 +50,7 @@ class Gate:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        scope["cm_started"] = time.perf_counter()
         headers = Headers(scope=scope)
         refused = await self._admit(scope, headers)
         if refused is None:
@@ -135,6 +138,10 @@ class Gate:
             nonlocal started
             if over:
                 return  # the app's own answer to a body cut short is not sent
+            if message["type"] == "http.response.start":
+                spent = (time.perf_counter() - scope["cm_started"]) * 1000
+                message["headers"] = [*message.get("headers", []),
+                                      (b"server-timing", f"app;dur={spent:.1f}".encode())]
             started = True
             await send(message)
 
@@ -155,12 +162,12 @@ def _identify(service: Any, headers: Headers, path: str
     if authorization:
         if not authorization.lower().startswith("bearer "):
             return None, None, "send Authorization: Bearer <token>"
-        who = service.locked(lambda: service.keeper.bearer(authorization[7:].strip(),
-                                                           headers.get(USER_HEADER)))
+        who = service.read(lambda st: service.keeper.bearer(st, authorization[7:].strip(),
+                                                            headers.get(USER_HEADER)))
         return who, None, "unknown token"
     cookie = _cookie(headers.get("cookie", ""), SESSION_COOKIE)
     if cookie and path.startswith("/web/"):
-        found = service.locked(lambda: service.keeper.session(cookie))
+        found = service.read(lambda st: service.keeper.session(st, cookie))
         if found is not None:
             return found[0], found[1], ""
     return None, None, "send Authorization: Bearer <token>"

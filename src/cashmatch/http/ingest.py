@@ -50,7 +50,7 @@ async def parse_statements(files: Files, _: Viewer,
 def statements(svc: Svc, _: Viewer, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                offset: Annotated[int, Query(ge=0)] = 0) -> Any:
     """Imported statements with their balances, the balance and the continuity checks."""
-    page = svc.locked(lambda: cashmatch.list_statements(svc.store, limit, offset))
+    page = svc.read(lambda st: cashmatch.list_statements(st, limit, offset))
     return {"statements": page.rows, "total": page.total, "offset": offset, "limit": limit}
 
 
@@ -81,7 +81,7 @@ def items(svc: Svc, _: Viewer, party: str | None = None, text: str | None = None
           offset: Annotated[int, Query(ge=0)] = 0) -> Any:
     """Open items with what is still open on each, a page at a time."""
     flt = cashmatch.ItemFilter(party, text, open_only, kind, sort)
-    page = svc.locked(lambda: cashmatch.items_page(svc.store, flt, limit, offset))
+    page = svc.read(lambda st: cashmatch.items_page(st, flt, limit, offset))
     return {"items": page.rows, "total": page.total, "offset": offset, "limit": limit}
 
 

@@ -30,20 +30,20 @@ def movements(svc: Svc, _: Viewer,
               limit: Limit = 50, offset: Offset = 0) -> Any:
     """Stored movements with their state, a page at a time."""
     flt = cashmatch.MovementFilter(state, text, account, date_from, date_to)
-    page = svc.locked(lambda: cashmatch.movements_page(svc.store, flt, limit, offset))
+    page = svc.read(lambda st: cashmatch.movements_page(st, flt, limit, offset))
     return {"movements": page.rows, "total": page.total, "offset": offset, "limit": limit}
 
 
 @router.get("/movements/{movement_id}", response_model=s.StoryOut)
 def explain(movement_id: int, svc: Svc, _: Viewer) -> Any:
     """Why a movement was applied, queued or left alone: decisions and candidates."""
-    return svc.locked(lambda: cashmatch.movement_story(svc.store, movement_id))
+    return svc.read(lambda st: cashmatch.movement_story(st, movement_id))
 
 
 @router.get("/customers/{party_id}", response_model=s.AccountOut)
 def customer(party_id: str, svc: Svc, _: Viewer, as_of: date | None = None) -> Any:
     """A customer's account: open items, payments and lettrage, credits, aged balance."""
-    return svc.locked(lambda: cashmatch.customer_account(svc.store, party_id,
+    return svc.read(lambda st: cashmatch.customer_account(st, party_id,
                                                          as_of or date.today()))
 
 
@@ -55,14 +55,14 @@ def decisions(svc: Svc, _: Viewer, actor: str | None = None,
               date_to: date | None = None, limit: Limit = 50, offset: Offset = 0) -> Any:
     """The decision log, newest first: who, when, why."""
     flt = cashmatch.DecisionFilter(actor, action, movement_id, date_from, date_to, True)
-    page = svc.locked(lambda: cashmatch.decision_page(svc.store, flt, limit, offset))
+    page = svc.read(lambda st: cashmatch.decision_page(st, flt, limit, offset))
     return {"decisions": page.rows, "total": page.total, "offset": offset, "limit": limit}
 
 
 @router.get("/aliases", response_model=s.AliasesOut)
 def aliases(svc: Svc, _: Viewer, party: str | None = None, all: bool = False) -> Any:
     """What the payer memory knows: payer IBAN or name → party."""
-    return {"aliases": svc.locked(lambda: cashmatch.list_aliases(svc.store, party, all))}
+    return {"aliases": svc.read(lambda st: cashmatch.list_aliases(st, party, all))}
 
 
 @router.delete("/aliases/{alias_id}", response_model=s.RemovedOut)
@@ -75,7 +75,7 @@ def remove_alias(alias_id: int, svc: Svc, who: Reviewer) -> Any:
 @router.get("/replay", response_model=s.ReplayOut)
 def replay(svc: Svc, _: Viewer, run_id: int | None = None) -> Any:
     """Would past automatic decisions be taken the same way with the service's rules?"""
-    return asdict(svc.locked(lambda: cashmatch.replay(svc.store, svc.rules, run_id)))
+    return asdict(svc.read(lambda st: cashmatch.replay(st, svc.rules, run_id)))
 
 
 @router.get("/rules/check", response_model=s.RulesCheckOut)
@@ -102,7 +102,7 @@ def matches(svc: Svc, _: Viewer,
             date_to: date | None = None) -> Any:
     """Allocations, suggestions and unmatched movements, filtered."""
     flt = cashmatch.MatchFilter(status, party_id, date_from, date_to)
-    return {"matches": svc.locked(lambda: cashmatch.matches_frame(svc.store, flt).to_dicts())}
+    return {"matches": svc.read(lambda st: cashmatch.matches_frame(st, flt).to_dicts())}
 
 
 @router.get("/journal", responses={200: {"model": s.JournalOut,
@@ -113,7 +113,7 @@ def journal(svc: Svc, _: Viewer, format: Literal["json", "csv", "parquet", "fec"
     """The journal, one row per line: JSON, CSV, Parquet, or the FEC (with the SIREN and
     the fiscal year's closing date) as a download."""
     if format == "json":
-        frame = svc.locked(lambda: cashmatch.journal_frame(svc.store))
+        frame = svc.read(lambda st: cashmatch.journal_frame(st))
         return Response(dumps({"lines": frame.to_dicts()}),
                         media_type="application/json")
     return _download(svc, "journal", format, siren, year_end)
@@ -131,7 +131,7 @@ def export_file(what: Literal["matches", "journal"], svc: Svc, _: Viewer,
 
 def _download(svc: Any, what: str, fmt: str, siren: str | None,
               year_end: date | None) -> Response:
-    got = svc.locked(lambda: cashmatch.download(svc.store, svc.rules, what, fmt, siren,
+    got = svc.read(lambda st: cashmatch.download(st, svc.rules, what, fmt, siren,
                                                 year_end))
     return Response(got.content, media_type=got.media_type,
                     headers={"Content-Disposition": f'attachment; filename="{got.name}"'})
@@ -141,7 +141,7 @@ def _download(svc: Any, what: str, fmt: str, siren: str | None,
 def report_aged(svc: Svc, _: Viewer, as_of: date | None = None) -> Any:
     """Aged balance per customer: not due, 1-30, 31-60, 61-90, > 90 days past due."""
     day = as_of or date.today()
-    return {"as_of": day, "rows": svc.locked(lambda: cashmatch.aged_balance(svc.store, day))}
+    return {"as_of": day, "rows": svc.read(lambda st: cashmatch.aged_balance(st, day))}
 
 
 @router.get("/reports/dso", response_model=s.DsoOut)
@@ -149,42 +149,42 @@ def report_dso(svc: Svc, _: Viewer, as_of: date | None = None,
                months: Annotated[int, Query(ge=1, le=24)] = 3) -> Any:
     """Days sales outstanding: simple ratio and countback."""
     day = as_of or date.today()
-    return {"dso": [asdict(d) for d in svc.locked(lambda: cashmatch.dso(svc.store, day,
+    return {"dso": [asdict(d) for d in svc.read(lambda st: cashmatch.dso(st, day,
                                                                         months))]}
 
 
 @router.get("/reports/delays", response_model=s.RowsOut)
 def report_delays(svc: Svc, _: Viewer) -> Any:
     """Average payment delay per customer, weighted by amount."""
-    return {"rows": svc.locked(lambda: cashmatch.payment_delays(svc.store))}
+    return {"rows": svc.read(lambda st: cashmatch.payment_delays(st))}
 
 
 @router.get("/reports/kpis", response_model=s.KpisOut)
 def report_kpis(svc: Svc, _: Viewer, as_of: date | None = None) -> Any:
     """Matching per booking day and the review backlog."""
     day = as_of or date.today()
-    return svc.locked(lambda: {"days": cashmatch.matching_kpis(svc.store),
-                               "review_backlog": cashmatch.review_backlog(svc.store, day)})
+    return svc.read(lambda st: {"days": cashmatch.matching_kpis(st),
+                               "review_backlog": cashmatch.review_backlog(st, day)})
 
 
 @router.get("/reports/today", response_model=s.TodayOut)
 def report_today(svc: Svc, _: Viewer, day: date | None = None) -> Any:
     """What came in on a day and what became of it, per outcome, direction and currency."""
-    return svc.locked(lambda: cashmatch.day_summary(svc.store, day or date.today()))
+    return svc.read(lambda st: cashmatch.day_summary(st, day or date.today()))
 
 
 @router.get("/reports/{kind}.png", responses={200: {"content": {"image/png": {}}}})
 def report_chart(kind: Literal["aged", "kpis"], svc: Svc, _: Viewer,
                  as_of: date | None = None) -> Response:
     """A report's chart (PNG)."""
-    png = svc.locked(lambda: cashmatch.chart(svc.store, kind, as_of or date.today()))
+    png = svc.read(lambda st: cashmatch.chart(st, kind, as_of or date.today()))
     return Response(png, media_type="image/png")
 
 
 @router.get("/users", response_model=s.UsersOut)
 def users(svc: Svc, _: Admin) -> Any:
     """Users of the pages and of personal tokens, with their roles (no secrets)."""
-    return {"users": svc.locked(lambda: cashmatch.list_users(svc.store))}
+    return {"users": svc.read(lambda st: cashmatch.list_users(st))}
 
 
 @router.post("/users", response_model=s.UserOut)
@@ -205,5 +205,5 @@ def service_read(body: s.ReadIn, svc: Svc, _: Viewer) -> Any:
     """A read of the curated API run for the command line while the service holds the
     store (:mod:`cashmatch.remote`)."""
     args = remote.decode(body.args)
-    return {"result": remote.encode(svc.locked(lambda: remote.call(svc.store, body.function,
+    return {"result": remote.encode(svc.read(lambda st: remote.call(st, body.function,
                                                                    args)))}

@@ -8,6 +8,7 @@ work of requests one at a time under a lock. POSTs that change the store accept 
 from __future__ import annotations
 
 import hashlib
+import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,18 +33,42 @@ bearer = HTTPBearer(auto_error=False, description="a token of the tokens file, o
 Key = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 
+#: Connections kept for reads: as many reads run at once, beside the one writer.
+READERS = 4
+
+
 @dataclass
 class Service:
-    """The store, the rules, the gatekeeper, and the lock that serialises the work."""
+    """The store, the rules, the gatekeeper, the lock that runs writes one at a time, and
+    connections for reads, which run beside them on what is committed."""
 
     store: cashmatch.Store
     rules: cashmatch.Rules
     keeper: Gatekeeper
     lock: threading.Lock = field(default_factory=threading.Lock)
+    readers: queue.SimpleQueue[cashmatch.Store] = field(default_factory=queue.SimpleQueue)
+
+    def __post_init__(self) -> None:
+        for _ in range(READERS):
+            self.readers.put(self.store.reader())
 
     def locked(self, work: Callable[[], T]) -> T:
+        """``work`` that writes (or must see the writer's own state), alone."""
         with self.lock:
             return work()
+
+    def read(self, work: Callable[[cashmatch.Store], T]) -> T:
+        """``work`` that only reads, on a connection of its own."""
+        store = self.readers.get()
+        try:
+            return work(store)
+        finally:
+            self.readers.put(store)
+
+    def close(self) -> None:
+        while not self.readers.empty():
+            self.readers.get().close()
+        self.store.close()
 
     def once(self, key: str | None, body: bytes, path: str, work: Callable[[], Any],
              status: Callable[[Any], int] = lambda _: 200) -> Response:

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from cashmatch.errors import NotFound
-from cashmatch.ledger.history import ItemFilter, items_page
+from cashmatch.ledger.history import ItemFilter, items_by_id, items_page
 from cashmatch.ledger.reports import aged_balance
 from cashmatch.model import APPLYING, sql_list
 from cashmatch.money import from_minor
@@ -72,27 +72,35 @@ def customer_account(store: Store, party_id: str, as_of: date,
     }
 
 
-_PAYER_SQL = """
-WITH mv AS (SELECT counterparty_iban FROM cm_movements WHERE movement_id = ?),
-found AS (
-    SELECT i.party_id, min(c.rank) AS rank
-    FROM cm_review_items r JOIN cm_candidates c USING (review_id)
-    JOIN cm_candidate_lines l USING (candidate_id) JOIN cm_items i USING (item_id)
-    WHERE r.movement_id = ? AND r.status = 'open' AND i.party_id IS NOT NULL
-    GROUP BY i.party_id
-    UNION ALL
-    SELECT i.party_id, 100 FROM cm_items i JOIN mv ON i.party_iban = mv.counterparty_iban
-    WHERE i.party_id IS NOT NULL
-    UNION ALL
-    SELECT a.party_id, 101 FROM cm_aliases a JOIN mv ON a.value = mv.counterparty_iban
-    WHERE a.kind = 'iban' AND a.removed_at IS NULL)
-SELECT f.party_id, min(f.rank) AS rank,
-       (SELECT min(x.party_name) FROM cm_items x WHERE x.party_id = f.party_id) AS party_name
-FROM found f GROUP BY f.party_id ORDER BY rank, f.party_id
+_CANDIDATE_ITEMS_SQL = """
+SELECT l.item_id, min(c.rank) AS rank
+FROM cm_review_items r JOIN cm_candidates c USING (review_id)
+JOIN cm_candidate_lines l USING (candidate_id)
+WHERE r.movement_id = ? AND r.status = 'open' GROUP BY l.item_id
+"""
+_IBAN_PARTIES_SQL = """
+SELECT party_id, min(party_name) AS party_name FROM cm_items
+WHERE party_iban = ? AND party_id IS NOT NULL GROUP BY party_id
+UNION ALL
+SELECT a.party_id, NULL FROM cm_aliases a
+WHERE a.kind = 'iban' AND a.value = ? AND a.removed_at IS NULL
 """
 
 
 def payer_parties(store: Store, movement_id: int) -> list[dict[str, Any]]:
     """The parties a movement may come from, most likely first: those of its candidates (by
     rank), then those its payer's IBAN is known for (items, payer memory)."""
-    return store.dicts(_PAYER_SQL, [movement_id, movement_id])
+    ranks = dict(store.rows(_CANDIDATE_ITEMS_SQL, [movement_id]))
+    found: dict[str, dict[str, Any]] = {}
+    for item_id, item in items_by_id(store, sorted(ranks)).items():
+        if item["party_id"]:
+            known = found.setdefault(item["party_id"], {
+                "party_id": item["party_id"], "rank": ranks[item_id],
+                "party_name": item["party_name"]})
+            known["rank"] = min(known["rank"], ranks[item_id])
+    iban = store.scalar("SELECT counterparty_iban FROM cm_movements WHERE movement_id = ?",
+                        [movement_id])
+    if iban:
+        for party_id, name in store.rows(_IBAN_PARTIES_SQL, [iban, iban]):
+            found.setdefault(party_id, {"party_id": party_id, "rank": 100, "party_name": name})
+    return sorted(found.values(), key=lambda p: (p["rank"], p["party_id"]))

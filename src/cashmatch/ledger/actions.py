@@ -41,13 +41,14 @@ SELECT m.movement_id, m.booking_date, m.amount_minor, m.currency, m.bank_referen
        m.counterparty_name, m.remittance
 FROM cm_movements m WHERE m.movement_id = ?
 """
-_REVIEW_SQL = f"""
-SELECT r.review_id, r.status, r.movement_id, r.revision, r.closed_at, d.decision_id, d.action,
-       d.actor, d.created_at AS decided_at
-FROM cm_review_items r LEFT JOIN cm_decisions d ON d.decision_id = coalesce(r.decision_id, (
-    SELECT max(s.decision_id) FROM cm_decisions s WHERE s.movement_id = r.movement_id
-      AND s.action IN {sql_list(SETTLING)} AND s.created_at <= r.closed_at))
-WHERE r.review_id = ?
+_REVIEW_SQL = ("SELECT review_id, status, movement_id, revision, closed_at, decision_id "
+               "FROM cm_review_items WHERE review_id = ?")
+#: The decision that closed a review item: its own, or the one that settled its movement.
+_CLOSED_BY_SQL = f"""
+SELECT d.decision_id, d.action, d.actor, d.created_at AS decided_at FROM cm_decisions d
+WHERE d.decision_id = coalesce(?, (
+    SELECT max(s.decision_id) FROM cm_decisions s WHERE s.movement_id = ?
+      AND s.action IN {sql_list(SETTLING)} AND s.created_at <= ?))
 """
 _PENDING_SQL = ("SELECT approval_id, requested_by, requested_at FROM cm_approvals "
                 "WHERE review_id = ? AND status = 'pending'")
@@ -138,7 +139,8 @@ def open_review(store: Store, review_id: int, revision: int | None = None,
         raise NotFound(f"no review item {review_id}")
     rv = row[0]
     if rv["status"] != ReviewStatus.OPEN:
-        raise Conflict(_closed(rv))
+        by = store.dicts(_CLOSED_BY_SQL, [rv["decision_id"], rv["movement_id"], rv["closed_at"]])
+        raise Conflict(_closed(rv | (by[0] if by else {"decision_id": None})))
     pending = store.row(_PENDING_SQL, [review_id])
     if pending is not None and pending[0] != approval_id:
         raise Conflict(f"review item {review_id} waits for an approver: write-off request "

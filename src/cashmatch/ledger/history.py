@@ -237,3 +237,23 @@ def list_items(store: Store) -> list[dict[str, Any]]:
     """Every open item as imported, with what is still open on it and its lettrage code
     (amounts as ``Decimal``)."""
     return items_page(store, ItemFilter(sort="id"), limit=None).rows
+
+
+_BY_ID_SQL = """
+SELECT i.item_id, i.party_id, i.party_name, i.reference, i.currency, i.due_date,
+       i.amount_minor - i.settled_outside_minor - coalesce(a.applied_minor, 0) AS open_minor
+FROM cm_items i
+LEFT JOIN (SELECT item_id, CAST(sum(amount_minor) AS BIGINT) AS applied_minor
+           FROM cm_allocations WHERE list_contains(?, item_id) GROUP BY item_id) a
+     USING (item_id)
+WHERE list_contains(?, i.item_id)
+"""
+
+
+def items_by_id(store: Store, item_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The items ``item_ids`` (those that exist): party, reference, currency, due date and
+    ``open_minor``, what is still open on each. Looked up by id, so that a page showing a
+    few items never reads them all."""
+    if not item_ids:
+        return {}
+    return {r["item_id"]: r for r in store.dicts(_BY_ID_SQL, [item_ids, item_ids])}

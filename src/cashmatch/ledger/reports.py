@@ -18,6 +18,7 @@ that imports only open items gives a partial picture of sales, which the output 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -257,12 +258,20 @@ def chart(store: Store, kind: str, as_of: date) -> bytes:
 
     out = io.BytesIO()
     if kind == "aged":
-        aged_balance_chart(aged_balance(store, as_of), out, as_of)
+        rows = aged_balance(store, as_of)
+        with _DRAWING:
+            aged_balance_chart(rows, out, as_of)
     elif kind == "kpis":
-        kpi_chart(matching_kpis(store), out)
+        days = matching_kpis(store)
+        with _DRAWING:
+            kpi_chart(days, out)
     else:
         raise NotFound(f"no chart {kind!r} (aged, kpis)")
     return out.getvalue()
+
+
+#: matplotlib's pyplot draws one figure at a time (a service draws for several people).
+_DRAWING = threading.Lock()
 
 
 def aged_balance_chart(rows: list[dict[str, Any]], path: str | IO[bytes], as_of: date) -> None:

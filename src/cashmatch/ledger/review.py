@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from cashmatch.errors import InputError, Location, NotFound
+from cashmatch.ledger.history import items_by_id
 from cashmatch.model import BP, Page, ReviewStatus
 from cashmatch.money import exponent_sql, from_minor, ten_thousandths
 from cashmatch.store import Store, now
@@ -96,16 +97,11 @@ FROM cm_review_items r
 JOIN cm_movements m USING (movement_id)
 LEFT JOIN cm_candidates c1 ON c1.review_id = r.review_id AND c1.rank = 1
 """
-_DETAILS_SQL = """
-SELECT c.review_id, count(DISTINCT c.candidate_id) AS n_candidates,
-       string_agg(DISTINCT i.party_id, ',' ORDER BY i.party_id) AS parties,
-       string_agg(l.item_id, '+' ORDER BY l.item_id) FILTER (WHERE c.rank = 1) AS top_items,
-       min(i.party_name) FILTER (WHERE c.rank = 1) AS top_party
-FROM cm_candidates c
-JOIN cm_candidate_lines l USING (candidate_id)
-LEFT JOIN cm_items i USING (item_id)
-WHERE list_contains(?, c.review_id)
-GROUP BY c.review_id
+#: The candidates' items of review items (the page's), best candidate first.
+_LINES_OF_SQL = """
+SELECT c.review_id, c.rank, c.candidate_id, l.item_id, l.amount_minor
+FROM cm_candidates c JOIN cm_candidate_lines l USING (candidate_id)
+WHERE list_contains(?, c.review_id) ORDER BY c.review_id, c.rank, l.item_id
 """
 _AWAITING_SQL = ("SELECT review_id, approval_id FROM cm_approvals "
                  "WHERE status = 'pending' AND list_contains(?, review_id)")
@@ -160,15 +156,32 @@ def queue_page(store: Store, flt: ReviewFilter = ReviewFilter(), limit: int | No
            + f" ORDER BY {_order(flt)}")
     rows, total = store.page(sql, params, limit, offset)
     ids = [r["review_id"] for r in rows]
-    details = {d.pop("review_id"): d for d in store.dicts(_DETAILS_SQL, [ids])} if ids else {}
+    details = _details(store, ids)
     awaiting = dict(store.rows(_AWAITING_SQL, [ids])) if ids else {}
     for row in rows:
         row["amount"] = from_minor(row.pop("amount_minor"), row["currency"])
         row["reason_text"] = reason_text(row["reason"])
-        row |= details.get(row["review_id"], {"n_candidates": 0, "parties": None,
-                                              "top_items": None, "top_party": None})
+        row |= details.get(row["review_id"], {"n_candidates": 0, "top_items": None,
+                                              "top_party": None})
         row["awaiting_approval"] = awaiting.get(row["review_id"])
     return Page(rows, total, offset, limit)
+
+
+def _details(store: Store, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per review item: how many candidates, and the best one's items and party."""
+    if not ids:
+        return {}
+    lines = store.dicts(_LINES_OF_SQL, [ids])
+    items = items_by_id(store, sorted({r["item_id"] for r in lines if r["rank"] == 1}))
+    out: dict[int, dict[str, Any]] = {}
+    for r in lines:
+        got = out.setdefault(r["review_id"], {"candidates": set(), "top": [], "party": None})
+        got["candidates"].add(r["candidate_id"])
+        if r["rank"] == 1:
+            got["top"].append(r["item_id"])
+            got["party"] = got["party"] or items.get(r["item_id"], {}).get("party_name")
+    return {rid: {"n_candidates": len(d["candidates"]), "top_items": "+".join(d["top"]) or None,
+                  "top_party": d["party"]} for rid, d in out.items()}
 
 
 def list_reviews(store: Store, flt: ReviewFilter = ReviewFilter()) -> list[dict[str, Any]]:
@@ -205,15 +218,8 @@ def queue_position(store: Store, flt: ReviewFilter, review_id: int) -> dict[str,
 _SHOW_SQL = _ROWS_SQL.replace(", count(*) OVER () AS total", "") + " WHERE r.review_id = ?"
 _CANDIDATES_SQL = ("SELECT candidate_id, rank, confidence, rule, explanation, evidence_json, "
                    "adjustments_json FROM cm_candidates WHERE review_id = ? ORDER BY rank")
-_CANDIDATE_LINES_SQL = """
-SELECT l.candidate_id, l.item_id, l.amount_minor, i.party_id, i.party_name, i.reference,
-       i.currency, i.due_date,
-       i.amount_minor - i.settled_outside_minor - coalesce(
-           (SELECT CAST(sum(a.amount_minor) AS BIGINT) FROM cm_allocations a
-            WHERE a.item_id = l.item_id), 0) AS open_minor
-FROM cm_candidate_lines l JOIN cm_items i USING (item_id)
-WHERE list_contains(?, l.candidate_id) ORDER BY l.item_id
-"""
+_CANDIDATE_LINES_SQL = ("SELECT candidate_id, item_id, amount_minor FROM cm_candidate_lines "
+                        "WHERE list_contains(?, candidate_id) ORDER BY item_id")
 
 
 def show_review(store: Store, review_id: int) -> dict[str, Any]:
@@ -229,12 +235,15 @@ def show_review(store: Store, review_id: int) -> dict[str, Any]:
     item["reason_text"] = reason_text(item["reason"])
     candidates = store.dicts(_CANDIDATES_SQL, [review_id])
     lines: dict[int, list[dict[str, Any]]] = {}
-    for r in store.dicts(_CANDIDATE_LINES_SQL, [[c["candidate_id"] for c in candidates]]):
-        wanted, left, ccy = r.pop("amount_minor"), r.pop("open_minor"), r.pop("currency")
-        r |= {"amount": from_minor(wanted, ccy), "open_amount": from_minor(left, ccy),
-              "stale": wanted != 0 and (left == 0 or (wanted > 0) != (left > 0)
-                                        or abs(wanted) > abs(left))}
-        lines.setdefault(r.pop("candidate_id"), []).append(r)
+    found = store.dicts(_CANDIDATE_LINES_SQL, [[c["candidate_id"] for c in candidates]])
+    items = items_by_id(store, sorted({r["item_id"] for r in found}))
+    for r in found:
+        facts = dict(items[r["item_id"]])
+        wanted, left, ccy = r["amount_minor"], facts.pop("open_minor"), facts.pop("currency")
+        lines.setdefault(r["candidate_id"], []).append(facts | {
+            "amount": from_minor(wanted, ccy), "open_amount": from_minor(left, ccy),
+            "stale": wanted != 0 and (left == 0 or (wanted > 0) != (left > 0)
+                                      or abs(wanted) > abs(left))})
     for cand in candidates:
         cand["evidence"] = json.loads(cand.pop("evidence_json"))
         cand["adjustments"] = [

@@ -99,6 +99,11 @@ class Store:
     def close(self) -> None:
         self.con.close()
 
+    def reader(self) -> Store:
+        """Another connection to the same store in this process, for another thread: it
+        reads what is committed (DuckDB's snapshots), without waiting for a writer."""
+        return Store(self.con.cursor(), self.path)
+
     def __enter__(self) -> Store:
         return self
 

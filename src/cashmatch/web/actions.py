@@ -58,13 +58,13 @@ async def login(request: Request, svc: Svc) -> Response:
     if _throttled(f"name:{name}", f"addr:{client}"):
         return render(request, "login.html", status=429, nav="", next=target,
                       error="Too many attempts: wait a minute.")
-    who = await run_in_threadpool(svc.locked, lambda: svc.keeper.sign_in(name, secret))
+    who = await run_in_threadpool(svc.read, lambda st: svc.keeper.sign_in(st, name, secret))
     if who is None:
         _FAILURES[f"name:{name}"].append(time.monotonic())
         _FAILURES[f"addr:{client}"].append(time.monotonic())
         return render(request, "login.html", status=401, nav="", next=target,
                       error="Unknown user, or wrong password or token.")
-    cookie = await run_in_threadpool(svc.locked, lambda: svc.keeper.open(who))
+    cookie = await run_in_threadpool(svc.locked, lambda: svc.keeper.open(svc.store, who))
     response = go(target)
     response.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="strict", path="/web",
                         secure=request.url.scheme == "https",
@@ -76,7 +76,7 @@ async def login(request: Request, svc: Svc) -> Response:
 async def logout(request: Request, svc: Svc, _: Viewer) -> Response:
     await form(request)
     cookie = request.cookies.get(SESSION_COOKIE, "")
-    await run_in_threadpool(svc.locked, lambda: svc.keeper.close(cookie))
+    await run_in_threadpool(svc.locked, lambda: svc.keeper.close(svc.store, cookie))
     response = go("/web/login")
     response.delete_cookie(SESSION_COOKIE, path="/web")
     return response

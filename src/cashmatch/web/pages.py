@@ -62,8 +62,9 @@ def queue_context(params: Mapping[str, str]) -> str:
     return urlencode([(k, params[k]) for k in QUEUE_KEYS if params.get(k)])
 
 
-def locked(svc: Any, work: Any) -> Any:
-    return run_in_threadpool(svc.locked, work)
+def reading(svc: Any, work: Any) -> Any:
+    """``work(store)``, a read, on one of the service's read connections (off the loop)."""
+    return run_in_threadpool(svc.read, work)
 
 
 @router.get("/")
@@ -74,7 +75,7 @@ def home() -> Response:
 @router.get("/today")
 async def today(request: Request, svc: Svc, _: Viewer, day: str = "") -> Response:
     when = _day(day, "day") or date.today()
-    data = await locked(svc, lambda: cashmatch.today(svc.store, when))
+    data = await reading(svc, lambda st: cashmatch.today(st, when))
     return render(request, "today.html", nav="today", data=data,
                   outcomes=cashmatch.DAY_OUTCOMES)
 
@@ -85,7 +86,7 @@ async def queue(request: Request, svc: Svc, _: Viewer,
     params = dict(request.query_params)
     try:
         flt = queue_filter(params)
-        found = await locked(svc, lambda: cashmatch.queue_page(svc.store, flt, PAGE,
+        found = await reading(svc, lambda st: cashmatch.queue_page(st, flt, PAGE,
                                                                (page - 1) * PAGE))
         error = None
     except CashmatchError as exc:
@@ -103,7 +104,7 @@ async def queue_next(request: Request, svc: Svc, _: Viewer, after: int) -> Respo
     """Where a person goes once line ``after`` is decided: the next line of their queue."""
     params = dict(request.query_params)
     flt = queue_filter(params)
-    found = await locked(svc, lambda: cashmatch.next_in_queue(svc.store, flt, after))
+    found = await reading(svc, lambda st: cashmatch.next_in_queue(st, flt, after))
     ctx = queue_context(params)
     if found is None:
         return go(f"/web/queue?{ctx}")
@@ -115,22 +116,22 @@ async def movement(request: Request, review_id: int, svc: Svc, _: Viewer,
                    party: str = "", search: str = "") -> Response:
     params = dict(request.query_params)
     flt = queue_filter(params)
-    desk = await locked(svc, lambda: cashmatch.movement_desk(
-        svc.store, svc.rules, review_id, flt, party or None, search or None))
+    desk = await reading(svc, lambda st: cashmatch.movement_desk(
+        st, svc.rules, review_id, flt, party or None, search or None))
     template = "items_rows.html" if request.headers.get("hx-request") else "movement.html"
     return render(request, template, nav="queue", desk=desk, ctx=queue_context(params))
 
 
 @router.get("/movement/{movement_id}")
 async def story(request: Request, movement_id: int, svc: Svc, _: Viewer) -> Response:
-    found = await locked(svc, lambda: cashmatch.movement_story(svc.store, movement_id))
+    found = await reading(svc, lambda st: cashmatch.movement_story(st, movement_id))
     return render(request, "story.html", nav="history", story=found)
 
 
 @router.get("/customers")
 async def customers(request: Request, svc: Svc, _: Viewer, q: str = "") -> Response:
     flt = cashmatch.ItemFilter(text=q or None, open_only=True)
-    found = await locked(svc, lambda: cashmatch.items_page(svc.store, flt, 100)) if q else None
+    found = await reading(svc, lambda st: cashmatch.items_page(st, flt, 100)) if q else None
     return render(request, "customers.html", nav="customers", q=q, found=found)
 
 
@@ -138,14 +139,14 @@ async def customers(request: Request, svc: Svc, _: Viewer, q: str = "") -> Respo
 async def customer(request: Request, party_id: str, svc: Svc, _: Viewer,
                    as_of: str = "") -> Response:
     day = _day(as_of, "as_of") or date.today()
-    acct = await locked(svc, lambda: cashmatch.customer_account(svc.store, party_id, day))
+    acct = await reading(svc, lambda st: cashmatch.customer_account(st, party_id, day))
     return render(request, "customer.html", nav="customers", acct=acct)
 
 
 @router.get("/statements")
 async def statements(request: Request, svc: Svc, _: Viewer,
                      page: Annotated[int, Query(ge=1)] = 1) -> Response:
-    found = await locked(svc, lambda: cashmatch.list_statements(svc.store, PAGE,
+    found = await reading(svc, lambda st: cashmatch.list_statements(st, PAGE,
                                                                 (page - 1) * PAGE))
     return render(request, "statements.html", nav="statements", found=found, page=page,
                   size=PAGE)
@@ -155,7 +156,7 @@ async def statements(request: Request, svc: Svc, _: Viewer,
 async def history(request: Request, svc: Svc, _: Viewer, actor: str = "", action: str = "",
                   page: Annotated[int, Query(ge=1)] = 1) -> Response:
     flt = cashmatch.DecisionFilter(actor or None, action or None, newest_first=True)
-    found = await locked(svc, lambda: cashmatch.decision_page(svc.store, flt, PAGE,
+    found = await reading(svc, lambda st: cashmatch.decision_page(st, flt, PAGE,
                                                               (page - 1) * PAGE))
     return render(request, "history.html", nav="history", found=found, page=page, size=PAGE,
                   actor=actor, action=action)
@@ -175,7 +176,7 @@ async def exports(request: Request, _: Viewer) -> Response:
 async def export_file(what: str, svc: Svc, _: Viewer, format: str = "csv",
                       siren: str = "", year_end: str = "") -> Response:
     end = _day(year_end, "year_end")
-    got = await locked(svc, lambda: cashmatch.download(svc.store, svc.rules, what, format,
+    got = await reading(svc, lambda st: cashmatch.download(st, svc.rules, what, format,
                                                        siren.strip() or None, end))
     return Response(got.content, media_type=got.media_type,
                     headers={"Content-Disposition": f'attachment; filename="{got.name}"'})
@@ -185,18 +186,18 @@ async def export_file(what: str, svc: Svc, _: Viewer, format: str = "csv",
 async def reports(request: Request, svc: Svc, _: Viewer, as_of: str = "",
                   months: Annotated[int, Query(ge=1, le=24)] = 3) -> Response:
     day = _day(as_of, "as_of") or date.today()
-    data = await locked(svc, lambda: cashmatch.overview(svc.store, day, months))
+    data = await reading(svc, lambda st: cashmatch.overview(st, day, months))
     return render(request, "reports.html", nav="reports", data=data)
 
 
 @router.get("/reports/{kind}.png")
 async def chart(kind: str, svc: Svc, _: Viewer, as_of: str = "") -> Response:
     day = _day(as_of, "as_of") or date.today()
-    png = await locked(svc, lambda: cashmatch.chart(svc.store, kind, day))
+    png = await reading(svc, lambda st: cashmatch.chart(st, kind, day))
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
 
 @router.get("/users")
 async def users(request: Request, svc: Svc, _: Admin) -> Response:
-    found = await locked(svc, lambda: cashmatch.list_users(svc.store))
+    found = await reading(svc, lambda st: cashmatch.list_users(st))
     return render(request, "users.html", nav="users", users=found, roles=cashmatch.ROLES)
