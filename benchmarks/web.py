@@ -20,13 +20,10 @@ reviewers at once on loopback.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -37,6 +34,9 @@ from urllib.parse import unquote
 import httpx
 
 import cashmatch
+
+sys.path.insert(0, str(Path(__file__).parent))
+from load import start_service
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench-password"
@@ -158,28 +158,11 @@ def pages(path: Path, rounds: int, seed: int) -> None:
 # -- 3. several reviewers on loopback --------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def load(path: Path, reviewers: int, requests: int, timeout: float) -> None:
     work = Path(tempfile.mkdtemp()) / "load.duckdb"
     shutil.copy(path, work)
-    port = _free_port()
-    env = os.environ | {"CASHMATCH_TOKENS": "bench-token:viewer"}
-    server = subprocess.Popen([sys.executable, "-m", "cashmatch", "--db", str(work), "serve",
-                               "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
+    server, base = start_service(work, "bench-token:viewer")
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
         latencies, said_ok, errors, elapsed = _work(base, reviewers, requests, timeout)
     finally:
         server.terminate()

@@ -4,19 +4,15 @@ service, with the same output as on the file; a write is still told the store is
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
-import time
 from decimal import Decimal
 from pathlib import Path
-
-import httpx
 
 from cashmatch import remote
 from cashmatch.ledger.review import ReviewFilter
 from cashmatch.model import Page
+from tests.conftest import service_process
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_statements"
@@ -38,20 +34,7 @@ def test_reads_go_through_the_running_service(tmp_path: Path) -> None:
     assert _cli(db, "run", str(SAMPLES / "bank_2026-02.csv"), "--items",
                 str(SAMPLES / "open_items.csv")).returncode == 0
     alone = _cli(db, "review", "list", "--json")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = os.environ | {"CASHMATCH_TOKENS": "svc-token:reviewer"}
-    server = subprocess.Popen([sys.executable, "-m", "cashmatch", "--db", str(db), "serve",
-                               "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    with service_process(db, "svc-token:reviewer"):
         assert remote.note_path(db).exists()
         assert oct(remote.note_path(db).stat().st_mode & 0o777) == "0o600"
         through = _cli(db, "review", "list", "--json")
@@ -66,8 +49,5 @@ def test_reads_go_through_the_running_service(tmp_path: Path) -> None:
         assert missing.returncode == 1 and "no review item 999" in missing.stderr
         write = _cli(db, "match")
         assert write.returncode == 1 and "in use by another process" in write.stderr
-    finally:
-        server.terminate()
-        server.wait(30)
     assert not remote.note_path(db).exists()
     assert _cli(db, "review", "list").returncode == 0

@@ -305,14 +305,10 @@ def items_list(ctx: click.Context, party: str | None, text: str | None, open_onl
     flt = cashmatch.ItemFilter(party, text, open_only, kind, sort)
     with _reading(ctx) as read:
         page = read.items_page(flt, limit, offset)
-    if as_json:
-        _dump(page.rows)
-        return
-    for r in page.rows:
-        click.echo(f"{r['item_id']:18} {r['kind']:12} {(r['party_id'] or ''):10} "
-                   f"{r['due_date'] or '':10}  {r['amount']:>12}  open {r['open_amount']:>12} "
-                   f"{r['currency']}  {r['lettrage_code'] or ''}")
-    _footer(page)
+    _listed(page, as_json, lambda r: (
+        f"{r['item_id']:18} {r['kind']:12} {(r['party_id'] or ''):10} "
+        f"{r['due_date'] or '':10}  {r['amount']:>12}  open {r['open_amount']:>12} "
+        f"{r['currency']}  {r['lettrage_code'] or ''}"))
 
 
 @cli.group()
@@ -336,14 +332,9 @@ def movements_list(ctx: click.Context, state: str | None, text: str | None,
     flt = cashmatch.MovementFilter(state, text, account, date_from, date_to)
     with _reading(ctx) as read:
         page = read.movements_page(flt, limit, offset)
-    if as_json:
-        _dump(page.rows)
-        return
-    for r in page.rows:
-        click.echo(f"{r['movement_id']:>6}  {r['booking_date']}  {r['amount']:>12} "
-                   f"{r['currency']}  {r['state']:9} {(r['counterparty_name'] or '')[:24]:24} "
-                   f"{r['remittance'][:50]}")
-    _footer(page)
+    _listed(page, as_json, lambda r: (
+        f"{r['movement_id']:>6}  {r['booking_date']}  {r['amount']:>12} {r['currency']}  "
+        f"{r['state']:9} {(r['counterparty_name'] or '')[:24]:24} {r['remittance'][:50]}"))
 
 
 @cli.command()
@@ -377,16 +368,12 @@ def statements_list(ctx: click.Context, limit: int | None, offset: int, as_json:
     """Imported statements with their balances and the balance and continuity checks."""
     with _reading(ctx) as read:
         page = read.list_statements(limit, offset)
-    if as_json:
-        _dump(page.rows)
-        return
-    for r in page.rows:
-        marks = {True: "ok", False: "NO", None: "-"}
-        click.echo(f"{r['statement_id']:>5}  {r['account'] or '-':28} {r['closing_date'] or '':10} "
-                   f"opening {r['opening_balance']} closing {r['closing_balance']}  balanced "
-                   f"{marks[r['balanced']]}  continuous {marks[r['continuous']]}  "
-                   f"{Path(r['file_name']).name}")
-    _footer(page)
+    marks = {True: "ok", False: "NO", None: "-"}
+    _listed(page, as_json, lambda r: (
+        f"{r['statement_id']:>5}  {r['account'] or '-':28} {r['closing_date'] or '':10} "
+        f"opening {r['opening_balance']} closing {r['closing_balance']}  balanced "
+        f"{marks[r['balanced']]}  continuous {marks[r['continuous']]}  "
+        f"{Path(r['file_name']).name}"))
 
 
 @cli.command()
@@ -405,15 +392,11 @@ def history(ctx: click.Context, actor: str | None, action: str | None,
     flt = cashmatch.DecisionFilter(actor, action, movement_id, date_from, date_to, True)
     with _reading(ctx) as read:
         page = read.decision_page(flt, limit, offset)
-    if as_json:
-        _dump(page.rows)
-        return
-    for d in page.rows:
-        undone = f" [undone by {d['undone_by']}]" if d["undone_by"] else ""
-        click.echo(f"{d['decision_id']:>6}  {d['created_at']}  {d['actor']:12} {d['action']:8} "
-                   f"movement {d['movement_id']}: {d['explanation']}"
-                   f"{' (' + d['reason'] + ')' if d['reason'] else ''}{undone}")
-    _footer(page)
+    _listed(page, as_json, lambda d: (
+        f"{d['decision_id']:>6}  {d['created_at']}  {d['actor']:12} {d['action']:8} "
+        f"movement {d['movement_id']}: {d['explanation']}"
+        f"{' (' + d['reason'] + ')' if d['reason'] else ''}"
+        f"{' [undone by ' + str(d['undone_by']) + ']' if d['undone_by'] else ''}"))
 
 
 # -- matching -----------------------------------------------------------------------------
@@ -628,20 +611,21 @@ def review_list(ctx: click.Context, status: str, reason: str | None, party: str 
                                  descending)
     with _reading(ctx) as read:
         page = read.queue_page(flt, limit, offset)
+    if not page.rows and not as_json:
+        click.echo("no review items")
+    _listed(page, as_json, lambda r: (
+        f"{r['review_id']:>5}  {r['booking_date']}  {r['amount']:>12} {r['currency']}  "
+        f"{(r['counterparty_name'] or '')[:24]:24}  {r['reason']:15} "
+        + (f"#1 {r['top_items']} ({r['top_confidence']})" if r["top_items"] else "-")))
+
+
+def _listed(page: Any, as_json: bool, line: Callable[[dict[str, Any]], str]) -> None:
+    """A page of rows: as JSON, or a line each and, when there are more, where it stands."""
     if as_json:
         _dump(page.rows)
         return
-    if not page.rows:
-        click.echo("no review items")
-    for r in page.rows:
-        top = f"#1 {r['top_items']} ({r['top_confidence']})" if r["top_items"] else "-"
-        click.echo(f"{r['review_id']:>5}  {r['booking_date']}  {r['amount']:>12} "
-                   f"{r['currency']}  {(r['counterparty_name'] or '')[:24]:24}  "
-                   f"{r['reason']:15} {top}")
-    _footer(page)
-
-
-def _footer(page: Any) -> None:
+    for row in page.rows:
+        click.echo(line(row))
     if page.limit is not None and page.total > len(page.rows):
         click.echo(f"{page.offset + 1}-{page.offset + len(page.rows)} of {page.total}")
 
@@ -1150,8 +1134,9 @@ def users_list(ctx: click.Context, as_json: bool) -> None:
         return
     for u in rows:
         state = f"disabled {u['disabled_at']}" if u["disabled_at"] else "active"
-        click.echo(f"{u['user_name']:20} {u['role']:9} password {'yes' if u['has_password'] else 'no':3} "
-                   f"token {'yes' if u['has_token'] else 'no':3} {state}")
+        secrets = " ".join(f"{what} {'yes' if u[key] else 'no':3}" for what, key in (
+            ("password", "has_password"), ("token", "has_token")))
+        click.echo(f"{u['user_name']:20} {u['role']:9} {secrets} {state}")
 
 
 @users.command("disable")

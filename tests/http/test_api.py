@@ -45,7 +45,8 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
 
 
 def _queue(c: TestClient) -> dict[int, int]:
-    return {r["movement_id"]: r["review_id"] for r in c.get("/review", headers=VERA).json()["items"]}
+    rows = c.get("/review", headers=VERA).json()["items"]
+    return {r["movement_id"]: r["review_id"] for r in rows}
 
 
 def test_the_queue_a_page_at_a_time(client: TestClient) -> None:

@@ -5,8 +5,6 @@ upload errors naming the file as sent, and the OpenAPI document's security and s
 from __future__ import annotations
 
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cashmatch.http.app import create_app
+from tests.conftest import served
 
 ROOT = Path(__file__).resolve().parents[2]
 W = {"Authorization": "Bearer w-token"}
@@ -32,20 +31,9 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[int]:
     """The service on a real socket (a body is streamed, not handed over whole)."""
-    import uvicorn
-
-    app = create_app(tmp_path / "sock.duckdb", {"w-token": "write"}, max_body=LIMIT)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    while not srv.started:
-        time.sleep(0.02)
-    yield port
-    srv.should_exit = True
-    thread.join(10)
+    with served(create_app(tmp_path / "sock.duckdb", {"w-token": "write"},
+                           max_body=LIMIT)) as port:
+        yield port
 
 
 def _status(answer: bytes) -> int:

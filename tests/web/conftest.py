@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +17,7 @@ import pytest
 import cashmatch
 from cashmatch.http.app import create_app
 from cashmatch.http.auth import Credential
-from tests.conftest import ITEM_HEADER, STATEMENT_HEADER, item, movement, write_csv
+from tests.conftest import ITEM_HEADER, STATEMENT_HEADER, item, movement, served, write_csv
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -110,16 +107,8 @@ def shot(page: Any, name: str) -> Path:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def site(tmp_path: Path, browser: Any, request: Any) -> Iterator[Site]:
-    import uvicorn
-
     db = tmp_path / "pages.duckdb"
     extra = getattr(request, "param", 0)
     with cashmatch.Store.open(db) as store:
@@ -136,13 +125,5 @@ def site(tmp_path: Path, browser: Any, request: Any) -> Iterator[Site]:
         cashmatch.add_user(store, "ada", "admin", token=ADMIN_TOKEN, by="test")
     app = create_app(db, {"svc-token": Credential("svc", "viewer")},
                      ROOT / "rules" / "default.toml")
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    yield Site(f"http://127.0.0.1:{port}", app, browser)
-    server.should_exit = True
-    thread.join(10)
+    with served(app) as port:
+        yield Site(f"http://127.0.0.1:{port}", app, browser)

@@ -3,6 +3,7 @@ review``, ``reclass`` and ``unmatch``, and the four-eyes approvals."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
@@ -15,7 +16,7 @@ import cashmatch
 from cashmatch.http import schemas as s
 from cashmatch.http.encoding import ExactRoute
 from cashmatch.http.problems import PROBLEMS
-from cashmatch.http.service import Approver, Key, Reviewer, Svc, Viewer
+from cashmatch.http.service import Approver, Key, Reviewer, Service, Svc, Viewer
 
 router = APIRouter(responses=PROBLEMS, route_class=ExactRoute, tags=["review and decisions"])
 Reason = Literal["conflict", "ambiguous", "amount_differs", "no_reference", "other_party",
@@ -42,14 +43,21 @@ def review_filter(status: Status = "open", reason: Reason | None = None,
 def review_list(svc: Svc, _: Viewer,
                 flt: Annotated[cashmatch.ReviewFilter, Depends(review_filter)],
                 limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-                offset: Annotated[int, Query(ge=0)] = 0) -> Any:
+                offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0) -> Any:
     """Review items a page at a time, with the filters of `cashmatch review list`."""
     page = svc.read(lambda st: cashmatch.queue_page(st, flt, limit, offset))
     return {"items": page.rows, "total": page.total, "offset": offset, "limit": limit}
 
 
-def _decision(decision_id: int) -> dict[str, int]:
-    return {"decision_id": decision_id}
+async def _decided(request: Request, svc: Service, key: str | None,
+                   work: Callable[[], int]) -> Response:
+    """One decision, at most once per idempotency key: its id."""
+    return svc.once(key, await request.body(), request.url.path,
+                    lambda: {"decision_id": work()})
+
+
+def _lines(body: s.AssignIn) -> list[tuple[str, Decimal | None]]:
+    return [(a.item_id, None if a.amount is None else Decimal(a.amount)) for a in body.items]
 
 
 @router.get("/review/{review_id}", response_model=s.ReviewOut)
@@ -72,19 +80,16 @@ async def review_accept(review_id: int, request: Request, svc: Svc, who: Reviewe
                         body: s.AcceptIn | None = None, key: Key = None) -> Response:
     """Apply a ranked candidate (refused if the item changed since ``revision``)."""
     rank, revision = (body.candidate, body.revision) if body else (1, None)
-    return svc.once(key, await request.body(), f"/review/{review_id}/accept",
-                    lambda: _decision(cashmatch.accept(svc.store, svc.rules, review_id, rank,
-                                                       who.name, revision)))
+    return await _decided(request, svc, key, lambda: cashmatch.accept(
+        svc.store, svc.rules, review_id, rank, who.name, revision))
 
 
 @router.post("/review/{review_id}/assign", responses={200: {"model": s.DecisionOut}})
 async def review_assign(review_id: int, body: s.AssignIn, request: Request, svc: Svc,
                         who: Reviewer, key: Key = None) -> Response:
     """Apply the movement to items chosen by hand (remainder to suspense)."""
-    lines = [(a.item_id, None if a.amount is None else Decimal(a.amount)) for a in body.items]
-    return svc.once(key, await request.body(), f"/review/{review_id}/assign",
-                    lambda: _decision(cashmatch.assign(svc.store, svc.rules, review_id, lines,
-                                                       who.name, body.reason)))
+    return await _decided(request, svc, key, lambda: cashmatch.assign(
+        svc.store, svc.rules, review_id, _lines(body), who.name, body.reason))
 
 
 @router.post("/review/{review_id}/writeoff",
@@ -103,46 +108,40 @@ async def review_writeoff(review_id: int, body: s.WriteoffIn, request: Request, 
 async def review_suspense(review_id: int, body: s.ReasonIn, request: Request, svc: Svc,
                           who: Reviewer, key: Key = None) -> Response:
     """Book an unidentified movement on the suspense account until it is known."""
-    return svc.once(key, await request.body(), f"/review/{review_id}/suspense",
-                    lambda: _decision(cashmatch.suspense(svc.store, svc.rules, review_id,
-                                                         body.reason, who.name)))
+    return await _decided(request, svc, key, lambda: cashmatch.suspense(
+        svc.store, svc.rules, review_id, body.reason, who.name))
 
 
 @router.post("/review/{review_id}/ignore", responses={200: {"model": s.DecisionOut}})
 async def review_ignore(review_id: int, body: s.ReasonIn, request: Request, svc: Svc,
                         who: Reviewer, key: Key = None) -> Response:
     """Take a movement out of matching, with a reason."""
-    return svc.once(key, await request.body(), f"/review/{review_id}/ignore",
-                    lambda: _decision(cashmatch.ignore(svc.store, svc.rules, review_id,
-                                                       body.reason, who.name)))
+    return await _decided(request, svc, key, lambda: cashmatch.ignore(
+        svc.store, svc.rules, review_id, body.reason, who.name))
 
 
 @router.post("/review/{review_id}/reopen", responses={200: {"model": s.DecisionOut}})
 async def review_reopen(review_id: int, body: s.ReasonIn, request: Request, svc: Svc,
                         who: Reviewer, key: Key = None) -> Response:
     """Undo the decision taken on a review item (a reversal entry is posted)."""
-    return svc.once(key, await request.body(), f"/review/{review_id}/reopen",
-                    lambda: _decision(cashmatch.reopen(svc.store, svc.rules, review_id,
-                                                       body.reason, who.name)))
+    return await _decided(request, svc, key, lambda: cashmatch.reopen(
+        svc.store, svc.rules, review_id, body.reason, who.name))
 
 
 @router.post("/movements/{movement_id}/unmatch", responses={200: {"model": s.DecisionOut}})
 async def unmatch(movement_id: int, body: s.ReasonIn, request: Request, svc: Svc,
                   who: Reviewer, key: Key = None) -> Response:
     """Undo what was decided for a movement: reversal posted, items reopened, queued again."""
-    return svc.once(key, await request.body(), f"/movements/{movement_id}/unmatch",
-                    lambda: _decision(cashmatch.unmatch(svc.store, svc.rules, movement_id,
-                                                        body.reason, who.name)))
+    return await _decided(request, svc, key, lambda: cashmatch.unmatch(
+        svc.store, svc.rules, movement_id, body.reason, who.name))
 
 
 @router.post("/movements/{movement_id}/reclass", responses={200: {"model": s.DecisionOut}})
 async def reclass(movement_id: int, body: s.AssignIn, request: Request, svc: Svc,
                   who: Reviewer, key: Key = None) -> Response:
     """Move money booked in suspense to the items it pays, once identified."""
-    lines = [(a.item_id, None if a.amount is None else Decimal(a.amount)) for a in body.items]
-    return svc.once(key, await request.body(), f"/movements/{movement_id}/reclass",
-                    lambda: _decision(cashmatch.reclass(svc.store, svc.rules, movement_id,
-                                                        lines, who.name, body.reason)))
+    return await _decided(request, svc, key, lambda: cashmatch.reclass(
+        svc.store, svc.rules, movement_id, _lines(body), who.name, body.reason))
 
 
 @router.get("/approvals", response_model=s.ApprovalsOut)
@@ -158,9 +157,8 @@ def approvals(svc: Svc, _: Viewer, status: Literal["pending", "approved", "rejec
 async def approve(approval_id: int, request: Request, svc: Svc, who: Approver,
                   key: Key = None) -> Response:
     """Approve a write-off someone else asked for: it is posted."""
-    return svc.once(key, await request.body(), f"/approvals/{approval_id}/approve",
-                    lambda: _decision(cashmatch.approve_writeoff(svc.store, svc.rules,
-                                                                 approval_id, who.name)))
+    return await _decided(request, svc, key, lambda: cashmatch.approve_writeoff(
+        svc.store, svc.rules, approval_id, who.name))
 
 
 @router.post("/approvals/{approval_id}/reject", response_model=s.RejectedOut)

@@ -48,7 +48,7 @@ async def parse_statements(files: Files, _: Viewer,
 
 @router.get("/statements", response_model=s.StatementsPage)
 def statements(svc: Svc, _: Viewer, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-               offset: Annotated[int, Query(ge=0)] = 0) -> Any:
+               offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0) -> Any:
     """Imported statements with their balances, the balance and the continuity checks."""
     page = svc.read(lambda st: cashmatch.list_statements(st, limit, offset))
     return {"statements": page.rows, "total": page.total, "offset": offset, "limit": limit}
@@ -78,7 +78,7 @@ def items(svc: Svc, _: Viewer, party: str | None = None, text: str | None = None
           open_only: bool = False, kind: str | None = None,
           sort: Literal["id", "due", "amount"] = "due",
           limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-          offset: Annotated[int, Query(ge=0)] = 0) -> Any:
+          offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0) -> Any:
     """Open items with what is still open on each, a page at a time."""
     flt = cashmatch.ItemFilter(party, text, open_only, kind, sort)
     page = svc.read(lambda st: cashmatch.items_page(st, flt, limit, offset))

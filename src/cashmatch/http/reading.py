@@ -17,9 +17,10 @@ from cashmatch.http.encoding import ExactRoute, dumps
 from cashmatch.http.problems import PROBLEMS
 from cashmatch.http.service import Admin, Reviewer, Svc, Viewer
 
-router = APIRouter(responses=PROBLEMS, route_class=ExactRoute, tags=["reading, exports and reports"])
+router = APIRouter(responses=PROBLEMS, route_class=ExactRoute,
+                   tags=["reading, exports and reports"])
 Limit = Annotated[int, Query(ge=1, le=1000)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000_000)]
 
 
 @router.get("/movements", response_model=s.MovementsPage)

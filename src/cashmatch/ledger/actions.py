@@ -222,8 +222,9 @@ def allocations_frame(items: pl.DataFrame, amounts: list[tuple[str, int]]) -> pl
         "book_minor", "book_currency")
 
 
-def entry_frame(mv: dict[str, Any], amount_minor: int | None = None, cash_account: str | None = None,
-           adjust: tuple[str, int] | None = None) -> pl.DataFrame:
+def entry_frame(mv: dict[str, Any], amount_minor: int | None = None,
+                cash_account: str | None = None,
+                adjust: tuple[str, int] | None = None) -> pl.DataFrame:
     """The entries frame of one entry booking movement ``mv`` (or ``amount_minor`` of it)."""
     import polars as pl
 
@@ -241,8 +242,8 @@ def entry_frame(mv: dict[str, Any], amount_minor: int | None = None, cash_accoun
 
 
 def record(store: Store, rules: Rules, movement_id: int, decision: Decision,
-            entry: pl.DataFrame | None = None, allocations: pl.DataFrame | None = None,
-            status: ReviewStatus | None = None) -> int:
+           entry: pl.DataFrame | None = None, allocations: pl.DataFrame | None = None,
+           status: ReviewStatus | None = None) -> int:
     """Record ``decision`` (and post its entry); close its review item with ``status``;
     remember the payer of an application. Returns the decision id."""
     frame = decisions_frame([{
@@ -315,8 +316,8 @@ def accept(store: Store, rules: Rules, review_id: int, rank: int = 1,
                             confidence=cand[0]["confidence"], review_id=review_id)
         try:
             return record(store, rules, rv["movement_id"], decision,
-                           entry_frame(rv, adjust=adjust), allocations_frame(items, list(lines)),
-                           ReviewStatus.ACCEPTED)
+                          entry_frame(rv, adjust=adjust),
+                          allocations_frame(items, list(lines)), ReviewStatus.ACCEPTED)
         except ReviewError as exc:
             raise Conflict(f"candidate {rank} can no longer be applied: {exc}") from exc
 
@@ -339,7 +340,7 @@ def assign(store: Store, rules: Rules, review_id: int,
                             {"allocations": evidence_of(amounts, ccy)}, reason=reason,
                             review_id=review_id)
         return record(store, rules, rv["movement_id"], decision, entry_frame(rv),
-                       allocations_frame(items, amounts), ReviewStatus.ASSIGNED)
+                      allocations_frame(items, amounts), ReviewStatus.ASSIGNED)
 
 
 def suspense(store: Store, rules: Rules, review_id: int, reason: str,
@@ -353,7 +354,7 @@ def suspense(store: Store, rules: Rules, review_id: int, reason: str,
                             f"Booked on {rules.ledger.suspense_account} until identified", {},
                             reason=reason, review_id=review_id)
         return record(store, rules, rv["movement_id"], decision, entry_frame(rv),
-                       allocations_frame(no_items(), []), ReviewStatus.SUSPENSE)
+                      allocations_frame(no_items(), []), ReviewStatus.SUSPENSE)
 
 
 def no_items() -> pl.DataFrame:
@@ -396,8 +397,8 @@ def reclass(store: Store, rules: Rules, movement_id: int,
                             "Reclassified from suspense to " + described(amounts, ccy),
                             {"allocations": evidence_of(amounts, ccy)}, reason=reason)
         return record(store, rules, movement_id, decision,
-                       entry_frame(mv, total, rules.ledger.suspense_account),
-                       allocations_frame(items, amounts))
+                      entry_frame(mv, total, rules.ledger.suspense_account),
+                      allocations_frame(items, amounts))
 
 
 def ignore(store: Store, rules: Rules, review_id: int, reason: str,
@@ -410,7 +411,7 @@ def ignore(store: Store, rules: Rules, review_id: int, reason: str,
         decision = Decision(Action.IGNORE, current_user(user), "manual:ignore",
                             f"Ignored: {reason}", {}, reason=reason, review_id=review_id)
         return record(store, rules, rv["movement_id"], decision,
-                       status=ReviewStatus.IGNORED)
+                      status=ReviewStatus.IGNORED)
 
 
 @dataclass(frozen=True, slots=True)
