@@ -64,11 +64,13 @@ ORDER BY d.decision_id DESC
 """
 _ITEMS_SQL = """
 SELECT i.item_id, i.account, i.party_id, i.party_name, i.reference, i.currency AS item_currency,
-       i.amount_minor - i.settled_outside_minor - coalesce(
-           (SELECT CAST(sum(a.amount_minor) AS BIGINT) FROM cm_allocations a
-            WHERE a.item_id = i.item_id), 0) AS open_minor,
+       i.amount_minor - i.settled_outside_minor - coalesce(a.applied_minor, 0) AS open_minor,
        i.amount_minor AS item_amount_minor, i.book_minor, i.book_currency
-FROM cm_items i WHERE list_contains(?, i.item_id)
+FROM cm_items i
+LEFT JOIN (SELECT item_id, CAST(sum(amount_minor) AS BIGINT) AS applied_minor
+           FROM cm_allocations WHERE list_contains($1, item_id) GROUP BY item_id) a
+     USING (item_id)
+WHERE list_contains($1, i.item_id)
 """
 _CANDIDATE_SQL = ("SELECT candidate_id, rule, explanation, confidence, evidence_json, "
                   "adjustments_json FROM cm_candidates WHERE review_id = ? AND rank = ?")
