@@ -1126,9 +1126,10 @@ def users_add(ctx: click.Context, name: str, role: str, ask_password: bool, make
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def users_list(ctx: click.Context, as_json: bool) -> None:
-    """Users with their roles and which secrets they have (never the secrets)."""
-    with _reading(ctx) as read:
-        rows = read.list_users()
+    """Users with their roles and which secrets they have (never the secrets). While a
+    service holds the store, an admin token lists them over HTTP (GET /users)."""
+    with _session(ctx, read_only=True) as store:
+        rows = cashmatch.list_users(store)
     if as_json:
         _dump(rows)
         return

@@ -25,13 +25,13 @@ from typing import Any
 from cashmatch.errors import CashmatchError, Conflict, InputError, Location, NotFound, StoreError
 
 #: The library functions (all ``fn(store, ...)``, none writing) a command may call through
-#: the service.
+#: the service: what any viewer may read (the users are for admins: ``GET /users``).
 READS = frozenset({
     "list_reviews", "queue_page", "queue_position", "show_review", "movement_story",
     "decision_log", "decision_page", "movements_page", "items_page", "list_items",
     "list_movements", "list_aliases", "matches_frame", "journal_frame", "aged_balance",
     "dso", "payment_delays", "matching_kpis", "review_backlog", "replay", "list_approvals",
-    "customer_account", "list_statements", "day_summary", "list_users", "in_suspense",
+    "customer_account", "list_statements", "day_summary", "in_suspense",
 })
 
 
