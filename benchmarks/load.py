@@ -34,27 +34,34 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def start_service(db: Path, tokens: str) -> tuple[subprocess.Popen[bytes], str]:
+    """``cashmatch serve`` over ``db`` in a child process on a free loopback port, once it
+    answers: the process and its address."""
+    port = free_port()
+    env = os.environ | {"CASHMATCH_TOKENS": tokens}
+    server = subprocess.Popen([sys.executable, "-m", "cashmatch", "--db", str(db), "serve",
+                               "--host", "127.0.0.1", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    return server, base
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--requests", type=int, default=600)
     ap.add_argument("--threads", type=int, default=8)
     ap.add_argument("--timeout", type=float, default=120.0, help="stop after this many seconds")
     args = ap.parse_args()
-    port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "load.duckdb"
-        env = os.environ | {"CASHMATCH_TOKENS": f"{TOKEN}:write"}
-        server = subprocess.Popen([sys.executable, "-m", "cashmatch", "--db", str(db), "serve",
-                                   "--host", "127.0.0.1", "--port", str(port)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
+        server, base = start_service(db, f"{TOKEN}:write")
         try:
-            for _ in range(100):
-                try:
-                    if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
             latencies: list[float] = []
             errors: list[str] = []
             written: set[str] = set()

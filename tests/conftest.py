@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,63 @@ def applied(store: Store) -> dict[int, dict[str, int]]:
             out.setdefault(r["transaction_id"], {})[r["item_id"]] = int(
                 Decimal(r["applied_amount"]) * 100)
     return out
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def served(app: object) -> Iterator[int]:
+    """``app`` served by uvicorn on a loopback port in a thread of this process (a real
+    socket: bodies are streamed, browsers can reach it); yields the port."""
+    import threading
+    import time
+
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,  # type: ignore[arg-type]
+                                           log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@contextmanager
+def service_process(db: Path, tokens: str) -> Iterator[str]:
+    """``cashmatch serve`` over ``db`` in a child process, once it answers; yields its
+    address and ends it (by its own process id) afterwards."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "cashmatch", "--db", str(db), "serve",
+                               "--port", str(port)], env=os.environ | {"CASHMATCH_TOKENS": tokens},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(30)

@@ -114,3 +114,35 @@ def test_python_dash_m_and_fast_help() -> None:
                             "print(sorted(m for m in ('duckdb', 'polars', 'lxml') if m in sys.modules))"],
                            capture_output=True, text=True, check=True)
     assert heavy.stdout.strip() == "[]"
+
+
+def test_listings_users_and_four_eyes_from_the_cli(run, statements_file, items_file) -> None:
+    items = items_file(item("FA-1", "100.00"), item("FA-2", "80.00", party="C2", name="DEUX"))
+    bank = statements_file(movement("100.00", "FACT FA-1", bank_ref="B1"),
+                           movement("55.00", "VIREMENT", bank_ref="B2"))
+    run("run", str(bank), "--items", str(items))
+    assert "FA-2" in run("items", "list", "--open", "--party", "C2")
+    assert json.loads(run("items", "list", "--json", "--limit", "1"))[0]["item_id"] == "FA-1"
+    assert "1-1 of 2" in run("movements", "list", "--limit", "1")
+    assert [m["state"] for m in json.loads(run("movements", "list", "--json"))] == [
+        "settled", "review"]
+    assert "FA-1" in run("customer", "C1")
+    assert json.loads(run("statements", "list", "--json"))[0]["movements"] == 2
+    assert "engine" in run("history")
+    assert "auto" in run("report", "today")
+    (line,) = json.loads(run("review", "list", "--json", "--direction", "in"))
+    out = run("review", "writeoff", str(line["review_id"]), "--item", "FA-2", "--reason",
+              "agreed", "--user", "fay")
+    assert "waits for an approver (request 1" in out
+    assert "25.00" in run("review", "approvals")
+    assert "four eyes" in run("review", "approve", "1", "--user", "fay", ok=False)
+    assert "approved and posted" in run("review", "approve", "1", "--user", "gus")
+    assert "no pending write-off requests" in run("review", "approvals")
+    result = CliRunner().invoke(cli, ["--db", str(run.db), "users", "add", "rita", "--role",
+                                      "reviewer", "--password", "--token"],
+                                input="a long password\na long password\n")
+    assert result.exit_code == 0 and "personal token (shown once): " in result.output
+    assert "rita                 reviewer  password yes token yes active" in run("users", "list")
+    run("users", "disable", "rita")
+    assert "disabled" in run("users", "list")
+    assert "Invalid value for '--role'" in run("users", "add", "x", "--role", "boss", ok=False)

@@ -52,6 +52,43 @@ def _session(ctx: click.Context, read_only: bool = False) -> Iterator[Store]:
         finally:
             store.close()
 
+class _Reader:
+    """Calls of the curated API's reads on a store: ``read.list_reviews(flt)`` runs
+    ``cashmatch.list_reviews(store, flt)`` on a read-only connection, or through the service
+    that holds the store (:mod:`cashmatch.remote`)."""
+
+    def __init__(self, store: Store | None, service: Any = None) -> None:
+        self._store, self._service = store, service
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        from cashmatch import remote
+
+        if self._store is None:
+            return lambda *args: self._service.read(name, *args)
+        return lambda *args: remote.call(self._store, name, list(args))
+
+
+@contextmanager
+def _reading(ctx: click.Context) -> Iterator[_Reader]:
+    """Reads for one command: a read-only connection to the store, or, while a running
+    ``cashmatch serve`` holds it, that service (errors made clear either way)."""
+    from cashmatch.remote import Service
+
+    with _errors():
+        try:
+            store = cashmatch.Store.open(ctx.obj["db"], read_only=True)
+        except cashmatch.StoreInUse:
+            service = Service.find(ctx.obj["db"])
+            if service is None:
+                raise
+            yield _Reader(None, service)
+            return
+        try:
+            yield _Reader(store)
+        finally:
+            store.close()
+
+
 def _rules(path: Path | None) -> Rules:
     with _errors():
         return cashmatch.load_rules(path if path is not None
@@ -63,8 +100,8 @@ def rules_option(f: F) -> F:
                         help="Rules file (default: ./rules/default.toml, else built-in).")(f)
 
 
-def _decide(ctx: click.Context, rules_path: Path | None, act: Callable[..., int],
-            *args: Any) -> int:
+def _decide(ctx: click.Context, rules_path: Path | None, act: Callable[..., Any],
+            *args: Any) -> Any:
     """Take one decision with the rules given: ``act(store, rules, *args)``."""
     rules = _rules(rules_path)
     with _session(ctx) as store:
@@ -89,6 +126,21 @@ def _amount(text: str) -> Decimal:
         return cashmatch.parse_amount(text)
     except cashmatch.CashmatchError as exc:
         raise click.BadParameter(str(exc)) from exc
+
+
+def _with(options: list[Callable[[F], F]]) -> Callable[[F], F]:
+    def deco(f: F) -> F:
+        for opt in reversed(options):
+            f = opt(f)
+        return f
+    return deco
+
+
+page_options = [
+    click.option("--limit", type=click.IntRange(min=1), help="At most this many rows."),
+    click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True,
+                 help="Rows to skip first."),
+]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -272,6 +324,125 @@ def items_import(ctx: click.Context, file: Path, snapshot: bool, mapping: Path |
             click.echo(f"  {c['item_id']}  {c['open_amount']} {c['currency']} was open")
 
 
+@items.command("list")
+@click.option("--party", help="Only this party's items.")
+@click.option("--text", help="Words of the item's id, reference or party name.")
+@click.option("--open", "open_only", is_flag=True, help="Only items with something open.")
+@click.option("--kind", type=click.Choice(["invoice", "credit_note", "supplier_invoice",
+                                           "supplier_credit_note", "entry"]))
+@click.option("--sort", default="due", show_default=True,
+              type=click.Choice(["due", "id", "amount"]))
+@_with(page_options)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def items_list(ctx: click.Context, party: str | None, text: str | None, open_only: bool,
+               kind: str | None, sort: str, limit: int | None, offset: int,
+               as_json: bool) -> None:
+    """Open items with what is still open on each and their lettrage."""
+    flt = cashmatch.ItemFilter(party, text, open_only, kind, sort)
+    with _reading(ctx) as read:
+        page = read.items_page(flt, limit, offset)
+    _listed(page, as_json, lambda r: (
+        f"{r['item_id']:18} {r['kind']:12} {(r['party_id'] or ''):10} "
+        f"{r['due_date'] or '':10}  {r['amount']:>12}  open {r['open_amount']:>12} "
+        f"{r['currency']}  {r['lettrage_code'] or ''}"))
+
+
+@cli.group()
+def movements() -> None:
+    """Bank movements as stored, with their state."""
+
+
+@movements.command("list")
+@click.option("--state", type=click.Choice(["settled", "review", "new", "duplicate"]))
+@click.option("--text", help="Words of the payer's name, the remittance or the bank reference.")
+@click.option("--account", help="Only this bank account.")
+@click.option("--from", "date_from", callback=_parse_date, help="Booked on or after (YYYY-MM-DD).")
+@click.option("--to", "date_to", callback=_parse_date, help="Booked on or before (YYYY-MM-DD).")
+@_with(page_options)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def movements_list(ctx: click.Context, state: str | None, text: str | None,
+                   account: str | None, date_from: date | None, date_to: date | None,
+                   limit: int | None, offset: int, as_json: bool) -> None:
+    """Stored movements in id order, with their state."""
+    flt = cashmatch.MovementFilter(state, text, account, date_from, date_to)
+    with _reading(ctx) as read:
+        page = read.movements_page(flt, limit, offset)
+    _listed(page, as_json, lambda r: (
+        f"{r['movement_id']:>6}  {r['booking_date']}  {r['amount']:>12} {r['currency']}  "
+        f"{r['state']:9} {(r['counterparty_name'] or '')[:24]:24} {r['remittance'][:50]}"))
+
+
+@cli.command()
+@click.argument("party_id")
+@click.option("--as-of", callback=_parse_date,
+              help="The account at the end of this day (default: today), YYYY-MM-DD.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def customer(ctx: click.Context, party_id: str, as_of: date | None, as_json: bool) -> None:
+    """A customer's account: open items, payments and lettrage, unapplied credits
+    (over-payments, payments kept as credits), aged balance and balance."""
+    with _reading(ctx) as read:
+        acct = read.customer_account(party_id, as_of or date.today())
+    if as_json:
+        _dump(acct)
+        return
+    click.echo(f"{acct['party_id']} {acct['party_name'] or ''} at {acct['as_of']}  open: "
+               + ", ".join(f"{v} {c}" for c, v in acct["open_total"].items()))
+    for i in acct["open_items"]:
+        click.echo(f"  open    {i['item_id']:18} due {i['due_date'] or '':10} "
+                   f"{i['open_amount']:>12} of {i['amount']:>12} {i['currency']}")
+    for p in acct["payments"]:
+        undone = f" (undone by {p['undone_by']})" if p["undone_by"] else ""
+        click.echo(f"  paid    {p['booking_date']} {p['applied']:>12} {p['currency']} "
+                   f"{p['items']} [{p['lettrage'] or ''}] decision {p['decision_id']}{undone}")
+    for c in acct["unapplied_credits"]:
+        click.echo(f"  credit  {c['entry_number']} {c['entry_date']} {c['amount']:>12} "
+                   f"{c['currency']}  {c['label']}")
+    for currency, total in acct["balance"].items():
+        click.echo(f"  balance {total} {currency}")
+
+
+@statements.command("list")
+@_with(page_options)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def statements_list(ctx: click.Context, limit: int | None, offset: int, as_json: bool) -> None:
+    """Imported statements with their balances and the balance and continuity checks."""
+    with _reading(ctx) as read:
+        page = read.list_statements(limit, offset)
+    marks = {True: "ok", False: "NO", None: "-"}
+    _listed(page, as_json, lambda r: (
+        f"{r['statement_id']:>5}  {r['account'] or '-':28} {r['closing_date'] or '':10} "
+        f"opening {r['opening_balance']} closing {r['closing_balance']}  balanced "
+        f"{marks[r['balanced']]}  continuous {marks[r['continuous']]}  "
+        f"{Path(r['file_name']).name}"))
+
+
+@cli.command()
+@click.option("--actor", help="Only this person's decisions (engine: the automatic ones).")
+@click.option("--action", type=click.Choice([a.value for a in cashmatch.Action]))
+@click.option("--movement", "movement_id", type=int, help="Only this movement's.")
+@click.option("--from", "date_from", callback=_parse_date, help="Taken on or after.")
+@click.option("--to", "date_to", callback=_parse_date, help="Taken on or before.")
+@_with(page_options)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def history(ctx: click.Context, actor: str | None, action: str | None,
+            movement_id: int | None, date_from: date | None, date_to: date | None,
+            limit: int | None, offset: int, as_json: bool) -> None:
+    """The decision log, newest first: who, when, why (and what undid it)."""
+    flt = cashmatch.DecisionFilter(actor, action, movement_id, date_from, date_to, True)
+    with _reading(ctx) as read:
+        page = read.decision_page(flt, limit, offset)
+    _listed(page, as_json, lambda d: (
+        f"{d['decision_id']:>6}  {d['created_at']}  {d['actor']:12} {d['action']:8} "
+        f"movement {d['movement_id']}: {d['explanation']}"
+        f"{' (' + d['reason'] + ')' if d['reason'] else ''}"
+        f"{' [undone by ' + str(d['undone_by']) + ']' if d['undone_by'] else ''}"))
+
+
 # -- matching -----------------------------------------------------------------------------
 
 def _print_match(s: Any) -> None:
@@ -330,8 +501,8 @@ def run(ctx: click.Context, files: tuple[Path, ...], items_file: Path | None, fm
 @click.pass_context
 def explain(ctx: click.Context, movement_id: int, as_json: bool) -> None:
     """Why a movement was applied, queued or left alone: decisions and candidates."""
-    with _session(ctx, read_only=True) as store:
-        story = cashmatch.movement_story(store, movement_id)
+    with _reading(ctx) as read:
+        story = read.movement_story(movement_id)
     if as_json:
         _dump(story)
     else:
@@ -360,8 +531,8 @@ def replay(ctx: click.Context, run_id: int | None, rules_path: Path | None,
     from dataclasses import asdict
 
     rules = _rules(rules_path)
-    with _session(ctx, read_only=True) as store:
-        report = cashmatch.replay(store, rules, run_id)
+    with _reading(ctx) as read:
+        report = read.replay(rules, run_id)
     if as_json:
         _dump({"runs": report.runs, "decisions": report.decisions, "notes": report.notes,
                "differences": [asdict(d) for d in report.differences]})
@@ -413,8 +584,8 @@ def aliases() -> None:
 @click.pass_context
 def aliases_list(ctx: click.Context, party: str | None, show_all: bool, as_json: bool) -> None:
     """List what the memory knows: payer IBAN or name → party, with source and date."""
-    with _session(ctx, read_only=True) as store:
-        rows = cashmatch.list_aliases(store, party=party, include_removed=show_all)
+    with _reading(ctx) as read:
+        rows = read.list_aliases(party, show_all)
     if as_json:
         _dump(rows)
         return
@@ -463,32 +634,48 @@ def _parse_amount_opt(_: Any, __: Any, value: str | None) -> Decimal | None:
               type=click.Choice(["open", "accepted", "assigned", "ignored", "suspense",
                                  "posted", "superseded", "all"]))
 @click.option("--reason", help="Only this reason code (conflict, ambiguous, amount_differs, "
-                               "no_reference, weak, no_candidate).")
+                               "no_reference, other_party, weak, no_candidate, reopened).")
 @click.option("--party", help="Only items with a candidate of this party id.")
 @click.option("--min-amount", callback=_parse_amount_opt)
 @click.option("--max-amount", callback=_parse_amount_opt)
 @click.option("--from", "date_from", callback=_parse_date, help="Booked on or after (YYYY-MM-DD).")
 @click.option("--to", "date_to", callback=_parse_date, help="Booked on or before (YYYY-MM-DD).")
+@click.option("--text", help="Words of the payer's name, the remittance or the bank reference.")
+@click.option("--direction", type=click.Choice(["in", "out"]),
+              help="Only receipts (in) or payments (out).")
+@click.option("--sort", default="date", show_default=True,
+              type=click.Choice(["date", "amount", "confidence", "payer", "reason", "id"]))
+@click.option("--desc", "descending", is_flag=True, help="Largest or latest first.")
+@_with(page_options)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def review_list(ctx: click.Context, status: str, reason: str | None, party: str | None,
                 min_amount: Decimal | None, max_amount: Decimal | None, date_from: date | None,
-                date_to: date | None, as_json: bool) -> None:
-    """List review items."""
+                date_to: date | None, text: str | None, direction: str | None, sort: str,
+                descending: bool, limit: int | None, offset: int, as_json: bool) -> None:
+    """List review items (all of them, or a page with --limit)."""
     flt = cashmatch.ReviewFilter(None if status == "all" else status, reason, party, min_amount,
-                       max_amount, date_from, date_to)
-    with _session(ctx, read_only=True) as store:
-        rows = cashmatch.list_reviews(store, flt)
+                                 max_amount, date_from, date_to, text, direction, sort,
+                                 descending)
+    with _reading(ctx) as read:
+        page = read.queue_page(flt, limit, offset)
+    if not page.rows and not as_json:
+        click.echo("no review items")
+    _listed(page, as_json, lambda r: (
+        f"{r['review_id']:>5}  {r['booking_date']}  {r['amount']:>12} {r['currency']}  "
+        f"{(r['counterparty_name'] or '')[:24]:24}  {r['reason']:15} "
+        + (f"#1 {r['top_items']} ({r['top_confidence']})" if r["top_items"] else "-")))
+
+
+def _listed(page: Any, as_json: bool, line: Callable[[dict[str, Any]], str]) -> None:
+    """A page of rows: as JSON, or a line each and, when there are more, where it stands."""
     if as_json:
-        _dump(rows)
-    else:
-        if not rows:
-            click.echo("no review items")
-        for r in rows:
-            top = f"#1 {r['top_items']} ({r['top_confidence']})" if r["top_items"] else "-"
-            click.echo(f"{r['review_id']:>5}  {r['booking_date']}  {r['amount']:>12} "
-                       f"{r['currency']}  {(r['counterparty_name'] or '')[:24]:24}  "
-                       f"{r['reason']:15} {top}")
+        _dump(page.rows)
+        return
+    for row in page.rows:
+        click.echo(line(row))
+    if page.limit is not None and page.total > len(page.rows):
+        click.echo(f"{page.offset + 1}-{page.offset + len(page.rows)} of {page.total}")
 
 
 @review.command("show")
@@ -497,8 +684,8 @@ def review_list(ctx: click.Context, status: str, reason: str | None, party: str 
 @click.pass_context
 def review_show(ctx: click.Context, review_id: int, as_json: bool) -> None:
     """A review item with its ranked candidates and their evidence."""
-    with _session(ctx, read_only=True) as store:
-        item = cashmatch.show_review(store, review_id)
+    with _reading(ctx) as read:
+        item = read.show_review(review_id)
     if as_json:
         _dump(item)
     else:
@@ -572,9 +759,58 @@ def review_assign(ctx: click.Context, review_id: int, item_ids: tuple[str, ...],
 @click.pass_context
 def review_writeoff(ctx: click.Context, review_id: int, item_ids: tuple[str, ...], reason: str,
                     user: str | None, rules_path: Path | None) -> None:
-    """Settle items in full and write the small difference off (658 / 758)."""
-    decision = _decide(ctx, rules_path, cashmatch.writeoff, review_id, list(item_ids), reason, user)
-    click.echo(f"review {review_id}: settled with a write-off (decision {decision})")
+    """Settle items in full and write the small difference off (658 / 758); above
+    tolerances.writeoff_approval_above it waits for an approver (review approve)."""
+    done = _decide(ctx, rules_path, cashmatch.writeoff, review_id, list(item_ids), reason, user)
+    if done.approval_id is not None:
+        click.echo(f"review {review_id}: the write-off waits for an approver (request "
+                   f"{done.approval_id}: `cashmatch review approve {done.approval_id}`)")
+    else:
+        click.echo(f"review {review_id}: settled with a write-off (decision {done.decision_id})")
+
+
+@review.command("approvals")
+@click.option("--status", default="pending", show_default=True,
+              type=click.Choice(["pending", "approved", "rejected", "void", "all"]))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def review_approvals(ctx: click.Context, status: str, as_json: bool) -> None:
+    """Write-off requests waiting for an approver (four eyes), or decided ones."""
+    with _reading(ctx) as read:
+        rows = read.list_approvals(None if status == "all" else status)
+    if as_json:
+        _dump(rows)
+        return
+    if not rows:
+        click.echo(f"no {'' if status == 'all' else status + ' '}write-off requests")
+    for r in rows:
+        click.echo(f"{r['approval_id']:>5}  review {r['review_id']}  {r['difference']} "
+                   f"{r['currency']}  {', '.join(r['items'])}  by {r['requested_by']} "
+                   f"{r['requested_at']}  {r['status']}: {r['reason']}")
+
+
+@review.command("approve")
+@click.argument("approval_id", type=int)
+@user_option
+@rules_option
+@click.pass_context
+def review_approve(ctx: click.Context, approval_id: int, user: str | None,
+                   rules_path: Path | None) -> None:
+    """Approve a write-off request (someone other than the person who asked): it is posted."""
+    decision = _decide(ctx, rules_path, cashmatch.approve_writeoff, approval_id, user)
+    click.echo(f"write-off request {approval_id}: approved and posted (decision {decision})")
+
+
+@review.command("reject")
+@click.argument("approval_id", type=int)
+@click.option("--reason", required=True, help="Why the write-off is turned down.")
+@user_option
+@click.pass_context
+def review_reject(ctx: click.Context, approval_id: int, reason: str, user: str | None) -> None:
+    """Turn a write-off request down (its line is open to any action again)."""
+    with _session(ctx) as store:
+        cashmatch.reject_writeoff(store, approval_id, reason, user)
+    click.echo(f"write-off request {approval_id}: rejected")
 
 
 @review.command("suspense")
@@ -708,9 +944,9 @@ def _export(ctx: click.Context, what: str, output: Path, fmt: str | None) -> Non
     if fmt not in cashmatch.EXPORT_FORMATS:
         raise click.BadParameter(f"unknown format {fmt!r} (csv, parquet, json)",
                                  param_hint="--format")
-    with _session(ctx, read_only=True) as store:
-        frame = (cashmatch.matches_frame(store) if what == "matches"
-                 else cashmatch.journal_frame(store))
+    with _reading(ctx) as read:
+        frame = (read.matches_frame() if what == "matches"
+                 else read.journal_frame())
         n = cashmatch.write(frame, output, fmt)
     click.echo(f"{output}: {n} row(s) ({fmt})")
 
@@ -762,9 +998,11 @@ def export_journal(ctx: click.Context, output: Path, fmt: str | None, siren: str
     if not siren or not year_end:
         raise click.UsageError("a FEC needs --siren and --year-end")
     rules = _rules(rules_path)
-    with _session(ctx, read_only=True) as store:
-        done = cashmatch.export_fec(store, rules, output, siren, year_end, year_start,
-                                    "\t" if separator == "tab" else "|")
+    with _reading(ctx) as read:
+        made = read.fec_file(rules, siren, year_end, year_start,
+                             "\t" if separator == "tab" else "|")
+    with _errors():
+        done = made.save(output)
     click.echo(f"{done.path}: {done.lines} line(s), {done.entries} entrie(s) of the fiscal "
                f"year {done.first_day} to {done.closing} (FEC)")
     if done.before or done.after:
@@ -838,8 +1076,8 @@ def report_aged(ctx: click.Context, as_of: date | None, as_json: bool, as_csv: b
                 png: Path | None) -> None:
     """Aged balance per customer: not due, 1-30, 31-60, 61-90, > 90 days past due."""
     day = as_of or date.today()
-    with _session(ctx, read_only=True) as store:
-        rows = cashmatch.aged_balance(store, day)
+    with _reading(ctx) as read:
+        rows = read.aged_balance(day)
     _table(rows, ["party_id", "party_name", "currency", *cashmatch.AGED_BUCKETS, "unapplied",
                   "total"], as_json, as_csv)
     if png:
@@ -858,8 +1096,8 @@ def report_bankrec(ctx: click.Context, as_of: date, as_json: bool,
     """The reconciliation statement (état de rapprochement) of each bank account: statement
     balance = ledger balance (512) + movements not yet posted; gaps between statements."""
     rules = _rules(rules_path)
-    with _session(ctx, read_only=True) as store:
-        accounts = cashmatch.bank_reconciliation(store, rules, as_of)
+    with _reading(ctx) as read:
+        accounts = read.bank_reconciliation(rules, as_of)
     if as_json:
         _dump(accounts)
         return
@@ -894,30 +1132,6 @@ def _print_bankrec(a: dict[str, Any]) -> None:
         click.echo(f"  difference          {str(a['difference']) + ' ' + ccy:>22}   {verdict}")
 
 
-@report.command("customer")
-@click.argument("party")
-@as_of_option
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-def report_customer(ctx: click.Context, party: str, as_of: date | None, as_json: bool) -> None:
-    """A customer's account: open items, unapplied credits (over-payments, payments kept as
-    credits) and the balance."""
-    with _session(ctx, read_only=True) as store:
-        account = cashmatch.customer_account(store, party, as_of or date.today())
-    if as_json:
-        _dump(account)
-        return
-    click.echo(f"customer {party} at {account['as_of']}")
-    for i in account["open_items"]:
-        click.echo(f"  item {i['item_id']:20} due {i['due_date']}  {i['amount']:>12} "
-                   f"{i['currency']}")
-    for c in account["unapplied_credits"]:
-        click.echo(f"  credit {c['entry_number']} {c['entry_date']}  {c['amount']:>12} "
-                   f"{c['currency']}  {c['label']}")
-    for currency, total in sorted(account["balance"].items()):
-        click.echo(f"  balance {total} {currency}")
-
-
 @report.command("dso")
 @as_of_option
 @click.option("--months", type=int, default=3, show_default=True, help="Months of sales.")
@@ -928,8 +1142,8 @@ def report_dso(ctx: click.Context, as_of: date | None, months: int, as_json: boo
     """Days sales outstanding: simple ratio and countback, over the last months' sales."""
     from dataclasses import asdict
 
-    with _session(ctx, read_only=True) as store:
-        rows = [asdict(d) for d in cashmatch.dso(store, as_of or date.today(), months)]
+    with _reading(ctx) as read:
+        rows = [asdict(d) for d in read.dso(as_of or date.today(), months)]
     _table(rows, ["currency", "receivables", "sales", "months", "simple_ratio", "countback"],
            as_json, as_csv)
     if not (as_json or as_csv):
@@ -943,10 +1157,25 @@ def report_dso(ctx: click.Context, as_of: date | None, months: int, as_json: boo
 @click.pass_context
 def report_delays(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
     """Average payment delay per customer (days after the due date, weighted by amount)."""
-    with _session(ctx, read_only=True) as store:
-        rows = cashmatch.payment_delays(store)
+    with _reading(ctx) as read:
+        rows = read.payment_delays()
     _table(rows, ["party_id", "party_name", "currency", "items", "paid", "average_delay_days"],
            as_json, as_csv)
+
+
+@report.command("today")
+@click.option("--day", callback=_parse_date, help="The day (default: today), YYYY-MM-DD.")
+@_with(output_flags)
+@click.pass_context
+def report_today(ctx: click.Context, day: date | None, as_json: bool, as_csv: bool) -> None:
+    """What came in on a day and what became of it: per outcome, direction and currency."""
+    with _reading(ctx) as read:
+        summary = read.day_summary(day or date.today())
+    if as_json:
+        _dump(summary)
+        return
+    _table(summary["outcomes"], ["outcome", "direction", "currency", "n", "total"], False,
+           as_csv)
 
 
 @report.command("kpis")
@@ -957,9 +1186,9 @@ def report_delays(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
 def report_kpis(ctx: click.Context, as_of: date | None, as_json: bool, as_csv: bool,
                 png: Path | None) -> None:
     """Matching per booking day (automatic, by a person, open) and the review backlog."""
-    with _session(ctx, read_only=True) as store:
-        rows = cashmatch.matching_kpis(store)
-        backlog = cashmatch.review_backlog(store, as_of or date.today())
+    with _reading(ctx) as read:
+        rows = read.matching_kpis()
+        backlog = read.review_backlog(as_of or date.today())
     if as_json:
         _dump({"days": rows, "review_backlog": backlog})
     else:
@@ -983,23 +1212,103 @@ def report_kpis(ctx: click.Context, as_of: date | None, as_json: bool, as_csv: b
 @click.option("--port", type=int, default=8080, show_default=True)
 @click.option("--tokens", "tokens_file", type=click.Path(path_type=Path, exists=True,
                                                          dir_okay=False),
-              help="TOML file of bearer tokens ([tokens.NAME] token=..., access=read|write); "
-                   "also $CASHMATCH_TOKENS=token:write,other:read.")
+              help="TOML file of bearer tokens ([tokens.NAME] token=..., role=viewer|reviewer|"
+                   "approver|admin); also $CASHMATCH_TOKENS=token:reviewer,other:viewer.")
+@click.option("--session-hours", type=click.FloatRange(min=0.1), default=10.0,
+              show_default=True, help="How long a sign-in to the pages lasts.")
 @rules_option
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, tokens_file: Path | None,
-          rules_path: Path | None) -> None:
-    """Run the HTTP JSON service over the store (its single writer)."""
+          session_hours: float, rules_path: Path | None) -> None:
+    """Run the HTTP service and the review pages over the store (its single writer); the
+    command line reads through it meanwhile."""
+    import secrets
+
     import uvicorn
 
     from cashmatch.http.app import create_app, load_tokens
+    from cashmatch.http.auth import Credential
+    from cashmatch.remote import leave_note, take_note
 
+    own = secrets.token_urlsafe(32)
     with _errors():
         tokens = load_tokens(tokens_file)
-        if not tokens:
-            raise click.UsageError("no tokens: give --tokens FILE or set $CASHMATCH_TOKENS")
-        app = create_app(ctx.obj["db"], tokens, rules_path or cashmatch.default_rules_path())
-    uvicorn.run(app, host=host, port=port, log_level="info")
+        app = create_app(ctx.obj["db"], {**tokens, own: Credential("cli", "viewer")},
+                         rules_path or cashmatch.default_rules_path(),
+                         session_hours=session_hours)
+        store = app.state.service.store
+        if not tokens and not cashmatch.list_users(store):
+            store.close()
+            raise click.UsageError("nobody could sign in: give --tokens FILE, set "
+                                   "$CASHMATCH_TOKENS, or add users (cashmatch users add)")
+    reachable = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    leave_note(ctx.obj["db"], f"http://{reachable}:{port}", own)
+    app.state.closers.append(lambda: take_note(ctx.obj["db"]))
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info")
+    finally:
+        take_note(ctx.obj["db"])
+
+
+# -- users --------------------------------------------------------------------------------
+
+@cli.group()
+def users() -> None:
+    """People who sign in to the pages or use a personal token, with their roles."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["viewer", "reviewer", "approver",
+                                                           "admin"]))
+@click.option("--password", "ask_password", is_flag=True,
+              help="Ask for a password (at least 10 characters; read from stdin when piped).")
+@click.option("--token", "make_token", is_flag=True,
+              help="Make a personal token for the API and print it (once).")
+@user_option
+@click.pass_context
+def users_add(ctx: click.Context, name: str, role: str, ask_password: bool, make_token: bool,
+              user: str | None) -> None:
+    """Add a user with a role and a password, a personal token, or both."""
+    import secrets
+
+    password = (click.prompt("password", hide_input=True, confirmation_prompt=True)
+                if ask_password else None)
+    token = secrets.token_urlsafe(24) if make_token else None
+    with _session(ctx) as store:
+        cashmatch.add_user(store, name, role, password, token, cashmatch.current_user(user))
+    click.echo(f"user {name} added ({role})")
+    if token:
+        click.echo(f"personal token (shown once): {token}")
+
+
+@users.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def users_list(ctx: click.Context, as_json: bool) -> None:
+    """Users with their roles and which secrets they have (never the secrets). While a
+    service holds the store, an admin token lists them over HTTP (GET /users)."""
+    with _session(ctx, read_only=True) as store:
+        rows = cashmatch.list_users(store)
+    if as_json:
+        _dump(rows)
+        return
+    for u in rows:
+        state = f"disabled {u['disabled_at']}" if u["disabled_at"] else "active"
+        secrets = " ".join(f"{what} {'yes' if u[key] else 'no':3}" for what, key in (
+            ("password", "has_password"), ("token", "has_token")))
+        click.echo(f"{u['user_name']:20} {u['role']:9} {secrets} {state}")
+
+
+@users.command("disable")
+@click.argument("name")
+@user_option
+@click.pass_context
+def users_disable(ctx: click.Context, name: str, user: str | None) -> None:
+    """Stop a user from signing in or using their token; their sessions end."""
+    with _session(ctx) as store:
+        cashmatch.disable_user(store, name, cashmatch.current_user(user))
+    click.echo(f"user {name} disabled")
 
 
 # -- demo ---------------------------------------------------------------------------------

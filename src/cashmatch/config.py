@@ -135,6 +135,8 @@ class Tolerances:
             terms of its own (0: a shortfall on an item without terms is no discount).
         discount_grace_days: days after the end of a discount period a payment may still be
             booked (the bank's delay) and take the discount.
+        writeoff_approval_above: a write-off of a larger difference waits for an approver
+            other than the person who asked for it (four eyes).
     """
 
     rounding_max: Decimal = Decimal("0.05")
@@ -145,6 +147,7 @@ class Tolerances:
     manual_writeoff_max: Decimal = Decimal("50.00")
     discount_days: int = 0
     discount_grace_days: int = 3
+    writeoff_approval_above: Decimal = Decimal("20.00")
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,8 @@ Exception tree::
     │   ├── ParseError        a statement file that cannot be read
     │   └── ItemsError        an open-items file with bad rows (lists every bad cell)
     ├── ConfigError           a rules file with errors (lists every error with rule and key)
-    ├── StoreError            the DuckDB store cannot be opened, is newer than the code, is busy
+    ├── StoreError            the DuckDB store cannot be opened, is newer than the code...
+    │   └── StoreInUse        ...or another process holds it
     ├── PostingError          an entry that would not balance or would over-apply an item
     ├── ReviewError           a decision that cannot be taken as asked (bad amount, no reason)
     ├── NotFound              no such review item, movement, item, alias...
@@ -106,6 +107,10 @@ class ConfigError(CashmatchError):
 
 class StoreError(CashmatchError):
     """The store cannot be used as asked."""
+
+
+class StoreInUse(StoreError):
+    """Another process (a running ``cashmatch serve``, another command) holds the store."""
 
 
 class PostingError(CashmatchError):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from cashmatch.errors import Problem
 
@@ -92,6 +93,17 @@ class ReviewStatus(StrEnum):
 #: Statuses of a review item someone decided (it can be reopened).
 DECIDED = (ReviewStatus.ACCEPTED, ReviewStatus.ASSIGNED, ReviewStatus.IGNORED,
            ReviewStatus.SUSPENSE, ReviewStatus.POSTED)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a listing: its rows, where it starts (``offset``), how many it holds at
+    most (``limit``, None for all) and how many rows match in all (``total``)."""
+
+    rows: list[dict[str, Any]]
+    total: int
+    offset: int = 0
+    limit: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,6 +109,21 @@ def format_amount(amount: Decimal, currency: str | None = None) -> str:
     return format(amount, "f")
 
 
+def exponent_sql(currency: str) -> str:
+    """:func:`exponent` of the currency column ``currency``, as a SQL expression."""
+    whens = " ".join(f"WHEN '{c}' THEN {e}" for c, e in sorted(EXPONENTS.items()))
+    return f"(CASE upper({currency}) {whens} ELSE 2 END)"
+
+
+def ten_thousandths(amount: Decimal) -> int:
+    """``amount`` in ten-thousandths (the finest unit of any currency), exactly: a bound
+    that SQL compares with ``amount_minor * 10^(4 - exponent)`` in integers."""
+    scaled = amount.scaleb(4)
+    if scaled != scaled.to_integral_value():
+        raise AmountError(f"{amount} has more than 4 decimals")
+    return int(scaled)
+
+
 # -- the same over frames ---------------------------------------------------------------------
 
 

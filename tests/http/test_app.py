@@ -62,7 +62,10 @@ def test_day_through_the_api(client: TestClient) -> None:
     assert accepted.status_code == 200
     matches = client.get("/matches", headers=R).json()["matches"]
     assert [m["status"] for m in matches] == ["auto", "manual"]
-    assert client.get("/journal?format=fec", headers=R).text.startswith("JournalCode\t")
+    fec = client.get("/journal?format=fec&siren=123456782&year_end=2026-12-31", headers=R)
+    assert fec.text.startswith("JournalCode\t")
+    assert 'filename="123456782FEC20261231.txt"' in fec.headers["content-disposition"]
+    assert client.get("/journal?format=fec", headers=R).status_code == 422
     assert "entry_number" in client.get("/journal?format=csv", headers=R).text
     assert client.get("/reports/aged?as_of=2026-03-31", headers=R).json()["rows"]
     assert client.get("/reports/dso?as_of=2026-03-31", headers=R).json()["dso"]
@@ -80,7 +83,7 @@ def test_assign_ignore_and_review_errors(client: TestClient) -> None:
     assert client.post(f"/review/{rid}/assign", json={"items": [{"item_id": "FA-2"}]},
                        headers=W).status_code == 200
     r = client.post(f"/review/{rid}/ignore", json={"reason": "x"}, headers=W)
-    assert r.status_code == 409 and "not open" in r.json()["detail"]
+    assert r.status_code == 409 and "was already assigned by api-test" in r.json()["detail"]
     assert client.get("/review/999", headers=R).status_code == 404
 
 
@@ -189,9 +192,9 @@ def test_posting_by_hand_credit_refund_and_the_bank_reports(client: TestClient) 
     assert r.status_code == 422
     rec = client.get("/reports/bankrec?as_of=2026-02-28", headers=R).json()["accounts"]
     assert [a["unposted_total"] for a in rec] == ["40.00", "0.00"]  # B2 waits; no account
-    account = client.get("/reports/customer/C1?as_of=2026-02-28", headers=R).json()
+    account = client.get("/customers/C1?as_of=2026-02-28", headers=R).json()
     assert account["unapplied_credits"][0]["amount"] == "-100.00"
-    assert client.get("/reports/customer/NOBODY", headers=R).status_code == 404
+    assert client.get("/customers/NOBODY", headers=R).status_code == 404
     assert [m["status"] for m in client.get("/matches?status=posted", headers=R).json()[
         "matches"]] == ["posted"] * 3
 

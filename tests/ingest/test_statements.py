@@ -199,3 +199,29 @@ def test_csv_rows_short_blank_and_several_text_columns(tmp_path: Path) -> None:
         ("3.00", "two lines", None, "line 6"),
         ("4.00", "X", None, "line 7"),
     ]
+
+
+def test_the_statements_list_checks_balances_and_continuity(store, tmp_path: Path) -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from cashmatch.ingest.statements import ParsedFile, _store_file, list_statements
+    from cashmatch.model import Movement, ParseResult, Source, Statement
+
+    def stmt(opening: str, closing: str, day: int, amount: str) -> ParsedFile:
+        mv = Movement(date(2026, 2, day), Decimal(amount), "EUR", Source("f", 0, "1"),
+                      account="FR76X", bank_reference=f"R{day}")
+        st = Statement(f"s{day}", "test", (mv,), "FR76X", "EUR", f"S{day}", Decimal(opening),
+                       Decimal(closing), date(2026, 2, day), date(2026, 2, day))
+        return ParsedFile(Path(f"s{day}"), "test", ParseResult([st]), f"sha{day}")
+
+    with store.transaction():
+        _store_file(store, stmt("100.00", "110.00", 1, "10.00"))
+        _store_file(store, stmt("110.00", "105.00", 2, "-5.00"))
+        _store_file(store, stmt("125.00", "131.00", 4, "5.00"))  # a gap, and 1.00 missing
+    page = list_statements(store)
+    assert page.total == 3
+    got = [(s["file_name"], s["balanced"], s["continuous"], s["previous_file"])
+           for s in page.rows]
+    assert got == [("s4", False, False, "s2"), ("s2", True, True, "s1"), ("s1", True, None, None)]
+    assert page.rows[0]["previous_closing"] == Decimal("105.00")

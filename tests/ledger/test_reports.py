@@ -102,3 +102,29 @@ def test_an_over_payment_counts_in_the_aged_balance_and_the_customer_account(
     assert [i["item_id"] for i in account["open_items"]] == ["FA-4"]
     assert [c["amount"] for c in account["unapplied_credits"]] == [Decimal("-50.00")]
     assert account["balance"] == {"EUR": Decimal("350.00")}
+
+
+def test_day_summary_counts_what_came_in_and_what_became_of_it(store, rules, tmp_path,
+                                                                statements_file) -> None:
+    from cashmatch.ledger.actions import suspense
+    from cashmatch.ledger.reports import chart, day_summary
+    from cashmatch.ledger.review import list_reviews
+
+    import_items(store, _items(tmp_path))
+    import_statements(store, [statements_file(movement("300.00", "FACT FA-3"),
+                                              movement("77.00", "DIVERS", bank_ref="D1"),
+                                              movement("150.00", "acompte FA-5", bank_ref="D2"),
+                                              movement("-12.00", "FRAIS", bank_ref="D3"))])
+    run_match(store, rules)
+    by_movement = {r["movement_id"]: r["review_id"] for r in list_reviews(store)}
+    suspense(store, rules, by_movement[2], "payer unknown", user="ann")
+    today = day_summary(store, date.today())
+    assert [(i["kind"], i["n_new"]) for i in today["imports"]] == [("items", 6), ("statement", 4)]
+    got = {(o["outcome"], o["direction"]): (o["n"], o["total"]) for o in today["outcomes"]}
+    assert got == {("auto", "in"): (1, Decimal("300.00")),
+                   ("suspense", "in"): (1, Decimal("77.00")),
+                   ("review", "in"): (1, Decimal("150.00")),
+                   ("unmatched", "out"): (1, Decimal("-12.00"))}
+    assert today["people"] == [{"actor": "ann", "action": "suspense", "n": 1}]
+    assert day_summary(store, date(2020, 1, 1))["outcomes"] == []
+    assert chart(store, "kpis", AS_OF)[:4] == b"\x89PNG"

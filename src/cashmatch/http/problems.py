@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cashmatch.errors import (
     CashmatchError,
@@ -40,6 +41,21 @@ STATUS: tuple[tuple[type[CashmatchError], int, str], ...] = (
 )
 
 
+def _problem_schema() -> dict[str, Any]:
+    from cashmatch.http.schemas import ProblemOut
+
+    return {"content": {"application/problem+json": {"schema": ProblemOut.model_json_schema()}}}
+
+
+#: The problems any route may answer, as the OpenAPI document declares them.
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    code: {"description": title, **_problem_schema()} for code, title in (
+        (401, "No token, or an unknown one"), (403, "The role does not allow it"),
+        (404, "No such thing"), (409, "Its state forbids it"), (413, "The body is too large"),
+        (415, "Not the media type the route reads"), (422, "Invalid input, naming the field"),
+        (503, "The store cannot be used"))}
+
+
 class Problem(Exception):
     """An RFC 9457 problem to send back."""
 
@@ -50,14 +66,26 @@ class Problem(Exception):
 
 
 def problem(status: int, title: str, detail: str, errors: list[dict[str, Any]] | None = None,
-            instance: str | None = None) -> Response:
+            instance: str | None = None, headers: dict[str, str] | None = None) -> Response:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status,
                             "detail": detail}
     if instance:
         body["instance"] = instance
     if errors:
         body["errors"] = errors
-    return Response(dumps(body), status_code=status, media_type="application/problem+json")
+    return Response(dumps(body), status_code=status, media_type="application/problem+json",
+                    headers=headers)
+
+
+def redirect(location: str) -> Response:
+    """See other: after a form, or to the sign-in page."""
+    return Response(status_code=303, headers={"Location": location})
+
+
+#: Titles of the statuses the framework answers by itself (no route, no such method...).
+HTTP_TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
+               405: "Method not allowed", 413: "Request too large",
+               415: "Unsupported media type"}
 
 
 def _fields(exc: CashmatchError) -> list[dict[str, Any]] | None:
@@ -83,6 +111,16 @@ def install(app: FastAPI) -> None:
                   for e in exc.errors()]
         return problem(422, "Invalid request", "the request does not have the expected shape",
                        errors, str(request.url.path))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"no route {request.url.path}"
+        elif exc.status_code == 405:
+            detail = f"{request.method} is not allowed on {request.url.path}"
+        return problem(exc.status_code, HTTP_TITLES.get(exc.status_code, "Error"), detail,
+                       instance=str(request.url.path), headers=getattr(exc, "headers", None))
 
     @app.exception_handler(CashmatchError)
     async def on_error(request: Request, exc: CashmatchError) -> Response:

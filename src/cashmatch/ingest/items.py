@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -397,20 +397,15 @@ def import_items_upload(store: Store, name: str, data: bytes,
     """Import an items file received as ``name`` and its content (an HTTP upload; a
     ``snapshot`` closes the items it does not list); errors and the summary name it as
     sent."""
-    import tempfile
+    from cashmatch.ingest.uploads import received
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / (Path(name).name or "items.csv")
-        path.write_bytes(data)
-        try:
-            raw, first_row = read_items(path)
-            df = validate(raw, name, first_row)
-        except ItemsError as exc:
-            raise ItemsError(name, [replace(p, location=replace(p.location, file=name))
-                                    for p in exc.problems]) from None
+    with received([(name, data)]) as got:
+        path = got.paths[0]
+        raw, first_row = read_items(path)
+        df = validate(raw, got.name(str(path)), first_row)
         digest = hashlib.sha256(data).hexdigest()
-        return store_items(store, df, name, digest, path.suffix.lstrip(".").lower(),
-                           snapshot=snapshot)
+        return store_items(store, df, got.name(str(path)), digest,
+                           path.suffix.lstrip(".").lower(), snapshot=snapshot)
 
 
 def upsert_items(store: Store, records: list[dict[str, object]],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -23,7 +23,7 @@ from cashmatch.ingest.normalize import text_key_sql
 from cashmatch.ingest.parsers import parse_file
 from cashmatch.ingest.parsers.csv import CANONICAL, CsvMapping, read_columns
 from cashmatch.ingest.parsers.csv import parse as parse_csv
-from cashmatch.model import ParseResult, Statement
+from cashmatch.model import Page, ParseResult, Statement
 from cashmatch.money import format_amount, from_minor, to_minor
 from cashmatch.store import Store, now
 
@@ -438,32 +438,51 @@ def statement_dict(st: Statement) -> dict[str, Any]:
 
 
 def import_uploads(store: Store, uploads: list[tuple[str, bytes]], fmt: str | None = None,
-                   mapping: CsvMapping | None = None) -> ImportSummary:
-    """Import files received as (name, content) (an HTTP upload): each is written under its
-    own name in a private folder for the import, and every file named in the summary is the
-    name it was sent under."""
-    import tempfile
+                   mapping: CsvMapping | None = None,
+                   currency: str | None = None) -> ImportSummary:
+    """Import files received as (name, content) (an HTTP upload; ``currency`` as for
+    :func:`import_statements`); every file named in the summary, its problems and its errors
+    is the name it was sent under."""
+    from cashmatch.ingest.uploads import received
 
-    with tempfile.TemporaryDirectory() as tmp:
-        paths = []
-        for n, (name, data) in enumerate(uploads):
-            folder = Path(tmp) / str(n)
-            folder.mkdir()
-            path = folder / (Path(name).name or "upload")
-            path.write_bytes(data)
-            paths.append(path)
-        sent = {str(p): name for p, (name, _) in zip(paths, uploads, strict=True)}
-        try:
-            summary = import_statements(store, paths, fmt, mapping)
-        except InputError as exc:
-            where = exc.location
-            raise type(exc)(Location(sent.get(where.file, where.file), where.line,
-                                     where.element), exc.reason) from None
+    with received(uploads) as got:
+        summary = import_statements(store, got.paths, fmt, mapping, currency)
     for f in summary.files:
-        f.file = sent.get(f.file, f.file)
-        f.problems = [replace(p, location=replace(p.location, file=sent.get(
-            p.location.file, p.location.file))) for p in f.problems]
+        f.file = got.name(f.file)
+        f.problems = [got.problem(p) for p in f.problems]
     return summary
+
+
+def parse_uploads(uploads: list[tuple[str, bytes]], fmt: str | None = None,
+                  currency: str | None = None) -> dict[str, Any]:
+    """What files received as (name, content) hold, nothing stored: for each file the
+    format detected and why, its statements (as :func:`statement_dict`) and problems; a file
+    that cannot be read is a problem too. Files are named as sent. ``currency``: what the
+    user states for amounts a file leaves without one."""
+    from cashmatch.ingest.parsers import identify
+    from cashmatch.ingest.uploads import received
+
+    out: dict[str, Any] = {"files": [], "statements": [], "problems": []}
+    with received(uploads) as got:
+        for path in got.paths:
+            found = identify(path)
+            out["files"].append({"file": got.name(str(path)), "format": found.format,
+                                 "reason": found.reason})
+            try:
+                parsed = parse_statement_file(path, fmt, currency=currency)
+            except InputError as exc:
+                exc = got.error(exc)
+                assert isinstance(exc, InputError)
+                out["problems"].append({"file": exc.location.file, "location": str(exc.location),
+                                        "severity": "error", "message": exc.reason})
+                continue
+            for st in parsed.result.statements:
+                out["statements"].append(statement_dict(st) | {"file": got.name(st.file)})
+            out["problems"].extend(
+                {"file": q.location.file, "location": str(q.location), "severity": q.severity,
+                 "message": q.message}
+                for q in (got.problem(p) for p in parsed.result.problems))
+    return out
 
 
 def file_import_dict(f: FileImport) -> dict[str, Any]:
@@ -473,3 +492,51 @@ def file_import_dict(f: FileImport) -> dict[str, Any]:
             "suspected_duplicates": f.suspected_duplicates, "pending": f.pending,
             "problems": [str(p) for p in f.problems]}
 
+
+
+_LIST_SQL = """
+WITH counted AS (
+    SELECT statement_id, count(*) AS movements,
+           CAST(sum(amount_minor) FILTER (WHERE status = 'booked') AS BIGINT) AS booked_minor
+    FROM cm_movements GROUP BY statement_id),
+listed AS (
+    SELECT s.statement_id, s.import_id, s.file_name, s.format, s.account, s.currency,
+           s.bank_statement_id, s.opening_minor, s.closing_minor, s.opening_date,
+           s.closing_date, i.imported_at, i.n_known, i.n_new,
+           coalesce(c.movements, 0) AS movements, coalesce(c.booked_minor, 0) AS booked_minor
+    FROM cm_statements s JOIN cm_imports i USING (import_id)
+    LEFT JOIN counted c USING (statement_id)),
+chained AS (
+    SELECT statement_id,
+           lag(closing_minor) OVER w AS previous_closing_minor,
+           lag(closing_date) OVER w AS previous_closing_date,
+           lag(file_name) OVER w AS previous_file
+    FROM listed WHERE n_new > 0 AND closing_minor IS NOT NULL AND account IS NOT NULL
+    WINDOW w AS (PARTITION BY account ORDER BY closing_date, statement_id))
+SELECT l.*, c.previous_closing_minor, c.previous_closing_date, c.previous_file,
+       count(*) OVER () AS total
+FROM listed l LEFT JOIN chained c USING (statement_id)
+ORDER BY l.account NULLS LAST, l.closing_date DESC NULLS LAST, l.statement_id DESC
+"""
+
+
+def list_statements(store: Store, limit: int | None = 100, offset: int = 0) -> Page:
+    """Imported statements, latest first per account, with their balances and two checks:
+    ``balanced`` (opening balance + the booked movements stored from the statement = its
+    closing balance; None when the file brought movements already known, which belong to
+    the statement they came with first, or has no balances) and ``continuous`` (its opening
+    balance is the closing balance of the account's previous statement; None for the
+    first one, or a file imported again)."""
+    rows, total = store.page(_LIST_SQL, [], limit, offset)
+    for r in rows:
+        ccy = r["currency"] or "EUR"
+        opening, closing = r.pop("opening_minor"), r.pop("closing_minor")
+        booked, previous = r.pop("booked_minor"), r.pop("previous_closing_minor")
+        r["opening_balance"] = None if opening is None else from_minor(opening, ccy)
+        r["closing_balance"] = None if closing is None else from_minor(closing, ccy)
+        r["booked_total"] = from_minor(booked, ccy)
+        r["previous_closing"] = None if previous is None else from_minor(previous, ccy)
+        r["balanced"] = (None if opening is None or closing is None or r["n_known"]
+                         else opening + booked == closing)
+        r["continuous"] = None if previous is None or opening is None else previous == opening
+    return Page(rows, total, offset, limit)

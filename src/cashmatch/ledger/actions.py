@@ -25,9 +25,17 @@ from cashmatch.ledger import journal
 from cashmatch.ledger.journal import decisions_frame
 from cashmatch.ledger.posting import account_lines
 from cashmatch.match.memory import learn_payers
-from cashmatch.model import DECIDED, UNDOABLE, Action, ReviewStatus, sql_list
+from cashmatch.model import (
+    APPLYING,
+    DECIDED,
+    SETTLING,
+    UNDOABLE,
+    Action,
+    ReviewStatus,
+    sql_list,
+)
 from cashmatch.money import format_amount, from_minor, to_minor
-from cashmatch.store import Store, now
+from cashmatch.store import Store, local_time, now
 
 if TYPE_CHECKING:
     import polars as pl
@@ -56,14 +64,36 @@ SELECT a.party_id FROM cm_aliases a, payer p WHERE a.removed_at IS NULL
 ORDER BY a.kind = 'iban' DESC, a.alias_id DESC LIMIT 1
 """
 _REFUND_APPLIED_SQL = "SELECT coalesce(sum(amount_minor), 0) FROM cm_allocations WHERE item_id = ?"
-_REVIEW_SQL = "SELECT review_id, status, movement_id FROM cm_review_items WHERE review_id = ?"
+_REVIEW_SQL = ("SELECT review_id, status, movement_id, revision, closed_at, decision_id "
+               "FROM cm_review_items WHERE review_id = ?")
+#: The decision that closed a review item: its own, or the one that settled its movement.
+_CLOSED_BY_SQL = f"""
+SELECT d.decision_id, d.action, d.actor, d.created_at AS decided_at FROM cm_decisions d
+WHERE d.decision_id = coalesce(?, (
+    SELECT max(s.decision_id) FROM cm_decisions s WHERE s.movement_id = ?
+      AND s.action IN {sql_list(SETTLING)} AND s.created_at <= ?))
+"""
+_PENDING_SQL = ("SELECT approval_id, requested_by, requested_at FROM cm_approvals "
+                "WHERE review_id = ? AND status = 'pending'")
+#: The standing applications to items (the decisions that settled them), latest first.
+_SETTLED_BY_SQL = f"""
+SELECT a.item_id, d.decision_id, d.action, d.actor, d.created_at, a.movement_id,
+       m.booking_date, m.amount_minor, m.currency
+FROM cm_allocations a JOIN cm_decisions d USING (decision_id)
+JOIN cm_movements m ON m.movement_id = a.movement_id
+WHERE list_contains(?, a.item_id) AND d.action IN {sql_list(APPLYING)} AND a.amount_minor <> 0
+  AND NOT EXISTS (SELECT 1 FROM cm_decisions u WHERE u.reverses_decision_id = d.decision_id)
+ORDER BY d.decision_id DESC
+"""
 _ITEMS_SQL = """
 SELECT i.item_id, i.account, i.party_id, i.party_name, i.reference, i.currency AS item_currency,
-       i.amount_minor - i.settled_outside_minor - coalesce(
-           (SELECT CAST(sum(a.amount_minor) AS BIGINT) FROM cm_allocations a
-            WHERE a.item_id = i.item_id), 0) AS open_minor,
+       i.amount_minor - i.settled_outside_minor - coalesce(a.applied_minor, 0) AS open_minor,
        i.amount_minor AS item_amount_minor, i.book_minor, i.book_currency
-FROM cm_items i WHERE list_contains(?, i.item_id)
+FROM cm_items i
+LEFT JOIN (SELECT item_id, CAST(sum(amount_minor) AS BIGINT) AS applied_minor
+           FROM cm_allocations WHERE list_contains($1, item_id) GROUP BY item_id) a
+     USING (item_id)
+WHERE list_contains($1, i.item_id)
 """
 _CANDIDATE_SQL = ("SELECT candidate_id, rule, explanation, confidence, evidence_json, "
                   "adjustments_json FROM cm_candidates WHERE review_id = ? AND rank = ?")
@@ -79,7 +109,8 @@ ORDER BY d.decision_id DESC
 """
 _REMOVE_LEARNED_SQL = ("UPDATE cm_aliases SET removed_at = ?, removed_by = ? "
                        "WHERE decision_id = ? AND removed_at IS NULL")
-_REOPEN_SQL = "INSERT INTO cm_review_items VALUES (?, ?, ?, 'reopened', 'open', ?, NULL, NULL)"
+_REOPEN_SQL = ("INSERT INTO cm_review_items (review_id, movement_id, run_id, reason, status, "
+               "created_at, revision) VALUES (?, ?, ?, 'reopened', 'open', ?, 1)")
 _LAST_RUN_SQL = "SELECT coalesce(max(run_id), 0) FROM cm_runs"
 _IN_SUSPENSE_SQL = """
 SELECT m.currency, coalesce(sum(l.credit_minor - l.debit_minor), 0)
@@ -123,24 +154,50 @@ class Decision:
 # -- shared steps ----------------------------------------------------------------------------
 
 
-def _open_review(store: Store, review_id: int) -> dict[str, Any]:
-    """The open review item ``review_id`` with its movement."""
+def open_review(store: Store, review_id: int, revision: int | None = None,
+                approval_id: int | None = None) -> dict[str, Any]:
+    """The open review item ``review_id`` with its movement. :class:`Conflict` says who
+    decided it and when if it is no longer open, which request it waits on (unless it is
+    ``approval_id``), or that its suggestions changed since ``revision`` was read."""
     row = store.dicts(_REVIEW_SQL, [review_id])
     if not row:
         raise NotFound(f"no review item {review_id}")
-    if row[0]["status"] != ReviewStatus.OPEN:
-        raise Conflict(f"review item {review_id} is {row[0]['status']}, not open")
-    return row[0] | _movement(store, row[0]["movement_id"])
+    rv = row[0]
+    if rv["status"] != ReviewStatus.OPEN:
+        by = store.dicts(_CLOSED_BY_SQL, [rv["decision_id"], rv["movement_id"], rv["closed_at"]])
+        raise Conflict(_closed(rv | (by[0] if by else {"decision_id": None})))
+    pending = store.row(_PENDING_SQL, [review_id])
+    if pending is not None and pending[0] != approval_id:
+        raise Conflict(f"review item {review_id} waits for an approver: write-off request "
+                       f"{pending[0]} by {pending[1]} at {local_time(pending[2])}")
+    if revision is not None and revision != rv["revision"]:
+        raise Conflict(f"the suggestions of review item {review_id} changed since you read "
+                       f"them (a matching run refreshed them): look at them again")
+    return rv | movement_row(store, rv["movement_id"])
 
 
-def _movement(store: Store, movement_id: int) -> dict[str, Any]:
+def _closed(rv: dict[str, Any]) -> str:
+    """Why review item ``rv`` is no longer open, naming the decision, who and when."""
+    rid, status = rv["review_id"], rv["status"]
+    if rv["decision_id"] is None:
+        return f"review item {rid} is {status}, not open"
+    who = "the engine" if rv["actor"] == "engine" else rv["actor"]
+    if status == ReviewStatus.SUPERSEDED:
+        return (f"review item {rid} was closed: {who} settled its movement at "
+                f"{local_time(rv['decided_at'])} (decision {rv['decision_id']}, "
+                f"{rv['action']})")
+    return (f"review item {rid} was already {status} by {who} at "
+            f"{local_time(rv['decided_at'])} (decision {rv['decision_id']})")
+
+
+def movement_row(store: Store, movement_id: int) -> dict[str, Any]:
     rows = store.dicts(_MOVEMENT_SQL, [movement_id])
     if not rows:
         raise NotFound(f"no movement {movement_id}")
     return rows[0]
 
 
-def _items(store: Store, item_ids: list[str]) -> pl.DataFrame:
+def items_of(store: Store, item_ids: list[str]) -> pl.DataFrame:
     """What posting needs of the items ``item_ids``, with what is still open on each."""
     found = store.frame(_ITEMS_SQL, [item_ids])
     missing = [i for i in item_ids if i not in set(found.get_column("item_id").to_list())]
@@ -149,7 +206,35 @@ def _items(store: Store, item_ids: list[str]) -> pl.DataFrame:
     return found
 
 
-def _allocations(items: pl.DataFrame, amounts: list[tuple[str, int]]) -> pl.DataFrame:
+def check_open(store: Store, items: pl.DataFrame, amounts: list[tuple[str, int]]) -> None:
+    """Refuse, naming what settled it, an item that has nothing open any more, or less than
+    ``amounts`` takes from it since another decision paid it (a suggestion gone stale, a
+    second payment of a settled invoice)."""
+    opens = dict(items.select("item_id", "open_minor").iter_rows())
+    currency = dict(items.select("item_id", "item_currency").iter_rows())
+    for item_id, wanted in amounts:
+        left = opens[item_id]
+        if left != 0 and not (wanted and (wanted > 0) == (left > 0) and abs(wanted) > abs(left)):
+            continue
+        previous = store.dicts(_SETTLED_BY_SQL, [[item_id]])
+        if not previous:
+            if left == 0:
+                raise Conflict(f"{item_id} has nothing open: it was settled outside cashmatch")
+            continue
+        last = previous[0]
+        by = (f"decision {last['decision_id']} (movement {last['movement_id']} of "
+              f"{last['booking_date']}, "
+              f"{format_amount(from_minor(last['amount_minor'], last['currency']))} "
+              f"{last['currency']}, {last['action']} by {last['actor']} at "
+              f"{local_time(last['created_at'])})")
+        if left == 0:
+            raise Conflict(f"{item_id} is already settled by {by}")
+        ccy = currency[item_id]
+        raise Conflict(f"{item_id} has only {format_amount(from_minor(left, ccy))} open, not "
+                       f"{format_amount(from_minor(wanted, ccy))}: {by} paid part of it")
+
+
+def allocations_frame(items: pl.DataFrame, amounts: list[tuple[str, int]]) -> pl.DataFrame:
     """The allocations frame of one entry: ``amounts`` (item id, minor units of the item's
     currency) in that order, with the items' facts."""
     import polars as pl
@@ -162,8 +247,9 @@ def _allocations(items: pl.DataFrame, amounts: list[tuple[str, int]]) -> pl.Data
         "book_minor", "book_currency")
 
 
-def _entry(mv: dict[str, Any], amount_minor: int | None = None, cash_account: str | None = None,
-           adjust: tuple[str, int] | None = None) -> pl.DataFrame:
+def entry_frame(mv: dict[str, Any], amount_minor: int | None = None,
+                cash_account: str | None = None,
+                adjust: tuple[str, int] | None = None) -> pl.DataFrame:
     """The entries frame of one entry booking movement ``mv`` (or ``amount_minor`` of it)."""
     import polars as pl
 
@@ -180,9 +266,9 @@ def _entry(mv: dict[str, Any], amount_minor: int | None = None, cash_account: st
                 "cash_account": pl.String, "adjust_kind": pl.String, "adjust_minor": pl.Int64})
 
 
-def _record(store: Store, rules: Rules, movement_id: int, decision: Decision,
-            entry: pl.DataFrame | None = None, allocations: pl.DataFrame | None = None,
-            status: ReviewStatus | None = None, accounts: pl.DataFrame | None = None) -> int:
+def record(store: Store, rules: Rules, movement_id: int, decision: Decision,
+           entry: pl.DataFrame | None = None, allocations: pl.DataFrame | None = None,
+           status: ReviewStatus | None = None, accounts: pl.DataFrame | None = None) -> int:
     """Record ``decision`` (and post its entry, with its account lines); close its review
     item with ``status``; remember the payer of an application. Returns the decision id."""
     frame = decisions_frame([{
@@ -208,7 +294,7 @@ def _chosen(store: Store, assignments: list[tuple[str, Decimal | None]], availab
             currency: str) -> tuple[pl.DataFrame, list[tuple[str, int]]]:
     """Items chosen by a person with their amounts in minor units; an amount left out means
     what is still open on the item, within what is left of ``available``."""
-    items = _items(store, [i for i, _ in assignments])
+    items = items_of(store, [i for i, _ in assignments])
     opens = dict(items.select("item_id", "open_minor").iter_rows())
     out: list[tuple[str, int]] = []
     left = available
@@ -223,11 +309,11 @@ def _chosen(store: Store, assignments: list[tuple[str, Decimal | None]], availab
     return items, out
 
 
-def _described(amounts: list[tuple[str, int]], currency: str) -> str:
+def described(amounts: list[tuple[str, int]], currency: str) -> str:
     return ", ".join(f"{i} ({format_amount(from_minor(a, currency))})" for i, a in amounts)
 
 
-def _evidence(amounts: list[tuple[str, int]], currency: str) -> list[dict[str, str]]:
+def evidence_of(amounts: list[tuple[str, int]], currency: str) -> list[dict[str, str]]:
     return [{"item_id": i, "amount": format_amount(from_minor(a, currency))}
             for i, a in amounts]
 
@@ -236,15 +322,17 @@ def _evidence(amounts: list[tuple[str, int]], currency: str) -> list[dict[str, s
 
 
 def accept(store: Store, rules: Rules, review_id: int, rank: int = 1,
-           user: str | None = None) -> int:
-    """Apply candidate ``rank`` of a review item; returns the decision id."""
+           user: str | None = None, revision: int | None = None) -> int:
+    """Apply candidate ``rank`` of a review item; returns the decision id. With
+    ``revision`` (the one the person read), refuse if a run changed the candidates since."""
     with store.transaction():
-        rv = _open_review(store, review_id)
+        rv = open_review(store, review_id, revision)
         cand = store.dicts(_CANDIDATE_SQL, [review_id, rank])
         if not cand:
             raise NotFound(f"review item {review_id} has no candidate {rank}")
         lines = store.rows(_CANDIDATE_LINES_SQL, [cand[0]["candidate_id"]])
-        items = _items(store, [r[0] for r in lines])
+        items = items_of(store, [r[0] for r in lines])
+        check_open(store, items, [(r[0], r[1]) for r in lines])
         adjust = next(((a["kind"], a["amount_minor"])
                        for a in json.loads(cand[0]["adjustments_json"])), None)
         decision = Decision(Action.ACCEPT, current_user(user), cand[0]["rule"],
@@ -252,9 +340,9 @@ def accept(store: Store, rules: Rules, review_id: int, rank: int = 1,
                             json.loads(cand[0]["evidence_json"]) | {"rank": rank},
                             confidence=cand[0]["confidence"], review_id=review_id)
         try:
-            return _record(store, rules, rv["movement_id"], decision,
-                           _entry(rv, adjust=adjust), _allocations(items, list(lines)),
-                           ReviewStatus.ACCEPTED)
+            return record(store, rules, rv["movement_id"], decision,
+                          entry_frame(rv, adjust=adjust),
+                          allocations_frame(items, list(lines)), ReviewStatus.ACCEPTED)
         except ReviewError as exc:
             raise Conflict(f"candidate {rank} can no longer be applied: {exc}") from exc
 
@@ -268,48 +356,16 @@ def assign(store: Store, rules: Rules, review_id: int,
     if not assignments:
         raise ReviewError("name at least one item to assign")
     with store.transaction():
-        rv = _open_review(store, review_id)
+        rv = open_review(store, review_id)
         items, amounts = _chosen(store, assignments, rv["amount_minor"], rv["currency"])
+        check_open(store, items, amounts)
         ccy = rv["currency"]
         decision = Decision(Action.ASSIGN, current_user(user), "manual:assign",
-                            "Assigned by hand to " + _described(amounts, ccy),
-                            {"allocations": _evidence(amounts, ccy)}, reason=reason,
+                            "Assigned by hand to " + described(amounts, ccy),
+                            {"allocations": evidence_of(amounts, ccy)}, reason=reason,
                             review_id=review_id)
-        return _record(store, rules, rv["movement_id"], decision, _entry(rv),
-                       _allocations(items, amounts), ReviewStatus.ASSIGNED)
-
-
-def writeoff(store: Store, rules: Rules, review_id: int, item_ids: list[str], reason: str,
-             user: str | None = None) -> int:
-    """Settle the items in full with the movement and write the difference off (658 for a
-    shortfall, 758 for an excess), within ``tolerances.manual_writeoff_max``."""
-    if not item_ids:
-        raise ReviewError("name the items to settle")
-    if not reason.strip():
-        raise ReviewError("give a reason to write a difference off")
-    with store.transaction():
-        rv = _open_review(store, review_id)
-        ccy = rv["currency"]
-        items = _items(store, item_ids)
-        opens = dict(items.select("item_id", "open_minor").iter_rows())
-        amounts = [(i, opens[i]) for i in item_ids]
-        difference = sum(a for _, a in amounts) - rv["amount_minor"]
-        limit = rules.tolerances.manual_writeoff_max
-        if difference == 0:
-            raise ReviewError("nothing to write off: the movement settles the items exactly "
-                              "(use review accept or assign)")
-        if abs(from_minor(difference, ccy)) > limit:
-            raise ReviewError(f"the difference {format_amount(from_minor(difference, ccy))} "
-                              f"exceeds the write-off limit {limit} "
-                              "(tolerances.manual_writeoff_max)")
-        text = format_amount(from_minor(difference, ccy))
-        decision = Decision(Action.ASSIGN, current_user(user), "manual:writeoff",
-                            f"Settled {', '.join(item_ids)} writing off {text} {ccy}",
-                            {"allocations": _evidence(amounts, ccy), "writeoff": text},
-                            reason=reason, review_id=review_id)
-        return _record(store, rules, rv["movement_id"], decision,
-                       _entry(rv, adjust=("rounding", difference)),
-                       _allocations(items, amounts), ReviewStatus.ASSIGNED)
+        return record(store, rules, rv["movement_id"], decision, entry_frame(rv),
+                      allocations_frame(items, amounts), ReviewStatus.ASSIGNED)
 
 
 def suspense(store: Store, rules: Rules, review_id: int, reason: str,
@@ -318,15 +374,15 @@ def suspense(store: Store, rules: Rules, review_id: int, reason: str,
     if not reason.strip():
         raise ReviewError("give a reason to park a movement in suspense")
     with store.transaction():
-        rv = _open_review(store, review_id)
+        rv = open_review(store, review_id)
         decision = Decision(Action.SUSPENSE, current_user(user), "manual:suspense",
                             f"Booked on {rules.ledger.suspense_account} until identified", {},
                             reason=reason, review_id=review_id)
-        return _record(store, rules, rv["movement_id"], decision, _entry(rv),
-                       _allocations(_no_items(), []), ReviewStatus.SUSPENSE)
+        return record(store, rules, rv["movement_id"], decision, entry_frame(rv),
+                      allocations_frame(no_items(), []), ReviewStatus.SUSPENSE)
 
 
-def _no_items() -> pl.DataFrame:
+def no_items() -> pl.DataFrame:
     import polars as pl
 
     return pl.DataFrame(schema={"item_id": pl.String, "account": pl.String,
@@ -352,7 +408,7 @@ def post_to_account(store: Store, rules: Rules, review_id: int, account: str, la
         raise ReviewError(f"a VAT rate is a percentage from 0 to 100 with at most two "
                           f"decimals (got {vat_rate})")
     with store.transaction():
-        rv = _open_review(store, review_id)
+        rv = open_review(store, review_id)
         if account == rules.bank(rv["account"]).account:
             raise ReviewError(f"{account} is the movement's own bank account")
         decision = Decision(Action.POST, current_user(user), "manual:post",
@@ -363,8 +419,8 @@ def post_to_account(store: Store, rules: Rules, review_id: int, account: str, la
         lines = account_lines([{"k": 0, "account": account, "label": label,
                                 "amount_minor": rv["amount_minor"], "vat_rate": vat_rate}],
                               rules.ledger)
-        return _record(store, rules, rv["movement_id"], decision, _entry(rv),
-                       _allocations(_no_items(), []), ReviewStatus.POSTED, lines)
+        return record(store, rules, rv["movement_id"], decision, entry_frame(rv),
+                       allocations_frame(no_items(), []), ReviewStatus.POSTED, lines)
 
 
 def keep_as_credit(store: Store, rules: Rules, review_id: int, party: str | None = None,
@@ -375,7 +431,7 @@ def keep_as_credit(store: Store, rules: Rules, review_id: int, party: str | None
     nothing. ``party`` names the customer; without it, the review item's candidates or the
     payer memory must tell. Returns the decision id."""
     with store.transaction():
-        rv = _open_review(store, review_id)
+        rv = open_review(store, review_id)
         who = _customer(store, rv, party)
         account = rules.ledger.overpayment_account or who["account"]
         decision = Decision(Action.POST, current_user(user), "manual:credit",
@@ -387,8 +443,8 @@ def keep_as_credit(store: Store, rules: Rules, review_id: int, party: str | None
             "aux_label": who["party_name"], "amount_minor": rv["amount_minor"],
             "label": f"Crédit client conservé {who['party_name'] or who['party_id']}"}],
             rules.ledger)
-        return _record(store, rules, rv["movement_id"], decision, _entry(rv),
-                       _allocations(_no_items(), []), ReviewStatus.POSTED, lines)
+        return record(store, rules, rv["movement_id"], decision, entry_frame(rv),
+                       allocations_frame(no_items(), []), ReviewStatus.POSTED, lines)
 
 
 def refund(store: Store, rules: Rules, review_id: int, party: str | None = None,
@@ -401,7 +457,7 @@ def refund(store: Store, rules: Rules, review_id: int, party: str | None = None,
     from cashmatch.ingest.items import upsert_items
 
     with store.transaction():
-        rv = _open_review(store, review_id)
+        rv = open_review(store, review_id)
         who = _customer(store, rv, party)
         item_id = f"RMB-M{rv['movement_id']}"
         owed = format_amount(from_minor(-rv["amount_minor"], rv["currency"]))
@@ -423,8 +479,8 @@ def refund(store: Store, rules: Rules, review_id: int, party: str | None = None,
             "aux_label": who["party_name"], "amount_minor": rv["amount_minor"],
             "item_id": item_id, "label": f"À rembourser {who['party_name'] or who['party_id']}"}],
             rules.ledger)
-        return _record(store, rules, rv["movement_id"], decision, _entry(rv),
-                       _allocations(_no_items(), []), ReviewStatus.POSTED, lines)
+        return record(store, rules, rv["movement_id"], decision, entry_frame(rv),
+                       allocations_frame(no_items(), []), ReviewStatus.POSTED, lines)
 
 
 def _undo_refund(store: Store, movement_id: int) -> None:
@@ -472,19 +528,20 @@ def reclass(store: Store, rules: Rules, movement_id: int,
         parked = in_suspense(store, rules, movement_id)
         if parked == 0:
             raise Conflict(f"movement {movement_id} has nothing on the suspense account")
-        mv = _movement(store, movement_id)
+        mv = movement_row(store, movement_id)
         ccy = mv["currency"]
         items, amounts = _chosen(store, assignments, to_minor(parked, ccy), ccy)
+        check_open(store, items, amounts)
         total = sum(a for _, a in amounts)
         if abs(total) > abs(to_minor(parked, ccy)) or (total > 0) != (parked > 0):
             raise ReviewError(f"{format_amount(from_minor(total, ccy))} cannot be taken from "
                               f"the {parked} in suspense")
         decision = Decision(Action.RECLASS, current_user(user), "manual:reclass",
-                            "Reclassified from suspense to " + _described(amounts, ccy),
-                            {"allocations": _evidence(amounts, ccy)}, reason=reason)
-        return _record(store, rules, movement_id, decision,
-                       _entry(mv, total, rules.ledger.suspense_account),
-                       _allocations(items, amounts))
+                            "Reclassified from suspense to " + described(amounts, ccy),
+                            {"allocations": evidence_of(amounts, ccy)}, reason=reason)
+        return record(store, rules, movement_id, decision,
+                      entry_frame(mv, total, rules.ledger.suspense_account),
+                      allocations_frame(items, amounts))
 
 
 def ignore(store: Store, rules: Rules, review_id: int, reason: str,
@@ -493,11 +550,11 @@ def ignore(store: Store, rules: Rules, review_id: int, reason: str,
     if not reason.strip():
         raise ReviewError("give a reason to ignore a movement")
     with store.transaction():
-        rv = _open_review(store, review_id)
+        rv = open_review(store, review_id)
         decision = Decision(Action.IGNORE, current_user(user), "manual:ignore",
                             f"Ignored: {reason}", {}, reason=reason, review_id=review_id)
-        return _record(store, rules, rv["movement_id"], decision,
-                       status=ReviewStatus.IGNORED)
+        return record(store, rules, rv["movement_id"], decision,
+                      status=ReviewStatus.IGNORED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -530,7 +587,7 @@ def unmatch(store: Store, rules: Rules, movement_id: int, reason: str,
     if not reason.strip():
         raise ReviewError("give a reason to undo a decision")
     with store.transaction():
-        _movement(store, movement_id)
+        movement_row(store, movement_id)
         active = store.dicts(_ACTIVE_SQL, [movement_id])
         if not active:
             raise Conflict(f"movement {movement_id} is not applied or ignored: nothing to undo")
@@ -542,7 +599,7 @@ def unmatch(store: Store, rules: Rules, movement_id: int, reason: str,
                             reverses=undone["decision_id"])
         if undone["rule"] == "manual:refund":
             _undo_refund(store, movement_id)
-        decision_id = _record(store, rules, movement_id, decision)
+        decision_id = record(store, rules, movement_id, decision)
         journal.reverse(store, rules, undone["decision_id"], decision_id)
         store.execute(_REMOVE_LEARNED_SQL, [
             now(), f"unmatch of decision {undone['decision_id']}", undone["decision_id"]])

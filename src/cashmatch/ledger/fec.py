@@ -127,27 +127,70 @@ class FecExport:
     closing: date
 
 
+@dataclass(frozen=True, slots=True)
+class FecFile:
+    """The FEC of one fiscal year (:func:`fec_file`): its legal ``name``
+    (``<SIREN>FEC<AAAAMMJJ>.txt``), its ``text``, its ``lines`` (journal lines), the
+    ``entries`` of the fiscal year and those left out, dated ``before`` its ``first_day`` or
+    ``after`` its ``closing`` date."""
+
+    siren: str
+    name: str
+    text: str
+    lines: int
+    entries: int
+    before: int
+    after: int
+    first_day: date
+    closing: date
+
+    def save(self, output: Path) -> FecExport:
+        """Write the file into the folder ``output`` (see :func:`fec_path`)."""
+        path = fec_path(output, self.siren, self.closing)
+        path.write_bytes(self.text.encode("utf-8"))
+        return FecExport(path, self.lines, self.entries, self.before, self.after,
+                         self.first_day, self.closing)
+
+
+def fec_file(store: Store, rules: Rules, siren: str, closing: date,
+             first_day: date | None = None, sep: str = "\t") -> FecFile:
+    """The FEC of the fiscal year ending ``closing`` (starting ``first_day``, by default the
+    day after the same date a year before): the entries dated in it, nothing written."""
+    start = _first_day(closing, first_day)
+    name = file_name(siren, closing)
+    kept, before, after = _fiscal_year(store, start, closing)
+    lines = fec_lines(kept, rules.journal_labels(), sep)
+    return FecFile(siren, name, "\r\n".join(lines), len(lines) - 1,
+                   kept.get_column("entry_number").n_unique(), before, after, start, closing)
+
+
 def export_fec(store: Store, rules: Rules, output: Path, siren: str, closing: date,
                first_day: date | None = None, sep: str = "\t") -> FecExport:
-    """Write the FEC of the fiscal year ending ``closing`` (starting ``first_day``, by
-    default the day after the same date a year before) into the folder ``output``."""
-    import polars as pl
+    """Write the FEC of the fiscal year ending ``closing`` (see :func:`fec_file`) into the
+    folder ``output``."""
+    return fec_file(store, rules, siren, closing, first_day, sep).save(output)
 
-    from cashmatch.ledger.export import journal_frame
 
+def _first_day(closing: date, first_day: date | None) -> date:
     start = first_day or _year_before(closing)
     if start > closing:
         raise InputError(Location("--year-start"), f"{start} is after the closing date "
                                                    f"{closing}")
-    path = fec_path(output, siren, closing)
+    return start
+
+
+def _fiscal_year(store: Store, start: date, closing: date) -> tuple[pl.DataFrame, int, int]:
+    """The journal lines of the entries dated ``start`` to ``closing``, and how many entries
+    are left out before and after."""
+    import polars as pl
+
+    from cashmatch.ledger.export import journal_frame
+
     journal = journal_frame(store)
     dates = journal.group_by("entry_number").agg(pl.col("entry_date").first())
-    inside = pl.col("entry_date").is_between(start, closing)
-    kept = journal.filter(inside)
-    written = write_fec(kept, path, rules.journal_labels(), sep)
-    return FecExport(path, written, kept.get_column("entry_number").n_unique(),
-                     dates.filter(pl.col("entry_date") < start).height,
-                     dates.filter(pl.col("entry_date") > closing).height, start, closing)
+    return (journal.filter(pl.col("entry_date").is_between(start, closing)),
+            dates.filter(pl.col("entry_date") < start).height,
+            dates.filter(pl.col("entry_date") > closing).height)
 
 
 def _year_before(closing: date) -> date:
@@ -350,3 +393,12 @@ def _order_problems(journal: str, seen: list[tuple[str, str, str, int]]) -> list
             problems.append(FecProblem(None, f"journal {journal}: {len(late) - 10} more "
                                              f"entries with a {column} out of order"))
     return problems
+
+
+def check_fec_upload(name: str, data: bytes) -> list[FecProblem]:
+    """:func:`check_fec` of a file received as ``name`` and its content (an HTTP upload)."""
+    from cashmatch.ingest.uploads import received
+
+    with received([(name, data)]) as got:
+        return [FecProblem(p.line, got.name(p.message)) for p in check_fec(got.paths[0])]
+

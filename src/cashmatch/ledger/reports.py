@@ -4,7 +4,8 @@
   less credit notes), by days past the due date: not due, 1–30, 31–60, 61–90, over 90; and
   the customer's unapplied credits (an over-payment left on the account, a payment kept as
   a credit), which count in the total.
-- **Customer account**: a customer's open items and unapplied credits at a date.
+- **Unapplied credits** of a customer, entry by entry (its account as a whole is
+  :func:`cashmatch.ledger.account.customer_account`).
 - **DSO**, two methods, both stated in the output:
   *simple ratio* = receivables at the date / sales of the last ``months`` months × days in
   those months; *countback* = walk back month by month from the date, consuming each month's
@@ -21,10 +22,11 @@ that imports only open items gives a partial picture of sales, which the output 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import IO, Any
 
 from cashmatch.errors import NotFound
 from cashmatch.model import APPLYING, SETTLING, Action, sql_list
@@ -49,9 +51,10 @@ WHERE i.kind IN ('invoice', 'credit_note') AND coalesce(i.issue_date, i.due_date
 """
 
 
-#: Open customer items per party and currency, by bucket (``?``: the date, seven times).
+#: Open customer items per party and currency, by bucket (``?``: the date twice, the party
+#: when ``{only}`` names one, then the date five times).
 _AGED_SQL = f"""
-        WITH open AS ({_OPEN_CUSTOMER_ITEMS})
+        WITH open AS ({_OPEN_CUSTOMER_ITEMS}{{only}})
         SELECT coalesce(party_id, '?') AS party_id, any_value(party_name) AS party_name, currency,
                sum(open_minor) FILTER (WHERE coalesce(due_date, issue_date) >= ?) AS not_due,
                sum(open_minor) FILTER (WHERE date_diff('day', coalesce(due_date, issue_date), ?)
@@ -77,50 +80,38 @@ WHERE jl.item_id IS NULL AND jl.aux_account IS NOT NULL
 """
 
 
-def aged_balance(store: Store, as_of: date) -> list[dict[str, Any]]:
-    """One row per customer and currency, with the five buckets, the unapplied credits
-    (``unapplied``, negative) and the total of all (Decimals)."""
+def aged_balance(store: Store, as_of: date, party: str | None = None) -> list[dict[str, Any]]:
+    """One row per customer (or only ``party``) and currency, with the five buckets, the
+    unapplied credits (``unapplied``, negative) and the total of all (Decimals)."""
+    who = [] if party is None else [party]
     rows = store.dicts(f"""
-        WITH aged AS ({_AGED_SQL}),
+        WITH aged AS ({_AGED_SQL.format(only=" AND i.party_id = ?" if who else "")}),
         credits AS (SELECT party_id, any_value(party_name) AS party_name, currency,
                            sum(amount_minor) AS unapplied
-                    FROM ({_UNAPPLIED_LINES}) GROUP BY ALL HAVING sum(amount_minor) <> 0)
+                    FROM ({_UNAPPLIED_LINES}{" AND jl.aux_account = ?" if who else ""})
+                    GROUP BY ALL HAVING sum(amount_minor) <> 0)
         SELECT coalesce(a.party_id, c.party_id) AS party_id,
                coalesce(a.party_name, c.party_name) AS party_name,
                coalesce(a.currency, c.currency) AS currency,
                {", ".join(f"a.{b}" for b in AGED_BUCKETS)}, c.unapplied,
                coalesce(a.total, 0) + coalesce(c.unapplied, 0) AS total
         FROM aged a FULL JOIN credits c ON c.party_id = a.party_id AND c.currency = a.currency
-        ORDER BY total DESC, party_id""", [as_of] * 7 + [as_of])
+        ORDER BY total DESC, party_id""", [as_of, as_of, *who, *[as_of] * 5, as_of, *who])
     for r in rows:
         for key in (*AGED_BUCKETS, "unapplied", "total"):
             r[key] = from_minor(int(r[key] or 0), r["currency"])
     return rows
 
 
-def customer_account(store: Store, party_id: str, as_of: date) -> dict[str, Any]:
-    """A customer's account at a date: its open items (what is left of each), its unapplied
-    credits (over-payments, payments kept as credits, entry by entry), and the balance per
-    currency (Decimals)."""
-    items = store.dicts(f"SELECT item_id, issue_date, due_date, currency, open_minor "
-                        f"FROM ({_OPEN_CUSTOMER_ITEMS}) WHERE party_id = ? AND open_minor <> 0 "
-                        "ORDER BY coalesce(due_date, issue_date), item_id",
-                        [as_of, as_of, party_id])
-    credits = store.dicts(f"SELECT entry_date, entry_number, label, currency, amount_minor, "
-                          f"party_name FROM ({_UNAPPLIED_LINES}) WHERE party_id = ? "
-                          "ORDER BY entry_date, entry_number", [as_of, party_id])
-    if not items and not credits and not store.scalar(
-            "SELECT count(*) FROM cm_items WHERE party_id = ?", [party_id]):
-        raise NotFound(f"no customer {party_id}")
-    balance: dict[str, Decimal] = {}
-    for row, key in [(r, "open_minor") for r in items] + [(r, "amount_minor") for r in credits]:
-        row["amount"] = from_minor(int(row.pop(key)), row["currency"])
-        balance[row["currency"]] = balance.get(row["currency"], Decimal(0)) + row["amount"]
-    for row in credits:
-        row.pop("party_name")
-    return {"party_id": party_id, "as_of": as_of, "open_items": items,
-            "unapplied_credits": credits, "balance": balance}
-
+def unapplied_credits(store: Store, party_id: str, as_of: date) -> list[dict[str, Any]]:
+    """The unapplied credits of a customer at a date, entry by entry (``entry_date``,
+    ``entry_number``, ``label``, ``currency``, ``amount``: negative for a credit)."""
+    rows = store.dicts(f"SELECT entry_date, entry_number, label, currency, amount_minor "
+                       f"FROM ({_UNAPPLIED_LINES}) WHERE party_id = ? "
+                       "ORDER BY entry_date, entry_number", [as_of, party_id])
+    for row in rows:
+        row["amount"] = from_minor(int(row.pop("amount_minor")), row["currency"])
+    return rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +221,60 @@ def matching_kpis(store: Store) -> list[dict[str, Any]]:
     return rows
 
 
+_DAY_SQL = f"""
+WITH active AS (
+    SELECT d.movement_id, arg_max(d.action, d.decision_id) AS action FROM cm_decisions d
+    WHERE d.action IN {sql_list(SETTLING)}
+      AND NOT EXISTS (SELECT 1 FROM cm_decisions u WHERE u.reverses_decision_id = d.decision_id)
+    GROUP BY d.movement_id),
+live AS (
+    SELECT r.movement_id, count(c.candidate_id) > 0 AS suggested FROM cm_review_items r
+    LEFT JOIN cm_candidates c ON c.review_id = r.review_id
+    WHERE r.status = 'open' GROUP BY r.movement_id)
+SELECT CASE WHEN a.action = 'auto' THEN 'auto'
+            WHEN a.action IN ('accept', 'assign') THEN 'manual'
+            WHEN a.action IS NOT NULL THEN a.action
+            WHEN l.suggested THEN 'review' ELSE 'unmatched' END AS outcome,
+       CASE WHEN m.amount_minor >= 0 THEN 'in' ELSE 'out' END AS direction, m.currency,
+       count(*) AS n, CAST(sum(m.amount_minor) AS BIGINT) AS total_minor
+FROM cm_movements m JOIN cm_imports i USING (import_id)
+LEFT JOIN active a USING (movement_id) LEFT JOIN live l USING (movement_id)
+WHERE i.imported_at >= ? AND i.imported_at < ? AND m.status = 'booked'
+GROUP BY ALL ORDER BY outcome, direction, m.currency
+"""
+_DAY_IMPORTS_SQL = ("SELECT import_id, kind, file_name, format, imported_at, n_rows, n_new, "
+                    "n_known FROM cm_imports WHERE imported_at >= ? AND imported_at < ? "
+                    "ORDER BY import_id")
+_DAY_PEOPLE_SQL = ("SELECT actor, action, count(*) AS n FROM cm_decisions "
+                   "WHERE created_at >= ? AND created_at < ? AND actor <> 'engine' "
+                   "GROUP BY ALL ORDER BY actor, action")
+#: What a movement imported on a day has become, in the order a day's summary shows it.
+DAY_OUTCOMES = ("auto", "manual", "post", "suspense", "ignore", "review", "unmatched")
+
+
+def day_summary(store: Store, day: date) -> dict[str, Any]:
+    """What came in on ``day`` (local time) and what became of it: the files imported, and
+    for their movements, per outcome (applied automatically, by a person, posted to an
+    account, in suspense, ignored, left for review, unmatched), direction (``in`` receipts,
+    ``out`` payments) and currency, how many and how much; and the decisions people took
+    that day."""
+    start, end = _utc_bounds(day)
+    outcomes = store.dicts(_DAY_SQL, [start, end])
+    for r in outcomes:
+        r["total"] = from_minor(r.pop("total_minor"), r["currency"])
+    return {"day": day, "imports": store.dicts(_DAY_IMPORTS_SQL, [start, end]),
+            "outcomes": outcomes, "people": store.dicts(_DAY_PEOPLE_SQL, [start, end])}
+
+
+def _utc_bounds(day: date) -> tuple[Any, Any]:
+    """The stored (naive UTC) timestamps where the local ``day`` starts and ends."""
+    from datetime import UTC, datetime
+
+    start = datetime(day.year, day.month, day.day).astimezone(UTC).replace(tzinfo=None)
+    return start, (datetime(day.year, day.month, day.day) + timedelta(days=1)).astimezone(
+        UTC).replace(tzinfo=None)
+
+
 def review_backlog(store: Store, as_of: date) -> dict[str, Any]:
     """Open review items and how long they have waited (days since the movement's booking)."""
     row = store.row("""
@@ -249,7 +294,30 @@ def _months_back(day: date, months: int) -> date:
     return date(year, month, min(day.day, last_day))
 
 
-def aged_balance_chart(rows: list[dict[str, Any]], path: str, as_of: date) -> None:
+def chart(store: Store, kind: str, as_of: date) -> bytes:
+    """A report's chart as PNG: ``aged`` (the aged balance at ``as_of``) or ``kpis``
+    (matching per booking day)."""
+    import io
+
+    out = io.BytesIO()
+    if kind == "aged":
+        rows = aged_balance(store, as_of)
+        with _DRAWING:
+            aged_balance_chart(rows, out, as_of)
+    elif kind == "kpis":
+        days = matching_kpis(store)
+        with _DRAWING:
+            kpi_chart(days, out)
+    else:
+        raise NotFound(f"no chart {kind!r} (aged, kpis)")
+    return out.getvalue()
+
+
+#: matplotlib's pyplot draws one figure at a time (a service draws for several people).
+_DRAWING = threading.Lock()
+
+
+def aged_balance_chart(rows: list[dict[str, Any]], path: str | IO[bytes], as_of: date) -> None:
     """A stacked bar chart (PNG) of the aged balance of the largest customers."""
     import matplotlib
 
@@ -273,7 +341,7 @@ def aged_balance_chart(rows: list[dict[str, Any]], path: str, as_of: date) -> No
     plt.close(fig)
 
 
-def kpi_chart(rows: list[dict[str, Any]], path: str) -> None:
+def kpi_chart(rows: list[dict[str, Any]], path: str | IO[bytes]) -> None:
     """Automatic matching rate per booking day (PNG)."""
     import matplotlib
 

@@ -34,7 +34,8 @@ _SNAPSHOT = {
     "cm_aliases": "(decision_id IS NULL OR decision_id < $first) AND created_at <= $started "
                   "AND (removed_at IS NULL OR removed_at > $started)",
     "cm_movements": "movement_id IN (SELECT movement_id FROM cm_decisions WHERE run_id = $run "
-                    "UNION SELECT movement_id FROM cm_review_items WHERE run_id = $run)",
+                    "UNION SELECT r.movement_id FROM cm_review_runs q JOIN cm_review_items r "
+                    "USING (review_id) WHERE q.run_id = $run)",
 }
 
 

@@ -14,7 +14,7 @@
 
 :func:`plan` runs the stages up to the decisions and writes nothing; :func:`run_match` writes
 what it decided in one transaction. A run considers every booked movement that is not settled
-yet (not applied, not ignored); its earlier open review items are superseded by the new ones.
+yet (not applied, not ignored); a movement still unresolved keeps its review item, refreshed.
 """
 
 from __future__ import annotations
@@ -140,8 +140,6 @@ def _record(store: Store, rules: Rules, ws: Workspace, planned: Plan) -> MatchSu
 
     run_id = store.next_id("cm_runs", "run_id")
     stamp = now()
-    returning = review.supersede(store, planned.amounts.get_column("movement_id").to_list()
-                                 + list(planned.ignored) + list(planned.posted))
     facts = ws.posting_facts()
     decisions, entries, allocations, accounts = postings(
         planned.result, planned.ignored, planned.posted, facts, ws.item_facts, rules.ledger)
@@ -150,7 +148,9 @@ def _record(store: Store, rules: Rules, ws: Workspace, planned: Plan) -> MatchSu
                if m not in planned.posted]
     learn_payers(store, applied)
     reasons, suggested = planned.result.reasons, planned.result.review
-    review.queue(store, run_id, reasons, owned(suggested) if suggested is not None else None)
+    returning = review.requeue(store, run_id, planned.amounts.get_column("movement_id").to_list()
+                               + list(planned.ignored) + list(planned.posted), reasons,
+                               owned(suggested) if suggested is not None else None)
     # a movement with nothing to suggest is unmatched, whatever kept its readings back
     shown = set() if suggested is None else set(suggested.get_column("movement_id"))
     outcomes = pl.DataFrame(

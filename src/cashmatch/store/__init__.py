@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from cashmatch.errors import StoreError
+from cashmatch.errors import StoreError, StoreInUse
 from cashmatch.store.migrations import LATEST, MIGRATIONS
 
 if TYPE_CHECKING:
@@ -46,6 +46,14 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
+def local_time(stamp: datetime) -> str:
+    """A stored timestamp as people read it, in the machine's time zone: ``10:42`` today,
+    ``2026-02-03 10:42`` another day."""
+    local = stamp.replace(tzinfo=UTC).astimezone()
+    today = datetime.now(UTC).astimezone().date()
+    return local.strftime("%H:%M" if local.date() == today else "%Y-%m-%d %H:%M")
+
+
 class Store:
     """A connection to one cashmatch store."""
 
@@ -71,7 +79,7 @@ class Store:
         except duckdb.IOException as exc:
             msg = str(exc)
             if "lock" in msg.lower():
-                raise StoreError(f"{target}: the store is in use by another process "
+                raise StoreInUse(f"{target}: the store is in use by another process "
                                  f"(a running `cashmatch serve` or another command); "
                                  f"try again when it has finished") from exc
             raise StoreError(f"{target}: cannot open the store: {msg}") from exc
@@ -91,6 +99,11 @@ class Store:
     def close(self) -> None:
         self.con.close()
 
+    def reader(self) -> Store:
+        """Another connection to the same store in this process, for another thread: it
+        reads what is committed (DuckDB's snapshots), without waiting for a writer."""
+        return Store(self.con.cursor(), self.path)
+
     def __enter__(self) -> Store:
         return self
 
@@ -104,13 +117,23 @@ class Store:
             return 0
         return int(self.scalar("SELECT coalesce(max(version), 0) FROM cm_migrations"))
 
+    def _applied(self) -> set[int]:
+        if not self.schema_version():
+            return set()
+        return {int(r[0]) for r in self.rows("SELECT version FROM cm_migrations")}
+
     def _migrate(self, *, read_only: bool) -> None:
+        """Apply every migration the store has not recorded, in order. Versions are
+        checked one by one, not against the highest: migrations written on two branches at
+        once (2 and 3) both reach a store that got the later one first."""
         version = self.schema_version()
         if version > LATEST:
             raise StoreError(
                 f"{self.path}: the store has schema version {version}, newer than this "
                 f"cashmatch knows ({LATEST}); upgrade cashmatch to use it")
-        if version == LATEST:
+        applied = self._applied()
+        missing = [m for m in MIGRATIONS if m.version not in applied]
+        if not missing:
             return
         if read_only:
             raise StoreError(f"{self.path}: the store needs an upgrade (schema {version} → "
@@ -118,9 +141,7 @@ class Store:
         with self.transaction():
             self.con.execute("""CREATE TABLE IF NOT EXISTS cm_migrations (
                 version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)""")
-            for mig in MIGRATIONS:
-                if mig.version <= version:
-                    continue
+            for mig in missing:
                 for stmt in mig.statements:
                     self.con.execute(stmt)
                 self.con.execute("INSERT INTO cm_migrations VALUES (?, ?, ?)",
@@ -181,6 +202,23 @@ class Store:
             cur = self.con.execute(sql, params or [])
             names = [d[0] for d in cur.description or []]
             return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    def page(self, sql: str, params: Sequence[Any], limit: int | None,
+             offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """Rows of ``sql`` (which must select ``count(*) OVER () AS total``), ``limit`` of
+        them from ``offset`` (all with None), and how many rows it matches in all; the
+        ``total`` column is taken off the rows."""
+        paged = sql if limit is None else sql + " LIMIT ? OFFSET ?"
+        rows = self.dicts(paged, list(params) if limit is None else [*params, limit, offset])
+        if rows:
+            total = int(rows[0]["total"])
+        elif offset:
+            total = int(self.scalar(f"SELECT count(*) FROM ({sql})", params))
+        else:
+            total = 0
+        for r in rows:
+            r.pop("total")
+        return rows, total
 
     def frame(self, sql: str, params: Sequence[Any] | None = None) -> pl.DataFrame:
         """Query result as a polars DataFrame (through Arrow, no copy of the data per row)."""

@@ -279,9 +279,66 @@ MIGRATIONS: tuple[Migration, ...] = (
         "ALTER TABLE cm_runs ADD COLUMN n_ignored BIGINT DEFAULT 0",
         "ALTER TABLE cm_runs ADD COLUMN n_returning BIGINT DEFAULT 0",
     )),
-)
-
-MIGRATIONS += (
+    Migration(3, "review workspace: users, sessions, settings, approvals, stable review ids", (
+        # People who sign in to the pages or call the service with a personal token. Roles:
+        # viewer < reviewer < approver < admin. Secrets are stored as hashes only.
+        """CREATE TABLE cm_users (
+            user_name VARCHAR PRIMARY KEY,
+            role VARCHAR NOT NULL,              -- 'viewer' | 'reviewer' | 'approver' | 'admin'
+            password_hash VARCHAR,              -- scrypt$n$r$p$salt$hash
+            token_hash VARCHAR,                 -- sha256 of a personal token
+            created_at TIMESTAMP NOT NULL,
+            created_by VARCHAR NOT NULL,
+            disabled_at TIMESTAMP
+        )""",
+        # Signed-in page sessions: the cookie holds the session id (signed); only its hash is
+        # kept here. A session ends when it expires or when its user signs out.
+        """CREATE TABLE cm_sessions (
+            session_hash VARCHAR PRIMARY KEY,
+            user_name VARCHAR NOT NULL,
+            role VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            expires_at TIMESTAMP NOT NULL,
+            ended_at TIMESTAMP
+        )""",
+        # Settings the service keeps for itself (the key that signs session cookies).
+        """CREATE TABLE cm_settings (
+            key VARCHAR PRIMARY KEY,
+            value VARCHAR NOT NULL
+        )""",
+        # Four eyes: a write-off above tolerances.writeoff_approval_above waits here for an
+        # approver other than the person who asked for it.
+        """CREATE TABLE cm_approvals (
+            approval_id BIGINT PRIMARY KEY,
+            review_id BIGINT NOT NULL,
+            movement_id BIGINT NOT NULL,
+            action VARCHAR NOT NULL,            -- 'writeoff'
+            items_json VARCHAR NOT NULL,        -- ["FA-1", ...]
+            difference_minor BIGINT NOT NULL,
+            currency VARCHAR NOT NULL,
+            reason VARCHAR NOT NULL,
+            requested_by VARCHAR NOT NULL,
+            requested_at TIMESTAMP NOT NULL,
+            status VARCHAR NOT NULL,            -- 'pending' | 'approved' | 'rejected' | 'void'
+            decided_by VARCHAR,
+            decided_at TIMESTAMP,
+            decision_id BIGINT,
+            note VARCHAR
+        )""",
+        # A review item keeps its id while its movement stays unresolved: a run refreshes its
+        # reason and candidates in place and counts a revision when the candidates change.
+        # run_id stays the run that opened the item; every run that queued it is listed in
+        # cm_review_runs (what a replay of a run reads).
+        "ALTER TABLE cm_review_items ADD COLUMN revision INTEGER DEFAULT 1",
+        "ALTER TABLE cm_review_items ADD COLUMN refreshed_at TIMESTAMP",
+        """CREATE TABLE cm_review_runs (
+            review_id BIGINT NOT NULL,
+            run_id BIGINT NOT NULL,
+            reason VARCHAR NOT NULL,
+            PRIMARY KEY (review_id, run_id)
+        )""",
+        "INSERT INTO cm_review_runs SELECT review_id, run_id, reason FROM cm_review_items",
+    )),
     # Early-payment discount terms of an item: the last day a discount may be taken and its
     # rate (0.02 for 2 %), when the ledger gives them.
     Migration(4, "discount terms and periods of items", (

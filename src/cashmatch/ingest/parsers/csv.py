@@ -167,7 +167,7 @@ class CsvCellsError(ParseError):
             more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
             super().__init__(Location(file), f"{len(problems)} bad cells, nothing read:"
                                              f"{shown}{more}")
-        self.problems = problems
+        self.file, self.problems = file, problems
 
 
 @dataclass(frozen=True, slots=True)
