@@ -251,10 +251,10 @@ def _missing(fitted: Fit, done: set[str]) -> list[str]:
 
 def describe(fitted: Fit) -> list[str]:
     """Lines for a person: the held-back readings per confidence band, fitted and current."""
-    lines = [f"fitted on the readings of {fitted.trained} movements' decisions, measured on "
-             f"{fitted.held_back} held back",
-             f"{'confidence':>14} {'fitted: readings':>17} {'precision':>10} "
-             f"{'current: readings':>18} {'precision':>10}"]
+    lines = [(f"fitted on {fitted.trained} readings, measured on {fitted.held_back} readings "
+              "of movements held back"),
+             (f"{'confidence':>14} {'fitted: readings':>17} {'precision':>10} "
+              f"{'current: readings':>18} {'precision':>10}")]
     for new, cur in zip(fitted.fitted_bands, fitted.current_bands, strict=True):
         lines.append(f"{f'{new.low}-{new.high}':>14} {new.readings:>17} {_pct(new):>10} "
                      f"{cur.readings:>18} {_pct(cur):>10}")
