@@ -33,7 +33,7 @@ def _lines(store, movement_id):
 def test_list_and_show(store, queued) -> None:
     assert len(queued) == 3
     shown = show_review(store, queued[1])
-    assert shown["reason"] == "partial"
+    assert shown["reason"] == "rival_exact"  # FA-2 owes exactly the 60.00 paid against FA-1
     assert shown["candidates"][0]["allocations"][0]["item_id"] == "FA-1"
     assert shown["candidates"][0]["allocations"][0]["amount"] == Decimal("60.00")
     only_big = list_reviews(store, ReviewFilter(min_amount=Decimal(96)))
