@@ -4,7 +4,7 @@ Generates the scale benchmark's files (:func:`foundation_bench.generate`), impor
 into a fresh store, then imports the statement and runs the match in this process with each
 stage's function wrapped: calls, total seconds and the largest resident memory seen when one
 returns. Stages nest (``_scores`` holds ``Workspace.pairs`` and ``score``; ``plan`` holds the
-batches, ``rank`` and ``decide``; ``_record`` holds ``journal.post`` and ``review.queue``), so
+batches, ``rank`` and ``decide``; ``_record`` holds ``journal.post`` and ``review.requeue``), so
 the seconds do not add up. Not a unit test: run it by hand to decide what to make faster.
 
     .venv/bin/python benchmarks/match_stages.py --movements 1000000 --items 1000000
@@ -70,7 +70,7 @@ def main() -> None:
         timed(matching, name)
     timed(Workspace, "pairs", "workspace.pairs (candidates)")
     timed(journal, "post", "journal.post")
-    timed(review, "queue", "review.queue")
+    timed(review, "requeue", "review.requeue")
     timed(Store, "frame", "frame (DuckDB to polars)")
     rules = load_rules(default_rules_path())
     with tempfile.TemporaryDirectory() as tmp:

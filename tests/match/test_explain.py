@@ -14,7 +14,7 @@ def _pair(**over: Any) -> dict[str, Any]:
            "ref_level": "exact", "ref_similarity": 100, "amount_level": "exact",
            "m_amount_minor": 12000, "m_currency": "EUR", "i_open_minor": 12000,
            "i_currency": "EUR", "party_level": "iban", "i_party": "ACME SA", "i_party_id": "C1",
-           "name_same": False}
+           "same_name": False}
     return row | over
 
 
@@ -24,7 +24,7 @@ def _describe(*rows: dict[str, Any]) -> list[str]:
         "ref_level": pl.String, "ref_similarity": pl.Int64, "amount_level": pl.String,
         "m_amount_minor": pl.Int64, "m_currency": pl.String, "i_open_minor": pl.Int64,
         "i_currency": pl.String, "party_level": pl.String, "i_party": pl.String,
-        "i_party_id": pl.String, "name_same": pl.Boolean}).select(describe_expr()).to_series().to_list()
+        "i_party_id": pl.String, "same_name": pl.Boolean}).select(describe_expr()).to_series().to_list()
 
 
 def test_each_level_reads_as_a_sentence() -> None:
@@ -40,8 +40,8 @@ def test_each_level_reads_as_a_sentence() -> None:
         _pair(amount_level="mismatch", i_currency="JPY", i_open_minor=15000,
               party_level="none"),
         _pair(amount_level="rounding", m_amount_minor=12001, party_level="none"),
-        _pair(ref_level="none", party_level="name", name_same=True),
-        _pair(ref_level="none", party_level="name", name_same=None),
+        _pair(ref_level="none", party_level="name", same_name=True),
+        _pair(ref_level="none", party_level="name", same_name=None),
     ) == [
         ("Reference FA-2026-0012 found in the remittance; amount 120.00 EUR equals the open "
          "amount; payer IBAN known for ACME SA"),

@@ -35,8 +35,9 @@ if TYPE_CHECKING:
 
 #: Columns of a pair kept as a proposal's evidence.
 EVIDENCE = ("match_key", "rules", "ref_level", "amount_level", "party_level", "date_level",
-            "period_level", "hold", "m_duplicate_of", "ref_similarity", "name_similarity", "name_same",
-            "amount_diff_minor", "days_after_due", "points", "confidence_bp")
+            "period_level", "hold", "m_duplicate_of", "ref_similarity", "name_similarity",
+            "name_same", "same_name", "quotes_another", "amount_diff_minor", "days_after_due",
+            "points", "confidence_bp")
 #: Columns a proposal is built and explained from.
 PROPOSAL_COLUMNS = (*EVIDENCE, "movement_id", "item_id", "applied_minor", "adjust_kind",
                     "adjust_minor", "due_date", "i_party_id", "i_party", "i_reference",
@@ -44,7 +45,7 @@ PROPOSAL_COLUMNS = (*EVIDENCE, "movement_id", "item_id", "applied_minor", "adjus
                     "i_account")
 #: Columns a several-items proposal is built and explained from.
 SUBSET_COLUMNS = ("movement_id", "i_party_id", "i_party", "item_id", "i_reference",
-                  "i_open_minor", "ref_level", "party_level", "name_same", "due_date",
+                  "i_open_minor", "ref_level", "party_level", "same_name", "due_date",
                   "m_currency", "i_designated", "m_designated_n", "date_level", "period_level",
                   "i_number_quoted", "m_numbers_n")
 #: What a proposal says of its item beside its evidence: the scored pairs do not carry these
@@ -382,7 +383,7 @@ def _subset_proposal(movement_id: int, party_id: str, sets: SubsetSearch, combo:
     n_ref = sum(r["ref_level"] != "none" for r in rows)
     party = max((r["party_level"] for r in rows),
                 key=lambda lv: {"iban": 3, "name": 2, "none": 1, "other": 0}[lv])
-    same_name = party == "name" and bool(rows[0].get("name_same"))  # one party: one name
+    same_name = party == "name" and bool(rows[0].get("same_name"))  # one party: one name
     party_pts = {"iban": w.party_iban, "name": w.party_name_same if same_name else w.party_name,
                  "other": w.party_other}.get(party, 0)
     hold, reference = _subset_judgement(sets, combo, rows, party, same_name, rules)

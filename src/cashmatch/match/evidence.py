@@ -36,7 +36,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cashmatch.config import Rules
 from cashmatch.model import BP
@@ -92,11 +92,48 @@ class Feature:
     points: Callable[[Rules], pl.Expr]
 
 
-def _table_points(column: str, table: dict[str, Decimal]) -> pl.Expr:
+#: The weight (a field of :class:`cashmatch.config.Weights`) each level of each feature adds;
+#: None: no points. A payer named as the party's own scores ``party_name_same`` instead of
+#: ``party_name`` (``same_name``), a text quoting another item ``ref_contradicted``
+#: (``quotes_another``): :func:`weight_keys` says which weights a reading scored.
+LEVEL_WEIGHTS: dict[str, dict[str, str | None]] = {
+    "ref_level": {"exact": "ref_exact", "rf": "ref_rf", "number": "ref_number",
+                  "tail": "ref_tail", "fuzzy": "ref_fuzzy", "none": None},
+    "amount_level": {"exact": "amount_exact", "rounding": "amount_rounding",
+                     "fee": "amount_fee", "discount": "amount_discount",
+                     "partial": "amount_partial", "over": "amount_over",
+                     "mismatch": "amount_mismatch"},
+    "party_level": {"iban": "party_iban", "name": "party_name", "other": "party_other",
+                    "none": None},
+    "date_level": {"before_issue": "date_before_issue", "not_due": "date_not_due",
+                   "due": None, "near": None, "far": None, "none": None},
+    "period_level": {"match": "period_match", "other": "period_other", "none": None},
+}
+
+
+def weight_keys(evidence: dict[str, Any]) -> list[str]:
+    """The weights a one-item reading scored, from its evidence (levels, ``same_name``,
+    ``quotes_another``): its points are ``prior`` plus theirs."""
+    keys = []
+    for column, table in LEVEL_WEIGHTS.items():
+        key = table.get(str(evidence.get(column)))
+        if key == "party_name" and evidence.get("same_name"):
+            key = "party_name_same"
+        if key is not None:
+            keys.append(key)
+    if evidence.get("quotes_another"):
+        keys.append("ref_contradicted")
+    return keys
+
+
+def _table_points(column: str, rules: Rules) -> pl.Expr:
+    """The points of a feature's level (:data:`LEVEL_WEIGHTS`)."""
     import polars as pl
 
-    return pl.col(column).replace_strict({k: tenths(v) for k, v in table.items()},
-                                         return_dtype=pl.Int64)
+    w = rules.weights
+    return pl.col(column).replace_strict(
+        {level: 0 if key is None else tenths(getattr(w, key))
+         for level, key in LEVEL_WEIGHTS[column].items()}, return_dtype=pl.Int64)
 
 
 # -- reference --------------------------------------------------------------------------------
@@ -136,11 +173,9 @@ def _reference_level(pairs: pl.DataFrame, rules: Rules) -> pl.Expr:
 def _reference_points(rules: Rules) -> pl.Expr:
     import polars as pl
 
-    w = rules.weights
-    table = _table_points("ref_level", {"exact": w.ref_exact, "rf": w.ref_rf,
-                                        "number": w.ref_number, "tail": w.ref_tail,
-                                        "fuzzy": w.ref_fuzzy, "none": Decimal(0)})
-    return table + pl.when(_quotes_another()).then(tenths(w.ref_contradicted)).otherwise(0)
+    contradicted = tenths(rules.weights.ref_contradicted)
+    return _table_points("ref_level", rules) + pl.when(pl.col("quotes_another")).then(
+        contradicted).otherwise(0)
 
 
 def _quotes_another() -> pl.Expr:
@@ -229,11 +264,7 @@ def _is_fee(short: pl.Expr, sign: pl.Expr, rules: Rules) -> pl.Expr:
 
 
 def _amount_points(rules: Rules) -> pl.Expr:
-    w = rules.weights
-    return _table_points("amount_level", {
-        "exact": w.amount_exact, "rounding": w.amount_rounding, "fee": w.amount_fee,
-        "discount": w.amount_discount, "partial": w.amount_partial, "over": w.amount_over,
-        "mismatch": w.amount_mismatch})
+    return _table_points("amount_level", rules)
 
 
 # -- party ------------------------------------------------------------------------------------
@@ -287,13 +318,9 @@ def _party_level(pairs: pl.DataFrame, rules: Rules) -> pl.Expr:
 def _party_points(rules: Rules) -> pl.Expr:
     import polars as pl
 
-    w = rules.weights
-    table = _table_points("party_level", {"iban": w.party_iban, "name": w.party_name,
-                                          "other": w.party_other, "none": Decimal(0)})
-    vias = pl.col("payer_vias").fill_null(pl.lit([], pl.List(pl.String)))
-    same = pl.col("name_same") | vias.list.contains("name_same")
-    return (pl.when((pl.col("party_level") == "name") & same)
-            .then(pl.lit(tenths(w.party_name_same))).otherwise(table))
+    same = tenths(rules.weights.party_name_same)
+    return pl.when(pl.col("same_name")).then(pl.lit(same)).otherwise(
+        _table_points("party_level", rules))
 
 
 # -- dates ------------------------------------------------------------------------------------
@@ -342,11 +369,7 @@ def _date_level(pairs: pl.DataFrame, rules: Rules) -> pl.Expr:
 
 
 def _date_points(rules: Rules) -> pl.Expr:
-    w = rules.weights
-    return _table_points("date_level", {"before_issue": w.date_before_issue,
-                                        "not_due": w.date_not_due, "due": Decimal(0),
-                                        "near": Decimal(0), "far": Decimal(0),
-                                        "none": Decimal(0)})
+    return _table_points("date_level", rules)
 
 
 # -- periods ----------------------------------------------------------------------------------
@@ -363,9 +386,7 @@ def _period_level(pairs: pl.DataFrame, rules: Rules) -> pl.Expr:
 
 
 def _period_points(rules: Rules) -> pl.Expr:
-    w = rules.weights
-    return _table_points("period_level", {"match": w.period_match, "other": w.period_other,
-                                          "none": Decimal(0)})
+    return _table_points("period_level", rules)
 
 
 # -- what keeps a reading from being posted without a person -----------------------------------
@@ -422,7 +443,8 @@ SCORE_COLUMNS = {
     "ref_level": "String", "amount_level": "String", "party_level": "String",
     "date_level": "String", "period_level": "String", "hold": "String",
     "adjust_kind": "String", "name_same": "Boolean", "ref_similarity": "Int64",
-    "name_similarity": "Int64", "amount_diff_minor": "Int64", "days_after_due": "Int64",
+    "name_similarity": "Int64", "same_name": "Boolean", "quotes_another": "Boolean",
+    "amount_diff_minor": "Int64", "days_after_due": "Int64",
     "points": "Int64", "confidence_bp": "Int64", "applied_minor": "Int64",
     "adjust_minor": "Int64"}
 
@@ -445,6 +467,11 @@ def score(pairs: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     for feature in FEATURES:
         pairs = feature.measure(pairs, rules)
     pairs = pairs.with_columns(f.level(pairs, rules).alias(f.level_column) for f in FEATURES)
+    vias = pl.col("payer_vias").fill_null(pl.lit([], pl.List(pl.String)))
+    pairs = pairs.with_columns(
+        ((pl.col("party_level") == "name")
+         & (pl.col("name_same") | vias.list.contains("name_same"))).alias("same_name"),
+        _quotes_another().alias("quotes_another"))
     points = pl.lit(tenths(rules.weights.prior))
     for feature in FEATURES:
         points = points + feature.points(rules)

@@ -78,7 +78,7 @@ def describe_expr() -> pl.Expr:
                                         ": the excess stays on the party's account")))
     who = (pl.when(~blank("i_party")).then(col("i_party"))
            .when(~blank("i_party_id")).then(col("i_party_id")).otherwise(lit("?")))
-    party = pl.when((col("party_level") == "name") & col("name_same").fill_null(False)).then(
+    party = pl.when(col("same_name").fill_null(False)).then(
         text("payer name is that of ", who))
     for key, template in _PARTY.items():
         before, after = template.split("{party}")
