@@ -46,6 +46,7 @@ _MODULES = {
     "cashmatch.match.run": ("run_match",),
     "cashmatch.match.preview": ("preview", "movements_from_records"),
     "cashmatch.match.replay": ("replay",),
+    "cashmatch.match.fit": ("fit_rules", "fitted_rules", "describe_fit"),
     "cashmatch.match.memory": ("list_aliases", "remove_alias"),
     "cashmatch.pipeline": ("daily_run", "demo"),
     "cashmatch.ledger.review": ("ReviewFilter", "list_reviews", "queue_page",

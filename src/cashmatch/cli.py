@@ -572,6 +572,32 @@ def rules_check(rules_path: Path | None) -> None:
         sys.exit(1)
 
 
+@rules_group.command("fit")
+@rules_option
+@click.option("--truth", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Label the readings by this file (JSON lines: bank_reference, expected) "
+                   "instead of the store's decisions.")
+@click.option("--held-back", type=click.FloatRange(0.05, 0.5), default=0.25, show_default=True,
+              help="Share of the movements kept out of the fit to measure it.")
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="Which movements are held back.")
+@click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="Where to write the rules with the fitted weights.")
+@click.pass_context
+def rules_fit(ctx: click.Context, rules_path: Path | None, truth: Path | None,
+              held_back: float, seed: int, out: Path) -> None:
+    """Learn the evidence weights from the decisions in the store (or a truth file) and write
+    a copy of the rules with them; the held-back precision per confidence band is printed,
+    fitted beside the rules' own. The rules in use are never changed: adopt the copy with
+    --rules."""
+    rules = _rules(rules_path)
+    with _session(ctx, read_only=True) as store:
+        fitted = cashmatch.fit_rules(store, rules, out, truth, held_back, seed)
+    for line in cashmatch.describe_fit(fitted):
+        click.echo(line)
+    click.echo(f"wrote {out}")
+
+
 @cli.group()
 def aliases() -> None:
     """The payer memory: IBANs and names learned from confirmed matches."""

@@ -24,6 +24,7 @@ ROUTES = {
     "explain": [("get", "/movements/{movement_id}")],
     "replay": [("get", "/replay")],
     "rules check": [("get", "/rules/check")],
+    "rules fit": [("get", "/rules/fit")],
     "aliases list": [("get", "/aliases")],
     "aliases remove": [("delete", "/aliases/{alias_id}")],
     "review list": [("get", "/review")],

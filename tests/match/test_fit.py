@@ -88,3 +88,52 @@ def test_rules_without_weights_get_a_section() -> None:
     fitted = fit([Example(n, ("ref_exact",), n % 3 > 0) for n in range(200)], cashmatch.Rules())
     text = rules_text(fitted, '[matching]\nauto_threshold = "0.95"\n', "# fitted\n")
     assert text.startswith("# fitted\n[matching]") and "\n[weights]\nprior = " in text
+
+
+def _decided_by_people(store, statements_file, items_file) -> None:  # type: ignore[no-untyped-def]
+    """The world above, where a person accepted the payer's invoice of each review: its
+    rival, shown and not taken, is a wrong reading."""
+    truth = _world(store, statements_file, items_file)
+    by_ref = {m["movement_id"]: m["bank_reference"] for m in cashmatch.list_movements(store)}
+    for r in cashmatch.list_reviews(store):
+        shown = cashmatch.show_review(store, r["review_id"])
+        want = truth[by_ref[r["movement_id"]]]
+        rank = next(c["rank"] for c in shown["candidates"]
+                    if [a["item_id"] for a in c["allocations"]] == want)
+        cashmatch.accept(store, cashmatch.Rules(), r["review_id"], rank, user="rita")
+
+
+def test_rules_fit_from_the_command_line_and_the_api(
+        tmp_path: Path, statements_file, items_file) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+    from fastapi.testclient import TestClient
+
+    from cashmatch.cli import cli
+    from cashmatch.http.app import create_app
+    from cashmatch.http.auth import Credential
+
+    db = tmp_path / "fit.duckdb"
+    with cashmatch.Store.open(db) as store:
+        _decided_by_people(store, statements_file, items_file)
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[matching]\nauto_threshold = "0.97"\n')
+    out = tmp_path / "fitted.toml"
+    result = CliRunner().invoke(cli, ["--db", str(db), "rules", "fit", "--rules", str(rules),
+                                      "-o", str(out), "--held-back", "0.5"])
+    assert result.exit_code == 0, result.output
+    assert "fitted on" in result.output and f"wrote {out}" in result.output
+    assert cashmatch.load_rules(out).weights.party_name > 0
+    same = CliRunner().invoke(cli, ["--db", str(db), "rules", "fit", "--rules", str(rules),
+                                    "-o", str(rules)])
+    assert same.exit_code == 1 and "will not overwrite the rules in use" in same.output
+    assert "Traceback" not in same.output
+
+    app = create_app(db, {"v": Credential("vera", "viewer")}, rules)
+    with TestClient(app) as client:
+        r = client.get("/rules/fit?held_back=0.5", headers={"Authorization": "Bearer v"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["trained"] > 0 and body["held_back"] > 0
+    assert Decimal(body["weights"]["party_name"]) > 0
+    assert "[weights]" in body["rules"] and 'auto_threshold = "0.97"' in body["rules"]
+    assert sum(b["readings"] for b in body["bands"]) == body["held_back"]

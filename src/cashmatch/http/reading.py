@@ -90,6 +90,29 @@ def rules_check(svc: Svc, _: Viewer) -> Any:
             "results": [{"rule": r, "check": what, "ok": ok} for r, what, ok in results]}
 
 
+@router.get("/rules/fit", response_model=s.RulesFitOut)
+def rules_fit(svc: Svc, _: Viewer, held_back: Annotated[float, Query(ge=0.05, le=0.5)] = 0.25,
+              seed: int = 1) -> Any:
+    """The evidence weights learned from the store's decisions, measured on held-back
+    movements beside the service's own, and the service's rules file with them (to review
+    and adopt; the service's rules are not changed)."""
+    fitted, text = svc.read(lambda st: cashmatch.fitted_rules(st, svc.rules, None, held_back,
+                                                               seed))
+    return {"trained": fitted.trained, "held_back": fitted.held_back,
+            "weights": {k: str(v) for k, v in fitted.weights.items()},
+            "bands": [{"low": str(new.low), "high": str(new.high), "readings": new.readings,
+                       "fitted_precision": _share(new.precision),
+                       "current_readings": cur.readings,
+                       "current_precision": _share(cur.precision)}
+                      for new, cur in zip(fitted.fitted_bands, fitted.current_bands,
+                                          strict=True)],
+            "rules": text}
+
+
+def _share(value: Any) -> str | None:
+    return None if value is None else f"{value:.4f}"
+
+
 @router.post("/fec/check", response_model=s.FecCheckOut)
 async def fec_check(file: Annotated[UploadFile, File()], _: Viewer) -> Any:
     """Check a FEC file against the format's rules."""

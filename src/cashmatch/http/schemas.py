@@ -398,6 +398,14 @@ class RulesCheckOut(Out):
     results: list[dict[str, Any]]
 
 
+class RulesFitOut(Out):
+    trained: int
+    held_back: int
+    weights: dict[str, str]
+    bands: list[dict[str, Any]]
+    rules: str
+
+
 class FecCheckOut(Out):
     file: str
     ok: bool

@@ -249,7 +249,7 @@ def _missing(fitted: Fit, done: set[str]) -> list[str]:
     return [f'{k} = "{fitted.weights[k]}"' for k in keys]
 
 
-def describe(fitted: Fit) -> list[str]:
+def describe_fit(fitted: Fit) -> list[str]:
     """Lines for a person: the held-back readings per confidence band, fitted and current."""
     lines = [(f"fitted on {fitted.trained} readings, measured on {fitted.held_back} readings "
               "of movements held back"),
@@ -266,19 +266,12 @@ def _pct(band: Band) -> str:
     return "-" if p is None else f"{p * 100:.2f}%"
 
 
-def fit_rules(store: Store, rules: Rules, out: Path, truth: Path | None = None,
-              held_back: float = 0.25, seed: int = 1) -> Fit:
-    """Fit the weights on the store's decisions (or on ``truth``), and write the rules file
-    ``rules`` came from with them to ``out``, the figures in its header. Adopting it is
-    a person's step: running with ``--rules out`` (every decision records the version, the
-    digest of the file it was taken with)."""
-    from cashmatch.config import load_rules
+def fitted_rules(store: Store, rules: Rules, truth: Path | None = None,
+                 held_back: float = 0.25, seed: int = 1) -> tuple[Fit, str]:
+    """Fit the weights on the store's decisions (or on ``truth``): the fit, and the text of
+    the rules file ``rules`` came from with the fitted weights, the figures in its header."""
     from cashmatch.store import now
 
-    if out.exists() and rules.source != "<built-in defaults>" and out.resolve() == Path(
-            rules.source).resolve():
-        raise InputError(Location(str(out)), "will not overwrite the rules in use: write the "
-                         "fitted rules to another file and adopt them explicitly")
     examples = truth_examples(store, truth) if truth else store_examples(store)
     fitted = fit(examples, rules, held_back, seed)
     source = (Path(rules.source).read_text(encoding="utf-8")
@@ -288,11 +281,25 @@ def fit_rules(store: Store, rules: Rules, out: Path, truth: Path | None = None,
         f"# Weights fitted by `cashmatch rules fit` on {now():%Y-%m-%d %H:%M}, from {labels}",
         f"# ({len(examples)} readings), starting from {rules.source} (version {rules.version}).",
         "# Held-back precision per confidence band (fitted | the rules' own):",
-        *(f"#   {line}" for line in describe(fitted)[1:]),
+        *(f"#   {line}" for line in describe_fit(fitted)[1:]),
         "# Adopt them explicitly: run with --rules pointing at this file; every decision",
         "# records the version (digest) of the rules it was taken with.", ""])
+    return fitted, rules_text(fitted, source, header)
+
+
+def fit_rules(store: Store, rules: Rules, out: Path, truth: Path | None = None,
+              held_back: float = 0.25, seed: int = 1) -> Fit:
+    """:func:`fitted_rules` written to ``out``, which must not be the rules in use: adopting
+    them is a person's step, running with ``--rules out``."""
+    from cashmatch.config import load_rules
+
+    if out.exists() and rules.source != "<built-in defaults>" and out.resolve() == Path(
+            rules.source).resolve():
+        raise InputError(Location(str(out)), "will not overwrite the rules in use: write the "
+                         "fitted rules to another file and adopt them explicitly")
+    fitted, text = fitted_rules(store, rules, truth, held_back, seed)
     try:
-        out.write_text(rules_text(fitted, source, header), encoding="utf-8")
+        out.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise InputError(Location(str(out)), f"cannot write the rules: {exc.strerror}") from exc
     load_rules(out)  # what was written reads back
