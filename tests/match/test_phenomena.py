@@ -498,3 +498,54 @@ def test_umlauts_written_out_or_not_name_the_same_party(store, rules, statements
              item("RE-2", "714.00", party="C2", name="Braun Maschinenbau AG")],
             [movement("714.00", text)])
     assert s.auto == 1 and applied(store) == {1: {"RE-1": 71400}}
+
+
+def test_a_factor_pays_several_customers_invoices_each_quoted(store, rules, statements_file,
+                                                              items_file) -> None:
+    """A reverse-factoring platform, known as a party of its own, pays three customers'
+    invoices in one transfer, each quoted, the sum exact: its being another party is what a
+    factor is, not a contradiction."""
+    s = run(store, rules, statements_file, items_file,
+            [item("FA-10", "54.74", party="C1", name="ALPHA SA"),
+             item("FA-20", "9000.00", party="C2", name="BETA SARL"),
+             item("FA-30", "82.80", party="C3", name="GAMMA SAS"),
+             item("FA-31", "9137.54", party="C3", name="GAMMA SAS"),
+             item("FACT-9", "-10.00", party="F1", name="FACTOR PLATEFORME SA", iban=IBAN,
+                  kind="supplier_invoice")],
+            [movement("9137.54", "REMISE 615359 FACT FA-10 FA-20 FA-30", iban=IBAN,
+                      name="FACTOR PLATEFORME SA")])
+    assert s.auto == 1
+    assert applied(store) == {1: {"FA-10": 5474, "FA-20": 900000, "FA-30": 8280}}
+
+
+def test_a_list_cut_by_the_bank_is_completed_from_the_payers_older_items(
+        store, rules, statements_file, items_file) -> None:
+    """Three invoices quoted, the list cut; the payer has more open items than a set search
+    tries at once (here 4): the two that complete the amount are found among its other
+    items, and being the only ones, the set is posted."""
+    rules = Rules(matching=Matching(max_subset_items=4))
+    older = [item(f"FA-{n}", amount, iban=IBAN, due=f"2026-01-{n:02d}") for n, amount in
+             enumerate(["118.40", "213.96", "95.10", "402.33", "77.85", "160.02", "251.47",
+                        "330.18"], start=1)]
+    quoted = [item(f"FA-{n}", f"{300 + n}.00", iban=IBAN, due="2026-02-01")
+              for n in (21, 22, 23)]
+    paid = sum(int(i["amount"].replace(".", "")) for i in [*quoted, older[1], older[5]])
+    s = run(store, rules, statements_file, items_file, older + quoted,
+            [movement(f"{paid // 100}.{paid % 100:02d}", "FACTURES FA-21 FA-22 FA-23 FA-",
+                      iban=IBAN)])
+    assert s.auto == 1  # the only two of the payer's items that complete it, all of them tried
+    assert sorted(applied(store)[1]) == ["FA-2", "FA-21", "FA-22", "FA-23", "FA-6"]
+
+
+def test_a_set_that_leaves_out_an_item_the_text_quotes_is_held(store, rules, statements_file,
+                                                               items_file) -> None:
+    """FA-1, 5264 and 8974 are quoted; FA-9 is of the same amount as FA-5264 and unquoted:
+    the set with FA-9 leaves out a quoted item, so the quoted set is posted."""
+    s = run(store, rules, statements_file, items_file,
+            [item("FA-2025-045030", "586.70", iban=IBAN),
+             item("FA-2025-055264", "1020.00", iban=IBAN),
+             item("FA-2025-058974", "931.20", iban=IBAN),
+             item("FA-2026-010659", "1020.00", iban=IBAN, due="2026-03-01")],
+            [movement("2537.90", "FACT FA-2025-045030 ET 55264 ET 58974", iban=IBAN)])
+    assert s.auto == 1
+    assert set(applied(store)[1]) == {"FA-2025-045030", "FA-2025-055264", "FA-2025-058974"}

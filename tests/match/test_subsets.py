@@ -31,3 +31,14 @@ def test_a_sum_of_some_values_is_found_within_the_limit(amounts, data) -> None:
     found = _exact_subsets(amounts, target, limit=3)
     assert 1 <= len(found) <= 3
     assert all(sum(amounts[i] for i in c) == target and len(c) >= 2 for c in found)
+
+
+@given(values.filter(lambda v: len(v) >= 3), st.data())
+def test_sets_holding_the_kept_positions_come_first(amounts, data) -> None:
+    keep = data.draw(st.lists(st.integers(0, len(amounts) - 1), max_size=2, unique=True))
+    target = data.draw(st.integers(-100_000, 600_000))
+    found = _exact_subsets(amounts, target, limit=10_000, keep=keep)
+    missing = [len(set(keep) - set(c)) for c in found]
+    assert missing == sorted(missing)
+    assert sorted(map(tuple, found)) == sorted(map(tuple, _exact_subsets(amounts, target,
+                                                                         limit=10_000)))

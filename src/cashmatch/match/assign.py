@@ -5,7 +5,13 @@ For each movement the proposals are:
 - every scored pair (one item; fully settled with a posted difference, or partly paid);
 - for the payer's parties, the sets of 2 to ``max_subset_items`` of its open items whose open
   amounts add up exactly to the movement (invoices, credit notes netted in), found by a
-  bounded subset-sum over that party's few candidate items only.
+  bounded subset-sum over that party's few candidate items only (those the text quotes
+  first; a set leaving out a quoted item is contradicted, and among sets nothing quotes, one
+  of k that add up with other amounts scores ln k points less);
+- when the party has more items than that, the quoted items completed by some of its
+  :data:`COMPLETING_MAX` oldest others (a list the bank cut short);
+- the quoted items of several parties when together they make the amount (a factor or a
+  group paying for several customers: a payer that is none of them is no contradiction).
 
 A proposal is applied automatically when its confidence reaches ``auto_threshold`` *and* it
 stands at least ``auto_margin`` evidence points above the movement's next proposal (so two
@@ -18,10 +24,12 @@ goes to review with its best proposals, ranked; a movement with none is unmatche
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 from cashmatch.bulk import owned
@@ -89,7 +97,7 @@ class Proposal:
         return frozenset(i for i, _ in self.lines)
 
     def sort_key(self) -> tuple[Any, ...]:
-        return (-self.points, self.due, len(self.lines), sorted(self.items))
+        return (-self.points, len(self.lines), self.due, sorted(self.items))
 
 
 @dataclass(slots=True)
@@ -255,10 +263,18 @@ def subset_proposals(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules
               .agg(pl.col("_row").first().alias("_start"), pl.len().alias("_len"),
                    pl.col("_fitting").first()))
     opens = tried.get_column("i_open_minor").to_list()
+    anchored = tried.select(_anchor()).to_series().to_list()
     out: dict[int, list[Proposal]] = defaultdict(list)
+    for movement_id, rows in _quoted_across_parties(usable, rules, texts):
+        sets = SubsetSearch(rows, [list(range(len(rows)))], True, amounts[movement_id])
+        out[movement_id].append(_subset_proposal(movement_id, None, sets, sets.found[0], rules))
+    for movement_id, party_id, sets in _completed_sets(fitting, rules, amounts, texts):
+        out[movement_id].extend(_subset_proposal(movement_id, party_id, sets, combo, rules)
+                                for combo in sets.found)
     for movement_id, party_id, start, length, fitting_n in bounds.iter_rows():
         target = amounts[movement_id]
-        found = _exact_subsets(opens[start:start + length], target)
+        found = _exact_subsets(opens[start:start + length], target, keep=[
+            i for i, a in enumerate(anchored[start:start + length]) if a])
         if not found:
             continue
         group_rows = _rows(with_item_texts(tried.slice(start, length), texts))
@@ -266,7 +282,78 @@ def subset_proposals(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules
         for combo in found:
             out[movement_id].append(_subset_proposal(movement_id, party_id, sets, combo,
                                                      rules))
-    return out
+    return {mid: list({frozenset(p.items): p for p in reversed(props)}.values())[::-1]
+            for mid, props in out.items()}
+
+
+def _anchor() -> pl.Expr:
+    """An item the text designates (:attr:`SubsetSearch.anchors`), over scored pairs."""
+    import polars as pl
+
+    return (pl.col("i_designated").fill_null(False)
+            | pl.col("ref_level").is_in(["exact", "rf", "number", "tail"]))
+
+
+#: Unquoted items of a party tried beside the items a payment quotes, to complete them, when
+#: the party has more fitting items than ``max_subset_items``: the oldest this many.
+COMPLETING_MAX = 40
+
+
+def _completed_sets(fitting: pl.DataFrame, rules: Rules, amounts: dict[int, int],
+                    texts: pl.DataFrame) -> Iterator[tuple[int, str, SubsetSearch]]:
+    """For a party with more fitting items than the search tries, the sets made of every
+    item the text designates and some of the party's other items (the oldest
+    :data:`COMPLETING_MAX`) whose amounts make up the rest: a list of invoices cut short
+    by the bank, completed from the party's open items."""
+    import polars as pl
+
+    group = ["movement_id", "i_party_id"]
+    rows = (fitting.with_columns(_anchor().alias("_anchor"), pl.len().over(group).alias("_fitting"))
+            .filter((pl.col("_fitting") > rules.matching.max_subset_items)
+                    & pl.col("_anchor").any().over(group))
+            .sort([*group, ~pl.col("_anchor"), "i_due_rank"])
+            .filter(pl.col("_anchor")
+                    | (pl.int_range(pl.len()).over([*group, "_anchor"]) < COMPLETING_MAX))
+            .select(*(c for c in SUBSET_COLUMNS if c not in ITEM_TEXTS), "i_due_rank",
+                    "_anchor", "_fitting"))
+    if rows.height == 0:
+        return
+    for (movement_id, party_id), part in rows.group_by(group, maintain_order=True):
+        fixed = part.get_column("_anchor").to_list()
+        opens = part.get_column("i_open_minor").to_list()
+        anchors = [i for i, a in enumerate(fixed) if a]
+        free = [i for i, a in enumerate(fixed) if not a]
+        rest = amounts[movement_id] - sum(opens[i] for i in anchors)
+        if rest == 0 or not free:
+            continue
+        found = _exact_subsets([opens[i] for i in free], rest, smallest=1)
+        if found:
+            yield movement_id, party_id, SubsetSearch(
+                _rows(with_item_texts(part, texts)),
+                [anchors + [free[i] for i in combo] for combo in found],
+                part.item(0, "_fitting") == part.height, amounts[movement_id])
+
+
+def _quoted_across_parties(usable: pl.DataFrame, rules: Rules, texts: pl.DataFrame,
+                           ) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    """The items the text designates when they belong to several parties and add up
+    exactly to the payment (a factor or a group paying several customers' invoices, each
+    quoted): one set per movement, every item of it anchored."""
+    import polars as pl
+
+    quoted = (usable.filter(pl.col("i_designated").fill_null(False))
+              .unique(["movement_id", "item_id"])
+              .filter((pl.col("i_party_id").n_unique().over("movement_id") >= 2)
+                      & (pl.len().over("movement_id") <= rules.matching.max_subset_items)
+                      & (pl.col("i_open_minor").sum().over("movement_id")
+                         == pl.col("_booked")))
+              .sort("movement_id", "i_due_rank")
+              .select(*(c for c in SUBSET_COLUMNS if c not in ITEM_TEXTS), "i_due_rank"))
+    if quoted.height == 0:
+        return
+    rows = _rows(with_item_texts(quoted, texts))
+    for movement_id, group in groupby(rows, key=lambda r: r["movement_id"]):
+        yield movement_id, list(group)
 
 
 def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
@@ -276,49 +363,55 @@ def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
 
-_MASKS: dict[int, Any] = {}
-
-
-def _bit_matrix(h: int) -> Any:
-    """All 2^h subsets of h items as a 0/1 matrix (cached per h)."""
+def _subset_sums(values: Any) -> Any:
+    """The sums of all 2^h subsets of ``values``: the subset of position ``i`` holds the
+    values whose bit is set in ``i`` (built by doubling, with no matrix of bits)."""
     import numpy as np
 
-    got = _MASKS.get(h)
-    if got is None:
-        got = ((np.arange(1 << h)[:, None] >> np.arange(h)) & 1).astype(np.int64)
-        _MASKS[h] = got
-    return got
+    sums = np.zeros(1, dtype=np.int64)
+    for v in values:
+        sums = np.concatenate([sums, sums + int(v)])
+    return sums
 
 
-def _exact_subsets(values: list[int], target: int, limit: int = 20) -> list[list[int]]:
-    """Positions of two or more ``values`` that add up to ``target`` (at most ``limit`` sets,
-    fewest first). Meet in the middle: the subset sums of each half are computed with numpy
-    (2^(n/2) each) and matched by sorting, so 20 values cost two small matrix products
-    instead of a million additions."""
+#: The most sets :func:`_exact_subsets` looks at before keeping the fewest-items ones.
+_LOOKED_MAX = 2000
+
+
+def _exact_subsets(values: list[int], target: int, limit: int = 20, smallest: int = 2,
+                   keep: Iterable[int] = ()) -> list[list[int]]:
+    """Positions of ``smallest`` or more ``values`` that add up to ``target`` (at most
+    ``limit`` sets: those holding every position of ``keep`` first, then the fewest
+    values). Meet in the middle: the subset sums of each half
+    (2^(n/2) each, :func:`_subset_sums`) are matched by sorting, so 40 values cost two
+    million additions instead of a trillion."""
     import numpy as np
 
     half = len(values) // 2
-    lv = np.array(values[:half], dtype=np.int64)
-    rv = np.array(values[half:], dtype=np.int64)
-    lbits, rbits = _bit_matrix(len(lv)), _bit_matrix(len(rv))
-    lsums, rsums = lbits @ lv, rbits @ rv
+    lsums, rsums = _subset_sums(values[:half]), _subset_sums(values[half:])
     want = target - lsums
-    sorted_r = np.sort(rsums)
+    order = np.argsort(rsums, kind="stable")
+    sorted_r = rsums[order]
     lo = np.searchsorted(sorted_r, want, side="left")
     hit = np.nonzero(sorted_r[np.minimum(lo, len(sorted_r) - 1)] == want)[0]
     if not len(hit):
         return []  # most sets of a party's items add up to nothing in particular
-    order = np.argsort(rsums, kind="stable")
     hi = np.searchsorted(sorted_r, want, side="right")
-    found: list[tuple[int, int, int]] = []
+    keep_l = sum(1 << i for i in keep if i < half)
+    keep_r = sum(1 << (i - half) for i in keep if i >= half)
+    found: list[tuple[int, int, int, int]] = []
     for li in hit:
         for ri in order[lo[li]:hi[li]]:
-            size = int(lbits[li].sum() + rbits[ri].sum())
-            if size >= 2:
-                found.append((size, int(li), int(ri)))
+            size = int(li).bit_count() + int(ri).bit_count()
+            if size >= smallest:
+                missing = (keep_l & ~int(li)).bit_count() + (keep_r & ~int(ri)).bit_count()
+                found.append((missing, size, int(li), int(ri)))
+        if len(found) >= _LOOKED_MAX:
+            break
     found.sort()
-    return [[i for i in range(len(lv)) if lbits[li, i]]
-            + [half + i for i in range(len(rv)) if rbits[ri, i]] for _, li, ri in found[:limit]]
+    return [[i for i in range(half) if li >> i & 1]
+            + [half + i for i in range(len(values) - half) if ri >> i & 1]
+            for _, _, li, ri in found[:limit]]
 
 
 #: The most chance a set of unquoted items may have of adding up to a payment by accident
@@ -376,13 +469,18 @@ class SubsetSearch:
             and self.rows[by_due[k - 1]]["due_date"] != self.rows[by_due[k]]["due_date"])
 
 
-def _subset_proposal(movement_id: int, party_id: str, sets: SubsetSearch, combo: list[int],
+def _subset_proposal(movement_id: int, party_id: str | None, sets: SubsetSearch, combo: list[int],
                      rules: Rules) -> Proposal:
     w = rules.weights
     rows = [sets.rows[i] for i in combo]
     n_ref = sum(r["ref_level"] != "none" for r in rows)
     party = max((r["party_level"] for r in rows),
                 key=lambda lv: {"iban": 3, "name": 2, "none": 1, "other": 0}[lv])
+    # several parties' items, each designated: the payer is a third party (a factor, a
+    # group), not a contradiction
+    third_party = party_id is None and party == "other"
+    if third_party:
+        party = "none"
     same_name = party == "name" and bool(rows[0].get("same_name"))  # one party: one name
     party_pts = {"iban": w.party_iban, "name": w.party_name_same if same_name else w.party_name,
                  "other": w.party_other}.get(party, 0)
@@ -392,7 +490,7 @@ def _subset_proposal(movement_id: int, party_id: str, sets: SubsetSearch, combo:
     points = tenths(w.prior + reference + w.amount_exact + party_pts)
     ev = {"match_key": "subset", "items": [r["item_id"] for r in rows], "referenced": n_ref,
           "party_level": party, "party_id": party_id, "amount_level": "exact", "points": points,
-          "hold": hold}
+          "hold": hold, **({"third_party_payer": True} if third_party else {})}
     return Proposal(movement_id, tuple((r["item_id"], r["i_open_minor"]) for r in rows), points,
                     f"subset:{n_ref}/{len(rows)}ref+{party}",
                     describe_subset(rows, n_ref, party), ev,
@@ -404,7 +502,9 @@ def _subset_judgement(sets: SubsetSearch, combo: list[int], rows: list[dict[str,
                       party: str, same_name: bool, rules: Rules) -> tuple[str | None, Decimal]:
     """What holds a set back from an automatic posting (or None), and its reference points.
 
-    A set the text anchors (it holds every item the text designates) is the reading when no
+    A set that holds some of the items the text designates and leaves others out is
+    contradicted by the text. A set the text anchors (it holds every item the text
+    designates) is the reading when no
     other set of the party's items with those anchors adds up, and its unquoted items are too
     few to add up by chance (:data:`CHANCE_MAX`). A set nothing designates is the reading
     only when it is all the payer's open items or the oldest due of them, and the payer is
@@ -414,8 +514,9 @@ def _subset_judgement(sets: SubsetSearch, combo: list[int], rows: list[dict[str,
     anchored = len(sets.anchors & set(combo))
     if any(r["date_level"] == "before_issue" for r in rows):
         hold: str | None = "before_issue"
-    elif designated > anchored or ((rows[0]["m_numbers_n"] or 0) > 0 and not any(
-            r["i_number_quoted"] or r["i_designated"] for r in rows)):
+    elif designated > anchored or (anchored and anchored < len(sets.anchors)) or (
+            (rows[0]["m_numbers_n"] or 0) > 0 and not any(
+                r["i_number_quoted"] or r["i_designated"] for r in rows)):
         hold = "other_reference"
     elif party == "other":
         hold = "other_party"
@@ -431,7 +532,11 @@ def _subset_judgement(sets: SubsetSearch, combo: list[int], rows: list[dict[str,
     if sets.natural(combo):
         known = party == "iban" or same_name
         return hold or (None if known else "unquoted_set"), w.subset_balance
-    return hold or "unquoted_set", w.subset_without_reference
+    # a set among k of other amounts that add up alike is the payer's with odds of one in k
+    # (sets of the same amounts, a subscription's months, are one reading told apart by dates)
+    readings = {tuple(sorted(sets.rows[i]["i_open_minor"] for i in c)) for c in sets.found}
+    crowd = Decimal(math.log(len(readings))).quantize(Decimal("0.1"))
+    return hold or "unquoted_set", w.subset_without_reference - crowd
 
 
 def _subset_points_bound(w: Weights) -> tuple[int, int]:
@@ -657,7 +762,7 @@ def _decided(table: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     min_bp = int(m.review_min_confidence * 10_000)
     by = pl.col("movement_id")
     ordered = _separated_by_dates(table, margin).sort(
-        ["movement_id", "points", "_due", "_lines", "_items"],
+        ["movement_id", "points", "_lines", "_due", "_items"],
         descending=[False, True, False, False, False])
     first = {c: pl.col(c).first().over(by) for c in ("points", "confidence_bp", "hold")}
     n = pl.int_range(1, pl.len() + 1).over(by)

@@ -92,7 +92,8 @@ def describe_subset(rows: Sequence[Mapping[str, Any]], n_ref: int, party: str) -
     ccy = rows[0]["m_currency"]
     items = " + ".join(f"{r.get('i_reference') or r['item_id']} ({_amt(r['i_open_minor'], ccy)})"
                        for r in rows)
-    who = rows[0].get("i_party") or rows[0].get("i_party_id")
+    names = list(dict.fromkeys(r.get("i_party") or r.get("i_party_id") for r in rows))
+    who = names[0] if len(names) == 1 else f"{len(names)} parties ({', '.join(map(str, names))})"
     text = f"{len(rows)} open items of {who} add up to the amount: {items}"
     text += f"; references found for {n_ref} of {len(rows)}" if n_ref else "; no reference found"
     if party in _PARTY:
