@@ -99,14 +99,17 @@ SELECT m.movement_id,
        {periods.invoice_numbers_sql(MOVEMENT_TEXT)} AS numbers,
        d.designated, s.paid_by AS duplicate_of
 FROM cm_tmp_movements m
-LEFT JOIN (SELECT d.movement_id, list(DISTINCT d.item_id) AS designated FROM (
-               SELECT movement_id, item_id FROM cm_tmp_quoted
-               UNION ALL SELECT movement_id, item_id FROM cm_tmp_numbered) d
-           JOIN cm_tmp_movements dm USING (movement_id)
-           JOIN cm_tmp_open_items di USING (item_id)
-           -- an item the movement could pay (a receipt designates no supplier invoice)
-           WHERE sign(di.open_minor) = sign(dm.amount_minor)
-           GROUP BY d.movement_id) d USING (movement_id)
+LEFT JOIN (SELECT q.movement_id, list(DISTINCT q.item_id) AS designated FROM (
+               SELECT d.movement_id, d.item_id, sign(di.open_minor) AS item_sign FROM (
+                   SELECT movement_id, item_id FROM cm_tmp_quoted
+                   UNION ALL SELECT movement_id, item_id FROM cm_tmp_numbered) d
+               JOIN cm_tmp_open_items di USING (item_id)) q
+           -- an item the movement could pay (a receipt designates no supplier invoice); both
+           -- keys in one join condition, so that no plan joins movements and items on the
+           -- sign alone
+           JOIN cm_tmp_movements dm
+             ON dm.movement_id = q.movement_id AND sign(dm.amount_minor) = q.item_sign
+           GROUP BY q.movement_id) d USING (movement_id)
 LEFT JOIN (SELECT q.movement_id, min(q.paid_by) AS paid_by FROM cm_tmp_settled_quoted q
            JOIN cm_tmp_movements mm USING (movement_id)
            WHERE abs(q.amount_minor) = abs(mm.amount_minor) AND q.paid_by IS NOT NULL
