@@ -487,14 +487,18 @@ def check_examples(rules: Rules) -> list[tuple[str, str, bool]]:
                  for r in rules.aliases]
     patterns += [(f"post {r.name}", r.pattern, r.examples, r.counter_examples)
                  for r in rules.postings]
+    import polars as pl
+
+    from cashmatch.match.text_rules import found  # what a run runs
+
     for label, pattern, examples, counter in patterns:
         if pattern is None:
             continue
-        rx = re.compile(pattern)
-        for text in examples:
-            results.append((label, f"matches {text!r}", rx.search(text) is not None))
-        for text in counter:
-            results.append((label, f"does not match {text!r}", rx.search(text) is None))
+        hits = found(pl.Series([*examples, *counter], dtype=pl.String), pattern).to_list()
+        for text, hit in zip(examples, hits, strict=False):
+            results.append((label, f"matches {text!r}", hit))
+        for text, hit in zip(counter, hits[len(examples):], strict=True):
+            results.append((label, f"does not match {text!r}", not hit))
     return results
 
 

@@ -10,7 +10,7 @@
 
 Both read each movement's ``text`` (payer name, remittance and references) as
 :meth:`cashmatch.match.workspace.Workspace.texts` gives it; the patterns are Python regular
-expressions, run once per movement (a run's movements, not its items).
+expressions (:func:`found`), run over the run's movements as columns.
 """
 
 from __future__ import annotations
@@ -18,28 +18,55 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Any
 
 from cashmatch.config import IgnoreRule, PostRule, Rules
-from cashmatch.money import from_minor
+from cashmatch.money import exponent
 
 if TYPE_CHECKING:
     import polars as pl
 
 
+def found(texts: pl.Series, pattern: str) -> pl.Series:
+    """Whether ``pattern`` is found in each of ``texts``, over the whole column at once
+    (polars' regular expressions, whose syntax is Python's for everything but look-arounds
+    and back-references; a pattern with those is run by Python's ``re``, text by text)."""
+    import polars as pl
+
+    try:
+        out = texts.str.contains(pattern)
+    except pl.exceptions.ComputeError:
+        rx = re.compile(pattern)
+        out = texts.map_elements(lambda t: rx.search(t) is not None, return_dtype=pl.Boolean)
+    return out.fill_null(False)
+
+
+def _first(masks: list[pl.Series], height: int) -> pl.Series:
+    """The position of the first true mask of each row (null when none is)."""
+    import polars as pl
+
+    chosen = pl.Series("rule", [None] * height, dtype=pl.Int32)
+    for k, mask in reversed(list(enumerate(masks))):
+        chosen = pl.select(pl.when(mask).then(pl.lit(k, pl.Int32)).otherwise(chosen)).to_series()
+    return chosen
+
+
+def _direction(amounts: pl.Series, wanted: str) -> pl.Series:
+    if wanted == "any":
+        return amounts.is_not_null()
+    return amounts > 0 if wanted == "in" else amounts <= 0
+
+
 def ignored(texts: pl.DataFrame, rules: Rules) -> dict[int, IgnoreRule]:
     """Movements an ``[[ignore]]`` rule sets aside, with the first rule that does."""
-    if not rules.ignore:
+    if not rules.ignore or texts.height == 0:
         return {}
-    compiled = [(r, re.compile(r.pattern)) for r in rules.ignore]
-    out = {}
-    for mid, amount, text in texts.select("movement_id", "amount_minor", "text").iter_rows():
-        direction = "in" if amount > 0 else "out"
-        for rule, rx in compiled:
-            if rule.direction in ("any", direction) and rx.search(text):
-                out[mid] = rule
-                break
-    return out
+    text, amounts = texts.get_column("text"), texts.get_column("amount_minor")
+    chosen = _first([_direction(amounts, r.direction) & found(text, r.pattern)
+                     for r in rules.ignore], texts.height)
+    return {mid: rules.ignore[k] for mid, k in zip(texts.get_column("movement_id"), chosen,
+                                                   strict=True) if k is not None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,54 +82,70 @@ def posted(texts: pl.DataFrame, facts: Callable[[], pl.DataFrame], rules: Rules,
            skip: dict[int, IgnoreRule]) -> dict[int, RulePosting]:
     """Movements a ``[[post]]`` rule posts, with the first rule that does (``facts`` reads
     the movements' ``currency``; movements of ``skip``, set aside by an ignore rule, are left
-    alone)."""
-    if not rules.postings:
+    alone). The conditions are columns over all the movements; only the movements a rule
+    takes are read one by one, for their evidence."""
+    import polars as pl
+
+    if not rules.postings or texts.height == 0:
         return {}
+    rows = (texts.join(facts().select("movement_id", "currency"), on="movement_id",
+                       maintain_order="left")
+            .filter(~pl.col("movement_id").is_in(list(skip))))
+    masks = [_conditions(rows, rule, rules) for rule in rules.postings]
+    rows = rows.with_columns(_first(masks, rows.height).alias("_rule")).filter(
+        pl.col("_rule").is_not_null())
     own = {bank.iban for bank in rules.banks}
-    compiled = [(r, re.compile(r.pattern) if r.pattern else None) for r in rules.postings]
-    rows = texts.join(facts().select("movement_id", "currency"), on="movement_id",
-                      maintain_order="left")
     out = {}
-    for mid, amount, iban, text, currency in rows.select(
-            "movement_id", "amount_minor", "counterparty_iban", "text", "currency").iter_rows():
-        if mid in skip:
-            continue
-        for rule, rx in compiled:
-            evidence = _fits(rule, rx, amount, currency, iban, text, own)
-            if evidence is not None:
-                out[mid] = RulePosting(rule, evidence)
-                break
+    for mid, amount, iban, text, k in rows.select(
+            "movement_id", "amount_minor", "counterparty_iban", "text", "_rule").iter_rows():
+        rule = rules.postings[k]
+        out[mid] = RulePosting(rule, _evidence(rule, amount, iban, text, own))
     return out
 
 
-def _fits(rule: PostRule, rx: re.Pattern[str] | None, amount: int, currency: str,
-          iban: str | None, text: str, own: set[str]) -> dict[str, Any] | None:
-    """What of ``rule`` a movement meets (its evidence), or None when a condition fails."""
-    direction = "in" if amount > 0 else "out"
-    if rule.direction not in ("any", direction):
-        return None
-    size = abs(from_minor(amount, currency))
-    if rule.min_amount is not None and size < rule.min_amount:
-        return None
-    if rule.max_amount is not None and size > rule.max_amount:
-        return None
-    if rule.counterparty_iban and iban not in rule.counterparty_iban:
-        return None
-    if rule.own_account and iban not in own:
-        return None
-    found = rx.search(text) if rx is not None else None
-    if rx is not None and found is None:
-        return None
+def _conditions(rows: pl.DataFrame, rule: PostRule, rules: Rules) -> pl.Series:
+    """Whether each movement meets every condition of ``rule``."""
+    import polars as pl
+
+    amounts, iban = rows.get_column("amount_minor"), rows.get_column("counterparty_iban")
+    held = _direction(amounts, rule.direction)
+    currencies = rows.get_column("currency")
+    for limit, at_least in ((rule.min_amount, True), (rule.max_amount, False)):
+        if limit is not None:  # in minor units of each currency, exactly
+            bound = {c: _minor_bound(limit, c, at_least) for c in currencies.unique()}
+            minor = currencies.replace_strict(bound, return_dtype=pl.Int64)
+            held &= amounts.abs() >= minor if at_least else amounts.abs() <= minor
+    if rule.counterparty_iban:
+        held &= iban.is_in(list(rule.counterparty_iban)).fill_null(False)
+    if rule.own_account:
+        held &= iban.is_in([bank.iban for bank in rules.banks]).fill_null(False)
+    if rule.pattern:
+        held &= found(rows.get_column("text"), rule.pattern)
+    return held
+
+
+def _minor_bound(limit: Decimal, currency: str, at_least: bool) -> int:
+    """The whole number of minor units an amount of ``currency`` must reach (``at_least``)
+    or not pass to be ``limit`` or more (or at most ``limit``)."""
+    return int(limit.scaleb(exponent(currency)).to_integral_value(
+        ROUND_CEILING if at_least else ROUND_FLOOR))
+
+
+def _evidence(rule: PostRule, amount: int, iban: str | None, text: str,
+              own: set[str]) -> dict[str, Any]:
+    """What of ``rule`` a movement it takes met: the decision's evidence."""
     evidence: dict[str, Any] = {"rule": rule.name, "account": rule.account,
-                                "direction": direction}
-    if found is not None:
-        evidence |= {"pattern": rule.pattern, "matched": found.group(0).strip()}
+                                "direction": "in" if amount > 0 else "out"}
+    if rule.pattern:
+        hit = re.search(rule.pattern, text)
+        evidence |= {"pattern": rule.pattern,
+                     "matched": hit.group(0).strip() if hit else text.strip()}
     if rule.min_amount is not None or rule.max_amount is not None:
         evidence["amount_range"] = [str(rule.min_amount or ""), str(rule.max_amount or "")]
     if rule.counterparty_iban or rule.own_account:
         evidence["counterparty_iban"] = iban
     if rule.own_account:
-        evidence["own_account"] = True
+        evidence["own_account"] = iban in own
     if rule.vat_rate:
         evidence["vat_rate"] = str(rule.vat_rate)
     return evidence
@@ -113,15 +156,12 @@ def named_payers(texts: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     (by its payer IBAN, or a name pattern found in its text)."""
     import polars as pl
 
-    found: list[tuple[int, str]] = []
-    if rules.aliases:
-        by_iban = {r.iban: r.party for r in rules.aliases if r.iban}
-        patterns = [(re.compile(r.name_pattern), r.party) for r in rules.aliases
-                    if r.name_pattern]
-        for mid, iban, text in texts.select("movement_id", "counterparty_iban",
-                                            "text").iter_rows():
-            if iban and iban in by_iban:
-                found.append((mid, by_iban[iban]))
-            found.extend((mid, party) for rx, party in patterns if rx.search(text))
-    return pl.DataFrame(found, schema={"movement_id": pl.Int64, "party_id": pl.String},
-                        orient="row")
+    schema = {"movement_id": pl.Int64, "party_id": pl.String}
+    parts = [pl.DataFrame(schema=schema)]
+    for r in rules.aliases if texts.height else ():
+        held = texts.get_column("counterparty_iban").eq(r.iban or "").fill_null(False)
+        if r.name_pattern:
+            held |= found(texts.get_column("text"), r.name_pattern)
+        parts.append(texts.filter(held).select(
+            "movement_id", pl.lit(r.party, pl.String).alias("party_id")))
+    return pl.concat(parts).sort("movement_id", maintain_order=True)
