@@ -295,8 +295,9 @@ def _anchor() -> pl.Expr:
 
 
 #: Unquoted items of a party tried beside the items a payment quotes, to complete them, when
-#: the party has more fitting items than ``max_subset_items``: the oldest this many.
-COMPLETING_MAX = 40
+#: the party has more fitting items than ``max_subset_items``: the oldest this many (the
+#: search costs 2^(n/2) sums: 24 keeps it to about 4,000 a payment).
+COMPLETING_MAX = 24
 
 
 def _completed_sets(fitting: pl.DataFrame, rules: Rules, amounts: dict[int, int],
@@ -318,20 +319,24 @@ def _completed_sets(fitting: pl.DataFrame, rules: Rules, amounts: dict[int, int]
                     "_anchor", "_fitting"))
     if rows.height == 0:
         return
-    for (movement_id, party_id), part in rows.group_by(group, maintain_order=True):
-        fixed = part.get_column("_anchor").to_list()
-        opens = part.get_column("i_open_minor").to_list()
-        anchors = [i for i, a in enumerate(fixed) if a]
-        free = [i for i, a in enumerate(fixed) if not a]
-        rest = amounts[movement_id] - sum(opens[i] for i in anchors)
-        if rest == 0 or not free:
+    bounds = (rows.with_row_index("_row").group_by(group, maintain_order=True)
+              .agg(pl.col("_row").first().alias("_start"), pl.len().alias("_len"),
+                   pl.col("_fitting").first()))
+    fixed = rows.get_column("_anchor").to_list()
+    opens = rows.get_column("i_open_minor").to_list()
+    for movement_id, party_id, start, length, fitting_n in bounds.iter_rows():
+        anchors = [i for i in range(length) if fixed[start + i]]
+        free = [i for i in range(length) if not fixed[start + i]]
+        target = amounts[movement_id]
+        rest = target - sum(opens[start + i] for i in anchors)
+        if not free or rest == 0 or (rest > 0) != (target > 0):  # (what is missing is owed)
             continue
-        found = _exact_subsets([opens[i] for i in free], rest, smallest=1)
+        found = _exact_subsets([opens[start + i] for i in free], rest, smallest=1)
         if found:
             yield movement_id, party_id, SubsetSearch(
-                _rows(with_item_texts(part, texts)),
+                _rows(with_item_texts(rows.slice(start, length), texts)),
                 [anchors + [free[i] for i in combo] for combo in found],
-                part.item(0, "_fitting") == part.height, amounts[movement_id])
+                fitting_n == length, target)
 
 
 def _quoted_across_parties(usable: pl.DataFrame, rules: Rules, texts: pl.DataFrame,
@@ -363,11 +368,22 @@ def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
 
+_MASKS: dict[int, Any] = {}
+
+
 def _subset_sums(values: Any) -> Any:
     """The sums of all 2^h subsets of ``values``: the subset of position ``i`` holds the
-    values whose bit is set in ``i`` (built by doubling, with no matrix of bits)."""
+    values whose bit is set in ``i`` (a product with a cached 0/1 matrix up to 12 values,
+    built by doubling beyond, where the matrix would be large)."""
     import numpy as np
 
+    h = len(values)
+    if h <= 12:
+        bits = _MASKS.get(h)
+        if bits is None:
+            bits = _MASKS[h] = ((np.arange(1 << h)[:, None] >> np.arange(h)) & 1).astype(
+                np.int64)
+        return bits @ np.asarray(values, dtype=np.int64)
     sums = np.zeros(1, dtype=np.int64)
     for v in values:
         sums = np.concatenate([sums, sums + int(v)])
@@ -390,12 +406,12 @@ def _exact_subsets(values: list[int], target: int, limit: int = 20, smallest: in
     half = len(values) // 2
     lsums, rsums = _subset_sums(values[:half]), _subset_sums(values[half:])
     want = target - lsums
-    order = np.argsort(rsums, kind="stable")
-    sorted_r = rsums[order]
+    sorted_r = np.sort(rsums)
     lo = np.searchsorted(sorted_r, want, side="left")
     hit = np.nonzero(sorted_r[np.minimum(lo, len(sorted_r) - 1)] == want)[0]
     if not len(hit):
         return []  # most sets of a party's items add up to nothing in particular
+    order = np.argsort(rsums, kind="stable")
     hi = np.searchsorted(sorted_r, want, side="right")
     keep_l = sum(1 << i for i in keep if i < half)
     keep_r = sum(1 << (i - half) for i in keep if i >= half)
