@@ -265,12 +265,7 @@ def subset_proposals(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules
     opens = tried.get_column("i_open_minor").to_list()
     anchored = tried.select(_anchor()).to_series().to_list()
     out: dict[int, list[Proposal]] = defaultdict(list)
-    for movement_id, rows in _quoted_across_parties(usable, rules, texts):
-        sets = SubsetSearch(rows, [list(range(len(rows)))], True, amounts[movement_id])
-        out[movement_id].append(_subset_proposal(movement_id, None, sets, sets.found[0], rules))
-    for movement_id, party_id, sets in _completed_sets(fitting, rules, amounts, texts):
-        out[movement_id].extend(_subset_proposal(movement_id, party_id, sets, combo, rules)
-                                for combo in sets.found)
+    _wider_sets(out, usable, fitting, rules, amounts, texts)
     for movement_id, party_id, start, length, fitting_n in bounds.iter_rows():
         target = amounts[movement_id]
         found = _exact_subsets(opens[start:start + length], target, keep=[
@@ -284,6 +279,18 @@ def subset_proposals(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules
                                                      rules))
     return {mid: list({frozenset(p.items): p for p in reversed(props)}.values())[::-1]
             for mid, props in out.items()}
+
+
+def _wider_sets(out: dict[int, list[Proposal]], usable: pl.DataFrame, fitting: pl.DataFrame,
+                rules: Rules, amounts: dict[int, int], texts: pl.DataFrame) -> None:
+    """Add to ``out`` the sets beyond one party's first items: quoted items of several
+    parties, and quoted items completed from their party's older items."""
+    for movement_id, rows in _quoted_across_parties(usable, rules, texts):
+        sets = SubsetSearch(rows, [list(range(len(rows)))], True, amounts[movement_id])
+        out[movement_id].append(_subset_proposal(movement_id, None, sets, sets.found[0], rules))
+    for movement_id, party_id, sets in _completed_sets(fitting, rules, amounts, texts):
+        out[movement_id].extend(_subset_proposal(movement_id, party_id, sets, combo, rules)
+                                for combo in sets.found)
 
 
 def _anchor() -> pl.Expr:
