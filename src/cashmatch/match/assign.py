@@ -259,9 +259,7 @@ def subset_proposals(scored: pl.DataFrame, amounts: dict[int, int], rules: Rules
                      "_fitting"))
     # the rows of a (movement, party) are contiguous: only the amounts reach Python, and the
     # rows of the few groups where some set adds up
-    bounds = (tried.with_row_index("_row").group_by(group, maintain_order=True)
-              .agg(pl.col("_row").first().alias("_start"), pl.len().alias("_len"),
-                   pl.col("_fitting").first()))
+    bounds = _group_bounds(tried, group)
     opens = tried.get_column("i_open_minor").to_list()
     anchored = tried.select(_anchor()).to_series().to_list()
     out: dict[int, list[Proposal]] = defaultdict(list)
@@ -291,6 +289,16 @@ def _wider_sets(out: dict[int, list[Proposal]], usable: pl.DataFrame, fitting: p
     for movement_id, party_id, sets in _completed_sets(fitting, rules, amounts, texts):
         out[movement_id].extend(_subset_proposal(movement_id, party_id, sets, combo, rules)
                                 for combo in sets.found)
+
+
+def _group_bounds(frame: pl.DataFrame, group: list[str]) -> pl.DataFrame:
+    """Each group of ``frame`` (whose rows are contiguous): its keys, first row, length and
+    ``_fitting``."""
+    import polars as pl
+
+    return (frame.with_row_index("_row").group_by(group, maintain_order=True)
+            .agg(pl.col("_row").first().alias("_start"), pl.len().alias("_len"),
+                 pl.col("_fitting").first()))
 
 
 def _anchor() -> pl.Expr:
@@ -326,9 +334,7 @@ def _completed_sets(fitting: pl.DataFrame, rules: Rules, amounts: dict[int, int]
                     "_anchor", "_fitting"))
     if rows.height == 0:
         return
-    bounds = (rows.with_row_index("_row").group_by(group, maintain_order=True)
-              .agg(pl.col("_row").first().alias("_start"), pl.len().alias("_len"),
-                   pl.col("_fitting").first()))
+    bounds = _group_bounds(rows, group)
     fixed = rows.get_column("_anchor").to_list()
     opens = rows.get_column("i_open_minor").to_list()
     for movement_id, party_id, start, length, fitting_n in bounds.iter_rows():
